@@ -1,0 +1,228 @@
+"""Closed-form matrix calculus of DLN and diagonal-network losses (MATH §1.1, §1.2).
+
+With ``A = W_L ⋯ W_1``, ``P_{>l} = W_L ⋯ W_{l+1}``, ``P_{<l} = W_{l−1} ⋯ W_1`` and
+``G = ∂ℒ/∂A = A Σxx − Σyx``::
+
+    ∇_{W_l} ℒ = P_{>l}ᵀ G P_{<l}ᵀ + λ W_l
+
+    ∂²ℒ / ∂W_l[i,j] ∂W_m[p,q] = (P_{>l}ᵀ P_{>m})[i,p] · (P_{<l} Σxx P_{<m}ᵀ)[j,q]      (Gauss–Newton)
+                               + [l < m] · (W_{m−1}⋯W_{l+1})[q,i] · (P_{>m}ᵀ G P_{<l}ᵀ)[p,j]  (residual)
+                               + λ [l = m, i = p, j = q]
+
+(and the symmetric entries).  The formulas are written once over the operations of
+:mod:`symdln.matops`, so they evaluate on SymPy matrices (symbolic or exact), flint
+``fmpq_mat`` (exact rationals) and ``arb_mat`` (balls).  Parameters are ordered layer by
+layer, each ``W_l`` row-major.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import sympy as sp
+
+from ..errors import ModelError, describe
+from ..matops import frobenius_sq, transpose
+from ..models.diagonal import DiagonalLinearModel
+from ..models.dln import DeepLinearModel
+
+__all__ = [
+    "weight_symbols",
+    "loss_expr",
+    "gradient",
+    "hessian",
+    "dln_gradient",
+    "dln_hessian_entries",
+    "diagonal_hessian_entries",
+    "parameter_index",
+]
+
+
+def weight_symbols(model) -> tuple[sp.Matrix, ...]:
+    """Symbolic weights: ``W_l[i, j] = w{l}_{i}_{j}`` (1-based layer, 0-based entries); ``u_i, v_i`` for diagonal nets.
+
+    >>> from symdln.models import deep_linear
+    >>> weight_symbols(deep_linear("1", depth=2, widths=1))[0]
+    Matrix([[w1_0_0]])
+    """
+    if isinstance(model, DiagonalLinearModel):
+        d = model.dim
+        return (
+            sp.Matrix(d, 1, sp.symbols(f"u0:{d}", real=True)),
+            sp.Matrix(d, 1, sp.symbols(f"v0:{d}", real=True)),
+        )
+    _check_dln(model)
+    return tuple(
+        sp.Matrix(r, c, lambda i, j, l=l: sp.Symbol(f"w{l}_{i}_{j}", real=True))
+        for l, (r, c) in enumerate(model.shapes, start=1)
+    )
+
+
+def parameter_index(model) -> list[tuple[int, int, int]]:
+    """``[(l, i, j), …]``: the order of parameters in gradients and Hessians (``l`` 1-based)."""
+    return [(l, i, j) for l, (r, c) in enumerate(model.shapes, start=1) for i in range(r) for j in range(c)]
+
+
+def _check_dln(model) -> None:
+    if not isinstance(model, DeepLinearModel):
+        raise ModelError(f"`model` must be a DeepLinearModel or DiagonalLinearModel, got {describe(model)}")
+
+
+def _products(theta: Sequence):
+    """Prefix ``Q_l = W_l⋯W_1`` (``Q_0 = None`` for the identity) and suffix ``R_l = W_L⋯W_l``."""
+    L = len(theta)
+    Q = [None] * (L + 1)
+    for l in range(1, L + 1):
+        Q[l] = theta[l - 1] if Q[l - 1] is None else theta[l - 1] * Q[l - 1]
+    R = [None] * (L + 2)
+    for l in range(L, 0, -1):
+        R[l] = theta[l - 1] if R[l + 1] is None else R[l + 1] * theta[l - 1]
+    return Q, R
+
+
+def _mul(a, b):
+    """``a·b`` where ``None`` stands for the identity."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a * b
+
+
+def dln_gradient(theta: Sequence, sxx, syx, lam=0):
+    """``(∇_{W_1}ℒ, …, ∇_{W_L}ℒ)`` and ``G = AΣxx − Σyx`` in the matrices' own arithmetic.
+
+    ``sxx=None`` stands for the identity (teacher form, ``Σyx = M``).
+    """
+    L = len(theta)
+    Q, _ = _products(theta)
+    A = Q[L]
+    G = (A - syx) if sxx is None else (A * sxx - syx)
+    grads = [None] * L
+    B = G
+    for l in range(L, 0, -1):
+        g = B if l == 1 else B * transpose(Q[l - 1])
+        grads[l - 1] = g + theta[l - 1] * lam if lam else g
+        if l > 1:
+            B = transpose(theta[l - 1]) * B
+    return tuple(grads), G
+
+
+def dln_hessian_entries(theta: Sequence, sxx, syx, lam=0) -> list[list]:
+    """The Hessian of the DLN loss as a list of rows, by the closed form in the module docstring."""
+    L = len(theta)
+    shapes = [(W.shape if hasattr(W, "shape") else (W.nrows(), W.ncols())) for W in theta]
+    _, G = dln_gradient(theta, sxx, syx, 0)
+    Q, R = _products(theta)
+    above = [R[l + 2] if l + 2 <= L else None for l in range(L)]  # P_{>l} for 0-based layer l
+    below = [Q[l] for l in range(L)]  # P_{<l}
+    offsets, n = [], 0
+    for r, c in shapes:
+        offsets.append(n)
+        n += r * c
+    H = [[0] * n for _ in range(n)]
+    for l in range(L):
+        for m in range(l, L):
+            left = _mul(transpose(above[l]) if above[l] is not None else None, above[m])
+            rb = _mul(below[l], sxx)
+            right = _mul(rb, transpose(below[m]) if below[m] is not None else None)
+            if m > l:
+                mid = None
+                for k in range(l + 1, m):
+                    mid = _mul(theta[k], mid)
+                K = _mul(_mul(transpose(above[m]) if above[m] is not None else None, G),
+                         transpose(below[l]) if below[l] is not None else None)
+            rl, cl = shapes[l]
+            rm, cm = shapes[m]
+            for i in range(rl):
+                for j in range(cl):
+                    a = offsets[l] + i * cl + j
+                    for p in range(rm):
+                        for q in range(cm):
+                            b = offsets[m] + p * cm + q
+                            if m == l and b < a:
+                                continue
+                            lv = left[i, p] if left is not None else (1 if i == p else 0)
+                            rv = right[j, q] if right is not None else (1 if j == q else 0)
+                            v = lv * rv
+                            if m > l:
+                                mv = mid[q, i] if mid is not None else (1 if q == i else 0)
+                                if mv:
+                                    v = v + mv * K[p, j]
+                            elif lam and a == b:
+                                v = v + lam
+                            H[a][b] = v
+                            H[b][a] = v
+    return H
+
+
+def diagonal_hessian_entries(u, v, X, y, n: int) -> list[list]:
+    """Hessian of ``F(u, v) = (1/2n)‖X(u⊙v) − y‖²`` in the order ``(u_1…u_d, v_1…v_d)``.
+
+    With ``S = XᵀX/n`` and ``g = ∇L(u⊙v)``: ``∂²F/∂u_i∂u_j = v_i S_ij v_j``,
+    ``∂²F/∂v_i∂v_j = u_i S_ij u_j``, ``∂²F/∂u_i∂v_j = v_i S_ij u_j + δ_ij g_i``.
+    """
+    d = len(u)
+    S = X.T * X / n
+    beta = sp.Matrix([u[i] * v[i] for i in range(d)])
+    g = X.T * (X * beta - y) / n
+    H = sp.zeros(2 * d, 2 * d)
+    for i in range(d):
+        for j in range(d):
+            H[i, j] = v[i] * S[i, j] * v[j]
+            H[d + i, d + j] = u[i] * S[i, j] * u[j]
+            H[i, d + j] = v[i] * S[i, j] * u[j] + (g[i] if i == j else 0)
+            H[d + j, i] = H[i, d + j]
+    return H.tolist()
+
+
+def loss_expr(model, theta=None) -> sp.Expr:
+    """``ℒ(θ)`` as a SymPy expression (symbolic weights by default).
+
+    Teacher: ``½‖A − M‖² + (λ/2)Σ‖W_l‖²``; data: ``(1/2N)‖AX − Y‖² + …``; diagonal:
+    ``(1/2n)‖X(u⊙v) − y‖²``.
+    """
+    theta = weight_symbols(model) if theta is None else theta
+    if isinstance(model, DiagonalLinearModel):
+        u, v = theta
+        beta = sp.Matrix([u[i] * v[i] for i in range(model.dim)])
+        return model.loss_beta(beta)
+    _check_dln(model)
+    Q, _ = _products([sp.Matrix(W) for W in theta])
+    A = Q[-1]
+    if model.form == "teacher":
+        fit = frobenius_sq(A - model.target) / 2
+    else:
+        fit = frobenius_sq(A * model.X - model.Y) / (2 * model.X.shape[1])
+    lam = sp.Rational(model.weight_decay.numerator, model.weight_decay.denominator)
+    return fit + lam / 2 * sum(frobenius_sq(sp.Matrix(W)) for W in theta)
+
+
+def gradient(model, theta=None) -> tuple[sp.Matrix, ...]:
+    """``∇ℒ`` by the closed form, one matrix per layer (``(∇_u, ∇_v)`` for diagonal nets)."""
+    theta = weight_symbols(model) if theta is None else tuple(sp.Matrix(W) for W in theta)
+    if isinstance(model, DiagonalLinearModel):
+        u, v = theta
+        beta = sp.Matrix([u[i] * v[i] for i in range(model.dim)])
+        g = model.gradient_beta(beta)
+        return (
+            sp.Matrix([v[i] * g[i] for i in range(model.dim)]),
+            sp.Matrix([u[i] * g[i] for i in range(model.dim)]),
+        )
+    _check_dln(model)
+    sxx = None if model.form == "teacher" else sp.Matrix(model.sxx)
+    lam = sp.Rational(model.weight_decay.numerator, model.weight_decay.denominator)
+    grads, _ = dln_gradient(theta, sxx, sp.Matrix(model.syx), lam)
+    return tuple(sp.Matrix(g) for g in grads)
+
+
+def hessian(model, theta=None) -> sp.Matrix:
+    """The Hessian ``∇²ℒ`` by the closed form, parameters ordered as :func:`parameter_index`."""
+    theta = weight_symbols(model) if theta is None else tuple(sp.Matrix(W) for W in theta)
+    if isinstance(model, DiagonalLinearModel):
+        u, v = theta
+        return sp.Matrix(diagonal_hessian_entries(u, v, model.X, model.y, model.n_samples))
+    _check_dln(model)
+    sxx = None if model.form == "teacher" else sp.Matrix(model.sxx)
+    lam = sp.Rational(model.weight_decay.numerator, model.weight_decay.denominator)
+    return sp.Matrix(dln_hessian_entries(theta, sxx, sp.Matrix(model.syx), lam))
