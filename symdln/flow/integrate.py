@@ -1,0 +1,339 @@
+"""The front door of the flow stage: :func:`integrate_flow`.
+
+Integrates ``θ' = −∇ℒ(θ)`` in arb arithmetic (python-flint) with Gragg–Bulirsch–Stoer
+extrapolation (:mod:`symdln.flow.gbs`) and step-size control on an error norm that sees
+every singular direction at its own scale (:mod:`symdln.flow.norms`).  Suited to depth 2
+and to depth ≥ 3 away from long stiff plateaus (explicit method).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from fractions import Fraction
+
+import flint
+import sympy as sp
+from tqdm.auto import tqdm
+
+from ..errors import FlowError, OptionError, PrecisionError, describe
+from ..models.diagonal import DiagonalLinearModel
+from ..models.init import check_point
+from ..parse import exact_number
+from ..precision import Precision, digits_for_flow, to_arb
+from ..symbolic.compile import CompiledFlow, compile_flow
+from .gbs import gbs_step, order_for_tolerance
+from .norms import ErrorNorm
+from .solution import FlowSolution, FlowStats, Status
+
+__all__ = ["integrate_flow", "initial_scale"]
+
+_SAFETY = Fraction(94, 100)
+_TARGET = Fraction(65, 100)
+_MAX_GROW = 4
+_MIN_SHRINK = Fraction(1, 5)
+
+
+def tolerance(value, *, name: str, low: Fraction = Fraction(1, 10**300), high: Fraction = Fraction(1, 2)) -> Fraction:
+    """A tolerance as an exact Fraction: exact numbers, decimal strings or (for tolerances only) floats."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise OptionError(f"`{name}` must be finite, got {describe(value)}")
+        q = Fraction(value)
+    else:
+        q = exact_number(value, name=name)
+    if not low <= q <= high:
+        raise OptionError(f"`{name}` must lie in [{float(low):.0e}, {float(high)}], got {float(q):.3g}")
+    return q
+
+
+def initial_scale(theta) -> Fraction:
+    """The size of an initialization: the smallest, over layers with a nonzero entry, of the largest ``|entry|``.
+
+    For ``W_l = σ·G_l`` this is ``σ`` times an O(1) factor; for ``(u, v) = (√2α, 0)`` it is ``√2α``.
+    """
+    best = None
+    for W in theta:
+        m = max((abs(x) for x in W), key=lambda e: sp.N(e, 20), default=0)
+        if m != 0:
+            f = sp.N(m, 20)
+            q = Fraction(str(f))
+            best = q if best is None or q < best else best
+    if best is None:
+        raise FlowError("every layer of `theta0` is zero: the origin is a critical point, the flow does not move")
+    return best
+
+
+class DenseStepper:
+    """Takes error-controlled extrapolated steps; also serves the solution's dense output."""
+
+    def __init__(self, flow: CompiledFlow, k: int, rtol: Fraction, floor: flint.arb, shapes) -> None:
+        self.flow = flow
+        self.k = k
+        self.rtol = flint.arb(flint.fmpq(rtol.numerator, rtol.denominator))
+        self.norm = ErrorNorm(flow.norm, floor, shapes)
+        self.nfev = 0
+        self.float_times: list[float] = []
+        self.exponent = 1.0 / (2 * k - 1)
+
+    def attempt(self, y, f0, H):
+        """One step of size ``H``: ``(y1, err/rtol as float)``."""
+        y1, err, n = gbs_step(self.flow.field, y, f0, H, self.k)
+        self.nfev += n
+        y1 = tuple(W.mid() for W in y1)
+        ratio = self.norm(y1, err) / self.rtol
+        r = float(ratio.mid()) if ratio.is_finite() else math.inf
+        return y1, r
+
+    def factor(self, ratio: float) -> float:
+        """Step-size factor for an error ratio (ODEX's controller)."""
+        if ratio == 0:
+            return float(_MAX_GROW)
+        fac = float(_SAFETY) * (float(_TARGET) / ratio) ** self.exponent
+        return min(float(_MAX_GROW), max(float(_MIN_SHRINK), fac))
+
+    def advance(self, y, t0: flint.arb, t1: flint.arb):
+        """``θ(t1)`` from ``θ(t0) = y`` by adaptive steps, starting with the whole interval."""
+        t, H = t0, t1 - t0
+        f0 = self.flow.field(y)
+        for _ in range(10_000):
+            if t1 - t <= 0:
+                return y
+            H = min(H, t1 - t)
+            y1, r = self.attempt(y, f0, H)
+            if r <= 1:
+                y, t = y1, t + H
+                if t >= t1 or (t1 - t) <= 0:
+                    return y
+                f0 = self.flow.field(y)
+                H = H * self._arb(self.factor(r))
+            else:
+                H = H * self._arb(self.factor(r))
+        raise FlowError("dense output did not converge in 10000 steps")
+
+    @staticmethod
+    def _arb(x: float) -> flint.arb:
+        return flint.arb(x)
+
+
+def integrate_flow(
+    model,
+    theta0,
+    t_end,
+    *,
+    precision: Precision | None = None,
+    rtol="1e-12",
+    loss_below=None,
+    max_steps: int = 200_000,
+    first_step=None,
+    floor=None,
+    scale=None,
+    seed: int | None = None,
+    progress: bool | None = None,
+    throw: bool = True,
+) -> FlowSolution:
+    """Integrate the gradient flow ``θ' = −∇ℒ(θ)`` from ``θ(0) = theta0`` to ``t_end`` in arbitrary precision.
+
+    Time is the real time ``t`` of the flow (MATH §1); accelerated time ``t / log(1/σ)`` is
+    derived from it by :mod:`symdln.saddles`.
+
+    Parameters
+    ----------
+    model : DeepLinearModel or DiagonalLinearModel
+    theta0 : sequence of exact matrices
+        The initial point, one ``n_l × n_{l−1}`` matrix per layer (``(u, v)`` as ``d × 1`` for
+        a diagonal network); see :mod:`symdln.models.init`.
+    t_end : exact number
+        Final time (> 0).
+    precision : Precision, optional
+        Working precision; by default :func:`symdln.precision.digits_for_flow` of the
+        initialization scale, ``rtol`` and depth.
+    rtol : exact number or float
+        Local relative accuracy per singular direction (per component for diagonal nets).
+    loss_below : exact number or float, optional
+        Terminal event: stop at the first time the loss falls below this value (located by
+        root finding on the dense output).
+    max_steps : int
+    first_step : exact number, optional
+        Initial step (default: ``0.05`` over the relative speed ``‖θ'‖_θ``).
+    floor : exact number, optional
+        ``τ`` of the error norm (default: ``scale / 1024``).
+    scale : exact number, optional
+        Size of the initialization (default :func:`initial_scale` of ``theta0``).
+    seed : int, optional
+        Recorded in the solution.
+    progress : bool, optional
+        Show a tqdm bar (default: when stderr is a terminal).
+    throw : bool
+        Raise :class:`~symdln.errors.FlowError` (with the partial solution attached) when
+        the run ends without reaching ``t_end`` or the event; ``False`` returns it instead.
+
+    Returns
+    -------
+    FlowSolution
+
+    Examples
+    --------
+    >>> from symdln.models import deep_linear, balanced_init
+    >>> m = deep_linear(spectrum=[1], depth=2, widths=1)
+    >>> sol = integrate_flow(m, balanced_init(m, "1/100"), 5, precision=Precision(30), rtol="1e-20")
+    >>> # Saxe: a(t) = s / (1 + (s/a0 − 1) e^{−2st})
+    >>> with sol.precision.flint():
+    ...     exact = 1 / (1 + 99 * flint.arb(-10).exp())
+    ...     abs(sol.end_to_end(5)[0, 0] - exact) < flint.arb("1e-18")
+    True
+    """
+    theta0 = check_point(model, theta0)
+    rtol_q = tolerance(rtol, name="rtol")
+    t_end_q = exact_number(t_end, name="t_end")
+    if t_end_q <= 0:
+        raise OptionError(f"`t_end` must be > 0, got {t_end_q}")
+    if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
+        raise OptionError(f"`max_steps` must be a positive int, got {describe(max_steps)}")
+    scale_q = initial_scale(theta0) if scale is None else exact_number(scale, name="scale")
+    if scale_q <= 0:
+        raise OptionError(f"`scale` must be > 0, got {scale_q}")
+    depth = 2 if isinstance(model, DiagonalLinearModel) else model.depth
+    if precision is None:
+        precision = Precision(digits_for_flow(scale_q, rtol_q, depth=depth))
+    elif not isinstance(precision, Precision):
+        raise PrecisionError(f"`precision` must be a Precision, got {describe(precision)}")
+    if rtol_q < Fraction(1, 10 ** max(1, precision.digits - 5)):
+        raise PrecisionError(
+            f"`rtol` = {float(rtol_q):.1e} asks for more digits than `precision` carries "
+            f"({precision.digits}); raise the digits or loosen rtol"
+        )
+    floor_q = scale_q / 1024 if floor is None else exact_number(floor, name="floor")
+    if floor_q <= 0:
+        raise OptionError(f"`floor` must be > 0, got {floor_q}")
+    thr_q = None if loss_below is None else tolerance(loss_below, name="loss_below", high=Fraction(10**30))
+
+    flow = compile_flow(model, precision)
+    y = flow.state(theta0)
+    k = order_for_tolerance(rtol_q)
+    t_start = time.perf_counter()
+    with precision.flint():
+        bits = precision.bits
+        stepper = DenseStepper(flow, k, rtol_q, to_arb(floor_q, bits), model.shapes)
+        T = to_arb(t_end_q, bits)
+        thr = None if thr_q is None else to_arb(thr_q, bits)
+        t = flint.arb(0)
+        f0 = flow.field(y)
+        stepper.nfev += 1
+        if first_step is not None:
+            H = to_arb(exact_number(first_step, name="first_step"), bits)
+            if H <= 0:
+                raise OptionError(f"`first_step` must be > 0, got {first_step}")
+        else:
+            speed = stepper.norm(y, f0)
+            H = T if speed == 0 else min(T, flint.arb("0.05") / speed)
+        ts, states, losses = [t], [y], [flow.loss(y)]
+        stepper.float_times.append(0.0)
+        status, t_event = None, None
+        steps = rejected = streak = 0
+        resolution = flint.arb(2) ** (-(bits - precision.guard_bits))
+        bar = tqdm(total=float(t_end_q), unit="t", disable=(not progress) if progress is not None else None,
+                   desc="symdln flow", leave=False)
+        try:
+            while status is None:
+                if steps >= max_steps:
+                    status = Status.MAX_STEPS
+                    break
+                H = min(H, T - t)
+                if H <= max(abs(t), flint.arb(1)) * resolution * 16:
+                    status = Status.STEP_UNDERFLOW
+                    break
+                y1, r = stepper.attempt(y, f0, H)
+                if r <= 1:
+                    t_prev, y_prev = t, y
+                    t, y = (t + H).mid(), y1
+                    steps += 1
+                    streak = 0
+                    f0 = flow.field(y)
+                    stepper.nfev += 1
+                    lo = flow.loss(y)
+                    if thr is not None and lo < thr:
+                        t, y = _locate_event(stepper, t_prev, y_prev, t, thr, resolution)
+                        t_event, lo = t, flow.loss(y)
+                        status = Status.EVENT
+                    ts.append(t), states.append(y), losses.append(lo)
+                    stepper.float_times.append(float(t.mid()))
+                    bar.update(float(H.mid()))
+                    if steps % 25 == 0:
+                        bar.set_postfix(loss=f"{float(lo.mid()):.3e}", refresh=False)
+                    if status is None and t >= T:
+                        status = Status.SUCCESS
+                    if not lo.is_finite():
+                        status = Status.NONFINITE
+                    H = H * flint.arb(stepper.factor(r))
+                else:
+                    rejected += 1
+                    streak += 1
+                    if not math.isfinite(r) and streak > 60:
+                        status = Status.NONFINITE
+                        break
+                    H = H * flint.arb(min(stepper.factor(r), 0.9))
+        except KeyboardInterrupt:
+            status = Status.INTERRUPTED
+        finally:
+            bar.close()
+    stats = FlowStats(
+        steps=steps,
+        rejected_steps=rejected,
+        nfev=stepper.nfev,
+        stages=k,
+        digits=precision.digits,
+        seconds=time.perf_counter() - t_start,
+    )
+    sol = FlowSolution(
+        model=model,
+        ts=tuple(ts),
+        states=tuple(states),
+        losses=tuple(losses),
+        status=status,
+        stats=stats,
+        precision=precision,
+        rtol=rtol_q,
+        scale=scale_q,
+        seed=seed,
+        t_event=t_event,
+        _dense=stepper,
+    )
+    if throw and not status.ok:
+        raise FlowError(f"{status.value} (stopped at t = {float(t.mid()):.6g} after {steps} steps)", solution=sol)
+    return sol
+
+
+def _locate_event(stepper: DenseStepper, t0, y0, t1, thr, resolution):
+    """First time in ``[t0, t1]`` where the loss crosses ``thr`` (Illinois on the log-loss; it decreases along the flow)."""
+    flow = stepper.flow
+    lthr = thr.log()
+
+    def phi(tt):
+        yy = stepper.advance(y0, t0, tt) if tt > t0 else y0
+        return (flow.loss(yy).log() - lthr).mid(), yy
+
+    a, fa = t0, phi(t0)[0]
+    b, (fb, yb) = t1, phi(t1)
+    side = 0
+    best = (b, yb)
+    for _ in range(200):
+        if (b - a) <= max(abs(b), flint.arb(1)) * resolution * 64:
+            break
+        c = ((a * fb - b * fa) / (fb - fa)).mid()
+        if not (a < c < b):
+            c = ((a + b) / 2).mid()
+        fc, yc = phi(c)
+        if fc == 0:
+            return c, yc
+        if fc < 0:
+            b, fb, best = c, fc, (c, yc)
+            if side == -1:
+                fa = fa / 2
+            side = -1
+        else:
+            a, fa = c, fc
+            if side == 1:
+                fb = fb / 2
+            side = 1
+    return best

@@ -1,0 +1,212 @@
+"""Balanced pivot families of DLN critical points (MATH §2, §1.3), with exact losses.
+
+Unregularized (λ = 0), teacher or data form with ``Σxx`` invertible: let
+``Σ = Σyx Σxx⁻¹ Σyxᵀ = U diag(μ) Uᵀ`` with ``μ_1 > μ_2 > … > 0`` (``μ_i = s_i²`` in the
+teacher form).  For every ``S ⊆ {1 … rank Σ}`` with ``|S| ≤ r_max``::
+
+    A_S = U_S U_Sᵀ Σyx Σxx⁻¹,      ℒ(A_S) = c − ½ Σ_{i∈S} μ_i
+
+(Baldi & Hornik 1989); ``S = {1 … min(rank, r_max)}`` are the global minima.
+
+Weight decay λ > 0, teacher form with a known SVD: each active mode sits at a critical
+point of ``f(a) = ½(a − s)² + (λL/2) a^{2/L}``; with ``a = b^L`` the positive critical
+points solve ``b^{2L−2} − s b^{L−2} + λ = 0`` (``a = s − λ`` at ``L = 2``,
+``a = s/(1 + λ)`` at ``L = 1``).  The family uses the largest root (the local minimum of
+``f``), which exists above a threshold on ``s``.
+
+Eigenvalues and losses are exact (SymPy ``CRootOf`` where irrational); end-to-end maps
+are exact when the SVD is, and otherwise computed at a given :class:`Precision`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from functools import lru_cache
+
+import flint
+import sympy as sp
+
+from ..errors import ModelError
+from ..matops import to_arb_mat
+from ..models.dln import DeepLinearModel
+from ..precision import Precision
+
+__all__ = ["PivotFamily", "pivot_families", "format_label", "mode_values"]
+
+_MAX_FAMILIES = 4096
+
+
+@dataclass(frozen=True)
+class PivotFamily:
+    """One balanced critical family ``A_S`` of a DLN.
+
+    Attributes
+    ----------
+    label : frozenset of int
+        The pivot set ``S`` (1-based mode indices).
+    loss : sympy.Expr
+        Exact loss on the family.
+    rank : int
+        ``|S|``, the rank of ``A_S``.
+    is_global : bool
+        True for the global minimum of the unregularized loss (``S`` = top modes).
+    end_to_end : sympy.ImmutableMatrix or None
+        ``A_S`` exactly, when the eigenvectors are rational.
+    """
+
+    label: frozenset
+    loss: sp.Expr
+    rank: int
+    is_global: bool
+    end_to_end: sp.ImmutableMatrix | None
+
+    @property
+    def name(self) -> str:
+        """``"{1,2}"`` (``"{}"`` for the origin)."""
+        return format_label(self.label)
+
+    def numeric_end_to_end(self, model: DeepLinearModel, precision: Precision) -> flint.arb_mat:
+        """``A_S`` as an ``arb_mat`` at ``precision`` (call inside ``precision.flint()``)."""
+        if self.end_to_end is not None:
+            return to_arb_mat(self.end_to_end, precision.bits)
+        return _numeric_map(model, precision.digits, precision.guard_bits, tuple(sorted(i - 1 for i in self.label)))
+
+
+def format_label(label) -> str:
+    """``frozenset({2, 1}) -> "{1,2}"``."""
+    return "{" + ",".join(str(i) for i in sorted(label)) + "}"
+
+
+def mode_values(model: DeepLinearModel) -> tuple:
+    """Per-mode data ``(μ_i, a_i)``: eigenvalues of ``Σ`` (exact, decreasing, positive) and active values.
+
+    ``a_i`` is the value of mode ``i`` on an active family (``s_i`` when λ = 0), or ``None`` when
+    weight decay leaves the mode no positive critical point.
+    """
+    return _modes(model)
+
+
+@lru_cache(maxsize=64)
+def _modes(model: DeepLinearModel):
+    if model.form == "data" and model.sxx.det() == 0:
+        raise ModelError("`X` must have full row rank (XXᵀ invertible) for the pivot families")
+    lam = sp.Rational(model.weight_decay.numerator, model.weight_decay.denominator)
+    if model.svd is not None and model.form == "teacher":
+        s = [x for x in model.svd.s if x != 0]
+        mu = [x**2 for x in s]
+    else:
+        if lam != 0:
+            raise ModelError(
+                "critical families with weight decay need a teacher target with a known SVD: "
+                "build the model with deep_linear(spectrum=...)"
+            )
+        sigma = sp.Matrix(model.syx) * sp.Matrix(model.sxx).inv() * sp.Matrix(model.syx).T
+        x = sp.Symbol("x")
+        roots = sp.Poly(sigma.charpoly(x).as_expr(), x).all_roots()
+        mu = sorted((r for r in roots if r != 0), key=lambda r: sp.N(r, 50), reverse=True)
+        if len(set(mu)) != len(mu):
+            raise ModelError(
+                "the target's nonzero singular values are not distinct; the pivot families are "
+                "then not isolated (general position is needed)"
+            )
+        s = [sp.sqrt(m) for m in mu]
+    if lam == 0:
+        return tuple(mu), tuple(s)
+    L = model.depth
+    b = sp.Symbol("b", positive=True)
+    active = []
+    for si in s:
+        if L == 1:
+            active.append(si / (1 + lam))
+            continue
+        poly = sp.Poly(b ** (2 * L - 2) - si * b ** (L - 2) + lam, b)
+        pos = [r for r in poly.real_roots() if r > 0]
+        active.append(max(pos, key=lambda r: sp.N(r, 50)) ** L if pos else None)
+    return tuple(mu), tuple(active)
+
+
+def pivot_families(model: DeepLinearModel) -> list[PivotFamily]:
+    """Every balanced pivot family of a DLN, ordered by rank then label.
+
+    Examples
+    --------
+    >>> from symdln.models import deep_linear
+    >>> fams = pivot_families(deep_linear(spectrum=[3, 2, 1], widths=3))
+    >>> [(f.name, f.loss) for f in fams][:4]
+    [('{}', 7), ('{1}', 5/2), ('{2}', 5), ('{3}', 13/2)]
+    """
+    if not isinstance(model, DeepLinearModel):
+        raise ModelError("pivot families are defined for deep linear networks")
+    mu, active = _modes(model)
+    lam = sp.Rational(model.weight_decay.numerator, model.weight_decay.denominator)
+    L = model.depth
+    usable = [i for i in range(len(mu)) if active[i] is not None]
+    rmax = model.r_max
+    n_fam = sum(_binom(len(usable), k) for k in range(min(rmax, len(usable)) + 1))
+    if n_fam > _MAX_FAMILIES:
+        raise ModelError(f"{n_fam} pivot families exceed the limit of {_MAX_FAMILIES}")
+    c = model.loss_constant
+    top = frozenset(range(1, min(rmax, len(usable)) + 1)) if lam == 0 else None
+    out = []
+    for k in range(min(rmax, len(usable)) + 1):
+        for S in itertools.combinations(usable, k):
+            label = frozenset(i + 1 for i in S)
+            if lam == 0:
+                loss = c - sum((mu[i] for i in S), sp.Integer(0)) / 2
+            else:
+                s = [sp.sqrt(m) for m in mu]
+                loss = c
+                for i in S:
+                    a = active[i]
+                    loss += (a - s[i]) ** 2 / 2 + lam * L / 2 * a ** sp.Rational(2, L) - s[i] ** 2 / 2
+                loss = sp.simplify(loss)
+            A = None
+            if model.svd is not None and model.form == "teacher":
+                U, V = model.svd.U, model.svd.V
+                A = sp.zeros(*model.target.shape)
+                for i in S:
+                    A += active[i] * U[:, i] * V[:, i].T
+                A = sp.ImmutableMatrix(A) if all(x.is_Rational for x in A) else None
+            out.append(PivotFamily(label, loss, k, lam == 0 and label == top, A))
+    return out
+
+
+def _binom(n, k):
+    from math import comb
+
+    return comb(n, k)
+
+
+@lru_cache(maxsize=256)
+def _numeric_map(model: DeepLinearModel, digits: int, guard: int, S: tuple) -> flint.arb_mat:
+    p = Precision(digits, guard)
+    mp = p.mp
+    mu, active = _modes(model)
+    L = model.depth
+    if model.svd is not None and model.form == "teacher":
+        U = mp.matrix(model.svd.U.tolist())
+        V = mp.matrix(model.svd.V.tolist())
+        A = mp.zeros(*model.target.shape)
+        for i in S:
+            a = mp.mpf(sp.N(active[i], p.digits + 20))
+            A += a * U[:, i] * V[:, i].T
+    else:
+        sxx_inv = mp.matrix(sp.Matrix(model.sxx).inv().tolist())
+        syx = mp.matrix(sp.Matrix(model.syx).tolist())
+        sigma = syx * sxx_inv * syx.T
+        E, Q = mp.eigsy(sigma)
+        order = sorted(range(len(E)), key=lambda j: E[j], reverse=True)
+        P = mp.zeros(sigma.rows, sigma.rows)
+        for i in S:
+            q = Q[:, order[i]]
+            P += q * q.T
+        A = P * syx * sxx_inv
+    with p.flint():
+        return flint.arb_mat(A.rows, A.cols, [_mpf_to_arb(A[i, j]) for i in range(A.rows) for j in range(A.cols)])
+
+
+def _mpf_to_arb(x) -> flint.arb:
+    sign, man, exp, _ = x._mpf_
+    man = -int(man) if sign else int(man)
+    return flint.arb((flint.fmpz(man), flint.fmpz(exp)))
