@@ -33,6 +33,7 @@ __all__ = [
     "exact_vector",
     "exact_matrix",
     "positive_number",
+    "format_number",
 ]
 
 _DECIMAL = re.compile(r"^([+-]?)(\d+(?:\.\d*)?|\.\d+)(?:[eE]([+-]?\d+))?$")
@@ -217,3 +218,35 @@ def exact_matrix(value: object, *, name: str = "matrix") -> sp.ImmutableMatrix:
             row.append(sp.Rational(q.numerator, q.denominator))
         out.append(row)
     return sp.ImmutableMatrix(out)
+
+
+def format_number(q) -> str:
+    """Exact text for a rational: a decimal when it terminates (``1e-30``, ``0.25``), else ``p/q``.
+
+    The text parses back to the same number with :func:`parse_number`.
+
+    >>> format_number(Fraction(1, 10**30)), format_number(Fraction(5, 2)), format_number(Fraction(1, 3))
+    ('1e-30', '2.5', '1/3')
+    """
+    q = Fraction(q)
+    if q.denominator == 1 and abs(q.numerator) < 10**15:
+        return str(q.numerator)
+    den = q.denominator
+    twos = fives = 0
+    while den % 2 == 0:
+        den //= 2
+        twos += 1
+    while den % 5 == 0:
+        den //= 5
+        fives += 1
+    if den != 1:
+        return f"{q.numerator}/{q.denominator}"
+    k = max(twos, fives)
+    scaled = q * 10**k  # an integer
+    d = decimal.Decimal(int(scaled)).scaleb(-k)
+    text = format(d.normalize(decimal.Context(prec=max(28, len(str(int(scaled))) + 2))), "")
+    text = text.replace("E", "e").replace("e+", "e")
+    if "e" in text:
+        mant, exp = text.split("e")
+        text = f"{mant}e{int(exp)}"
+    return text

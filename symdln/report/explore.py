@@ -1,0 +1,242 @@
+"""The ``explore`` pipeline: model → high-precision flow → saddle visits → table, figures, graph.
+
+:func:`explore` runs the flow from a small initialization until the loss falls below a
+threshold, segments the run into saddle visits, checks the times by a second run at a
+tighter tolerance and higher precision, and writes ``summary.json``, ``loss.png``,
+``singular_values.png``, ``saddle_graph.png`` and ``saddle_graph.graphml`` to ``out``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import flint
+import networkx as nx
+import numpy as np
+
+from .. import __version__
+from ..errors import FlowError, ModelError, OptionError, describe
+from ..flow.integrate import integrate_flow, tolerance
+from ..flow.solution import FlowSolution
+from ..graph.build import saddle_graph
+from ..graph.io import write_graph
+from ..models.dln import DeepLinearModel, deep_linear
+from ..models.init import balanced_init, gaussian_init
+from ..parse import format_number, positive_number
+from ..precision import Precision, digits_for_flow
+from ..saddles.visits import SaddleVisit, detect_visits
+from ..symbolic.pivots import mode_values, pivot_families
+from .plots import plot_loss, plot_saddle_graph, plot_singular_values
+from .spectra import log10_singular_values
+
+__all__ = ["explore", "ExploreResult", "default_model", "default_t_end", "format_visits"]
+
+
+def default_model() -> DeepLinearModel:
+    """The built-in default: teacher form, depth 2, width 3, ``M = U diag(3, 2, 1) Vᵀ`` (Cayley rotations, seed 0)."""
+    return deep_linear(spectrum=[3, 2, 1], depth=2, widths=3, rotation_seed=0)
+
+
+def default_t_end(model: DeepLinearModel, sigma: Fraction) -> Fraction:
+    """A horizon long enough to learn every mode from scale ``σ``.
+
+    Depth ≤ 2: ``3 (log(1/σ) + 50) / s_min`` (mode k escapes near ``log(1/σ)/s_k``); depth
+    ``L ≥ 3``: ``10 σ^{−(L−2)} / s_min + 100`` (escape times grow like ``σ^{−(L−2)}``).
+    """
+    mu, active = mode_values(model)
+    vals = [float(a) if a is not None else 0.0 for a in active]
+    s_min = min((v for v in vals if v > 0), default=1.0)
+    log_inv = math.log(sigma.denominator) - math.log(sigma.numerator)
+    if model.depth <= 2:
+        return Fraction(math.ceil(3 * (log_inv + 50) / s_min))
+    return Fraction(math.ceil(10 * math.exp(min(700.0, (model.depth - 2) * log_inv)) / s_min + 100))
+
+
+@dataclass(frozen=True)
+class ExploreResult:
+    """What :func:`explore` produced: the run, its visits, the saddle graph, the summary and the files."""
+
+    solution: FlowSolution
+    visits: list[SaddleVisit]
+    graph: nx.DiGraph
+    summary: dict
+    files: dict
+
+
+def explore(
+    model: DeepLinearModel | None = None,
+    *,
+    sigma="1e-30",
+    seed: int = 0,
+    init: str = "gaussian",
+    rtol="1e-12",
+    digits: int | None = None,
+    loss_below="1e-20",
+    t_end=None,
+    out="symdln-explore",
+    verify: bool = True,
+    tol="1e-3",
+    progress: bool | None = None,
+) -> ExploreResult:
+    """Run the main job on ``model`` (default :func:`default_model`) and write its report to ``out``.
+
+    Parameters
+    ----------
+    model : DeepLinearModel, optional
+    sigma : exact number
+        Initialization scale (Gaussian: ``W_l = σ G_l``; balanced: every mode's product is ``σ``).
+    seed : int
+        Seed of the Gaussian initialization.
+    init : {"gaussian", "balanced"}
+    rtol : exact number or float
+        Local relative accuracy per singular direction.
+    digits : int, optional
+        Working digits (default :func:`symdln.precision.digits_for_flow`).
+    loss_below : exact number
+        Stop when the loss falls below this value.
+    t_end : exact number, optional
+        Horizon (default :func:`default_t_end`).
+    out : path
+    verify : bool
+        Repeat the run at ``rtol/1000`` with 10 more digits and report how many digits of the
+        arrival times agree.
+    tol : exact number
+        Relative distance to a critical family that counts as a visit.
+
+    Returns
+    -------
+    ExploreResult
+    """
+    started = time.perf_counter()
+    model = default_model() if model is None else model
+    if not isinstance(model, DeepLinearModel):
+        raise ModelError(f"`model` must be a DeepLinearModel, got {describe(model)}")
+    sigma_q = positive_number(sigma, name="sigma")
+    rtol_q = tolerance(rtol, name="rtol")
+    if init not in ("gaussian", "balanced"):
+        raise OptionError(f"`init` must be 'gaussian' or 'balanced', got {init!r}")
+    theta0 = gaussian_init(model, sigma_q, seed) if init == "gaussian" else balanced_init(model, sigma_q)
+    scale = sigma_q if init == "gaussian" else Fraction(sigma_q)
+    per_layer = scale if init == "gaussian" else Fraction(_root(sigma_q, model.depth))
+    if digits is None:
+        digits = digits_for_flow(per_layer, rtol_q, depth=model.depth)
+    precision = Precision(digits)
+    horizon = default_t_end(model, per_layer) if t_end is None else positive_number(t_end, name="t_end")
+    families = pivot_families(model)
+    sol = integrate_flow(
+        model, theta0, horizon, precision=precision, rtol=rtol_q, loss_below=loss_below,
+        scale=per_layer, seed=seed, progress=progress, throw=False,
+    )
+    visits = detect_visits(sol, families, tol=tol)
+    verification = None
+    if verify:
+        verification = _verify(model, theta0, horizon, precision, rtol_q, loss_below, per_layer, seed, families, tol, visits)
+    G = saddle_graph(visits, model=model, families=None)
+    out_dir = Path(out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = _write_figures(sol, visits, G, out_dir, model)
+    summary = {
+        "symdln_version": __version__,
+        "model": model.describe(),
+        "init": {"kind": init, "sigma": format_number(sigma_q), "seed": seed if init == "gaussian" else None},
+        "precision": {"digits": precision.digits, "bits": precision.bits, "guard_bits": precision.guard_bits},
+        "rtol": format_number(rtol_q),
+        "loss_below": format_number(tolerance(loss_below, name="loss_below", high=Fraction(10**30))),
+        "t_end": format_number(horizon),
+        "status": sol.status.name.lower(),
+        "message": sol.message,
+        "t_final": sol.t_final.mid().str(20, radius=False),
+        "final_loss": sol.losses[-1].mid().str(20, radius=False),
+        "stats": sol.stats.as_dict(),
+        "accelerated_time": "t / log(1/sigma)" if model.depth <= 2 else f"t * sigma^{model.depth - 2}",
+        "visits": [v.as_dict() for v in visits],
+        "verification": verification,
+        "files": {k: str(v) for k, v in files.items()},
+    }
+    summary["seconds"] = round(time.perf_counter() - started, 3)
+    path = out_dir / "summary.json"
+    tmp = path.with_name("summary.json.tmp")
+    tmp.write_text(json.dumps(summary, indent=2))
+    tmp.replace(path)
+    files["summary"] = path
+    summary["files"]["summary"] = str(path)
+    return ExploreResult(sol, visits, G, summary, files)
+
+
+def _root(q: Fraction, n: int) -> Fraction:
+    """A rational within 1e-3 relative of ``q^{1/n}`` (only used to choose digits and time scales)."""
+    if n == 1:
+        return q
+    lg = (math.log(q.numerator) - math.log(q.denominator)) / n
+    return Fraction(repr(math.exp(lg))) if lg > -700 else Fraction(1, 10 ** int(-lg / math.log(10)))
+
+
+def _verify(model, theta0, horizon, precision, rtol_q, loss_below, scale, seed, families, tol, visits) -> dict:
+    """Second run at ``rtol/1000`` and 10 more digits; digits of agreement of the arrival times."""
+    p2 = Precision(precision.digits + 10)
+    rtol2 = rtol_q / 1000
+    try:
+        sol2 = integrate_flow(model, theta0, horizon, precision=p2, rtol=rtol2, loss_below=loss_below,
+                              scale=scale, seed=seed, progress=False, throw=False)
+        visits2 = detect_visits(sol2, families, tol=tol)
+    except FlowError as exc:  # pragma: no cover - reported, not raised
+        return {"ok": False, "reason": str(exc)}
+    same = [v.label for v in visits] == [w.label for w in visits2]
+    worst = 0.0
+    with p2.flint():
+        for v, w in zip(visits, visits2):
+            if v.t_arrive is not None and w.t_arrive is not None:
+                rel = abs((v.t_arrive - w.t_arrive) / w.t_arrive)
+                worst = max(worst, float(rel.mid()))
+    agree = math.inf if worst == 0 else -math.log10(worst)
+    return {
+        "rtol": format_number(rtol2),
+        "digits": p2.digits,
+        "same_visits": same,
+        "max_relative_difference_t_arrive": worst,
+        "agreeing_digits": None if math.isinf(agree) else round(agree, 2),
+        "steps": sol2.stats.steps,
+    }
+
+
+def _write_figures(sol: FlowSolution, visits, G, out_dir: Path, model: DeepLinearModel) -> dict:
+    p = sol.precision
+    flow = sol._dense.flow
+    times = sol.times()
+    with p.flint():
+        log_loss = np.array([float(x.log().mid()) / math.log(10) if x > 0 else -300.0 for x in sol.losses])
+        svs = [log10_singular_values(flow.end_to_end(y), p) for y in sol.states]
+    mu, _ = mode_values(model)
+    targets = [math.sqrt(float(m)) for m in mu]
+    files = {
+        "loss": plot_loss(times, log_loss, visits, out_dir / "loss.png"),
+        "singular_values": plot_singular_values(times, svs, out_dir / "singular_values.png", targets=targets),
+        "saddle_graph_png": plot_saddle_graph(G, out_dir / "saddle_graph.png"),
+        "saddle_graph": write_graph(G, out_dir / "saddle_graph.graphml"),
+    }
+    return files
+
+
+def format_visits(visits: list[SaddleVisit], digits: int = 10) -> str:
+    """A plain-text table of visits: label, exact and float loss, real and accelerated times."""
+    head = ["#", "saddle S", "loss", "loss (float)", "t_enter", "t_exit", "tau_enter", "tau_exit", "t_arrive", "tau_arrive"]
+    rows = []
+    for i, v in enumerate(visits):
+        def d(x, n=digits):
+            return "-" if x is None else x.mid().str(n, radius=False)
+
+        rows.append([
+            str(i), v.name, str(v.loss), f"{v.loss_float:.6g}", d(v.t_enter), d(v.t_exit) + ("+" if v.final else ""),
+            d(v.tau_enter, 6), d(v.tau_exit, 6), d(v.t_arrive), d(v.tau_arrive, 6),
+        ])
+    widths = [max(len(h), *(len(r[j]) for r in rows)) if rows else len(h) for j, h in enumerate(head)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths))]
+    lines.append("  ".join("-" * w for w in widths))
+    for r in rows:
+        lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)))
+    return "\n".join(lines)
