@@ -242,11 +242,19 @@ def format_number(q) -> str:
     if den != 1:
         return f"{q.numerator}/{q.denominator}"
     k = max(twos, fives)
-    scaled = q * 10**k  # an integer
-    d = decimal.Decimal(int(scaled)).scaleb(-k)
-    text = format(d.normalize(decimal.Context(prec=max(28, len(str(int(scaled))) + 2))), "")
-    text = text.replace("E", "e").replace("e+", "e")
-    if "e" in text:
-        mant, exp = text.split("e")
-        text = f"{mant}e{int(exp)}"
-    return text
+    scaled = abs(q.numerator) * (10**k // q.denominator)  # |q|·10^k, an integer
+    sign = "-" if q < 0 else ""
+    digits = str(scaled)
+    exp = -k
+    while len(digits) > 1 and digits.endswith("0"):
+        digits, exp = digits[:-1], exp + 1
+    plain_len = len(digits) + max(exp, 0) if exp >= 0 else max(len(digits), -exp) + 2
+    leading_zeros = max(0, -exp - len(digits))
+    if plain_len <= 20 and leading_zeros <= 4:
+        if exp >= 0:
+            return sign + digits + "0" * exp
+        body = digits.rjust(-exp + 1, "0")
+        return sign + body[:exp] + "." + body[exp:]
+    sci_exp = exp + len(digits) - 1
+    mant = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+    return f"{sign}{mant}e{sci_exp}"

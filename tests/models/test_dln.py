@@ -1,0 +1,79 @@
+from fractions import Fraction
+
+import pytest
+import sympy as sp
+
+from symdln.errors import ModelError, ParseError
+from symdln.models import cayley_orthogonal, deep_linear, diagonal_linear
+
+
+def test_default_shapes_and_forms():
+    m = deep_linear(spectrum=[3, 2, 1], depth=3, widths=[4, 2])
+    assert m.widths == (3, 4, 2, 3) and m.depth == 3 and m.r_max == 2
+    assert m.shapes == ((4, 3), (2, 4), (3, 2))
+    d = deep_linear(X=[[1, 0, 1], [0, 1, 1]], Y=[[1, 2, 0]], widths=2)
+    assert d.form == "data" and d.widths == (2, 2, 1)
+    assert d.sxx == sp.Matrix([[2, 1], [1, 2]]) / 3
+    assert d.syx == sp.Matrix([[1, 2]]) / 3
+    assert d.loss_constant == sp.Rational(5, 6)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7, 123])
+@pytest.mark.parametrize("n", [1, 2, 3, 5])
+def test_cayley_rotations_are_exactly_orthogonal(n, seed):
+    Q = cayley_orthogonal(n, seed)
+    assert Q.T * Q == sp.eye(n)
+    assert all(x.is_Rational for x in Q)
+
+
+def test_teacher_spectrum_is_exact():
+    m = deep_linear(spectrum=["3", "2", "1/2"], widths=3, rotation_seed=5)
+    M = m.target
+    # independent oracle: eigenvalues of MᵀM are s²
+    x = sp.Symbol("x")
+    assert sp.factor(sp.Matrix(M.T * M).charpoly(x).as_expr()) == sp.factor((x - 9) * (x - 4) * (x - sp.Rational(1, 4)))
+    rect = deep_linear(spectrum=[2, 1], shape=(4, 2), widths=2)
+    assert rect.target.shape == (4, 2)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(spectrum=[3, 2], depth=0, widths=2), "depth"),
+        (dict(spectrum=[3, 2], depth=2, widths=[2, 2]), "widths"),
+        (dict(spectrum=[3, 2], depth=3, widths=[2, 0]), "widths"),
+        (dict(spectrum=[3, 2], depth=2), "widths"),
+        (dict(spectrum=[2, 3], widths=2), "decreasing"),
+        (dict(spectrum=[2, -1], widths=2), "positive"),
+        (dict(spectrum=[2, 1], widths=2, weight_decay=-1), "weight_decay"),
+        (dict(X=[[1, 2]], Y=[[1, 2, 3]], widths=1), "columns"),
+        (dict(X=[[1, 2]], widths=1), "both"),
+        (dict(spectrum=[1], target=[[1]], widths=1), "exactly one"),
+    ],
+)
+def test_bad_models_name_the_argument(kwargs, match):
+    with pytest.raises(ModelError, match=match):
+        deep_linear(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "target, match",
+    [
+        ([[1.5, 0], [0, 1]], "binary float"),
+        (sp.Matrix([[sp.Float("1.5")]]), "SymPy Float"),
+        ([[1, "abc"]], r"target\[0,1\]"),
+        ([["nan"]], "not an exact number"),
+        ([[1, 2], [3]], "rows"),
+    ],
+)
+def test_bad_entries(target, match):
+    with pytest.raises(ParseError, match=match):
+        deep_linear(target, widths=1)
+
+
+def test_diagonal_model_checks_shapes():
+    m = diagonal_linear("1,1/2;1/2,1", "1,0")
+    assert m.dim == 2 and m.n_samples == 2
+    with pytest.raises(ModelError, match="rows"):
+        diagonal_linear("1,1/2;1/2,1", "1,0,1")
+    assert m.loss_beta(sp.Matrix([0, 0])) == Fraction(1, 4)

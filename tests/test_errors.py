@@ -1,0 +1,26 @@
+import symdln
+from symdln.errors import FlowError, ModelError, OptionError, ParseError, PrecisionError, SymdlnError
+
+
+def test_error_tree_is_also_builtin():
+    for cls in (ParseError, ModelError, PrecisionError, OptionError):
+        assert issubclass(cls, SymdlnError) and issubclass(cls, ValueError)
+    assert issubclass(FlowError, RuntimeError) and issubclass(FlowError, SymdlnError)
+
+
+def test_public_api_snapshot():
+    assert sorted(symdln.__all__) == sorted([
+        "DeepLinearModel", "DiagonalLinearModel", "FlowError", "FlowSolution", "ModelError", "OptionError",
+        "ParseError", "PivotFamily", "Precision", "PrecisionError", "SaddleVisit", "Status", "SymdlnError",
+        "__version__", "balanced_init", "balancedness", "citation", "compile_flow", "deep_linear",
+        "detect_visits", "diagonal_linear", "draw_saddle_graph", "explore", "gaussian_init", "gradient",
+        "hessian", "integrate_flow", "loss_expr", "parse_matrix", "parse_number", "pf_init", "pivot_families",
+        "read_graph", "saddle_graph", "write_graph",
+    ])
+    for name in symdln.__all__:
+        assert hasattr(symdln, name)
+
+
+def test_citation():
+    assert "jacot2021saddle" in symdln.citation("saddles")
+    assert symdln.citation().count("@") == 5
