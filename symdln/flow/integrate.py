@@ -64,6 +64,10 @@ def initial_scale(theta) -> Fraction:
     return best
 
 
+def _as_float(x: flint.arb) -> float:
+    return float(x.mid())
+
+
 class DenseStepper:
     """Takes error-controlled extrapolated steps; also serves the solution's dense output."""
 
@@ -94,21 +98,22 @@ class DenseStepper:
 
     def advance(self, y, t0: flint.arb, t1: flint.arb):
         """``θ(t1)`` from ``θ(t0) = y`` by adaptive steps, starting with the whole interval."""
-        t, H = t0, t1 - t0
+        t, t1 = t0.mid(), t1.mid()
+        H = (t1 - t).mid()
         f0 = self.flow.field(y)
         for _ in range(10_000):
-            if t1 - t <= 0:
+            rest = (t1 - t).mid()
+            if not rest > 0:
                 return y
-            H = min(H, t1 - t)
+            H = min(H, rest, key=_as_float)
             y1, r = self.attempt(y, f0, H)
             if r <= 1:
-                y, t = y1, t + H
-                if t >= t1 or (t1 - t) <= 0:
+                y = y1
+                t = t1 if H is rest else (t + H).mid()
+                if not (t1 - t).mid() > 0:
                     return y
                 f0 = self.flow.field(y)
-                H = H * self._arb(self.factor(r))
-            else:
-                H = H * self._arb(self.factor(r))
+            H = (H * self._arb(self.factor(r) if r <= 1 else min(self.factor(r), 0.9))).mid()
         raise FlowError("dense output did not converge in 10000 steps")
 
     @staticmethod
@@ -215,7 +220,7 @@ def integrate_flow(
     with precision.flint():
         bits = precision.bits
         stepper = DenseStepper(flow, k, rtol_q, to_arb(floor_q, bits), model.shapes)
-        T = to_arb(t_end_q, bits)
+        T = to_arb(t_end_q, bits).mid()
         thr = None if thr_q is None else to_arb(thr_q, bits)
         t = flint.arb(0)
         f0 = flow.field(y)
@@ -226,7 +231,7 @@ def integrate_flow(
                 raise OptionError(f"`first_step` must be > 0, got {first_step}")
         else:
             speed = stepper.norm(y, f0)
-            H = T if speed == 0 else min(T, flint.arb("0.05") / speed)
+            H = T if speed == 0 else min(T, (flint.arb("0.05") / speed).mid(), key=_as_float)
         ts, states, losses = [t], [y], [flow.loss(y)]
         stepper.float_times.append(0.0)
         status, t_event = None, None
@@ -239,14 +244,17 @@ def integrate_flow(
                 if steps >= max_steps:
                     status = Status.MAX_STEPS
                     break
-                H = min(H, T - t)
+                rest = (T - t).mid()
+                last = not H < rest
+                if last:
+                    H = rest
                 if H <= max(abs(t), flint.arb(1)) * resolution * 16:
                     status = Status.STEP_UNDERFLOW
                     break
                 y1, r = stepper.attempt(y, f0, H)
                 if r <= 1:
                     t_prev, y_prev = t, y
-                    t, y = (t + H).mid(), y1
+                    t, y = (T if last else (t + H).mid()), y1
                     steps += 1
                     streak = 0
                     f0 = flow.field(y)
@@ -261,18 +269,18 @@ def integrate_flow(
                     bar.update(float(H.mid()))
                     if steps % 25 == 0:
                         bar.set_postfix(loss=f"{float(lo.mid()):.3e}", refresh=False)
-                    if status is None and t >= T:
+                    if status is None and last:
                         status = Status.SUCCESS
                     if not lo.is_finite():
                         status = Status.NONFINITE
-                    H = H * flint.arb(stepper.factor(r))
+                    H = (H * flint.arb(stepper.factor(r))).mid()
                 else:
                     rejected += 1
                     streak += 1
                     if not math.isfinite(r) and streak > 60:
                         status = Status.NONFINITE
                         break
-                    H = H * flint.arb(min(stepper.factor(r), 0.9))
+                    H = (H * flint.arb(min(stepper.factor(r), 0.9))).mid()
         except KeyboardInterrupt:
             status = Status.INTERRUPTED
         finally:
