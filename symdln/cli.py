@@ -27,7 +27,13 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _number(text: str) -> Fraction:
-    return parse_number(text, name="number")
+    try:
+        return parse_number(text, name="value")
+    except SymdlnError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an exact number; accepted: an integer (3), a fraction (1/3) "
+            f"or a decimal with optional exponent (0.1, 1e-30)"
+        ) from None
 
 
 def _positive_int(text: str) -> int:
@@ -248,12 +254,12 @@ def _cmd_flow(args) -> int:
         with p.flint():
             beyond = p.arb(t) > sol.t_final
         if beyond:
-            points.append({"t": str(t), "error": "beyond the end of the run"})
+            points.append({"t": format_number(t), "error": "beyond the end of the run"})
             continue
         A = sol.end_to_end(t)
         lo = sol.loss(t)
         with p.flint():
-            entry = {"t": str(t), "loss": p.decimal(lo)}
+            entry = {"t": format_number(t), "loss": p.decimal(lo)}
             if args.model == "diagonal":
                 entry["beta"] = [p.decimal(A[i, 0]) for i in range(A.nrows())]
             else:

@@ -13,6 +13,8 @@ from ..errors import OptionError
 __all__ = ["write_graph", "read_graph"]
 
 _FORMATS = {".graphml": "graphml", ".json": "json"}
+# node-link keys for an edge's endpoints: "tail"/"head", since edges carry a `source` attribute of their own
+_NODE_LINK = {"source": "tail", "target": "head", "edges": "edges"}
 
 
 def _format(path: Path, fmt: str | None) -> str:
@@ -47,7 +49,7 @@ def write_graph(G: nx.DiGraph, path, *, fmt: str | None = None) -> Path:
         if kind == "graphml":
             nx.write_graphml(G, tmp)
         else:
-            data = nx.node_link_data(G, edges="edges")
+            data = nx.node_link_data(G, **_NODE_LINK)
             tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
         os.replace(tmp, path)
     finally:
@@ -62,4 +64,4 @@ def read_graph(path, *, fmt: str | None = None) -> nx.DiGraph:
     kind = _format(path, fmt)
     if kind == "graphml":
         return nx.read_graphml(path)
-    return nx.node_link_graph(json.loads(path.read_text()), directed=True, edges="edges")
+    return nx.node_link_graph(json.loads(path.read_text()), directed=True, **_NODE_LINK)

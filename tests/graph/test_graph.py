@@ -1,0 +1,68 @@
+import json
+
+import networkx as nx
+import pytest
+
+from symdln.errors import OptionError
+from symdln.flow import integrate_flow
+from symdln.graph import read_graph, saddle_graph, write_graph
+from symdln.models import deep_linear, gaussian_init
+from symdln.saddles import detect_visits
+from symdln.symbolic.pivots import pivot_families
+
+
+@pytest.fixture(scope="module")
+def runs():
+    m = deep_linear(spectrum=[2, 1], widths=2)
+    out = []
+    for seed in (0, 1):
+        sol = integrate_flow(m, gaussian_init(m, "1e-12", seed), 200, loss_below="1e-12", scale="1e-12", progress=False)
+        out.append(detect_visits(sol))
+    return m, out
+
+
+def test_graph_from_runs(runs):
+    m, visits = runs
+    G = saddle_graph(visits, model=m)
+    assert list(nx.topological_sort(G)) == ["{}", "{1}", "{1,2}"]
+    assert G.edges["{}", "{1}"]["count"] == 2
+    assert G.nodes["{1,2}"]["kind"] == "global minimum"
+    assert G.nodes["{1}"]["kind"] == "strict saddle"  # depth 2 (Baldi–Hornik)
+    assert G.nodes["{1}"]["loss"] == "1/2" and G.nodes["{1}"]["visits"] == 2
+    for u, v in G.edges:
+        assert G.nodes[u]["loss_float"] > G.nodes[v]["loss_float"]  # downhill
+
+
+def test_theory_nodes(runs):
+    m, visits = runs
+    G = saddle_graph(visits[0], model=m, families=pivot_families(m))
+    assert set(G.nodes) == {"{}", "{1}", "{2}", "{1,2}"}
+    assert G.nodes["{2}"]["visits"] == 0
+
+
+@pytest.mark.parametrize("suffix", [".graphml", ".json"])
+def test_export_round_trips(tmp_path, runs, suffix):
+    m, visits = runs
+    G = saddle_graph(visits, model=m)
+    path = write_graph(G, tmp_path / f"g{suffix}")
+    H = read_graph(path)
+    assert set(H.nodes) == set(G.nodes) and set(H.edges) == set(G.edges)
+    for n in G.nodes:
+        assert dict(H.nodes[n]) == dict(G.nodes[n])
+    for e in G.edges:
+        assert dict(H.edges[e]) == dict(G.edges[e])
+    if suffix == ".json":
+        json.loads((tmp_path / "g.json").read_text())["edges"][0]["tail"]
+
+
+def test_export_refuses_unknown_format_and_keeps_files(tmp_path):
+    G = nx.DiGraph()
+    G.add_node("{}", bad=object())
+    target = tmp_path / "g.graphml"
+    target.write_text("old")
+    with pytest.raises(Exception):
+        write_graph(G, target)
+    assert target.read_text() == "old"
+    assert not (tmp_path / "g.graphml.tmp").exists()
+    with pytest.raises(OptionError, match="suffix"):
+        write_graph(nx.DiGraph(), tmp_path / "g.txt")

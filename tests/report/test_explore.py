@@ -1,0 +1,46 @@
+import json
+
+import networkx as nx
+import pytest
+
+from symdln.graph import read_graph
+from symdln.models import deep_linear
+from symdln.report import explore, format_visits
+
+
+@pytest.fixture(scope="module")
+def default_report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("explore")
+    return explore(out=out, progress=False), out
+
+
+def test_default_explore_writes_every_file(default_report):
+    res, out = default_report
+    for name in ("summary.json", "loss.png", "singular_values.png", "saddle_graph.png", "saddle_graph.graphml"):
+        f = out / name
+        assert f.is_file() and f.stat().st_size > 0, name
+    assert (out / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    summary = json.loads((out / "summary.json").read_text())
+    assert [v["label"] for v in summary["visits"]] == ["{}", "{1}", "{1,2}", "{1,2,3}"]
+    assert [v["loss"] for v in summary["visits"]] == ["7", "5/2", "1/2", "0"]
+    assert summary["init"] == {"kind": "gaussian", "sigma": "1e-30", "seed": 0}
+    assert summary["precision"]["digits"] >= 80
+    assert summary["status"] == "event"
+    assert float(summary["final_loss"]) <= 1e-20 * (1 + 1e-9)
+    assert summary["verification"]["same_visits"] is True
+    assert summary["verification"]["agreeing_digits"] >= 10
+    G = read_graph(out / "saddle_graph.graphml")
+    assert list(nx.topological_sort(G)) == ["{}", "{1}", "{1,2}", "{1,2,3}"]
+
+
+def test_table_lists_visits(default_report):
+    res, _ = default_report
+    table = format_visits(res.visits)
+    assert "{1,2,3}" in table and "5/2" in table and "tau_arrive" in table
+
+
+def test_explore_other_model(tmp_path):
+    m = deep_linear(spectrum=[2, 1], widths=3, depth=2, rotation_seed=3)
+    res = explore(m, sigma="1e-10", seed=2, out=tmp_path, verify=False, progress=False)
+    assert [v.name for v in res.visits] == ["{}", "{1}", "{1,2}"]
+    assert res.summary["verification"] is None

@@ -1,0 +1,78 @@
+"""Saddle visits against closed forms: plateau losses ½Σ_{i∉S}s_i², Saxe crossing times, 1/s_k in accelerated time."""
+
+from fractions import Fraction
+
+import flint
+import mpmath
+import pytest
+import sympy as sp
+
+from symdln.errors import ModelError, OptionError
+from symdln.flow import integrate_flow
+from symdln.models import balanced_init, deep_linear, diagonal_linear, gaussian_init, pf_init
+from symdln.saddles import accelerated_time, detect_visits
+
+
+@pytest.fixture(scope="module")
+def default_run():
+    m = deep_linear(spectrum=[3, 2, 1], widths=3)
+    sol = integrate_flow(m, gaussian_init(m, "1e-30", 0), 300, loss_below="1e-20", scale="1e-30", progress=False)
+    return m, sol, detect_visits(sol)
+
+
+def test_default_run_visits_the_greedy_sequence(default_run):
+    m, sol, visits = default_run
+    assert [v.name for v in visits] == ["{}", "{1}", "{1,2}", "{1,2,3}"]
+    s = (3, 2, 1)
+    for v in visits:
+        assert v.loss == sp.Rational(sum(s[i] ** 2 for i in range(3) if i + 1 not in v.label), 2)
+    assert visits[-1].final and visits[-1].is_global
+    for a, b in zip(visits, visits[1:]):
+        assert a.t_exit < b.t_arrive < b.t_enter < b.t_exit or b.final
+
+
+def test_accelerated_arrivals_approach_one_over_s(default_run):
+    """L = 2: mode k is learned at t ≈ log(1/σ)/s_k + O(1), so τ_k = 1/s_k + O(1/log(1/σ)) (MATH §3)."""
+    _, _, visits = default_run
+    for v, s in zip(visits[1:], (3, 2, 1)):
+        assert abs(float(v.tau_arrive.mid()) - 1 / s) < 3 / 69  # O(1)/log(1e30)
+
+
+def test_balanced_run_arrival_times_match_saxe_closed_form():
+    """Balanced aligned init: ℒ(t) = ½Σ(s_i − a_i(t))² with Saxe's a_i(t); the midpoint crossings solved by findroot."""
+    s = (3, 2, 1)
+    a0 = mpmath.mpf("1e-20")
+    m = deep_linear(spectrum=list(s), widths=3)
+    sol = integrate_flow(m, balanced_init(m, "1e-20"), 60, rtol="1e-20", scale="1e-10", progress=False)
+    visits = detect_visits(sol)
+    assert [v.name for v in visits] == ["{}", "{1}", "{1,2}", "{1,2,3}"]
+    ctx = mpmath.MPContext()
+    ctx.dps = 40
+
+    def loss(t):
+        return sum((si - si / (1 + (si / ctx.mpf("1e-20") - 1) * ctx.exp(-2 * si * t))) ** 2 for si in s) / 2
+
+    plateaus = [7, sp.Rational(5, 2), sp.Rational(1, 2), 0]
+    for k, v in enumerate(visits[1:], start=1):
+        level = ctx.mpf(float(plateaus[k - 1] + plateaus[k]) / 2)
+        guess = ctx.log(s[k - 1] / ctx.mpf("1e-20")) / (2 * s[k - 1])  # a_k(t) = s_k/2 there
+        t_star = ctx.findroot(lambda t: loss(t) - level, (guess - 2, guess + 2), solver="anderson")
+        assert abs(float(v.t_arrive.mid()) - float(t_star)) < 1e-12 * float(t_star)
+
+
+def test_accelerated_time_conventions():
+    with flint.ctx.workprec(100):
+        t = flint.arb(10)
+        assert abs(accelerated_time(t, Fraction(1, 10**10), 2) - 10 / flint.arb(10**10).log()) < flint.arb("1e-25")
+        assert abs(accelerated_time(t, Fraction(1, 100), 4) - flint.arb("1e-3")) < flint.arb("1e-28")
+
+
+def test_visits_need_a_dln_and_a_sane_tol():
+    m = diagonal_linear("1,0;0,1", "1,1")
+    sol = integrate_flow(m, pf_init(m, "1e-3"), 1, progress=False)
+    with pytest.raises(ModelError):
+        detect_visits(sol)
+    m2 = deep_linear(spectrum=[1], widths=1)
+    sol2 = integrate_flow(m2, gaussian_init(m2, "1e-3"), 1, progress=False)
+    with pytest.raises(OptionError, match="tol"):
+        detect_visits(sol2, tol=2)

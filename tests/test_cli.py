@@ -1,0 +1,87 @@
+"""The command line: exact parsing, JSON output, the diagonal network against Pesme–Flammarion's worked example."""
+
+import json
+import subprocess
+import sys
+
+import mpmath
+import pytest
+
+from symdln.cli import main
+
+
+def _run_json(capsys, argv):
+    assert main(argv) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_explore_json(capsys, tmp_path):
+    out = _run_json(capsys, ["explore", "--out", str(tmp_path), "--json", "--no-verify"])
+    assert [v["label"] for v in out["visits"]] == ["{}", "{1}", "{1,2}", "{1,2,3}"]
+    assert (tmp_path / "summary.json").is_file()
+
+
+def test_flow_balanced_matches_saxe(capsys):
+    out = _run_json(capsys, ["flow", "--init", "balanced", "--scale", "1e-60", "--at", "10,40", "--rtol", "1e-32", "--json"])
+    ctx = mpmath.MPContext()
+    ctx.dps = 60
+    for point, T in zip(out["points"], (10, 40)):
+        sv = [ctx.mpf(x) for x in point["singular_values"]]
+        exact = sorted((s / (1 + (s / ctx.mpf("1e-60") - 1) * ctx.exp(-2 * s * T)) for s in (3, 2, 1)), reverse=True)
+        for a, b in zip(sv, exact):
+            assert abs(a / b - 1) < ctx.mpf("1e-28")
+        # decimal strings carry the working precision
+        assert len(point["loss"].replace("-", "").replace(".", "").split("e")[0]) >= out["precision"]["digits"] - 2
+
+
+@pytest.mark.parametrize("tau, beta", [(5, ["4/5", "0", "0", "0"]), (10, ["0", "0", "7/5", "0"]), (20, ["0", "0", "10/7", "-10/49"])])
+def test_flow_diagonal_follows_the_published_saddles(capsys, tau, beta):
+    """Pesme–Flammarion worked example (MATH §4.1): β(τ log(1/α)) is near the saddle β_k between jump times 2, 8, 552/49."""
+    ctx = mpmath.MPContext()
+    ctx.dps = 30
+    t = ctx.nstr(tau * ctx.log(ctx.mpf(10) ** 40), 25)
+    out = _run_json(capsys, ["flow", "--model", "diagonal", "--X", "1,1/2,7/10,0;1/2,1,1/10,7/10", "--y", "1,0",
+                             "--alpha", "1e-40", "--at", t, "--json"])
+    got = [ctx.mpf(x) for x in out["points"][0]["beta"]]
+    want = [ctx.mpf(__import__("fractions").Fraction(b).numerator) / __import__("fractions").Fraction(b).denominator for b in beta]
+    # between jumps the run sits on the saddle up to O(α^c) corrections, plus a slow 1/log(1/α) drift of leaving coordinates
+    assert max(abs(a - b) for a, b in zip(got, want)) < 1e-4, (got, want)
+
+
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["explore", "--bogus"], "unrecognized arguments: --bogus"),
+        (["explore", "--sigma", "abc"], "not an exact number"),
+        (["explore", "--sigma", "0", "--out", "/nonexistent/x"], "sigma"),
+        (["explore", "--depth", "0"], "positive integer"),
+        (["explore", "--widths", "2,2"], "widths"),
+        (["explore", "--spectrum", "1,2"], "decreasing"),
+        (["explore", "--target", "1,2;3"], "different lengths"),
+        (["explore", "--target", "1,0;0,1", "--spectrum", "1"], "one of"),
+        (["flow", "--model", "diagonal", "--X", "1,0;0,1"], "--y"),
+        (["flow", "--init-file", "/nonexistent.json"], "no such file"),
+        (["flow", "--at", "1,x"], "not an exact number"),
+    ],
+)
+def test_bad_input_is_a_clear_error(capsys, argv, needle):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("symdln: error:") and needle in err
+
+
+def test_init_file_exact(tmp_path, capsys):
+    f = tmp_path / "theta0.json"
+    f.write_text(json.dumps({"theta": [[["0.001", "0"], ["0", "0.001"]], [["0.001", "0"], ["0", "0.001"]]]}))
+    out = _run_json(capsys, ["flow", "--target", "2,0;0,1", "--widths", "2", "--init-file", str(f), "--at", "1", "--json"])
+    ctx = mpmath.MPContext()
+    ctx.dps = 50
+    # aligned init: a' = 2a(s − a) per mode, a(0) = 1e-6
+    for x, s in zip(out["points"][0]["singular_values"], (2, 1)):
+        exact = s / (1 + (s / ctx.mpf("1e-6") - 1) * ctx.exp(-2 * s))
+        assert abs(ctx.mpf(x) / exact - 1) < 1e-10
+
+
+def test_python_dash_m():
+    r = subprocess.run([sys.executable, "-m", "symdln", "--help"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and "explore" in r.stdout
