@@ -126,7 +126,17 @@ def explore(
     if digits is None:
         digits = digits_for_flow(per_layer, rtol_q, depth=model.depth)
     precision = Precision(digits)
-    horizon = default_t_end(model, per_layer) if t_end is None else positive_number(t_end, name="t_end")
+    if t_end is None:
+        horizon = default_t_end(model, per_layer)
+        if model.depth >= 3 and per_layer ** (model.depth - 2) < Fraction(1, 10**4):
+            raise OptionError(
+                f"depth {model.depth} from sigma = {format_number(sigma_q)}: the plateaus last about "
+                f"sigma^-{model.depth - 2} and are stiff (NUMERICS.md), so this explicit integrator would need "
+                f"more than 10^5 steps; use sigma >= {format_number(Fraction(1, 10 ** (4 // (model.depth - 2))))} "
+                f"or pass `t_end` to follow a shorter horizon"
+            )
+    else:
+        horizon = positive_number(t_end, name="t_end")
     families = pivot_families(model)
     sol = integrate_flow(
         model, theta0, horizon, precision=precision, rtol=rtol_q, loss_below=loss_below,
