@@ -1,0 +1,385 @@
+"""Exact analysis of one point: gradient, inertia, kind, order and escape directions (MATH §2).
+
+:func:`analyze_point` works in exact rational arithmetic (python-flint ``fmpq``):
+
+* the gradient by the closed form of :mod:`symdln.symbolic.calculus` (is it critical?);
+* the Hessian by the same closed form, its inertia by exact block LDLᵀ (:mod:`.inertia`);
+* the *kind*: a negative eigenvalue makes a **strict saddle** (order 2).  Otherwise the
+  loss is expanded exactly along lines ``θ + εd`` with ``d`` in the Hessian's kernel
+  (``ℒ(θ + εd)`` is a polynomial in ε, interpolated exactly); a direction whose leading
+  coefficient is negative *certifies* a **non-strict saddle**, and the lowest such degree is
+  its **order**.  A point whose loss equals the global minimum value is a **global
+  minimum**; a positive definite Hessian gives a **local minimum**.  When no descent line
+  is found and the value is not the global minimum, the kind is ``"unknown"`` with the
+  reason (it could be a local minimum or a saddle of higher order along curves): symdln
+  never guesses.
+* escape directions: for a strict saddle, the exact negative eigenvalues of the Hessian
+  (roots of factors of its characteristic polynomial, isolated in certified intervals),
+  growth rates ``−λ`` of the linearized flow ``δ' = −Hδ``, and unit eigenvectors (float64);
+  for a non-strict saddle, the exact descent direction with its order and coefficient.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+import flint
+import numpy as np
+import sympy as sp
+
+from ..errors import ModelError, describe
+from ..matops import to_fmpq_mat
+from ..models.diagonal import DiagonalLinearModel
+from ..models.dln import DeepLinearModel
+from ..models.init import check_point
+from .calculus import diagonal_hessian_entries, dln_gradient, dln_hessian_entries
+from .inertia import Inertia, inertia, nullspace
+
+__all__ = ["PointAnalysis", "EscapeDirection", "analyze_point", "global_minimum_value"]
+
+
+@dataclass(frozen=True)
+class EscapeDirection:
+    """A direction in which the loss decreases from a saddle.
+
+    ``rate`` is the growth rate ``−λ`` of the linearized flow (strict saddles; text of a
+    certified interval, and ``rate_exact`` an exact expression when its factor has degree ≤ 2)
+    or ``None`` (non-strict saddles, where ``coefficient`` is the exact leading coefficient
+    of ``ℒ(θ + εd) − ℒ(θ)``, of degree ``order``).
+    """
+
+    direction: tuple
+    order: int
+    rate: str | None = None
+    rate_exact: str | None = None
+    multiplicity: int = 1
+    coefficient: str | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "direction": [str(x) for x in self.direction],
+            "order": self.order,
+            "rate": self.rate,
+            "rate_exact": self.rate_exact,
+            "multiplicity": self.multiplicity,
+            "coefficient": self.coefficient,
+        }
+
+
+@dataclass(frozen=True)
+class PointAnalysis:
+    """What :func:`analyze_point` found at one exact point."""
+
+    loss: sp.Expr
+    is_critical: bool
+    gradient_norm_sq: sp.Expr
+    inertia: Inertia
+    n_params: int
+    kind: str
+    order: int | None
+    reason: str
+    family_dimension: int | None = None
+    escape: tuple = field(default_factory=tuple)
+
+    @property
+    def nullity(self) -> int:
+        return self.inertia.zero
+
+    @property
+    def degenerate(self) -> bool | None:
+        """True when the nullity exceeds the family's dimension (Hessian degenerate transversally)."""
+        if self.family_dimension is None:
+            return None
+        return self.nullity > self.family_dimension
+
+    def as_dict(self) -> dict:
+        return {
+            "loss": str(self.loss),
+            "loss_float": float(sp.N(self.loss, 20)),
+            "is_critical": self.is_critical,
+            "gradient_norm_sq": str(self.gradient_norm_sq),
+            "inertia": list(self.inertia.as_tuple()),
+            "nullity": self.nullity,
+            "family_dimension": self.family_dimension,
+            "degenerate": self.degenerate,
+            "kind": self.kind,
+            "order": self.order,
+            "reason": self.reason,
+            "escape": [e.as_dict() for e in self.escape],
+        }
+
+
+def _sq(E: flint.fmpq_mat) -> flint.fmpq:
+    """``‖E‖_F²`` exactly."""
+    return sum((E[i, j] * E[i, j] for i in range(E.nrows()) for j in range(E.ncols())), flint.fmpq(0))
+
+
+def _fmpq(x) -> flint.fmpq:
+    x = sp.Rational(x)
+    return flint.fmpq(int(x.p), int(x.q))
+
+
+def _rational_point(model, theta):
+    theta = check_point(model, theta)
+    for l, W in enumerate(theta, start=1):
+        for x in W:
+            if not x.is_Rational:
+                raise ModelError(
+                    f"`theta` layer {l} has the irrational entry {x}; exact analysis takes rational points "
+                    f"(inertia is invariant along the symmetry orbit, so a rational point of the same orbit works)"
+                )
+    return tuple(to_fmpq_mat(W) for W in theta)
+
+
+class _Loss:
+    """Exact loss, gradient and Hessian of one model on fmpq matrices."""
+
+    def __init__(self, model) -> None:
+        self.model = model
+        if isinstance(model, DeepLinearModel):
+            self.kind = "dln"
+            self.teacher = model.form == "teacher"
+            self.syx = to_fmpq_mat(model.syx)
+            self.sxx = None if self.teacher else to_fmpq_mat(model.sxx)
+            if not self.teacher:
+                self.X = to_fmpq_mat(model.X)
+                self.Y = to_fmpq_mat(model.Y)
+                self.N = model.X.shape[1]
+            self.lam = _fmpq(sp.Rational(model.weight_decay.numerator, model.weight_decay.denominator))
+            self.degree = 2 * model.depth
+        elif isinstance(model, DiagonalLinearModel):
+            self.kind = "diagonal"
+            self.X = to_fmpq_mat(model.X)
+            self.y = to_fmpq_mat(model.y)
+            self.n = model.n_samples
+            self.degree = 4
+        else:
+            raise ModelError(f"`model` must be a DeepLinearModel or DiagonalLinearModel, got {describe(model)}")
+
+    def value(self, th) -> flint.fmpq:
+        if self.kind == "diagonal":
+            u, v = th
+            d = u.nrows()
+            beta = flint.fmpq_mat(d, 1, [u[i, 0] * v[i, 0] for i in range(d)])
+            r = self.X * beta - self.y
+            return _sq(r) / (2 * self.n)
+        A = th[0]
+        for W in th[1:]:
+            A = W * A
+        if self.teacher:
+            E = A - self.syx
+            fit = _sq(E) / 2
+        else:
+            E = A * self.X - self.Y
+            fit = _sq(E) / (2 * self.N)
+        if self.lam != 0:
+            fit += self.lam * sum((_sq(W) for W in th), flint.fmpq(0)) / 2
+        return fit
+
+    def gradient(self, th) -> list:
+        if self.kind == "diagonal":
+            u, v = th
+            d = u.nrows()
+            beta = flint.fmpq_mat(d, 1, [u[i, 0] * v[i, 0] for i in range(d)])
+            g = self.X.transpose() * (self.X * beta - self.y) / self.n
+            return [v[i, 0] * g[i, 0] for i in range(d)] + [u[i, 0] * g[i, 0] for i in range(d)]
+        grads, _ = dln_gradient(th, self.sxx, self.syx, self.lam if self.lam != 0 else 0)
+        return [g[i, j] for g in grads for i in range(g.nrows()) for j in range(g.ncols())]
+
+    def hessian(self, th) -> list:
+        if self.kind == "diagonal":
+            u, v = th
+            d = u.nrows()
+            us = [sp.Rational(int(u[i, 0].p), int(u[i, 0].q)) for i in range(d)]
+            vs = [sp.Rational(int(v[i, 0].p), int(v[i, 0].q)) for i in range(d)]
+            return diagonal_hessian_entries(us, vs, self.model.X, self.model.y, self.n)
+        return dln_hessian_entries(th, self.sxx, self.syx, self.lam if self.lam != 0 else 0)
+
+    def shapes(self, th):
+        return [(W.nrows(), W.ncols()) for W in th]
+
+
+def _unflatten(vec, shapes):
+    out, k = [], 0
+    for r, c in shapes:
+        out.append(flint.fmpq_mat(r, c, vec[k : k + r * c]))
+        k += r * c
+    return tuple(out)
+
+
+def _line_coefficients(loss: _Loss, th, d, degree: int) -> list[flint.fmpq]:
+    """Exact coefficients ``c_0 … c_degree`` of the polynomial ``ε ↦ ℒ(θ + εd)`` (interpolation at 0, ±1, ±2, …)."""
+    shapes = loss.shapes(th)
+    D = _unflatten(d, shapes)
+    nodes = [flint.fmpq(k) for k in range(-(degree // 2), degree - degree // 2 + 1)]
+    vals = [loss.value(tuple(W + Dk * e for W, Dk in zip(th, D))) for e in nodes]
+    V = flint.fmpq_mat([[e**j for j in range(degree + 1)] for e in nodes])
+    c = V.solve(flint.fmpq_mat(len(vals), 1, vals))
+    return [c[j, 0] for j in range(degree + 1)]
+
+
+def _descent_search(loss: _Loss, th, kernel, blocks, degree: int, seed: int = 0, samples: int = 48):
+    """The lowest degree at which some line in ``span(kernel)`` has a negative leading coefficient."""
+    if not kernel:
+        return None
+    rng = random.Random(seed)
+    n = len(kernel[0])
+    candidates = [list(v) for v in kernel]
+    for _ in range(samples):
+        coeffs = [flint.fmpq(rng.randint(-3, 3)) for _ in kernel]
+        if all(c == 0 for c in coeffs):
+            continue
+        candidates.append([sum((c * v[i] for c, v in zip(coeffs, kernel)), flint.fmpq(0)) for i in range(n)])
+    best = None
+    for d in candidates:
+        variants = [d]
+        for a, b in blocks:  # flip the sign of one layer's block: odd terms in that layer change sign
+            variants.append([(-x if a <= i < b else x) for i, x in enumerate(d)])
+        for v in variants:
+            if all(x == 0 for x in v):
+                continue
+            c = _line_coefficients(loss, th, v, degree)
+            lead = next(((j, c[j]) for j in range(1, degree + 1) if c[j] != 0), None)
+            if lead is None:
+                continue
+            j, cj = lead
+            if cj < 0 and (best is None or j < best[0]):
+                best = (j, cj, v)
+    return best
+
+
+def global_minimum_value(model) -> sp.Expr | None:
+    """The exact global minimum of the loss when symdln knows it in closed form (λ = 0), else ``None``."""
+    if isinstance(model, DiagonalLinearModel):
+        X, y = sp.Matrix(model.X), sp.Matrix(model.y)
+        beta = X.pinv() * y
+        return sp.nsimplify(model.loss_beta(beta)) if all(x.is_Rational for x in beta) else model.loss_beta(beta)
+    if model.weight_decay != 0:
+        return None
+    from .pivots import pivot_families
+
+    return min((f.loss for f in pivot_families(model)), key=lambda x: sp.N(x, 50))
+
+
+def _escape_rates(H_rows, n: int, max_report: int = 8):
+    """Negative eigenvalues of ``H`` exactly (factors of the characteristic polynomial) and float64 eigenvectors."""
+    M = flint.fmpq_mat(H_rows)
+    cp = M.charpoly()
+    _, factors = cp.factor()
+    negs = []
+    for f, mult in factors:
+        num = flint.fmpz_poly([int(c * f.denom()) for c in f.coeffs()]) if hasattr(f, "denom") else f
+        roots = num.complex_roots()
+        for r, m in roots:
+            if r.imag.contains(0) and r.real < 0:
+                negs.append((r.real, f, mult * m))
+    Hf = np.array([[float(x) for x in row] for row in H_rows])
+    w, V = np.linalg.eigh(Hf)
+    out = []
+    for val, f, mult in sorted(negs, key=lambda t: float(t[0].mid())):
+        rate = -val
+        exact = None
+        if f.degree() <= 2:
+            x = sp.Symbol("x")
+            poly = sp.Poly([sp.Rational(int(c.p), int(c.q)) for c in reversed(f.coeffs())], x)
+            for root in sp.roots(poly, x):
+                if abs(sp.N(root) - float(val.mid())) < 1e-6 * (1 + abs(float(val.mid()))):
+                    exact = str(sp.nsimplify(-root))
+        idx = int(np.argmin(np.abs(w - float(val.mid()))))
+        vec = V[:, idx]
+        out.append(
+            EscapeDirection(
+                direction=tuple(float(x) for x in vec),
+                order=2,
+                rate=rate.str(15, radius=False),
+                rate_exact=exact,
+                multiplicity=mult,
+            )
+        )
+        if len(out) >= max_report:
+            break
+    return tuple(out)
+
+
+def analyze_point(model, theta, *, family_dimension: int | None = None, seed: int = 0) -> PointAnalysis:
+    """Exact analysis of ``θ``: criticality, inertia ``(neg, zero, pos)``, kind, order and escape directions.
+
+    Parameters
+    ----------
+    model : DeepLinearModel or DiagonalLinearModel
+    theta : sequence of exact rational matrices
+        One per layer (``(u, v)`` columns for a diagonal network).
+    family_dimension : int, optional
+        Dimension of the critical set through ``θ``, compared with the nullity.
+    seed : int
+        Seed of the random kernel directions tried by the higher-order test.
+
+    Returns
+    -------
+    PointAnalysis
+
+    Examples
+    --------
+    >>> from symdln.models import deep_linear
+    >>> m = deep_linear("2", depth=2, widths=1)
+    >>> a = analyze_point(m, ([[0]], [[0]]))
+    >>> a.kind, a.inertia.as_tuple(), a.order
+    ('strict saddle', (1, 0, 1), 2)
+    >>> analyze_point(deep_linear("2", depth=3, widths=1), ([[0]], [[0]], [[0]])).order
+    3
+    """
+    loss = _Loss(model)
+    th = _rational_point(model, theta)
+    value = loss.value(th)
+    grad = loss.gradient(th)
+    gnorm = sum((g * g for g in grad), flint.fmpq(0))
+    H = loss.hessian(th)
+    rows = [[x if isinstance(x, flint.fmpq) else _fmpq(x) for x in r] for r in H]
+    n = len(rows)
+    inert = inertia(rows)
+    val = sp.Rational(int(value.p), int(value.q))
+    critical = gnorm == 0
+    gmin = global_minimum_value(model)
+    escape: tuple = ()
+    order = None
+    if not critical:
+        kind, reason = "not critical", "the gradient is nonzero"
+    elif inert.negative > 0:
+        kind, order, reason = "strict saddle", 2, "the Hessian has a negative eigenvalue"
+        escape = _escape_rates(rows, n)
+    elif gmin is not None and sp.simplify(val - gmin) == 0:
+        kind, reason = "global minimum", "the loss equals the global minimum value"
+    elif inert.zero == 0:
+        kind, reason = "local minimum", "the Hessian is positive definite"
+    else:
+        kernel = nullspace(flint.fmpq_mat(rows))
+        blocks, k = [], 0
+        for r, c in loss.shapes(th):
+            blocks.append((k, k + r * c))
+            k += r * c
+        found = _descent_search(loss, th, kernel, blocks, loss.degree, seed=seed)
+        if found is not None:
+            order, coeff, d = found
+            kind = "non-strict saddle"
+            reason = f"no negative eigenvalue; ℒ(θ + εd) − ℒ(θ) = ({coeff})·ε^{order} + … along a kernel direction d"
+            escape = (EscapeDirection(direction=tuple(d), order=order, coefficient=str(coeff)),)
+        else:
+            kind = "unknown"
+            reason = (
+                "positive semidefinite Hessian, no descent along the sampled lines of its kernel up to degree "
+                f"{loss.degree}, and the loss is not the known global minimum: a local minimum or a saddle of "
+                "higher order along curves cannot be told apart here"
+            )
+    return PointAnalysis(
+        loss=val,
+        is_critical=critical,
+        gradient_norm_sq=sp.Rational(int(gnorm.p), int(gnorm.q)),
+        inertia=inert,
+        n_params=n,
+        kind=kind,
+        order=order,
+        reason=reason,
+        family_dimension=family_dimension,
+        escape=escape,
+    )

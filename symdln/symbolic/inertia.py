@@ -1,0 +1,151 @@
+"""Exact inertia of a symmetric rational matrix (Sylvester's law of inertia).
+
+A symmetric ``H`` is reduced by congruence to a block-diagonal ``D`` (``H = P L D Lᵀ Pᵀ``)
+in exact rational arithmetic: a nonzero diagonal entry is a 1×1 pivot; when every
+remaining diagonal entry is zero but an off-diagonal ``h_ij`` is not, the 2×2 pivot
+``[[0, h_ij], [h_ij, 0]]`` has one negative and one positive eigenvalue.  Each pivot's
+Schur complement is congruent to what remains, so by Sylvester's law the counts of
+negative, zero and positive eigenvalues of ``H`` are those of the pivots plus the zero
+block left at the end.  No eigenvalue is ever computed or thresholded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import flint
+import sympy as sp
+
+from ..errors import ModelError
+
+__all__ = ["Inertia", "inertia", "nullspace", "to_fmpq_rows"]
+
+
+@dataclass(frozen=True)
+class Inertia:
+    """``(negative, zero, positive)`` eigenvalue counts of a symmetric matrix."""
+
+    negative: int
+    zero: int
+    positive: int
+
+    def as_tuple(self) -> tuple[int, int, int]:
+        return (self.negative, self.zero, self.positive)
+
+    def __str__(self) -> str:
+        return f"({self.negative}, {self.zero}, {self.positive})"
+
+
+def to_fmpq_rows(H) -> list[list[flint.fmpq]]:
+    """A square matrix (SymPy, ``fmpq_mat``, nested lists of exact numbers) as rows of ``fmpq``."""
+    if isinstance(H, flint.fmpq_mat):
+        n = H.nrows()
+        return [[H[i, j] for j in range(n)] for i in range(n)]
+    rows = H.tolist() if isinstance(H, sp.MatrixBase) else [list(r) for r in H]
+    out = []
+    for r in rows:
+        row = []
+        for x in r:
+            if isinstance(x, flint.fmpq):
+                row.append(x)
+            elif isinstance(x, flint.fmpz):
+                row.append(flint.fmpq(x))
+            elif isinstance(x, int):
+                row.append(flint.fmpq(x))
+            elif isinstance(x, Fraction):
+                row.append(flint.fmpq(x.numerator, x.denominator))
+            elif isinstance(x, sp.Basic) and x.is_Rational:
+                row.append(flint.fmpq(int(x.p), int(x.q)))
+            else:
+                raise ModelError(f"exact inertia needs rational entries, got {x!r} ({type(x).__name__})")
+        out.append(row)
+    if any(len(r) != len(out) for r in out):
+        raise ModelError("exact inertia needs a square matrix")
+    return out
+
+
+def inertia(H) -> Inertia:
+    """``(neg, zero, pos)`` of a symmetric rational matrix by exact block LDLᵀ.
+
+    Examples
+    --------
+    >>> inertia([[0, 1], [1, 0]])
+    Inertia(negative=1, zero=0, positive=1)
+    >>> inertia(sp.Matrix([[2, 1, 0], [1, 2, 0], [0, 0, 0]]))
+    Inertia(negative=0, zero=1, positive=2)
+    """
+    A = to_fmpq_rows(H)
+    n = len(A)
+    for i in range(n):
+        for j in range(i):
+            if A[i][j] != A[j][i]:
+                raise ModelError(f"matrix is not symmetric at ({i}, {j})")
+    active = list(range(n))
+    neg = pos = 0
+    zero = flint.fmpq(0)
+    while active:
+        piv = next((k for k in active if A[k][k] != zero), None)
+        if piv is not None:
+            d = A[piv][piv]
+            if d > 0:
+                pos += 1
+            else:
+                neg += 1
+            active.remove(piv)
+            col = [(j, A[j][piv]) for j in active if A[j][piv] != zero]
+            for a, (j, cj) in enumerate(col):
+                f = cj / d
+                rowj = A[j]
+                for k, ck in col[a:]:
+                    v = rowj[k] - f * ck
+                    rowj[k] = v
+                    A[k][j] = v
+            continue
+        pair = next(((i, j) for i in active for j in active if j > i and A[i][j] != zero), None)
+        if pair is None:
+            break
+        i, j = pair
+        b = A[i][j]
+        neg += 1
+        pos += 1
+        active.remove(i)
+        active.remove(j)
+        # Schur complement of [[0, b], [b, 0]]: A_kl -= (A_ki A_jl + A_kj A_il) / b
+        ci = {k: A[k][i] for k in active}
+        cj = {k: A[k][j] for k in active}
+        for k in active:
+            if ci[k] == zero and cj[k] == zero:
+                continue
+            for l in active:
+                if l < k:
+                    continue
+                delta = (ci[k] * cj[l] + cj[k] * ci[l]) / b
+                if delta != zero:
+                    v = A[k][l] - delta
+                    A[k][l] = v
+                    A[l][k] = v
+    return Inertia(neg, n - neg - pos, pos)
+
+
+def nullspace(H) -> list[list[flint.fmpq]]:
+    """An exact basis of the kernel of a rational matrix (from its reduced row echelon form)."""
+    rows = to_fmpq_rows(H) if not isinstance(H, flint.fmpq_mat) else None
+    M = H if isinstance(H, flint.fmpq_mat) else flint.fmpq_mat(rows)
+    n = M.ncols()
+    R, rank = M.rref()
+    pivots = []
+    r = 0
+    for c in range(n):
+        if r < rank and R[r, c] != 0:
+            pivots.append(c)
+            r += 1
+    free = [c for c in range(n) if c not in pivots]
+    basis = []
+    for f in free:
+        v = [flint.fmpq(0)] * n
+        v[f] = flint.fmpq(1)
+        for i, pc in enumerate(pivots):
+            v[pc] = -R[i, f]
+        basis.append(v)
+    return basis
