@@ -1,0 +1,257 @@
+"""Critical sets of a model, each with an exact representative and its exact analysis (MATH §2).
+
+:func:`critical_sets` lists, for an unregularized deep linear network whose target has an
+exact (rational) SVD:
+
+* for every admissible pivot set ``S`` (``|S| ≤ r_max``), the **pivot family**
+  ``B_S = {θ : A_θ = A_S, every partial product W_l⋯W_1 and W_L⋯W_l has rank |S|}``.
+  It contains the balanced critical point.  With ``r = |S|`` its dimension is::
+
+      dim B_S = Σ_{l=1}^{L−1} [2r(n_l − r) + r²] + Σ_{l=2}^{L−1} (n_l − r)(n_{l−1} − r)
+
+  (choose the rank-r ranges and kernels in each hidden layer, the invertible r×r blocks up to
+  the product constraint, and the free maps between kernels of consecutive hidden layers).
+  Its *balanced* stratum (representative ``W_1 = [V_Sᵀ; 0]``, identity blocks, ``W_L =
+  [U_S diag(s_S), 0]``: a rational point of the orbit of Saxe's balanced point, with the same
+  inertia by Sylvester's law since the symmetry acts linearly) and, when hidden widths leave
+  room, its *generic* stratum (free kernel maps) are listed separately when their inertias
+  differ.  For ``S = ∅`` the family is ``{W_1 = 0, W_L = 0}`` and the origin is its own stratum.
+* for depth ``L ≥ 3``, the **zero-layer families** ``Z_{ij} = {W_i = W_j = 0}`` (a linear
+  subspace of critical points with ``A = 0``), at a generic rational point.
+
+For a diagonal network, one set per distinct ``β_I``, ``I`` a support with ``X_I`` of full
+column rank: the restricted least-squares solution (MATH §2), representative ``u_i = 1``,
+``v_i = β_I[i]`` on the support; the set is ``{u_i v_i = β_I[i]}`` on the support times the
+crosses ``{u_i v_i = 0}`` of the coordinates off it whose partial derivative vanishes, of
+dimension ``|supp β_I| + #{those coordinates}``.
+
+Each set carries the :class:`~symdln.symbolic.analysis.PointAnalysis` of its representative
+(inertia, kind, order, escape directions).
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from dataclasses import dataclass
+
+import sympy as sp
+
+from ..errors import ModelError, describe
+from ..models.diagonal import DiagonalLinearModel
+from ..models.dln import DeepLinearModel
+from .analysis import PointAnalysis, analyze_point
+from .pivots import format_label, pivot_families
+
+__all__ = ["CriticalSet", "critical_sets", "pivot_family_dimension"]
+
+
+@dataclass(frozen=True)
+class CriticalSet:
+    """One critical set (or one stratum of it) with an exact representative point.
+
+    Attributes
+    ----------
+    label : str
+        ``"{1,2}"`` (pivot set), ``"Z{1,3}"`` (zero layers), ``"{+1,-3}"`` (diagonal signed support).
+    stratum : str
+        ``"balanced"``, ``"generic"``, ``"origin"``, ``"all"`` (the whole family).
+    point : tuple of sympy.ImmutableMatrix
+        Exact representative.
+    loss : sympy.Expr
+    end_to_end : sympy.ImmutableMatrix
+        ``A_θ`` (or ``β`` as a column for a diagonal network).
+    dimension : int
+    analysis : PointAnalysis
+    """
+
+    label: str
+    stratum: str
+    point: tuple
+    loss: sp.Expr
+    end_to_end: sp.ImmutableMatrix
+    dimension: int
+    analysis: PointAnalysis
+
+    @property
+    def inertia(self):
+        return self.analysis.inertia
+
+    @property
+    def kind(self) -> str:
+        return self.analysis.kind
+
+    @property
+    def order(self):
+        return self.analysis.order
+
+    def as_dict(self) -> dict:
+        out = {
+            "label": self.label,
+            "stratum": self.stratum,
+            "loss": str(self.loss),
+            "loss_float": float(sp.N(self.loss, 20)),
+            "dimension": self.dimension,
+            "end_to_end": [[str(x) for x in row] for row in self.end_to_end.tolist()],
+            "point": [[[str(x) for x in row] for row in W.tolist()] for W in self.point],
+        }
+        a = self.analysis.as_dict()
+        a.pop("loss", None)
+        a.pop("loss_float", None)
+        out.update(a)
+        return out
+
+
+def pivot_family_dimension(widths, r: int) -> int:
+    """``dim B_S`` for ``|S| = r`` (module docstring)."""
+    L = len(widths) - 1
+    n = widths
+    dim = sum(2 * r * (n[l] - r) + r * r for l in range(1, L))
+    dim += sum((n[l] - r) * (n[l - 1] - r) for l in range(2, L))
+    return dim
+
+
+def _rand_int_matrix(rng, rows, cols, lo=-3, hi=3):
+    return sp.Matrix(rows, cols, lambda i, j: rng.randint(lo, hi))
+
+
+def _rand_invertible(rng, n):
+    while True:
+        g = _rand_int_matrix(rng, n, n)
+        if g.det() != 0:
+            return g
+
+
+def _pivot_points(model: DeepLinearModel, S: tuple, rng, generic: bool):
+    """Rational points of ``B_S``: the balanced-orbit point, or a generic one (random kernel maps and symmetry)."""
+    L, n = model.depth, model.widths
+    r = len(S)
+    U, V, s = model.svd.U, model.svd.V, model.svd.s
+    idx = [i - 1 for i in S]
+    layers = []
+    for l in range(1, L + 1):
+        W = sp.zeros(n[l], n[l - 1])
+        if l == 1:
+            for k, i in enumerate(idx):
+                W[k, :] = V[:, i].T
+        elif l == L:
+            for k, i in enumerate(idx):
+                W[:, k] = U[:, i] * s[i]
+        else:
+            for k in range(r):
+                W[k, k] = 1
+            if generic and 2 <= l <= L - 1:
+                W[r:, r:] = _rand_int_matrix(rng, n[l] - r, n[l - 1] - r)
+        if L == 1:
+            W = sp.zeros(n[1], n[0])
+            for i in idx:
+                W += U[:, i] * s[i] * V[:, i].T
+        layers.append(W)
+    if generic and L >= 2:
+        gs = [None] + [_rand_invertible(rng, n[l]) for l in range(1, L)] + [None]
+        for l in range(1, L + 1):
+            W = layers[l - 1]
+            if gs[l] is not None:
+                W = gs[l] * W
+            if gs[l - 1] is not None:
+                W = W * gs[l - 1].inv()
+            layers[l - 1] = W
+    return tuple(sp.ImmutableMatrix(W) for W in layers)
+
+
+def _end_to_end(point):
+    A = point[0]
+    for W in point[1:]:
+        A = W * A
+    return sp.ImmutableMatrix(A)
+
+
+def critical_sets(model, *, seed: int = 0) -> list[CriticalSet]:
+    """Every critical set symdln can describe exactly for ``model`` (see the module docstring).
+
+    Examples
+    --------
+    >>> from symdln.models import deep_linear
+    >>> sets = critical_sets(deep_linear(spectrum=[2, 1], widths=2))
+    >>> [(c.label, c.kind, c.inertia.as_tuple()) for c in sets]  # doctest: +NORMALIZE_WHITESPACE
+    [('{}', 'strict saddle', (2, 0, 2)), ('{1}', 'strict saddle', (1, 3, 4)),
+     ('{2}', 'strict saddle', (1, 3, 4)), ('{1,2}', 'global minimum', (0, 4, 4))]
+    """
+    if isinstance(model, DiagonalLinearModel):
+        return _diagonal_sets(model, seed)
+    if not isinstance(model, DeepLinearModel):
+        raise ModelError(f"`model` must be a DeepLinearModel or DiagonalLinearModel, got {describe(model)}")
+    if model.weight_decay != 0:
+        raise ModelError(
+            "critical sets with weight decay: use symdln.symbolic.weight_decay.teacher_critical_values "
+            "(per-singular-value analysis, MATH §1.3)"
+        )
+    if model.form != "teacher" or model.svd is None:
+        raise ModelError(
+            "exact critical sets need a teacher target with a rational SVD (deep_linear(spectrum=...)): "
+            "the representatives must be rational for exact inertia"
+        )
+    rng = random.Random(seed)
+    out: list[CriticalSet] = []
+    L, n = model.depth, model.widths
+    for fam in pivot_families(model):
+        S = tuple(sorted(fam.label))
+        r = len(S)
+        dim = pivot_family_dimension(n, r)
+        strata = [("balanced", _pivot_points(model, S, rng, generic=False))]
+        # the generic stratum differs from the balanced orbit only through the free kernel maps
+        # between consecutive hidden layers (L ≥ 3); at depth ≤ 2, B_S is one symmetry orbit
+        if any((n[l] - r) * (n[l - 1] - r) > 0 for l in range(2, L)):
+            strata.append(("generic", _pivot_points(model, S, rng, generic=True)))
+        analyzed = [(name, pt, analyze_point(model, pt, family_dimension=dim, seed=seed)) for name, pt in strata]
+        if r == 0:
+            analyzed[0] = ("origin", analyzed[0][1], analyze_point(model, analyzed[0][1], family_dimension=0, seed=seed))
+        distinct = {(a.inertia.as_tuple(), a.kind, a.order) for _, _, a in analyzed}
+        if len(distinct) == 1 and r > 0:
+            analyzed = [("all", analyzed[0][1], analyzed[0][2])]
+        for name, pt, a in analyzed:
+            out.append(CriticalSet(fam.name, name, pt, fam.loss, _end_to_end(pt), 0 if name == "origin" else dim, a))
+    if L >= 3:
+        for i, j in itertools.combinations(range(1, L + 1), 2):
+            if (i, j) == (1, L):
+                continue  # that is B_∅ above
+            layers = []
+            for l in range(1, L + 1):
+                layers.append(sp.zeros(n[l], n[l - 1]) if l in (i, j) else _rand_int_matrix(rng, n[l], n[l - 1]))
+            pt = tuple(sp.ImmutableMatrix(W) for W in layers)
+            dim = model.n_params - n[i] * n[i - 1] - n[j] * n[j - 1]
+            a = analyze_point(model, pt, family_dimension=dim, seed=seed)
+            out.append(CriticalSet(f"Z{{{i},{j}}}", "generic", pt, a.loss, _end_to_end(pt), dim, a))
+    return out
+
+
+def _diagonal_sets(model: DiagonalLinearModel, seed: int) -> list[CriticalSet]:
+    X, y = sp.Matrix(model.X), sp.Matrix(model.y)
+    d = model.dim
+    if d > 14:
+        raise ModelError(f"{2 ** d} supports to enumerate for d = {d}; the exact enumeration is limited to d ≤ 14")
+    seen = {}
+    for k in range(d + 1):
+        for I in itertools.combinations(range(d), k):
+            XI = X[:, list(I)] if I else sp.zeros(X.shape[0], 0)
+            if I and XI.rank() < len(I):
+                continue
+            beta = sp.zeros(d, 1)
+            if I:
+                sol = (XI.T * XI).inv() * XI.T * y
+                for t, i in enumerate(I):
+                    beta[i] = sol[t]
+            support = tuple(i for i in range(d) if beta[i] != 0)
+            key = tuple(beta)
+            if key in seen:
+                continue
+            grad = model.gradient_beta(beta)
+            # off the support, a coordinate with zero partial derivative adds the cross {u_i v_i = 0}
+            extra = sum(1 for i in range(d) if beta[i] == 0 and grad[i] == 0)
+            label = "{" + ",".join(("+" if beta[i] > 0 else "-") + str(i + 1) for i in support) + "}"
+            u = sp.ImmutableMatrix([[1 if beta[i] != 0 else 0] for i in range(d)])
+            v = sp.ImmutableMatrix([[beta[i]] for i in range(d)])
+            dim = len(support) + extra
+            a = analyze_point(model, (u, v), family_dimension=dim, seed=seed)
+            seen[key] = CriticalSet(label, "all", (u, v), a.loss, sp.ImmutableMatrix(beta), dim, a)
+    return sorted(seen.values(), key=lambda c: (sum(1 for x in c.end_to_end if x != 0), -float(sp.N(c.loss, 30)), c.label))

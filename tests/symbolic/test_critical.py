@@ -1,0 +1,154 @@
+"""Critical sets against the classical results (MATH §2) and independent computations."""
+
+import itertools
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from symdln.errors import ModelError
+from symdln.models import cayley_orthogonal, deep_linear, diagonal_linear
+from symdln.symbolic import gradient, hessian, loss_expr
+from symdln.symbolic.analysis import analyze_point
+from symdln.symbolic.critical import critical_sets, pivot_family_dimension
+from .test_inertia import descartes_inertia
+
+
+def _labels(c):
+    return sorted(int(x) for x in c.label.strip("{}").split(",") if x)
+
+
+@pytest.mark.parametrize(
+    "spectrum, shape, h",
+    [([3, 2, 1], (3, 3), 3), ([3, 2, 1], (3, 3), 2), ([4, 3, 2, 1], (4, 4), 2), ([5, 3], (2, 2), 1), ([3, 2, 1], (4, 3), 3)],
+)
+def test_depth2_baldi_hornik(spectrum, shape, h):
+    """Depth 2: every non-global critical set is a strict saddle, the global minima have no negative eigenvalue,
+    and the index is #{i∉S, j∈S, i<j} + (h − |S|)(R − |S|) (swaps plus unused hidden units)."""
+    m = deep_linear(spectrum=spectrum, shape=shape, widths=h)
+    R = len(spectrum)
+    sets = critical_sets(m)
+    assert {c.label for c in sets} == {"{" + ",".join(map(str, S)) + "}" for k in range(min(h, R) + 1) for S in itertools.combinations(range(1, R + 1), k)}
+    for c in sets:
+        S = _labels(c)
+        r = len(S)
+        assert c.analysis.is_critical
+        assert all(g.is_zero_matrix for g in gradient(m, c.point))  # closed form
+        assert c.loss == loss_expr(m, c.point) == sp.Rational(sum(spectrum[i - 1] ** 2 for i in range(1, R + 1) if i not in S), 2)
+        if S == list(range(1, min(h, R) + 1)):
+            assert c.kind == "global minimum" and c.inertia.negative == 0
+        else:
+            assert c.kind == "strict saddle" and c.order == 2
+        swaps = sum(1 for i in range(1, R + 1) if i not in S for j in S if i < j)
+        assert c.inertia.negative == swaps + (h - r) * (R - r)
+
+
+def test_inertia_matches_sympy_hessian_and_descartes():
+    m = deep_linear(spectrum=[2, 1], widths=2, depth=2, rotation_seed=2)
+    for c in critical_sets(m):
+        H = hessian(m, c.point)  # closed form, and below sympy.hessian of the loss: independent
+        W = [sp.Matrix(W.shape[0], W.shape[1], lambda i, j, l=l: sp.Symbol(f"x{l}_{i}_{j}")) for l, W in enumerate(c.point)]
+        flat = [w for Wl in W for w in Wl]
+        L = loss_expr(m, W)
+        subs = {w: v for Wl, P in zip(W, c.point) for w, v in zip(Wl, P)}
+        H_ref = sp.hessian(L, flat).subs(subs)
+        assert H == H_ref
+        assert c.inertia.as_tuple() == descartes_inertia(H_ref)
+
+
+def test_inertia_invariant_under_orthogonal_symmetry():
+    m = deep_linear(spectrum=[3, 2, 1], widths=3, depth=3)
+    Q1, Q2 = cayley_orthogonal(3, 11), cayley_orthogonal(3, 12)
+    for c in critical_sets(m)[:6]:
+        W1, W2, W3 = c.point
+        moved = (Q1 * W1, Q2 * W2 * Q1.T, W3 * Q2.T)
+        a = analyze_point(m, moved)
+        assert a.inertia == c.inertia and a.kind == c.kind
+    # and under rotating the target (same spectrum, other singular vectors)
+    other = deep_linear(spectrum=[3, 2, 1], widths=3, depth=3, rotation_seed=9)
+    assert [(c.label, c.inertia) for c in critical_sets(other)] == [(c.label, c.inertia) for c in critical_sets(m)]
+
+
+@pytest.mark.parametrize("L", [3, 4])
+def test_origin_is_a_non_strict_saddle_of_order_L(L):
+    m = deep_linear(spectrum=[2, 1], widths=2, depth=L)
+    origin = next(c for c in critical_sets(m) if c.stratum == "origin")
+    H = hessian(m, origin.point)
+    assert H.is_zero_matrix  # independent of the inertia code
+    assert origin.inertia.as_tuple() == (0, m.n_params, 0)
+    assert origin.kind == "non-strict saddle" and origin.order == L
+    d = origin.analysis.escape[0].direction
+    _check_descent(m, origin.point, d, L)
+
+
+def _check_descent(m, point, d, order):
+    """Independently: ℒ(θ + εd) − ℒ(θ) has leading term of degree `order` and negative coefficient."""
+    eps = sp.Symbol("eps")
+    k = 0
+    moved = []
+    for W in point:
+        r, c = W.shape
+        D = sp.Matrix(r, c, [sp.Rational(int(x.p), int(x.q)) for x in d[k : k + r * c]])
+        moved.append(sp.Matrix(W) + eps * D)
+        k += r * c
+    poly = sp.Poly(sp.expand(loss_expr(m, moved) - loss_expr(m, point)), eps)
+    low = min(mon[0] for mon in poly.monoms())
+    assert low == order and poly.coeff_monomial(eps**low) < 0
+
+
+def test_depth3_same_pivot_set_has_strict_and_non_strict_strata():
+    m = deep_linear(spectrum=[2, 1], widths=3, depth=3)
+    strata = {c.stratum: c for c in critical_sets(m) if c.label == "{1}"}
+    bal, gen = strata["balanced"], strata["generic"]
+    assert bal.kind == "non-strict saddle" and bal.order == 3
+    assert descartes_inertia(hessian(m, bal.point))[0] == 0
+    _check_descent(m, bal.point, bal.analysis.escape[0].direction, 3)
+    assert gen.kind == "strict saddle" and descartes_inertia(hessian(m, gen.point))[0] > 0
+    assert bal.loss == gen.loss == sp.Rational(1, 2)
+    assert bal.end_to_end == gen.end_to_end
+
+
+def test_pivot_family_dimension_is_the_orbit_dimension_at_depth2():
+    """At depth 2, B_S is one orbit of GL(h): its dimension is the rank of δW1 = XW1, δW2 = −W2X."""
+    for spectrum, h in (([3, 2, 1], 3), ([3, 2, 1], 2), ([2, 1], 4)):
+        m = deep_linear(spectrum=spectrum, widths=h)
+        for c in critical_sets(m):
+            W1, W2 = c.point
+            cols = []
+            for i in range(h):
+                for j in range(h):
+                    X = sp.zeros(h, h)
+                    X[i, j] = 1
+                    cols.append(list(X * W1) + list(-W2 * X))
+            orbit = sp.Matrix(cols).rank()
+            assert c.dimension == orbit == pivot_family_dimension(m.widths, len(_labels(c)))
+
+
+def test_diagonal_sets_are_restricted_least_squares():
+    X = sp.Matrix([[1, sp.Rational(1, 2), sp.Rational(7, 10), 0], [sp.Rational(1, 2), 1, sp.Rational(1, 10), sp.Rational(7, 10)]])
+    y = sp.Matrix([1, 0])
+    m = diagonal_linear(X, y)
+    sets = critical_sets(m)
+    Xf, yf = np.array(X.tolist(), dtype=float), np.array(y.tolist(), dtype=float).ravel()
+    for c in sets:
+        beta = np.array([float(b) for b in c.end_to_end])
+        supp = np.flatnonzero(beta)
+        if len(supp):
+            ref, *_ = np.linalg.lstsq(Xf[:, supp], yf, rcond=None)
+            assert np.allclose(beta[supp], ref, atol=1e-12)
+        assert c.analysis.is_critical
+        assert c.loss == m.loss_beta(sp.Matrix(list(c.end_to_end)))
+        if c.loss == 0:
+            assert c.kind == "global minimum"
+        else:
+            assert c.kind == "strict saddle"
+    losses = sorted({c.loss for c in sets}, reverse=True)
+    # the published plateaus (MATH §4.1) are among the critical values
+    assert {sp.Rational(1, 4), sp.Rational(1, 20), sp.Rational(1, 200), 0} <= set(losses)
+
+
+def test_critical_sets_refuse_what_they_cannot_do_exactly():
+    with pytest.raises(ModelError, match="rational SVD"):
+        critical_sets(deep_linear("2,1;0,1", widths=2))
+    with pytest.raises(ModelError, match="weight decay"):
+        critical_sets(deep_linear(spectrum=[2, 1], widths=2, weight_decay="1/10"))

@@ -1,0 +1,55 @@
+"""Exact inertia against Descartes' rule of signs on the characteristic polynomial (exact for real-rooted polynomials)."""
+
+import random
+
+import pytest
+import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from symdln.errors import ModelError
+from symdln.symbolic.inertia import inertia, nullspace
+
+
+def descartes_inertia(M: sp.Matrix):
+    x = sp.Symbol("x")
+    c = sp.Poly(M.charpoly(x).as_expr(), x).all_coeffs()[::-1]  # c[k] is the coefficient of x^k
+    zero = next(k for k, v in enumerate(c) if v != 0)
+
+    def changes(seq):
+        seq = [v for v in seq if v != 0]
+        return sum(1 for a, b in zip(seq, seq[1:]) if (a > 0) != (b > 0))
+
+    pos = changes(c)
+    neg = changes([v * (-1) ** k for k, v in enumerate(c)])
+    return (neg, zero, pos)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 7), st.integers(1, 7), st.randoms(use_true_random=False))
+def test_inertia_matches_descartes(n, k, rnd):
+    B = sp.Matrix(n, k, lambda i, j: sp.Rational(rnd.randint(-3, 3), rnd.randint(1, 3)))
+    D = sp.diag(*[rnd.choice([-2, -1, 0, 1, sp.Rational(1, 2)]) for _ in range(k)])
+    M = B * D * B.T
+    assert inertia(M).as_tuple() == descartes_inertia(M)
+
+
+def test_zero_diagonal_needs_two_by_two_pivots():
+    M = sp.Matrix([[0, 1, 0], [1, 0, 2], [0, 2, 0]])
+    assert inertia(M).as_tuple() == descartes_inertia(M) == (1, 1, 1)
+    assert inertia(sp.zeros(4, 4)).as_tuple() == (0, 4, 0)
+
+
+def test_nullspace_is_exact():
+    M = sp.Matrix([[1, 2, 3], [2, 4, 6], [1, 0, 1]])
+    basis = nullspace(M)
+    assert len(basis) == 1
+    v = sp.Matrix([sp.Rational(int(x.p), int(x.q)) for x in basis[0]])
+    assert (M * v).is_zero_matrix
+
+
+def test_refuses_non_symmetric_and_irrational():
+    with pytest.raises(ModelError, match="symmetric"):
+        inertia([[1, 2], [3, 4]])
+    with pytest.raises(ModelError, match="rational"):
+        inertia([[sp.sqrt(2)]])
