@@ -1,0 +1,48 @@
+"""Complex critical-point counts of Tikhonov-regularized DLNs against the published table (MATH §5), real counts against Sturm."""
+
+import pytest
+import sympy as sp
+
+from symdln.errors import ModelError
+from symdln.symbolic.isolated import count_critical_points, tikhonov_system
+
+# Bharadwaj (arXiv 2301.12651), extending Mehta–Chen–Tang–Hauenstein (TPAMI 2022): (d, dx, dy) -> N_C
+PUBLISHED = {(1, 1, 1): 5, (1, 2, 2): 9, (1, 3, 3): 13, (2, 1, 1): 9, (2, 2, 2): 33, (2, 1, 3): 73, (3, 1, 1): 13, (3, 2, 2): 73}
+
+
+@pytest.mark.parametrize("dims", sorted(PUBLISHED))
+def test_complex_counts_match_the_published_table(dims):
+    eqs, vs = tikhonov_system(*dims, data_points=1, seed=0)
+    res = count_critical_points(eqs, vs)
+    assert res.complex_count == PUBLISHED[dims]
+    assert res.distinct_count == PUBLISHED[dims]  # generic data: all simple
+    assert 1 <= res.real_count <= res.complex_count  # the origin is real
+    assert (res.complex_count - res.real_count) % 2 == 0  # non-real points come in conjugate pairs
+
+
+@pytest.mark.parametrize("dims, seed", [((1, 1, 1), 0), ((1, 1, 1), 5), ((1, 2, 2), 1), ((2, 1, 1), 2)])
+def test_real_counts_match_sturm_on_a_lex_basis(dims, seed):
+    """Independent: add a separating linear form t = Σ c_i θ_i, take a lex Gröbner basis with t last, and count the real
+    roots of its univariate element in t by Sturm sequences (a separating real form maps real points to real roots and
+    non-real points to non-real roots)."""
+    eqs, vs = tikhonov_system(*dims, seed=seed)
+    t = sp.Symbol("t")
+    form = t - sum((k + 2) * v for k, v in enumerate(vs))
+    G = sp.groebner([*eqs, form], *vs, t, order="lex")
+    uni = [g for g in G.exprs if g.free_symbols <= {t}]
+    assert len(uni) == 1
+    p = sp.Poly(uni[0], t)
+    res = count_critical_points(eqs, vs)
+    assert p.degree() == res.complex_count and sp.degree(sp.gcd(p, p.diff(t)), t) == 0  # separating, simple
+    assert len(sp.real_roots(p)) == res.real_count
+
+
+def test_small_systems():
+    x, y = sp.symbols("x y")
+    assert count_critical_points([x**3 - x, y - 1], [x, y]).as_dict()["real_count"] == 3
+    double = count_critical_points([x**2, y - 1], [x, y])
+    assert (double.complex_count, double.distinct_count, double.real_count) == (2, 1, 1)
+    with pytest.raises(ModelError, match="not isolated"):
+        count_critical_points([x * y], [x, y])
+    with pytest.raises(ModelError, match="hidden"):
+        tikhonov_system(0, 1, 1)
