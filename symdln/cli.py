@@ -121,6 +121,26 @@ def build_parser() -> argparse.ArgumentParser:
     fl.add_argument("--y", dest="y", default=None, help="diagonal model: targets y (n)")
     fl.add_argument("--alpha", type=_number, default=None, help="diagonal model: init scale α (u = √2α, v = 0)")
     fl.add_argument("--loss-below", type=_number, default=None, help="stop below this loss")
+
+    cr = sub.add_parser("critical", help="critical sets: loss, dimension, exact inertia, kind, order")
+    _add_model_options(cr)
+    cr.add_argument("--model", choices=["dln", "diagonal"], default="dln")
+    cr.add_argument("--y", dest="y", default=None, help="diagonal model: targets y (n)")
+    cr.add_argument("--seed", type=_nonneg_int, default=0, help="seed of random representatives and data (default 0)")
+    cr.add_argument("--json", action="store_true", help="print JSON on stdout")
+    cr.add_argument("--latex", action="store_true", help="print the table as LaTeX")
+    cr.add_argument("--count", action="store_true", help="count isolated critical points by Gröbner bases (with --tikhonov)")
+    cr.add_argument("--tikhonov", action="store_true", help="entrywise Tikhonov weight decay with random rational λ_ij")
+    cr.add_argument("--input-dim", type=_positive_int, default=None, help="--count: input dimension")
+    cr.add_argument("--output-dim", type=_positive_int, default=None, help="--count: output dimension")
+    cr.add_argument("--data-points", type=_positive_int, default=1, help="--count: number of random data points")
+
+    an = sub.add_parser("analyze", help="exact analysis of one point: gradient, inertia, kind, order, escape")
+    _add_model_options(an)
+    an.add_argument("--model", choices=["dln", "diagonal"], default="dln")
+    an.add_argument("--y", dest="y", default=None, help="diagonal model: targets y (n)")
+    an.add_argument("--point-file", required=True, help="JSON: a list of matrices (exact decimal strings or p/q)")
+    an.add_argument("--json", action="store_true", help="print JSON on stdout")
     return parser
 
 
@@ -292,6 +312,76 @@ def _cmd_flow(args) -> int:
     return 0 if sol.success else 1
 
 
+def _any_model(args):
+    if args.model == "diagonal":
+        from .models import diagonal_linear
+
+        if args.X is None or args.y is None:
+            raise OptionError("--model diagonal needs --X and --y")
+        return diagonal_linear(parse_matrix(args.X, name="--X"), parse_vector(args.y, name="--y"))
+    return _dln_model(args)
+
+
+def _cmd_critical(args) -> int:
+    from .report.tables import critical_table, weight_decay_table
+
+    if args.count:
+        if not args.tikhonov:
+            raise OptionError("--count counts isolated critical points: add --tikhonov (entrywise weight decay)")
+        if args.depth != 2:
+            raise OptionError(f"--count supports one hidden layer (--depth 2), got --depth {args.depth}")
+        if args.widths is None or len(args.widths) != 1 or args.input_dim is None or args.output_dim is None:
+            raise OptionError("--count needs --widths H, --input-dim and --output-dim")
+        from .symbolic.isolated import count_critical_points, tikhonov_system
+
+        eqs, vs = tikhonov_system(args.widths[0], args.input_dim, args.output_dim, args.data_points, seed=args.seed)
+        res = count_critical_points(eqs, vs)
+        out = {"setting": {"hidden": args.widths[0], "input_dim": args.input_dim, "output_dim": args.output_dim,
+                           "data_points": args.data_points, "seed": args.seed}, **res.as_dict()}
+        if args.json:
+            print(json.dumps(out, indent=2))
+        else:
+            print(f"complex critical points (with multiplicity): {res.complex_count}; distinct: {res.distinct_count}; "
+                  f"real: {res.real_count} (Hermite trace form, exact)")
+        return 0
+    if args.tikhonov or args.input_dim or args.output_dim:
+        raise OptionError("--tikhonov, --input-dim and --output-dim go with --count")
+    model = _any_model(args)
+    if args.model == "dln" and model.weight_decay != 0:
+        from .symbolic.weight_decay import weight_decay_analysis
+
+        an = weight_decay_analysis(model)
+        text, data = weight_decay_table(an, latex=args.latex)
+    else:
+        from .symbolic.critical import critical_sets
+
+        sets = critical_sets(model, seed=args.seed)
+        text, data = critical_table(sets, latex=args.latex)
+    if args.json:
+        print(json.dumps({"model": model.describe(), "critical_sets": data}, indent=2))
+    else:
+        print(text)
+    return 0
+
+
+def _cmd_analyze(args) -> int:
+    from .symbolic.analysis import analyze_point
+
+    model = _any_model(args)
+    theta = _read_init_file(args.point_file)
+    a = analyze_point(model, theta)
+    if args.json:
+        print(json.dumps(a.as_dict(), indent=2))
+        return 0
+    print(f"loss = {a.loss}   critical: {a.is_critical}   |grad|^2 = {a.gradient_norm_sq}")
+    print(f"inertia (neg, zero, pos) = {a.inertia}   kind: {a.kind}   order: {a.order}")
+    print(f"reason: {a.reason}")
+    for e in a.escape:
+        what = f"rate {e.rate}" + (f" = {e.rate_exact}" if e.rate_exact else "") + f" (multiplicity {e.multiplicity})" if e.rate else f"coefficient {e.coefficient} at order {e.order}"
+        print(f"escape: {what}")
+    return 0
+
+
 def _short(text: str, digits: int = 15) -> str:
     """A decimal string rounded to ``digits`` significant digits (private mpmath context)."""
     import mpmath
@@ -315,6 +405,10 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_explore(args)
         if args.command == "flow":
             return _cmd_flow(args)
+        if args.command == "critical":
+            return _cmd_critical(args)
+        if args.command == "analyze":
+            return _cmd_analyze(args)
         raise OptionError(f"unknown command {args.command!r}")  # pragma: no cover
     except SymdlnError as exc:
         print(f"symdln: error: {exc}", file=sys.stderr)

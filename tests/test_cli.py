@@ -85,3 +85,54 @@ def test_init_file_exact(tmp_path, capsys):
 def test_python_dash_m():
     r = subprocess.run([sys.executable, "-m", "symdln", "--help"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and "explore" in r.stdout
+
+
+def test_critical_table_and_latex(capsys):
+    assert main(["critical", "--spectrum", "2,1", "--widths", "2"]) == 0
+    text = capsys.readouterr().out
+    assert "{1,2}" in text and "global minimum" in text and "(1, 3, 4)" in text
+    assert main(["critical", "--spectrum", "2,1", "--widths", "2", "--latex"]) == 0
+    tex = capsys.readouterr().out
+    assert tex.startswith(r"\begin{tabular}") and r"\{1,2\}" in tex and tex.rstrip().endswith(r"\end{tabular}")
+
+
+def test_critical_json_matches_the_library(capsys):
+    from symdln.models import deep_linear
+    from symdln.symbolic.critical import critical_sets
+
+    out = _run_json(capsys, ["critical", "--spectrum", "3,2,1", "--widths", "2", "--depth", "3", "--json"])
+    ref = critical_sets(deep_linear(spectrum=[3, 2, 1], widths=2, depth=3))
+    assert [(c["label"], c["stratum"], c["inertia"]) for c in out["critical_sets"]] == [
+        (c.label, c.stratum, list(c.inertia.as_tuple())) for c in ref
+    ]
+
+
+def test_critical_count_command_line_of_the_issue(capsys):
+    out = _run_json(capsys, ["critical", "--count", "--depth", "2", "--widths", "2", "--input-dim", "2", "--output-dim", "2",
+                             "--data-points", "1", "--tikhonov", "--seed", "0", "--json"])
+    assert out["complex_count"] == 33 and 1 <= out["real_count"] <= 33
+
+
+def test_critical_weight_decay_lists_spurious_minima(capsys):
+    out = _run_json(capsys, ["critical", "--spectrum", "3,2,1/2", "--depth", "3", "--weight-decay", "1/5", "--json"])
+    kinds = [c["kind"] for c in out["critical_sets"]]
+    assert kinds[0] == "global minimum" and kinds.count("spurious local minimum") == 2
+
+
+def test_analyze_point_file(tmp_path, capsys):
+    f = tmp_path / "p.json"
+    f.write_text(json.dumps([[["0", "0"], ["0", "0"]]] * 3))
+    out = _run_json(capsys, ["analyze", "--depth", "3", "--widths", "2", "--spectrum", "2,1", "--point-file", str(f), "--json"])
+    assert out["kind"] == "non-strict saddle" and out["order"] == 3 and out["inertia"] == [0, 12, 0]
+    assert main(["analyze", "--spectrum", "2,1", "--widths", "2", "--point-file", str(f)]) == 2
+    assert "has 3 matrices but the model has 2 layers" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["critical", "--count", "--widths", "2", "--input-dim", "2", "--output-dim", "2"], "--tikhonov"),
+    (["critical", "--tikhonov"], "--count"),
+    (["critical", "--target", "2,1;0,1", "--widths", "2"], "rational SVD"),
+])
+def test_critical_errors(capsys, argv, needle):
+    assert main(argv) == 2
+    assert needle in capsys.readouterr().err

@@ -1,0 +1,50 @@
+"""Tables a researcher can paste: plain text and LaTeX, for critical sets and weight-decay minima."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+__all__ = ["critical_table", "weight_decay_table", "format_table"]
+
+
+def _latex_escape(text: str) -> str:
+    return text.replace("{", r"\{").replace("}", r"\}").replace("_", r"\_")
+
+
+def format_table(head: list[str], rows: list[list[str]], *, latex: bool = False, math_cols=()) -> str:
+    """A plain-text (aligned columns) or LaTeX (``tabular``) table."""
+    if latex:
+        lines = [r"\begin{tabular}{" + "l" * len(head) + "}", r"\hline", " & ".join(head) + r" \\", r"\hline"]
+        for r in rows:
+            cells = [(f"${c}$" if j in math_cols else _latex_escape(c)) for j, c in enumerate(r)]
+            lines.append(" & ".join(cells) + r" \\")
+        lines += [r"\hline", r"\end{tabular}"]
+        return "\n".join(lines)
+    widths = [max(len(h), *(len(r[j]) for r in rows)) if rows else len(h) for j, h in enumerate(head)]
+    out = ["  ".join(h.ljust(w) for h, w in zip(head, widths)), "  ".join("-" * w for w in widths)]
+    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
+    return "\n".join(out)
+
+
+def critical_table(sets, *, latex: bool = False):
+    """``(text, rows as dicts)`` for a list of :class:`~symdln.symbolic.critical.CriticalSet`."""
+    head = ["label", "stratum", "loss", "dim", "inertia (neg, zero, pos)", "kind", "order"]
+    rows = []
+    for c in sets:
+        loss = sp.latex(c.loss) if latex else str(c.loss)
+        rows.append([c.label, c.stratum, loss, str(c.dimension), str(c.inertia), c.kind, "-" if c.order is None else str(c.order)])
+    return format_table(head, rows, latex=latex, math_cols=(2,)), [c.as_dict() for c in sets]
+
+
+def weight_decay_table(an, *, latex: bool = False):
+    """``(text, rows)`` listing the local minima of a weight-decay analysis (global first)."""
+    head = ["rank", "mode values a_i", "loss", "loss (float)", "kind"]
+    rows, data = [], []
+    for k, (values, loss) in enumerate(an.local_minima):
+        rank = sum(1 for a in values if a != 0)
+        vals = ", ".join(f"{float(sp.N(a, 15)):.10g}" for a in values)
+        kind = "global minimum" if k == 0 else "spurious local minimum"
+        rows.append([str(rank), vals, sp.latex(loss) if latex else str(loss), f"{float(sp.N(loss, 20)):.12g}", kind])
+        data.append({"rank": rank, "values": [str(a) for a in values], "loss": str(loss),
+                     "loss_float": float(sp.N(loss, 20)), "kind": kind})
+    return format_table(head, rows, latex=latex, math_cols=(2,)), data
