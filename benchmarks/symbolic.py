@@ -1,0 +1,106 @@
+"""Benchmark: exact Hessian inertia at every critical set vs the naive SymPy path, and Gröbner counts.
+
+For DLNs of depth 2–4 with hidden widths 2–4 (2×2 target, spectrum (2, 1); up to 48 parameters)
+it prints, per model, the time symdln takes to build the Hessian (closed form, exact rationals)
+and get the exact inertia (block LDLᵀ) at each critical set's representative, next to the naive
+path (``sympy.hessian`` of the loss, substitution, ``Matrix.eigenvals()`` and the signs of the
+eigenvalues), measured in the same run, and their ratio.  The naive path runs in a subprocess
+with a time limit; "> T" means it did not finish.  Then the time to count the complex and real
+critical points for each row of MATH §5.
+
+Run: python benchmarks/symbolic.py [--naive-timeout 120]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import time
+
+import sympy as sp
+
+from symdln.models import deep_linear
+from symdln.symbolic import loss_expr, weight_symbols
+from symdln.symbolic.analysis import _Loss, _rational_point
+from symdln.symbolic.critical import critical_sets
+from symdln.symbolic.inertia import inertia
+from symdln.symbolic.isolated import count_critical_points, tikhonov_system
+
+
+def _model(depth, width):
+    return deep_linear(spectrum=[2, 1], depth=depth, widths=width)
+
+
+def ours(model, points):
+    loss = _Loss(model)
+    t = time.perf_counter()
+    out = []
+    for p in points:
+        th = _rational_point(model, p)
+        out.append(inertia(loss.hessian(th)).as_tuple())
+    return time.perf_counter() - t, out
+
+
+def _naive_worker(depth, width, points, q):
+    model = _model(depth, width)
+    W = weight_symbols(model)
+    flat = [w for Wl in W for w in Wl]
+    t = time.perf_counter()
+    H = sp.hessian(loss_expr(model, W), flat)
+    out = []
+    for p in points:
+        subs = {w: v for Wl, P in zip(W, p) for w, v in zip(Wl, P)}
+        ev = H.subs(subs).eigenvals()
+        neg = sum(m for e, m in ev.items() if sp.re(sp.N(e, 30)) < 0)  # radicals evaluate with tiny imaginary parts
+        zero = sum(m for e, m in ev.items() if e == 0)
+        out.append((neg, zero, sum(ev.values()) - neg - zero))
+    q.put((time.perf_counter() - t, out))
+
+
+def naive(depth, width, points, timeout):
+    q = mp.Queue()
+    proc = mp.Process(target=_naive_worker, args=(depth, width, points, q))
+    proc.start()
+    proc.join(timeout)
+    if proc.is_alive():
+        proc.terminate()
+        proc.join()
+        return None, None
+    try:
+        return q.get(timeout=5)
+    except Exception:  # the naive path crashed
+        return None, None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--naive-timeout", type=float, default=120.0)
+    args = ap.parse_args()
+    print(f"{'depth':>5} {'width':>5} {'params':>6} {'sets':>4} {'symdln s':>9} {'all-sets s':>10} {'naive s':>9} {'ratio':>7}  inertias agree")
+    for depth in (2, 3, 4):
+        for width in (2, 3, 4):
+            model = _model(depth, width)
+            if model.n_params > 48:
+                continue
+            t0 = time.perf_counter()
+            sets = critical_sets(model)
+            t_all = time.perf_counter() - t0
+            points = [c.point for c in sets]
+            t_ours, inert = ours(model, points)
+            t_naive, inert_naive = naive(depth, width, points, args.naive_timeout)
+            if t_naive is None:
+                naive_txt, ratio, agree = f"> {args.naive_timeout:.0f}", f"> {args.naive_timeout / t_ours:.0f}", "-"
+            else:
+                naive_txt, ratio, agree = f"{t_naive:.2f}", f"{t_naive / t_ours:.0f}", str(inert == inert_naive)
+            print(f"{depth:>5} {width:>5} {model.n_params:>6} {len(sets):>4} {t_ours:>9.3f} {t_all:>10.2f} {naive_txt:>9} {ratio:>7}  {agree}", flush=True)
+    print()
+    print("Gröbner counts (MATH §5 rows; one data point, seed 0)")
+    print(f"{'(d, dx, dy)':>12} {'complex':>8} {'real':>5} {'seconds':>8}")
+    for dims in [(1, 1, 1), (1, 2, 2), (1, 3, 3), (2, 1, 1), (2, 2, 2), (2, 1, 3), (3, 1, 1), (3, 2, 2)]:
+        t = time.perf_counter()
+        res = count_critical_points(*tikhonov_system(*dims))
+        print(f"{str(dims):>12} {res.complex_count:>8} {res.real_count:>5} {time.perf_counter() - t:>8.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
