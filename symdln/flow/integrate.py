@@ -24,6 +24,7 @@ from ..precision import Precision, digits_for_flow, to_arb
 from ..symbolic.compile import CompiledFlow, compile_flow
 from .gbs import gbs_step, order_for_tolerance
 from .norms import ErrorNorm
+from .roots import illinois
 from .solution import FlowSolution, FlowStats, Status
 
 __all__ = ["integrate_flow", "initial_scale"]
@@ -313,7 +314,7 @@ def integrate_flow(
 
 
 def _locate_event(stepper: DenseStepper, t0, y0, t1, thr, resolution):
-    """First time in ``[t0, t1]`` where the loss crosses ``thr`` (Illinois on the log-loss; it decreases along the flow)."""
+    """First time in ``[t0, t1]`` where the loss falls below ``thr`` (Illinois on the log-loss, which decreases)."""
     flow = stepper.flow
     lthr = thr.log()
 
@@ -321,27 +322,4 @@ def _locate_event(stepper: DenseStepper, t0, y0, t1, thr, resolution):
         yy = stepper.advance(y0, t0, tt) if tt > t0 else y0
         return (flow.loss(yy).log() - lthr).mid(), yy
 
-    a, fa = t0, phi(t0)[0]
-    b, (fb, yb) = t1, phi(t1)
-    side = 0
-    best = (b, yb)
-    for _ in range(200):
-        if (b - a) <= max(abs(b), flint.arb(1)) * resolution * 64:
-            break
-        c = ((a * fb - b * fa) / (fb - fa)).mid()
-        if not (a < c < b):
-            c = ((a + b) / 2).mid()
-        fc, yc = phi(c)
-        if fc == 0:
-            return c, yc
-        if fc < 0:
-            b, fb, best = c, fc, (c, yc)
-            if side == -1:
-                fa = fa / 2
-            side = -1
-        else:
-            a, fa = c, fc
-            if side == 1:
-                fb = fb / 2
-            side = 1
-    return best
+    return illinois(phi, t0, t1, resolution=resolution * 64)

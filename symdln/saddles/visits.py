@@ -22,6 +22,7 @@ import flint
 import sympy as sp
 
 from ..errors import ModelError, OptionError, describe
+from ..flow.roots import illinois
 from ..flow.solution import FlowSolution
 from ..models.dln import DeepLinearModel
 from ..parse import exact_number
@@ -174,15 +175,15 @@ def detect_visits(
         depth = model.depth
         for idx, (j, first, last, dmin) in enumerate(runs):
             g = dist_fn(j)
-            t_in = ts[0] if first == 0 else _illinois(g, ts[first - 1], ts[first], p)
+            t_in = ts[0] if first == 0 else _crossing(g, ts[first - 1], ts[first], p)
             final = last == n - 1
-            t_out = ts[-1] if final else _illinois(g, ts[last], ts[last + 1], p)
+            t_out = ts[-1] if final else _crossing(g, ts[last], ts[last + 1], p)
             t_arr = None
             if visits:
                 prev = visits[-1]
                 mid_loss = to_arb((prev.loss + fams[j].loss) / 2, p.bits)
                 if fams[j].loss < prev.loss:
-                    t_arr = _illinois(lambda tt: (solution.loss(tt) - mid_loss).mid(), prev.t_exit, t_in, p)
+                    t_arr = _crossing(lambda tt: (solution.loss(tt) - mid_loss).mid(), prev.t_exit, t_in, p)
             visits.append(
                 SaddleVisit(
                     label=fams[j].label,
@@ -205,35 +206,7 @@ def _fro(E: flint.arb_mat) -> flint.arb:
     return (E.transpose() * E).trace().sqrt()
 
 
-def _illinois(g, a: flint.arb, b: flint.arb, p, iterations: int = 200) -> flint.arb:
-    """A root of ``g`` in ``[a, b]`` (``g(a)``, ``g(b)`` of opposite signs) to the time resolution of ``p``."""
-    fa, fb = g(a), g(b)
-    if fa == 0:
-        return a
-    if fb == 0:
-        return b
-    if (fa > 0) == (fb > 0):
-        # no sign change (the crossing lies at an endpoint to within rounding): take the nearer one
-        return a if abs(fa) < abs(fb) else b
-    side = 0
-    eps = flint.arb(2) ** (-(p.bits - p.guard_bits) + 8)
-    for _ in range(iterations):
-        if b - a <= max(abs(b), flint.arb(1)) * eps:
-            break
-        c = ((a * fb - b * fa) / (fb - fa)).mid()
-        if not (a < c < b):
-            c = ((a + b) / 2).mid()
-        fc = g(c)
-        if fc == 0:
-            return c
-        if (fc > 0) == (fb > 0):
-            b, fb = c, fc
-            if side == -1:
-                fa = fa / 2
-            side = -1
-        else:
-            a, fa = c, fc
-            if side == 1:
-                fb = fb / 2
-            side = 1
-    return b if abs(fb) < abs(fa) else a
+def _crossing(g, a: flint.arb, b: flint.arb, p) -> flint.arb:
+    """Where ``g`` changes sign in ``[a, b]``, to the time resolution of ``p``."""
+    t, _ = illinois(lambda tt: (g(tt), None), a, b, resolution=flint.arb(2) ** (-(p.bits - p.guard_bits) + 8))
+    return t

@@ -1,0 +1,52 @@
+"""Bracketed root finding in arb time (Illinois variant of regula falsi), shared by events and saddle visits."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import flint
+
+__all__ = ["illinois"]
+
+
+def illinois(
+    g: Callable[[flint.arb], tuple[flint.arb, Any]],
+    a: flint.arb,
+    b: flint.arb,
+    *,
+    resolution: flint.arb,
+    iterations: int = 200,
+) -> tuple[flint.arb, Any]:
+    """A root of ``g`` in ``[a, b]``; ``g(t)`` returns ``(value, payload)``.
+
+    Stops when ``b − a ≤ max(|b|, 1)·resolution``.  Returns ``(t, payload)`` at the end of the final
+    bracket on the side of ``b``'s sign (for a decreasing quantity crossing a level: the first time it is
+    below).  Without a sign change the nearer endpoint is returned.
+    """
+    fa, pa = g(a)
+    fb, pb = g(b)
+    if fa == 0:
+        return a, pa
+    if fb == 0 or (fa > 0) == (fb > 0):
+        return (b, pb) if fb == 0 or abs(fb) <= abs(fa) else (a, pa)
+    side = 0
+    for _ in range(iterations):
+        if b - a <= max(abs(b), flint.arb(1)) * resolution:
+            break
+        c = ((a * fb - b * fa) / (fb - fa)).mid()
+        if not (a < c < b):
+            c = ((a + b) / 2).mid()
+        fc, pc = g(c)
+        if fc == 0:
+            return c, pc
+        if (fc > 0) == (fb > 0):
+            b, fb, pb = c, fc, pc
+            if side == -1:
+                fa = fa / 2
+            side = -1
+        else:
+            a, fa, pa = c, fc, pc
+            if side == 1:
+                fb = fb / 2
+            side = 1
+    return b, pb
