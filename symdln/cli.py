@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+
+import sympy as sp
 from fractions import Fraction
 from pathlib import Path
 
@@ -329,17 +331,27 @@ def _cmd_critical(args) -> int:
             raise OptionError(f"--count supports one hidden layer (--depth 2), got --depth {args.depth}")
         if args.widths is None or len(args.widths) != 1 or args.input_dim is None or args.output_dim is None:
             raise OptionError("--count needs --widths H, --input-dim and --output-dim")
-        from .symbolic.isolated import count_critical_points, tikhonov_system
+        from .symbolic.isolated import classify_real_points, count_critical_points, tikhonov_problem
 
-        eqs, vs = tikhonov_system(args.widths[0], args.input_dim, args.output_dim, args.data_points, seed=args.seed)
-        res = count_critical_points(eqs, vs)
+        loss, vs = tikhonov_problem(args.widths[0], args.input_dim, args.output_dim, args.data_points, seed=args.seed)
+        res = count_critical_points([sp.diff(loss, v) for v in vs], vs)
         out = {"setting": {"hidden": args.widths[0], "input_dim": args.input_dim, "output_dim": args.output_dim,
                            "data_points": args.data_points, "seed": args.seed}, **res.as_dict()}
+        if res.distinct_count == res.complex_count:
+            points = classify_real_points(loss, vs)
+            out["real_points"] = [p.as_dict() for p in points]
+            kinds = {}
+            for p in points:
+                key = p.kind if p.inertia.negative == 0 else f"saddle of index {p.inertia.negative}"
+                kinds[key] = kinds.get(key, 0) + 1
+            out["real_kinds"] = kinds
         if args.json:
             print(json.dumps(out, indent=2))
         else:
             print(f"complex critical points (with multiplicity): {res.complex_count}; distinct: {res.distinct_count}; "
                   f"real: {res.real_count} (Hermite trace form, exact)")
+            for k, v in sorted(out.get("real_kinds", {}).items()):
+                print(f"  {k}: {v}")
         return 0
     if args.tikhonov or args.input_dim or args.output_dim:
         raise OptionError("--tikhonov, --input-dim and --output-dim go with --count")

@@ -22,9 +22,16 @@ import flint
 import sympy as sp
 
 from ..errors import ModelError
-from .inertia import inertia
+from .inertia import Inertia, inertia
 
-__all__ = ["CountResult", "tikhonov_system", "count_critical_points"]
+__all__ = [
+    "CountResult",
+    "RealCriticalPoint",
+    "tikhonov_problem",
+    "tikhonov_system",
+    "count_critical_points",
+    "classify_real_points",
+]
 
 
 @dataclass(frozen=True)
@@ -48,12 +55,16 @@ def _rational(rng: random.Random) -> sp.Rational:
 
 
 def tikhonov_system(hidden: int, input_dim: int, output_dim: int, data_points: int = 1, *, seed: int = 0):
-    """Gradient equations of a one-hidden-layer DLN with entrywise Tikhonov decay and random rational data.
+    """Gradient equations of :func:`tikhonov_problem`: ``(equations, variables)``."""
+    loss, variables = tikhonov_problem(hidden, input_dim, output_dim, data_points, seed=seed)
+    return [sp.expand(sp.diff(loss, v)) for v in variables], variables
+
+
+def tikhonov_problem(hidden: int, input_dim: int, output_dim: int, data_points: int = 1, *, seed: int = 0):
+    """A one-hidden-layer DLN with entrywise Tikhonov decay and random rational data: ``(loss, variables)``.
 
     ``ℒ = ½‖W_2 W_1 X − Y‖_F² + ½ Σ λ¹_ij (W_1)_ij² + ½ Σ λ²_ij (W_2)_ij²`` with ``X`` (input_dim × N),
     ``Y`` (output_dim × N) and every ``λ`` drawn as seeded random rationals in (0, 1].
-
-    Returns ``(equations, variables)``.
     """
     for name, v in (("hidden", hidden), ("input_dim", input_dim), ("output_dim", output_dim), ("data_points", data_points)):
         if isinstance(v, bool) or not isinstance(v, int) or v < 1:
@@ -70,7 +81,7 @@ def tikhonov_system(hidden: int, input_dim: int, output_dim: int, data_points: i
     loss += sum(L1[i, j] * W1[i, j] ** 2 for i in range(hidden) for j in range(input_dim)) / 2
     loss += sum(L2[i, j] * W2[i, j] ** 2 for i in range(output_dim) for j in range(hidden)) / 2
     variables = list(W1) + list(W2)
-    return [sp.expand(sp.diff(loss, v)) for v in variables], variables
+    return sp.expand(loss), variables
 
 
 def _standard_monomials(leading: list[tuple], n: int, cap: int = 20000) -> list[tuple]:
@@ -101,6 +112,68 @@ def _standard_monomials(leading: list[tuple], n: int, cap: int = 20000) -> list[
     return sorted(seen, key=lambda m: (sum(m), m))
 
 
+class _Quotient:
+    """``ℚ[θ]/I`` for a zero-dimensional ideal: standard monomials and multiplication matrices."""
+
+    def __init__(self, equations, variables) -> None:
+        self.gens = list(variables)
+        self.n = len(self.gens)
+        self.G = sp.groebner(equations, *self.gens, order="grevlex")
+        self.empty = list(self.G.exprs) == [1]
+        if self.empty:
+            self.basis, self.mult = [], []
+            return
+        polys = [sp.Poly(g, *self.gens) for g in self.G.exprs]
+        leading = [p.monoms(order="grevlex")[0] for p in polys]
+        self.basis = _standard_monomials(leading, self.n)
+        self.index = {m: i for i, m in enumerate(self.basis)}
+        N = len(self.basis)
+        self.mult = []
+        for k in range(self.n):
+            cols = []
+            for m in self.basis:
+                e = list(m)
+                e[k] += 1
+                e = tuple(e)
+                if e in self.index:
+                    v = [flint.fmpq(0)] * N
+                    v[self.index[e]] = flint.fmpq(1)
+                else:
+                    v = self._coords(sp.Mul(*[g**a for g, a in zip(self.gens, e)]))
+                cols.append(v)
+            self.mult.append(flint.fmpq_mat([[cols[j][i] for j in range(N)] for i in range(N)]))
+
+    def _coords(self, expr) -> list:
+        _, rem = self.G.reduce(expr)
+        vec = [flint.fmpq(0)] * len(self.basis)
+        for mon, c in sp.Poly(rem, *self.gens).terms():
+            q = sp.Rational(c)
+            vec[self.index[mon]] = flint.fmpq(int(q.p), int(q.q))
+        return vec
+
+    def hermite_inertia(self):
+        """Inertia of the trace form ``T_ij = Tr(M_{b_i b_j})``."""
+        N = len(self.basis)
+        mats = {self.basis[0]: None}
+        for m in self.basis[1:]:
+            k = next(i for i, a in enumerate(m) if a > 0)
+            prev = list(m)
+            prev[k] -= 1
+            P = mats[tuple(prev)]
+            mats[m] = self.mult[k] if P is None else self.mult[k] * P
+        traces = []
+        for m in self.basis:
+            M = mats[m]
+            traces.append(flint.fmpq(N) if M is None else sum((M[i, i] for i in range(N)), flint.fmpq(0)))
+        t = flint.fmpq_mat(1, N, traces)
+        rows = []
+        for m in self.basis:
+            M = mats[m]
+            row = t if M is None else t * M
+            rows.append([row[0, j] for j in range(N)])
+        return inertia(rows)
+
+
 def count_critical_points(equations, variables) -> CountResult:
     """Exact complex (with multiplicity), distinct and real counts of the solutions of a zero-dimensional system.
 
@@ -112,62 +185,178 @@ def count_critical_points(equations, variables) -> CountResult:
     >>> count_critical_points([x**2 - 2, y**2 - 1], [x, y]).real_count
     4
     """
-    gens = list(variables)
-    n = len(gens)
-    G = sp.groebner(equations, *gens, order="grevlex")
-    if list(G.exprs) == [1]:
-        return CountResult(0, 0, 0, n, 0)
-    polys = [sp.Poly(g, *gens) for g in G.exprs]
-    leading = [p.monoms(order="grevlex")[0] for p in polys]
-    basis = _standard_monomials(leading, n)
-    index = {m: i for i, m in enumerate(basis)}
-    N = len(basis)
-
-    def coords(expr) -> list:
-        _, rem = G.reduce(expr)
-        vec = [flint.fmpq(0)] * N
-        for mon, c in sp.Poly(rem, *gens).terms():
-            q = sp.Rational(c)
-            vec[index[mon]] = flint.fmpq(int(q.p), int(q.q))
-        return vec
-
-    mult = []
-    for k in range(n):
-        cols = []
-        for m in basis:
-            e = list(m)
-            e[k] += 1
-            e = tuple(e)
-            if e in index:
-                v = [flint.fmpq(0)] * N
-                v[index[e]] = flint.fmpq(1)
-            else:
-                v = coords(sp.Mul(*[g**a for g, a in zip(gens, e)]))
-            cols.append(v)
-        mult.append(flint.fmpq_mat([[cols[j][i] for j in range(N)] for i in range(N)]))
-    # M_b for every standard monomial b, built by multiplying variable matrices along the monomial order
-    mats = {basis[0]: None}
-    for m in basis[1:]:
-        k = next(i for i, a in enumerate(m) if a > 0)
-        prev = list(m)
-        prev[k] -= 1
-        P = mats[tuple(prev)]
-        mats[m] = mult[k] if P is None else mult[k] * P
-    traces = []
-    for m in basis:
-        M = mats[m]
-        traces.append(flint.fmpq(N) if M is None else sum((M[i, i] for i in range(N)), flint.fmpq(0)))
-    t = flint.fmpq_mat(1, N, traces)
-    rows = []
-    for m in basis:
-        M = mats[m]
-        row = t if M is None else t * M
-        rows.append([row[0, j] for j in range(N)])
-    form = inertia(rows)
+    Q = _Quotient(equations, variables)
+    if Q.empty:
+        return CountResult(0, 0, 0, Q.n, 0)
+    form = Q.hermite_inertia()
+    N = len(Q.basis)
     return CountResult(
         complex_count=N,
         distinct_count=form.negative + form.positive,
         real_count=form.positive - form.negative,
-        n_variables=n,
+        n_variables=Q.n,
         n_basis=N,
     )
+
+
+@dataclass(frozen=True)
+class RealCriticalPoint:
+    """A real isolated critical point: coordinates and loss as certified balls, exact-sign inertia, kind."""
+
+    coordinates: tuple
+    loss: str | None
+    inertia: Inertia
+    kind: str
+    lowest: bool = False
+
+    def as_dict(self) -> dict:
+        return {
+            "coordinates": list(self.coordinates),
+            "loss": self.loss,
+            "inertia": list(self.inertia.as_tuple()),
+            "kind": self.kind,
+            "lowest": self.lowest,
+        }
+
+
+def _compile_poly(expr, gens):
+    terms = []
+    for mon, c in sp.Poly(expr, *gens).terms():
+        q = sp.Rational(c)
+        terms.append((flint.fmpq(int(q.p), int(q.q)), mon))
+    return terms
+
+
+def _eval_poly(terms, x) -> flint.arb:
+    total = flint.arb(0)
+    for c, mon in terms:
+        v = flint.arb(c)
+        for xi, e in zip(x, mon):
+            if e:
+                v = v * xi**e
+        total += v
+    return total
+
+
+def _arb_inertia(H) -> Inertia | None:
+    """Inertia of a symmetric arb matrix by LDLᵀ with pivots whose sign is certain; None if undecided."""
+    A = [list(r) for r in H]
+    active = list(range(len(A)))
+    neg = pos = 0
+    while active:
+        cands = [k for k in active if not A[k][k].contains(0)]
+        if not cands:
+            return None
+        k = max(cands, key=lambda i: abs(float(A[i][i].mid())))
+        d = A[k][k]
+        if d > 0:
+            pos += 1
+        else:
+            neg += 1
+        active.remove(k)
+        for i in active:
+            f = A[i][k] / d
+            for j in active:
+                A[i][j] = A[i][j] - f * A[k][j]
+    return Inertia(neg, 0, pos)
+
+
+def classify_real_points(loss, variables, *, digits: int = 30, seed: int = 0) -> list[RealCriticalPoint]:
+    """Every real critical point of a polynomial ``loss`` with isolated, simple critical points, classified.
+
+    The real points are the real roots of the characteristic polynomial of a separating
+    multiplication matrix ``M_f``: complex roots are isolated in certified balls and, since the
+    number of real points is known exactly (Hermite), the balls that may touch the real axis are
+    refined until exactly that many remain.  Each point's coordinates are enclosed by solving
+    ``(M_fᵀ − t₀)v = 0`` in ball arithmetic (``v`` is the evaluation vector of the standard
+    monomials), its Hessian is evaluated in balls and its inertia read from pivots of certain sign.
+    A nondegenerate point with no negative eigenvalue is a local minimum; the one of least loss,
+    when its loss ball lies below every other minimum's, is the global minimum (see ``lowest``).
+
+    >>> x, y = sp.symbols("x y")
+    >>> [(p.kind, p.lowest) for p in classify_real_points((x**2 - 1)**2 + y**2, [x, y])]
+    [('local minimum', True), ('local minimum', True), ('strict saddle', False)]
+    """
+    gens = list(variables)
+    eqs = [sp.expand(sp.diff(loss, v)) for v in gens]
+    Q = _Quotient(eqs, gens)
+    if Q.empty:
+        return []
+    form = Q.hermite_inertia()
+    N = len(Q.basis)
+    if form.negative + form.positive != N:
+        raise ModelError("some critical points are multiple; classification needs simple (nondegenerate) points")
+    n_real = form.positive - form.negative
+    rng = random.Random(seed)
+    for _ in range(20):
+        c = [rng.randint(-9, 9) or 1 for _ in gens]
+        Mf = Q.mult[0] * c[0]
+        for ck, Mk in zip(c[1:], Q.mult[1:]):
+            Mf = Mf + Mk * ck
+        chi = Mf.charpoly().numer()
+        if chi.gcd(chi.derivative()).degree() == 0:
+            break
+    else:  # pragma: no cover - a random form separates with probability 1
+        raise ModelError("no separating linear form found")
+    hess = [[_compile_poly(sp.diff(e, v), gens) for v in gens] for e in eqs]
+    loss_terms = _compile_poly(loss, gens)
+    col0 = [[Mk[j, 0] for j in range(N)] for Mk in Q.mult]
+    bits = max(64, int(digits * 3.33) + 32)
+    for _ in range(8):
+        with flint.ctx.workprec(bits):
+            roots = [r for r, _m in chi.complex_roots() if r.imag.contains(0)]
+            out = _points_at(roots, n_real, Mf, N, col0, hess, loss_terms, digits)
+        if out is not None:
+            return _label_minima(out)
+        bits *= 2
+    raise ModelError("could not certify the real critical points (increase `digits`)")
+
+
+def _points_at(roots, n_real, Mf, N, col0, hess, loss_terms, digits):
+    if len(roots) != n_real:
+        return None
+    A0 = flint.arb_mat(N, N, [Mf[j, i] for i in range(N) for j in range(N)])  # M_fᵀ
+    out = []
+    for r in roots:
+        t0 = r.real
+        A = A0 - flint.arb_mat(N, N, [t0 if i == j else 0 for i in range(N) for j in range(N)])
+        vr = None
+        for drop in range(N):  # A has rank N − 1: drop one dependent equation, fix v_0 = 1(p) = 1
+            keep = [i for i in range(N) if i != drop]
+            sub = flint.arb_mat(N - 1, N - 1, [A[i, j] for i in keep for j in range(1, N)])
+            rhs = flint.arb_mat(N - 1, 1, [-A[i, 0] for i in keep])
+            try:
+                vr = sub.solve(rhs)
+                break
+            except ZeroDivisionError:
+                continue
+        if vr is None:
+            return None
+        v = [flint.arb(1)] + [vr[i, 0] for i in range(N - 1)]
+        x = [sum((flint.arb(cj) * vj for cj, vj in zip(col, v)), flint.arb(0)) for col in col0]
+        H = [[_eval_poly(t, x) for t in row] for row in hess]
+        inert = _arb_inertia(H)
+        if inert is None:
+            return None
+        value = _eval_poly(loss_terms, x)
+        out.append((x, value, inert))
+    return [(tuple(xi.str(digits, radius=False) for xi in x), value, inert) for x, value, inert in out]
+
+
+def _label_minima(points):
+    """Kinds: strict saddle / local minimum; a minimum whose loss is certified below every other minimum's is
+    the global minimum.  ``lowest`` marks the minima whose loss enclosure meets the least one (ties such as
+    symmetric pairs cannot be certified equal by enclosures, so they stay local minima flagged ``lowest``)."""
+    mins = [i for i, (_, _, inert) in enumerate(points) if inert.negative == 0]
+    lowest = set()
+    unique = None
+    if mins:
+        j = min(mins, key=lambda i: float(points[i][1].mid()))
+        lowest = {i for i in mins if points[i][1].overlaps(points[j][1])}
+        if lowest == {j}:
+            unique = j
+    out = []
+    for i, (x, value, inert) in enumerate(points):
+        kind = "strict saddle" if inert.negative > 0 else ("global minimum" if i == unique else "local minimum")
+        out.append(RealCriticalPoint(x, value.str(15, radius=False), inert, kind, i in lowest))
+    return sorted(out, key=lambda p: (p.inertia.negative, not p.lowest, p.coordinates))

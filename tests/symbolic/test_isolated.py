@@ -46,3 +46,33 @@ def test_small_systems():
         count_critical_points([x * y], [x, y])
     with pytest.raises(ModelError, match="hidden"):
         tikhonov_system(0, 1, 1)
+
+
+@pytest.mark.parametrize("dims", [(1, 1, 1), (1, 2, 2), (2, 1, 1), (1, 3, 3), (3, 1, 1), (2, 2, 2)])
+def test_real_points_classified_obey_morse_theory(dims):
+    """ℒ is coercive (λ_ij > 0) with nondegenerate critical points: Σ_p (−1)^{index p} = χ(ℝ^n) = 1."""
+    from symdln.symbolic.isolated import classify_real_points, tikhonov_problem
+
+    loss, vs = tikhonov_problem(*dims)
+    pts = classify_real_points(loss, vs)
+    assert len(pts) == count_critical_points(*tikhonov_system(*dims)).real_count
+    assert sum((-1) ** p.inertia.negative for p in pts) == 1
+    assert all(p.inertia.zero == 0 for p in pts)
+    assert any(p.lowest and p.inertia.negative == 0 for p in pts)
+    assert all(p.kind in ("strict saddle", "local minimum", "global minimum") for p in pts)
+    # the coordinates really are critical: the gradient, evaluated at the printed digits, is tiny
+    grads = [sp.diff(loss, v) for v in vs]
+    for p in pts:
+        subs = {v: sp.Float(c, 40) for v, c in zip(vs, p.coordinates)}
+        assert max(abs(sp.N(g.subs(subs), 30)) for g in grads) < 1e-20
+
+
+def test_classification_of_a_double_well():
+    from symdln.symbolic.isolated import classify_real_points
+
+    x, y = sp.symbols("x y")
+    pts = classify_real_points((x**2 - 1) ** 2 + 3 * y**2 + x / 10, [x, y])
+    kinds = sorted(p.kind for p in pts)
+    assert kinds == ["global minimum", "local minimum", "strict saddle"]
+    g = next(p for p in pts if p.kind == "global minimum")
+    assert float(g.coordinates[0]) < 0  # the tilt x/10 lowers the left well
