@@ -19,7 +19,7 @@ import sympy as sp
 
 from ..errors import ModelError, describe
 from ..parse import exact_matrix, exact_number
-from .targets import ExactSVD, teacher_from_spectrum
+from .targets import ExactSVD, rational_svd, teacher_from_spectrum
 
 __all__ = ["DeepLinearModel", "deep_linear"]
 
@@ -231,6 +231,8 @@ def deep_linear(
         target = svd.matrix()
     if target is not None:
         M = exact_matrix(target, name="target")
+        if svd is None:
+            svd = rational_svd(M)
         widths_all = (M.shape[1], *hidden, M.shape[0])
         return DeepLinearModel(widths_all, "teacher", M, None, None, lam, svd)
     if X is None or Y is None:

@@ -17,7 +17,7 @@ import sympy as sp
 from ..errors import ModelError, describe
 from ..parse import exact_number
 
-__all__ = ["ExactSVD", "cayley_orthogonal", "teacher_from_spectrum"]
+__all__ = ["ExactSVD", "cayley_orthogonal", "teacher_from_spectrum", "rational_svd"]
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,64 @@ def teacher_from_spectrum(
     U = cayley_orthogonal(n_out, rotation_seed, stream=1)
     V = cayley_orthogonal(n_in, rotation_seed, stream=2)
     return ExactSVD(U, s, V)
+
+
+def rational_svd(M: sp.MatrixBase) -> ExactSVD | None:
+    """The exact SVD of ``M`` when it is rational (rational singular values and singular vectors), else ``None``.
+
+    Requires distinct nonzero singular values (general position).  Diagonal targets and
+    targets built from Cayley rotations qualify.
+
+    >>> rational_svd(sp.Matrix([[0, 2], [3, 0]])).s
+    (3, 2)
+    >>> rational_svd(sp.Matrix([[1, 1], [0, 1]])) is None
+    True
+    """
+    M = sp.Matrix(M)
+    m, n = M.shape
+    r = min(m, n)
+    vecs = (M.T * M).eigenvects()
+    pairs = []
+    for val, mult, basis in vecs:
+        if val == 0:
+            continue
+        root = sp.sqrt(val)
+        if mult != 1 or not root.is_Rational:
+            return None
+        v = basis[0]
+        norm = sp.sqrt(sum(x**2 for x in v))
+        if not norm.is_Rational:
+            return None
+        v = v / norm
+        u = M * v / root
+        pairs.append((root, u, v))
+    pairs.sort(key=lambda t: t[0], reverse=True)
+    k = len(pairs)
+    U = _complete([p[1] for p in pairs], m)
+    V = _complete([p[2] for p in pairs], n)
+    if U is None or V is None:
+        return None
+    s = tuple(p[0] for p in pairs) + (sp.Integer(0),) * (r - k)
+    svd = ExactSVD(sp.ImmutableMatrix(U), s, sp.ImmutableMatrix(V))
+    return svd if svd.matrix() == M else None
+
+
+def _complete(columns, n):
+    """Complete orthonormal rational columns to a rational orthogonal n × n matrix (standard basis, Gram–Schmidt), or None."""
+    cols = [sp.Matrix(c) for c in columns]
+    for e in range(n):
+        if len(cols) == n:
+            break
+        w = sp.eye(n)[:, e]
+        for c in cols:
+            w = w - (c.T * w)[0] * c
+        if w.is_zero_matrix:
+            continue
+        norm = sp.sqrt(sum(x**2 for x in w))
+        if not norm.is_Rational:
+            return None
+        cols.append(w / norm)
+    return sp.Matrix.hstack(*cols) if cols else sp.zeros(n, 0)
 
 
 def _as_fraction(x: sp.Rational) -> Fraction:

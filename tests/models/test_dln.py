@@ -77,3 +77,23 @@ def test_diagonal_model_checks_shapes():
     with pytest.raises(ModelError, match="rows"):
         diagonal_linear("1,1/2;1/2,1", "1,0,1")
     assert m.loss_beta(sp.Matrix([0, 0])) == Fraction(1, 4)
+
+
+def test_rational_svd_of_targets():
+    from symdln.models.targets import rational_svd
+
+    for text, s in [("3,0,0;0,2,0;0,0,1", (3, 2, 1)), ("0,2;3,0", (3, 2)), ("3,0;0,0;0,1", (3, 1))]:
+        m = deep_linear(text, widths=2)
+        assert m.svd is not None and m.svd.s == s and m.svd.matrix() == m.target
+        assert m.svd.U.T * m.svd.U == sp.eye(m.target.shape[0]) and m.svd.V.T * m.svd.V == sp.eye(m.target.shape[1])
+    assert deep_linear("1,1;0,1", widths=2).svd is None  # golden-ratio singular values
+    assert deep_linear("2,0;0,2", widths=2).svd is None  # repeated singular value: not in general position
+    assert rational_svd(sp.Matrix([[1, 2]])) is None  # singular value √5
+
+
+def test_diagonal_target_has_the_same_landscape_as_a_rotated_one():
+    from symdln.symbolic.critical import critical_sets
+
+    a = critical_sets(deep_linear("3,0,0;0,2,0;0,0,1", widths=2, depth=3))
+    b = critical_sets(deep_linear(spectrum=[3, 2, 1], widths=2, depth=3, rotation_seed=3))
+    assert [(c.label, c.stratum, c.inertia, c.kind, c.order) for c in a] == [(c.label, c.stratum, c.inertia, c.kind, c.order) for c in b]
