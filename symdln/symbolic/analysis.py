@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import flint
 import numpy as np
@@ -34,7 +35,8 @@ from ..models.diagonal import DiagonalLinearModel
 from ..models.dln import DeepLinearModel
 from ..models.init import check_point
 from .calculus import diagonal_hessian_entries, dln_gradient, dln_hessian_entries
-from .inertia import Inertia, inertia, nullspace
+from .fields import FieldMatrix, RationalField
+from .inertia import Inertia, field_nullspace, inertia, nullspace
 
 __all__ = ["PointAnalysis", "EscapeDirection", "analyze_point", "global_minimum_value"]
 
@@ -110,14 +112,9 @@ class PointAnalysis:
         }
 
 
-def _sq(E: flint.fmpq_mat) -> flint.fmpq:
+def _sq(E, zero) -> object:
     """``‖E‖_F²`` exactly."""
-    return sum((E[i, j] * E[i, j] for i in range(E.nrows()) for j in range(E.ncols())), flint.fmpq(0))
-
-
-def _fmpq(x) -> flint.fmpq:
-    x = sp.Rational(x)
-    return flint.fmpq(int(x.p), int(x.q))
+    return sum((E[i, j] * E[i, j] for i in range(E.nrows()) for j in range(E.ncols())), zero)
 
 
 def _rational_point(model, theta):
@@ -133,118 +130,137 @@ def _rational_point(model, theta):
 
 
 class _Loss:
-    """Exact loss, gradient and Hessian of one model on fmpq matrices."""
+    """Exact loss, gradient and Hessian of one model over a field (ℚ with ``fmpq_mat``, or a number field)."""
 
-    def __init__(self, model) -> None:
+    def __init__(self, model, field=None) -> None:
         self.model = model
+        self.field = RationalField() if field is None else field
+        self.rational = isinstance(self.field, RationalField)
+        F = self.field
         if isinstance(model, DeepLinearModel):
             self.kind = "dln"
             self.teacher = model.form == "teacher"
-            self.syx = to_fmpq_mat(model.syx)
-            self.sxx = None if self.teacher else to_fmpq_mat(model.sxx)
+            self.syx = self.mat(model.syx)
+            self.sxx = None if self.teacher else self.mat(model.sxx)
             if not self.teacher:
-                self.X = to_fmpq_mat(model.X)
-                self.Y = to_fmpq_mat(model.Y)
+                self.X = self.mat(model.X)
+                self.Y = self.mat(model.Y)
                 self.N = model.X.shape[1]
-            self.lam = _fmpq(sp.Rational(model.weight_decay.numerator, model.weight_decay.denominator))
+            self.lam = F(sp.Rational(model.weight_decay.numerator, model.weight_decay.denominator))
             self.degree = 2 * model.depth
         elif isinstance(model, DiagonalLinearModel):
             self.kind = "diagonal"
-            self.X = to_fmpq_mat(model.X)
-            self.y = to_fmpq_mat(model.y)
+            self.X = self.mat(model.X)
+            self.y = self.mat(model.y)
             self.n = model.n_samples
             self.degree = 4
         else:
             raise ModelError(f"`model` must be a DeepLinearModel or DiagonalLinearModel, got {describe(model)}")
 
-    def value(self, th) -> flint.fmpq:
+    def mat(self, M: sp.MatrixBase):
+        return to_fmpq_mat(M) if self.rational else FieldMatrix.from_sympy(M, self.field)
+
+    def from_rows(self, rows):
+        if self.rational:
+            return flint.fmpq_mat(rows) if rows and rows[0] else flint.fmpq_mat(len(rows), 0)
+        return FieldMatrix(rows, self.field)
+
+    def _half(self, x, n=1):
+        return x * self.field(Fraction(1, 2 * n))
+
+    def value(self, th):
+        z = self.field.zero
         if self.kind == "diagonal":
             u, v = th
             d = u.nrows()
-            beta = flint.fmpq_mat(d, 1, [u[i, 0] * v[i, 0] for i in range(d)])
+            beta = self.from_rows([[u[i, 0] * v[i, 0]] for i in range(d)])
             r = self.X * beta - self.y
-            return _sq(r) / (2 * self.n)
+            return self._half(_sq(r, z), self.n)
         A = th[0]
         for W in th[1:]:
             A = W * A
         if self.teacher:
-            E = A - self.syx
-            fit = _sq(E) / 2
+            fit = self._half(_sq(A - self.syx, z))
         else:
-            E = A * self.X - self.Y
-            fit = _sq(E) / (2 * self.N)
-        if self.lam != 0:
-            fit += self.lam * sum((_sq(W) for W in th), flint.fmpq(0)) / 2
+            fit = self._half(_sq(A * self.X - self.Y, z), self.N)
+        if self.lam != self.field.zero:
+            fit = fit + self._half(self.lam * sum((_sq(W, z) for W in th), z))
         return fit
 
     def gradient(self, th) -> list:
         if self.kind == "diagonal":
             u, v = th
             d = u.nrows()
-            beta = flint.fmpq_mat(d, 1, [u[i, 0] * v[i, 0] for i in range(d)])
-            g = self.X.transpose() * (self.X * beta - self.y) / self.n
+            beta = self.from_rows([[u[i, 0] * v[i, 0]] for i in range(d)])
+            g = self.X.transpose() * (self.X * beta - self.y) * self.field(Fraction(1, self.n))
             return [v[i, 0] * g[i, 0] for i in range(d)] + [u[i, 0] * g[i, 0] for i in range(d)]
-        grads, _ = dln_gradient(th, self.sxx, self.syx, self.lam if self.lam != 0 else 0)
+        lam = self.lam if self.lam != self.field.zero else 0
+        grads, _ = dln_gradient(th, self.sxx, self.syx, lam)
         return [g[i, j] for g in grads for i in range(g.nrows()) for j in range(g.ncols())]
 
     def hessian(self, th) -> list:
+        F = self.field
         if self.kind == "diagonal":
             u, v = th
             d = u.nrows()
-            us = [sp.Rational(int(u[i, 0].p), int(u[i, 0].q)) for i in range(d)]
-            vs = [sp.Rational(int(v[i, 0].p), int(v[i, 0].q)) for i in range(d)]
-            return diagonal_hessian_entries(us, vs, self.model.X, self.model.y, self.n)
-        return dln_hessian_entries(th, self.sxx, self.syx, self.lam if self.lam != 0 else 0)
+            us = [F.to_sympy(u[i, 0]) for i in range(d)]
+            vs = [F.to_sympy(v[i, 0]) for i in range(d)]
+            rows = diagonal_hessian_entries(us, vs, self.model.X, self.model.y, self.n)
+        else:
+            lam = self.lam if self.lam != F.zero else 0
+            rows = dln_hessian_entries(th, self.sxx, self.syx, lam)
+        return [[x if not isinstance(x, (int, sp.Basic)) else F(x) for x in r] for r in rows]
 
     def shapes(self, th):
         return [(W.nrows(), W.ncols()) for W in th]
 
 
-def _unflatten(vec, shapes):
+def _unflatten(loss: _Loss, vec, shapes):
     out, k = [], 0
     for r, c in shapes:
-        out.append(flint.fmpq_mat(r, c, vec[k : k + r * c]))
+        out.append(loss.from_rows([vec[k + i * c : k + (i + 1) * c] for i in range(r)]))
         k += r * c
     return tuple(out)
 
 
-def _line_coefficients(loss: _Loss, th, d, degree: int) -> list[flint.fmpq]:
+def _line_coefficients(loss: _Loss, th, d, degree: int) -> list:
     """Exact coefficients ``c_0 … c_degree`` of the polynomial ``ε ↦ ℒ(θ + εd)`` (interpolation at 0, ±1, ±2, …)."""
     shapes = loss.shapes(th)
-    D = _unflatten(d, shapes)
-    nodes = [flint.fmpq(k) for k in range(-(degree // 2), degree - degree // 2 + 1)]
+    D = _unflatten(loss, d, shapes)
+    nodes = list(range(-(degree // 2), degree - degree // 2 + 1))
     vals = [loss.value(tuple(W + Dk * e for W, Dk in zip(th, D))) for e in nodes]
-    V = flint.fmpq_mat([[e**j for j in range(degree + 1)] for e in nodes])
-    c = V.solve(flint.fmpq_mat(len(vals), 1, vals))
-    return [c[j, 0] for j in range(degree + 1)]
+    Vinv = flint.fmpq_mat([[flint.fmpq(e) ** j for j in range(degree + 1)] for e in nodes]).inv()
+    F = loss.field
+    return [sum((vals[k] * F(Vinv[j, k]) for k in range(len(nodes))), F.zero) for j in range(degree + 1)]
 
 
 def _descent_search(loss: _Loss, th, kernel, blocks, degree: int, seed: int = 0, samples: int = 48):
     """The lowest degree at which some line in ``span(kernel)`` has a negative leading coefficient."""
     if not kernel:
         return None
+    F = loss.field
     rng = random.Random(seed)
     n = len(kernel[0])
     candidates = [list(v) for v in kernel]
     for _ in range(samples):
-        coeffs = [flint.fmpq(rng.randint(-3, 3)) for _ in kernel]
+        coeffs = [rng.randint(-3, 3) for _ in kernel]
         if all(c == 0 for c in coeffs):
             continue
-        candidates.append([sum((c * v[i] for c, v in zip(coeffs, kernel)), flint.fmpq(0)) for i in range(n)])
+        candidates.append([sum((F(c) * v[i] for c, v in zip(coeffs, kernel) if c), F.zero) for i in range(n)])
     best = None
     for d in candidates:
         variants = [d]
         for a, b in blocks:  # flip the sign of one layer's block: odd terms in that layer change sign
             variants.append([(-x if a <= i < b else x) for i, x in enumerate(d)])
         for v in variants:
-            if all(x == 0 for x in v):
+            if all(x == F.zero for x in v):
                 continue
             c = _line_coefficients(loss, th, v, degree)
-            lead = next(((j, c[j]) for j in range(1, degree + 1) if c[j] != 0), None)
+            lead = next(((j, c[j]) for j in range(1, degree + 1) if c[j] != F.zero), None)
             if lead is None:
                 continue
             j, cj = lead
-            if cj < 0 and (best is None or j < best[0]):
+            if F.sign(cj) < 0 and (best is None or j < best[0]):
                 best = (j, cj, v)
     return best
 
@@ -331,29 +347,41 @@ def analyze_point(model, theta, *, family_dimension: int | None = None, seed: in
     """
     loss = _Loss(model)
     th = _rational_point(model, theta)
+    return analyze_exact(loss, th, family_dimension=family_dimension, seed=seed)
+
+
+def analyze_exact(loss: _Loss, th, *, family_dimension=None, is_global: bool | None = None, seed: int = 0) -> PointAnalysis:
+    """:func:`analyze_point` on a point already in ``loss``'s field (ℚ or a number field).
+
+    ``is_global`` tells, when known structurally, whether the point's value is the global minimum;
+    otherwise it is compared with :func:`global_minimum_value` (rational points).
+    """
+    F = loss.field
+    model = loss.model
     value = loss.value(th)
     grad = loss.gradient(th)
-    gnorm = sum((g * g for g in grad), flint.fmpq(0))
-    H = loss.hessian(th)
-    rows = [[x if isinstance(x, flint.fmpq) else _fmpq(x) for x in r] for r in H]
+    gnorm = sum((g * g for g in grad), F.zero)
+    rows = loss.hessian(th)
     n = len(rows)
-    inert = inertia(rows)
-    val = sp.Rational(int(value.p), int(value.q))
-    critical = gnorm == 0
-    gmin = global_minimum_value(model)
+    inert = inertia(rows) if loss.rational else inertia(rows, field=F)
+    val = F.to_sympy(value)
+    critical = gnorm == F.zero
+    if is_global is None:
+        gmin = global_minimum_value(model)
+        is_global = gmin is not None and sp.simplify(val - gmin) == 0
     escape: tuple = ()
     order = None
     if not critical:
         kind, reason = "not critical", "the gradient is nonzero"
     elif inert.negative > 0:
         kind, order, reason = "strict saddle", 2, "the Hessian has a negative eigenvalue"
-        escape = _escape_rates(rows, n)
-    elif gmin is not None and sp.simplify(val - gmin) == 0:
+        escape = _escape_rates(rows, n) if loss.rational else _escape_numeric(rows, F)
+    elif is_global:
         kind, reason = "global minimum", "the loss equals the global minimum value"
     elif inert.zero == 0:
         kind, reason = "local minimum", "the Hessian is positive definite"
     else:
-        kernel = nullspace(flint.fmpq_mat(rows))
+        kernel = nullspace(flint.fmpq_mat(rows)) if loss.rational else field_nullspace(rows, F)
         blocks, k = [], 0
         for r, c in loss.shapes(th):
             blocks.append((k, k + r * c))
@@ -362,8 +390,8 @@ def analyze_point(model, theta, *, family_dimension: int | None = None, seed: in
         if found is not None:
             order, coeff, d = found
             kind = "non-strict saddle"
-            reason = f"no negative eigenvalue; ℒ(θ + εd) − ℒ(θ) = ({coeff})·ε^{order} + … along a kernel direction d"
-            escape = (EscapeDirection(direction=tuple(d), order=order, coefficient=str(coeff)),)
+            reason = f"no negative eigenvalue; ℒ(θ + εd) − ℒ(θ) = ({F.to_sympy(coeff)})·ε^{order} + … along a kernel direction d"
+            escape = (EscapeDirection(direction=tuple(F.to_sympy(x) for x in d), order=order, coefficient=str(F.to_sympy(coeff))),)
         else:
             kind = "unknown"
             reason = (
@@ -374,7 +402,7 @@ def analyze_point(model, theta, *, family_dimension: int | None = None, seed: in
     return PointAnalysis(
         loss=val,
         is_critical=critical,
-        gradient_norm_sq=sp.Rational(int(gnorm.p), int(gnorm.q)),
+        gradient_norm_sq=F.to_sympy(gnorm),
         inertia=inert,
         n_params=n,
         kind=kind,
@@ -382,4 +410,14 @@ def analyze_point(model, theta, *, family_dimension: int | None = None, seed: in
         reason=reason,
         family_dimension=family_dimension,
         escape=escape,
+    )
+
+
+def _escape_numeric(rows, F, max_report: int = 8):
+    """Escape directions at a point with algebraic coordinates: float64 eigenpairs of the exact Hessian's value."""
+    Hf = np.array([[F.to_float(x) for x in r] for r in rows])
+    w, V = np.linalg.eigh(Hf)
+    return tuple(
+        EscapeDirection(direction=tuple(float(x) for x in V[:, i]), order=2, rate=f"{-w[i]:.15g}")
+        for i in range(min(max_report, int(np.sum(w < 0))))
     )

@@ -40,8 +40,10 @@ import sympy as sp
 from ..errors import ModelError, describe
 from ..models.diagonal import DiagonalLinearModel
 from ..models.dln import DeepLinearModel
-from .analysis import PointAnalysis, analyze_point
-from .pivots import format_label, pivot_families
+from .analysis import PointAnalysis, _Loss, analyze_exact, analyze_point
+from .fields import FieldMatrix, NumberField, RationalField
+from .inertia import field_nullspace
+from .pivots import format_label, mode_values, pivot_families
 
 __all__ = ["CriticalSet", "critical_sets", "pivot_family_dimension"]
 
@@ -159,6 +161,72 @@ def _pivot_points(model: DeepLinearModel, S: tuple, rng, generic: bool):
     return tuple(sp.ImmutableMatrix(W) for W in layers)
 
 
+def _rows(W):
+    return W.rows if isinstance(W, FieldMatrix) else [[W[i, j] for j in range(W.ncols())] for i in range(W.nrows())]
+
+
+def _field_pivot_point(model: DeepLinearModel, S: tuple, rng, generic: bool):
+    """A point of ``B_S`` with coordinates in ``K = ℚ(μ_i : i ∈ S)`` (no square roots needed).
+
+    With ``Σ = Σyx Σxx⁻¹ Σyxᵀ``, ``ũ_i`` an (unnormalized) eigenvector of ``Σ`` for ``μ_i``:
+    ``W_L`` has columns ``ũ_i / ‖ũ_i‖²``, ``W_1`` rows ``ũ_iᵀ Σyx Σxx⁻¹``, hidden layers identity blocks,
+    so that ``A_θ = P_S Σyx Σxx⁻¹ = A_S``.  A point of the orbit of the balanced critical point.
+    """
+    mu, _ = mode_values(model)
+    gens = [mu[i - 1] for i in S if not mu[i - 1].is_Rational]
+    field = NumberField(gens) if gens else RationalField()
+    loss = _Loss(model, field)
+    L, n = model.depth, model.widths
+    r = len(S)
+    sigma = sp.Matrix(model.syx) * sp.Matrix(model.sxx).inv() * sp.Matrix(model.syx).T
+    B = sp.Matrix(model.syx) * sp.Matrix(model.sxx).inv()
+    Sig = FieldMatrix.from_sympy(sigma, field)
+    Bm = FieldMatrix.from_sympy(B, field)
+    vecs = []
+    for i in S:
+        m = field(mu[i - 1])
+        shifted = Sig - FieldMatrix([[m if a == b else field.zero for b in range(n[-1])] for a in range(n[-1])], field)
+        (u,) = field_nullspace(shifted.rows, field)
+        vecs.append(u)
+    layers = []
+    for l in range(1, L + 1):
+        rows = [[field.zero] * n[l - 1] for _ in range(n[l])]
+        if l == 1 and L > 1:
+            for k, u in enumerate(vecs):
+                rows[k] = (FieldMatrix([u], field) * Bm).rows[0]
+        elif l == L and L > 1:
+            for k, u in enumerate(vecs):
+                inv = field.one / sum((x * x for x in u), field.zero)
+                for a in range(n[l]):
+                    rows[a][k] = u[a] * inv
+        elif L > 1:
+            for k in range(r):
+                rows[k][k] = field.one
+            if generic and 2 <= l <= L - 1:
+                for a in range(r, n[l]):
+                    for b in range(r, n[l - 1]):
+                        rows[a][b] = field(rng.randint(-3, 3))
+        else:
+            P = FieldMatrix([[field.zero] * n[1] for _ in range(n[1])], field)
+            for u in vecs:
+                inv = field.one / sum((x * x for x in u), field.zero)
+                P = P + FieldMatrix([[x * y * inv for y in u] for x in u], field)
+            rows = (P * Bm).rows
+        layers.append(FieldMatrix(rows, field))
+    if generic and L >= 2:
+        gs = [None] + [_rand_invertible(rng, n[l]) for l in range(1, L)] + [None]
+        for l in range(1, L + 1):
+            W = layers[l - 1]
+            if gs[l] is not None:
+                W = FieldMatrix.from_sympy(gs[l], field) * W
+            if gs[l - 1] is not None:
+                W = W * FieldMatrix.from_sympy(gs[l - 1].inv(), field)
+            layers[l - 1] = W
+    if loss.rational:
+        layers = [loss.from_rows(W.rows) for W in layers]
+    return loss, tuple(layers)
+
+
 def _end_to_end(point):
     A = point[0]
     for W in point[1:]:
@@ -186,11 +254,7 @@ def critical_sets(model, *, seed: int = 0) -> list[CriticalSet]:
             "critical sets with weight decay: use symdln.symbolic.weight_decay.teacher_critical_values "
             "(per-singular-value analysis, MATH §1.3)"
         )
-    if model.form != "teacher" or model.svd is None:
-        raise ModelError(
-            "exact critical sets need a teacher target with a rational SVD (deep_linear(spectrum=...)): "
-            "the representatives must be rational for exact inertia"
-        )
+    rational = model.form == "teacher" and model.svd is not None
     rng = random.Random(seed)
     out: list[CriticalSet] = []
     L, n = model.depth, model.widths
@@ -198,12 +262,19 @@ def critical_sets(model, *, seed: int = 0) -> list[CriticalSet]:
         S = tuple(sorted(fam.label))
         r = len(S)
         dim = pivot_family_dimension(n, r)
-        strata = [("balanced", _pivot_points(model, S, rng, generic=False))]
         # the generic stratum differs from the balanced orbit only through the free kernel maps
         # between consecutive hidden layers (L ≥ 3); at depth ≤ 2, B_S is one symmetry orbit
-        if any((n[l] - r) * (n[l - 1] - r) > 0 for l in range(2, L)):
-            strata.append(("generic", _pivot_points(model, S, rng, generic=True)))
-        analyzed = [(name, pt, analyze_point(model, pt, family_dimension=dim, seed=seed)) for name, pt in strata]
+        names = ["balanced"] + (["generic"] if any((n[l] - r) * (n[l - 1] - r) > 0 for l in range(2, L)) else [])
+        if rational:
+            strata = [(nm, _pivot_points(model, S, rng, generic=(nm == "generic"))) for nm in names]
+            analyzed = [(nm, pt, analyze_point(model, pt, family_dimension=dim, seed=seed)) for nm, pt in strata]
+        else:
+            analyzed = []
+            for nm in names:
+                loss, th = _field_pivot_point(model, S, rng, generic=(nm == "generic"))
+                a = analyze_exact(loss, th, family_dimension=dim, is_global=fam.is_global, seed=seed)
+                pt = tuple(sp.ImmutableMatrix([[loss.field.to_sympy(x) for x in row] for row in _rows(W)]) for W in th)
+                analyzed.append((nm, pt, a))
         if r == 0:
             analyzed[0] = ("origin", analyzed[0][1], analyze_point(model, analyzed[0][1], family_dimension=0, seed=seed))
         distinct = {(a.inertia.as_tuple(), a.kind, a.order) for _, _, a in analyzed}

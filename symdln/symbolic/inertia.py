@@ -19,7 +19,7 @@ import sympy as sp
 
 from ..errors import ModelError
 
-__all__ = ["Inertia", "inertia", "nullspace", "to_fmpq_rows"]
+__all__ = ["Inertia", "inertia", "nullspace", "field_nullspace", "to_fmpq_rows"]
 
 
 @dataclass(frozen=True)
@@ -65,8 +65,11 @@ def to_fmpq_rows(H) -> list[list[flint.fmpq]]:
     return out
 
 
-def inertia(H) -> Inertia:
-    """``(neg, zero, pos)`` of a symmetric rational matrix by exact block LDLᵀ.
+def inertia(H, field=None) -> Inertia:
+    """``(neg, zero, pos)`` of a symmetric matrix by exact block LDLᵀ.
+
+    ``H`` is rational (SymPy, ``fmpq_mat``, nested lists), or rows of elements of ``field``
+    (a :class:`~symdln.symbolic.fields.NumberField`), whose ``sign`` is certified.
 
     Examples
     --------
@@ -75,7 +78,17 @@ def inertia(H) -> Inertia:
     >>> inertia(sp.Matrix([[2, 1, 0], [1, 2, 0], [0, 0, 0]]))
     Inertia(negative=0, zero=1, positive=2)
     """
-    A = to_fmpq_rows(H)
+    if field is None:
+        A = to_fmpq_rows(H)
+        zero = flint.fmpq(0)
+
+        def sign(x):
+            return (x > 0) - (x < 0)
+
+    else:
+        A = [list(r) for r in H]
+        zero = field.zero
+        sign = field.sign
     n = len(A)
     for i in range(n):
         for j in range(i):
@@ -83,12 +96,11 @@ def inertia(H) -> Inertia:
                 raise ModelError(f"matrix is not symmetric at ({i}, {j})")
     active = list(range(n))
     neg = pos = 0
-    zero = flint.fmpq(0)
     while active:
         piv = next((k for k in active if A[k][k] != zero), None)
         if piv is not None:
             d = A[piv][piv]
-            if d > 0:
+            if sign(d) > 0:
                 pos += 1
             else:
                 neg += 1
@@ -126,6 +138,39 @@ def inertia(H) -> Inertia:
                     A[k][l] = v
                     A[l][k] = v
     return Inertia(neg, n - neg - pos, pos)
+
+
+def field_nullspace(rows, field) -> list[list]:
+    """An exact kernel basis of a matrix given as rows of field elements (Gauss–Jordan)."""
+    A = [list(r) for r in rows]
+    m = len(A)
+    n = len(A[0]) if A else 0
+    zero, one = field.zero, field.one
+    pivots = []
+    r = 0
+    for c in range(n):
+        p = next((i for i in range(r, m) if A[i][c] != zero), None)
+        if p is None:
+            continue
+        A[r], A[p] = A[p], A[r]
+        inv = one / A[r][c]
+        A[r] = [x * inv for x in A[r]]
+        for i in range(m):
+            if i != r and A[i][c] != zero:
+                f = A[i][c]
+                A[i] = [x - f * y for x, y in zip(A[i], A[r])]
+        pivots.append(c)
+        r += 1
+        if r == m:
+            break
+    basis = []
+    for f in (c for c in range(n) if c not in pivots):
+        v = [zero] * n
+        v[f] = one
+        for i, pc in enumerate(pivots):
+            v[pc] = -A[i][f]
+        basis.append(v)
+    return basis
 
 
 def nullspace(H) -> list[list[flint.fmpq]]:

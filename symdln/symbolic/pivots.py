@@ -153,7 +153,12 @@ def pivot_families(model: DeepLinearModel) -> list[PivotFamily]:
         for S in itertools.combinations(usable, k):
             label = frozenset(i + 1 for i in S)
             if lam == 0:
-                loss = c - sum((mu[i] for i in S), sp.Integer(0)) / 2
+                if len(S) == len(mu) and not all(m.is_Rational for m in mu):
+                    # every nonzero eigenvalue: their sum is the trace of Σ (exact, rational)
+                    sigma = sp.Matrix(model.syx) * sp.Matrix(model.sxx).inv() * sp.Matrix(model.syx).T
+                    loss = c - sigma.trace() / 2
+                else:
+                    loss = c - sum((mu[i] for i in S), sp.Integer(0)) / 2
             else:
                 s = [sp.sqrt(m) for m in mu]
                 loss = c

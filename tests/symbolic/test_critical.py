@@ -148,7 +148,43 @@ def test_diagonal_sets_are_restricted_least_squares():
 
 
 def test_critical_sets_refuse_what_they_cannot_do_exactly():
-    with pytest.raises(ModelError, match="rational SVD"):
-        critical_sets(deep_linear("2,1;0,1", widths=2))
+    with pytest.raises(ModelError, match="full row rank"):
+        critical_sets(deep_linear(X=[[1, 1], [1, 1]], Y=[[1, 0]], widths=1))
     with pytest.raises(ModelError, match="weight decay"):
         critical_sets(deep_linear(spectrum=[2, 1], widths=2, weight_decay="1/10"))
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(target="2,1;0,1", widths=2),  # golden-ratio singular values
+        dict(target="2,1,0;0,1,1;1,0,3", widths=2),  # cubic eigenvalues
+        dict(X=[[1, 0, 1, 2], [0, 1, 1, -1], [1, 1, 0, 0]], Y=[[1, 2, 0, 1], [0, 1, 1, 1]], widths=2),  # data form
+        dict(X=[[1, 0, 2], [0, 1, 1]], Y=[[1, 2, 0], [0, 1, 1], [1, 1, 1]], widths=2),
+    ],
+)
+def test_irrational_and_data_form_families_in_number_fields(kwargs):
+    """Representatives with coordinates in ℚ(μ_S): exactly critical, losses as stated, Baldi–Hornik index at depth 2."""
+    m = deep_linear(**kwargs)
+    sets = critical_sets(m)
+    sigma = sp.Matrix(m.syx) * sp.Matrix(m.sxx).inv() * sp.Matrix(m.syx).T
+    R = sigma.rank()
+    h = m.widths[1]
+    for c in sets:
+        assert c.analysis.is_critical
+        S = _labels(c)
+        r = len(S)
+        # the loss at the representative, evaluated independently from its coordinates (60 digits)
+        direct = sp.N(loss_expr(m, [sp.Matrix(W) for W in c.point]), 60)
+        assert abs(direct - sp.N(c.loss, 60)) < 1e-40
+        swaps = sum(1 for i in range(1, R + 1) if i not in S for j in S if i < j)
+        assert c.inertia.negative == swaps + (h - r) * (R - r)
+        expected = "global minimum" if S == list(range(1, min(h, R) + 1)) else "strict saddle"
+        assert c.kind == expected
+
+
+def test_depth3_irrational_target_keeps_the_non_strict_balanced_stratum():
+    m = deep_linear("2,1;0,1", widths=3, depth=3)
+    strata = {c.stratum: c for c in critical_sets(m) if c.label == "{1}"}
+    assert strata["balanced"].kind == "non-strict saddle" and strata["balanced"].order == 3
+    assert strata["generic"].kind == "strict saddle"
