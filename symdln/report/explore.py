@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-import flint
 import networkx as nx
 import numpy as np
 

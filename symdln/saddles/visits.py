@@ -14,7 +14,6 @@ the solution's ``scale``.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from fractions import Fraction
 

@@ -13,10 +13,9 @@ from __future__ import annotations
 from typing import Sequence
 
 import flint
-import sympy as sp
 
 from ..errors import ModelError, describe
-from ..matops import to_arb_mat, transpose
+from ..matops import to_arb_mat
 from ..models.diagonal import DiagonalLinearModel
 from ..models.dln import DeepLinearModel
 from ..models.init import check_point

@@ -43,7 +43,7 @@ from ..models.dln import DeepLinearModel
 from .analysis import PointAnalysis, _Loss, analyze_exact, analyze_point
 from .fields import FieldMatrix, NumberField, RationalField
 from .inertia import field_nullspace
-from .pivots import format_label, mode_values, pivot_families
+from .pivots import mode_values, pivot_families
 
 __all__ = ["CriticalSet", "critical_sets", "pivot_family_dimension"]
 

@@ -188,7 +188,6 @@ def _numeric_map(model: DeepLinearModel, digits: int, guard: int, S: tuple) -> f
     p = Precision(digits, guard)
     mp = p.mp
     mu, active = _modes(model)
-    L = model.depth
     if model.svd is not None and model.form == "teacher":
         U = mp.matrix(model.svd.U.tolist())
         V = mp.matrix(model.svd.V.tolist())

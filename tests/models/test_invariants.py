@@ -1,6 +1,5 @@
 """D_l = W_{l+1}ᵀW_{l+1} − W_lW_lᵀ is conserved (λ = 0) or decays like e^{−2λt} along the flow (MATH §1.1)."""
 
-import flint
 import pytest
 
 from symdln.flow import integrate_flow

@@ -41,7 +41,6 @@ def test_accelerated_arrivals_approach_one_over_s(default_run):
 def test_balanced_run_arrival_times_match_saxe_closed_form():
     """Balanced aligned init: ℒ(t) = ½Σ(s_i − a_i(t))² with Saxe's a_i(t); the midpoint crossings solved by findroot."""
     s = (3, 2, 1)
-    a0 = mpmath.mpf("1e-20")
     m = deep_linear(spectrum=list(s), widths=3)
     sol = integrate_flow(m, balanced_init(m, "1e-20"), 60, rtol="1e-20", scale="1e-10", progress=False)
     visits = detect_visits(sol)

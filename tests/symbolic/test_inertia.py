@@ -1,6 +1,5 @@
 """Exact inertia against Descartes' rule of signs on the characteristic polynomial (exact for real-rooted polynomials)."""
 
-import random
 
 import pytest
 import sympy as sp
