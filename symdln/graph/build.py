@@ -12,12 +12,20 @@ Node key: the family label, e.g. ``"{1,2}"`` (``"{}"`` is the origin).  Node att
 ``pivots`` (str)      comma list of the pivot indices
 ``kind`` (str)        ``"global minimum"``, ``"strict saddle"``, ``"non-strict saddle"`` or
                       ``"saddle"`` (not classified here)
+``index``, ``nullity`` (int)   negative and zero eigenvalue counts of the Hessian (exact), when known
+``order`` (int)       saddle order (MATH §2), when known
+``dimension`` (int)   dimension of the pivot family, when known
 ``visits`` (int)      how many observed visits (0 for theory-only nodes)
+
+Exact attributes come from :func:`symdln.symbolic.critical.critical_sets` at the balanced stratum (the
+one a small balanced-ish initialization passes near) when the model is given and has at most 64
+parameters.
 
 Edges point downhill (loss decreases).  Edge attributes:
 
 ``source`` (str)      ``"observed"``, ``"theory"`` or ``"limit"``
 ``count`` (int)       observed transitions
+``rate`` (float)      largest escape rate ``−λ_min`` of the tail's Hessian, when it is a strict saddle
 ``t_exit`` / ``t_enter`` (str)   real times leaving the tail / entering the head (last observed)
 ``tau_exit`` / ``tau_enter`` (float)   the same in accelerated time
 ``t_arrive`` (str), ``tau_arrive`` (float)   loss midpoint crossing of the head's plateau
@@ -89,6 +97,7 @@ def saddle_graph(
         G.graph["model"] = json.dumps(model.describe())
     sources = set()
     fam_by_label = {}
+    exact = {}
     if model is not None:
         from ..symbolic.pivots import pivot_families
 
@@ -96,20 +105,24 @@ def saddle_graph(
             fam_by_label = {f.label: f for f in pivot_families(model)}
         except ModelError:
             fam_by_label = {}
+        exact = _exact_nodes(model)
     if families is not None:
         for f in families:
             fam_by_label[f.label] = f
-            _add_node(G, f.label, f.loss, model, f)
+            _add_node(G, f.label, f.loss, model, f, None, exact)
     for run in runs:
         run = list(run)
         for v in run:
             if not isinstance(v, SaddleVisit):
                 raise ModelError(f"`visits` must hold SaddleVisit records, got {type(v).__name__}")
-            key = _add_node(G, v.label, v.loss, model, fam_by_label.get(v.label), v.is_global)
+            key = _add_node(G, v.label, v.loss, model, fam_by_label.get(v.label), v.is_global, exact)
             G.nodes[key]["visits"] = G.nodes[key].get("visits", 0) + 1
         for a, b in zip(run, run[1:]):
             u, w = format_label(a.label), format_label(b.label)
             data = G.get_edge_data(u, w, default={"source": "observed", "count": 0})
+            rate = exact.get(u, {}).get("_rate")
+            if rate is not None:
+                data["rate"] = rate
             data["count"] += 1
             data["t_exit"] = a.t_exit.mid().str(digits, radius=False)
             data["t_enter"] = b.t_enter.mid().str(digits, radius=False)
@@ -126,7 +139,31 @@ def saddle_graph(
     return G
 
 
-def _add_node(G, label, loss, model, family=None, is_global=None) -> str:
+def _exact_nodes(model) -> dict:
+    """Node attributes from the exact analysis of each pivot family's balanced stratum (small models)."""
+    if not isinstance(model, DeepLinearModel) or model.n_params > 64 or model.weight_decay != 0:
+        return {}
+    from ..symbolic.critical import critical_sets
+
+    try:
+        sets = critical_sets(model)
+    except ModelError:
+        return {}
+    out = {}
+    for c in sets:
+        if c.label.startswith("Z") or c.stratum == "generic":
+            continue
+        a = c.analysis
+        attrs = {"kind": a.kind, "index": a.inertia.negative, "nullity": a.inertia.zero, "dimension": c.dimension}
+        if a.order is not None:
+            attrs["order"] = a.order
+        rates = [float(e.rate) for e in a.escape if e.rate is not None]
+        attrs["_rate"] = max(rates) if rates else None
+        out[c.label] = attrs
+    return out
+
+
+def _add_node(G, label, loss, model, family=None, is_global=None, exact=None) -> str:
     key = format_label(label)
     if key in G:
         return key
@@ -136,13 +173,15 @@ def _add_node(G, label, loss, model, family=None, is_global=None) -> str:
         kind = "global minimum"
     else:
         kind = "saddle"
+    attrs = {k: v for k, v in (exact or {}).get(key, {}).items() if not k.startswith("_")}
+    attrs.setdefault("kind", kind)
     G.add_node(
         key,
         loss=str(loss),
         loss_float=float(sp.N(loss, 20)),
         rank=len(label),
         pivots=",".join(str(i) for i in sorted(label)),
-        kind=kind,
         visits=0,
+        **attrs,
     )
     return key

@@ -35,7 +35,7 @@ from ..models.diagonal import DiagonalLinearModel
 from ..models.dln import DeepLinearModel
 from ..models.init import check_point
 from .calculus import diagonal_hessian_entries, dln_gradient, dln_hessian_entries
-from .fields import FieldMatrix, RationalField
+from .fields import FieldMatrix, NumberField, RationalField
 from .inertia import Inertia, field_nullspace, inertia, nullspace
 
 __all__ = ["PointAnalysis", "EscapeDirection", "analyze_point", "global_minimum_value"]
@@ -324,8 +324,9 @@ def analyze_point(model, theta, *, family_dimension: int | None = None, seed: in
     Parameters
     ----------
     model : DeepLinearModel or DiagonalLinearModel
-    theta : sequence of exact rational matrices
-        One per layer (``(u, v)`` columns for a diagonal network).
+    theta : sequence of exact matrices
+        One per layer (``(u, v)`` columns for a diagonal network): rationals, or real algebraic
+        numbers (SymPy expressions), in which case the analysis runs in the number field they generate.
     family_dimension : int, optional
         Dimension of the critical set through ``θ``, compared with the nullity.
     seed : int
@@ -345,9 +346,21 @@ def analyze_point(model, theta, *, family_dimension: int | None = None, seed: in
     >>> analyze_point(deep_linear("2", depth=3, widths=1), ([[0]], [[0]], [[0]])).order
     3
     """
-    loss = _Loss(model)
-    th = _rational_point(model, theta)
-    return analyze_exact(loss, th, family_dimension=family_dimension, seed=seed)
+    point = check_point(model, theta)
+    irrational = sorted({x for W in point for x in W if not x.is_Rational}, key=str)
+    if not irrational:
+        return analyze_exact(_Loss(model), _rational_point(model, theta), family_dimension=family_dimension, seed=seed)
+    field = NumberField(irrational)
+    loss = _Loss(model, field)
+    th = tuple(FieldMatrix.from_sympy(W, field) for W in point)
+    gmin = global_minimum_value(model)
+    is_global = None
+    if gmin is not None:
+        try:
+            is_global = loss.value(th) == field(gmin)
+        except Exception:  # the global minimum value lies outside the point's field: not equal
+            is_global = False
+    return analyze_exact(loss, th, family_dimension=family_dimension, is_global=is_global, seed=seed)
 
 
 def analyze_exact(loss: _Loss, th, *, family_dimension=None, is_global: bool | None = None, seed: int = 0) -> PointAnalysis:

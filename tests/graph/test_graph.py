@@ -66,3 +66,13 @@ def test_export_refuses_unknown_format_and_keeps_files(tmp_path):
     assert not (tmp_path / "g.graphml.tmp").exists()
     with pytest.raises(OptionError, match="suffix"):
         write_graph(nx.DiGraph(), tmp_path / "g.txt")
+
+
+def test_exact_node_attributes_and_escape_rates(runs):
+    """Depth 2: the tail {1..k} of an observed edge escapes at rate s_{k+1} (the unlearned mode's singular value)."""
+    m, visits = runs
+    G = saddle_graph(visits, model=m)
+    assert G.edges["{}", "{1}"]["rate"] == 2.0 and G.edges["{1}", "{1,2}"]["rate"] == 1.0
+    assert (G.nodes["{}"]["index"], G.nodes["{}"]["nullity"]) == (4, 0)
+    assert (G.nodes["{1}"]["index"], G.nodes["{1}"]["nullity"], G.nodes["{1}"]["order"]) == (1, 3, 2)
+    assert "order" not in G.nodes["{1,2}"] and G.nodes["{1,2}"]["index"] == 0

@@ -188,3 +188,14 @@ def test_depth3_irrational_target_keeps_the_non_strict_balanced_stratum():
     strata = {c.stratum: c for c in critical_sets(m) if c.label == "{1}"}
     assert strata["balanced"].kind == "non-strict saddle" and strata["balanced"].order == 3
     assert strata["generic"].kind == "strict saddle"
+
+
+def test_balanced_points_with_radicals_have_the_orbit_inertia():
+    """Saxe's balanced critical points (entries √s_i) analysed in ℚ(√2, √3) agree with the rational orbit points."""
+    m = deep_linear(spectrum=[3, 2], widths=2)
+    U, V = m.svd.U, m.svd.V
+    by_label = {c.label: c for c in critical_sets(m)}
+    for S, diag in (("{1}", [sp.sqrt(3), 0]), ("{2}", [0, sp.sqrt(2)]), ("{1,2}", [sp.sqrt(3), sp.sqrt(2)])):
+        D = sp.diag(*diag)
+        a = analyze_point(m, (D * V.T, U * D))
+        assert a.is_critical and a.inertia == by_label[S].inertia and a.kind == by_label[S].kind
