@@ -250,7 +250,7 @@ def _cmd_flow(args) -> int:
 
         t_end = default_t_end(model, scale if scale is not None else args.sigma)
     else:
-        raise OptionError("--model diagonal needs --t-end or --at")
+        t_end = _diagonal_horizon(model, alpha)
     if at and max(at) > t_end:
         raise OptionError(f"--at asks for t = {max(at)} beyond --t-end {t_end}")
     if t_end == 0:
@@ -269,6 +269,8 @@ def _cmd_flow(args) -> int:
                          scale=scale, seed=args.seed, progress=args.progress, throw=False)
     p = sol.precision
     points = []
+    if not at:
+        at = (_exact_time(sol),)
     for t in at:
         with p.flint():
             beyond = p.arb(t) > sol.t_final
@@ -389,6 +391,25 @@ def _cmd_analyze(args) -> int:
         what = f"rate {e.rate}" + (f" = {e.rate_exact}" if e.rate_exact else "") + f" (multiplicity {e.multiplicity})" if e.rate else f"coefficient {e.coefficient} at order {e.order}"
         print(f"escape: {what}")
     return 0
+
+
+def _diagonal_horizon(model, alpha) -> Fraction:
+    """``10·log(1/α)/‖∇L(0)‖_∞``: ten times the first jump time of the α → 0 limit (MATH §4.1), rounded up."""
+    import math
+
+    g0 = max(abs(x) for x in model.X.T * model.y) / model.n_samples
+    if g0 == 0:
+        raise OptionError("∇L(0) = 0: the origin is a global minimum of this diagonal network; nothing to integrate")
+    a = Fraction(alpha)
+    log_inv = math.log(a.denominator) - math.log(a.numerator)
+    return Fraction(math.ceil(10 * log_inv / float(g0)))
+
+
+def _exact_time(sol) -> Fraction:
+    """The final time of a run as an exact binary fraction."""
+    from .precision import arb_to_fraction
+
+    return arb_to_fraction(sol.t_final)
 
 
 def _short(text: str, digits: int = 15) -> str:

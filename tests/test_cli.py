@@ -136,3 +136,12 @@ def test_analyze_point_file(tmp_path, capsys):
 def test_critical_errors(capsys, argv, needle):
     assert main(argv) == 2
     assert needle in capsys.readouterr().err
+
+
+def test_flow_diagonal_default_horizon_reaches_the_interpolator(capsys):
+    """Without --at or --t-end the run lasts ten first-jump times; X is invertible, so β → X⁻¹y = (4/3, −2/3)."""
+    out = _run_json(capsys, ["flow", "--model", "diagonal", "--X", "1,1/2;1/2,1", "--y", "1,0", "--alpha", "1e-40", "--json"])
+    (point,) = out["points"]
+    beta = [float(b) for b in point["beta"]]
+    assert abs(beta[0] - 4 / 3) < 1e-9 and abs(beta[1] + 2 / 3) < 1e-9
+    assert abs(float(point["t"]) - 1843) < 1e-9  # ceil(10 · log(1e40) / ‖Xᵀy/n‖_∞), ‖·‖_∞ = 1/2
