@@ -1,7 +1,7 @@
 """Critical sets of a model, each with an exact representative and its exact analysis (MATH §2).
 
-:func:`critical_sets` lists, for an unregularized deep linear network whose target has an
-exact (rational) SVD:
+:func:`critical_sets` lists, for an unregularized deep linear network (teacher form, or data
+form with ``XXᵀ`` invertible):
 
 * for every admissible pivot set ``S`` (``|S| ≤ r_max``), the **pivot family**
   ``B_S = {θ : A_θ = A_S, every partial product W_l⋯W_1 and W_L⋯W_l has rank |S|}``.
@@ -25,8 +25,10 @@ column rank: the restricted least-squares solution (MATH §2), representative ``
 crosses ``{u_i v_i = 0}`` of the coordinates off it whose partial derivative vanishes, of
 dimension ``|supp β_I| + #{those coordinates}``.
 
-Each set carries the :class:`~symdln.symbolic.analysis.PointAnalysis` of its representative
-(inertia, kind, order, escape directions).
+Representatives are rational when the target's SVD is; otherwise their coordinates lie in the
+number field ``ℚ(μ_i : i ∈ S)`` of the pivot eigenvalues and the analysis runs there
+(:mod:`.fields`).  Each set carries the :class:`~symdln.symbolic.analysis.PointAnalysis` of its
+representative (inertia, kind, order, escape directions).
 """
 
 from __future__ import annotations
@@ -251,8 +253,8 @@ def critical_sets(model, *, seed: int = 0) -> list[CriticalSet]:
         raise ModelError(f"`model` must be a DeepLinearModel or DiagonalLinearModel, got {describe(model)}")
     if model.weight_decay != 0:
         raise ModelError(
-            "critical sets with weight decay: use symdln.symbolic.weight_decay.teacher_critical_values "
-            "(per-singular-value analysis, MATH §1.3)"
+            "critical sets with weight decay: use symdln.symbolic.weight_decay.weight_decay_analysis "
+            "(per-singular-value analysis, MATH §1.3; `symdln critical --weight-decay ...`)"
         )
     rational = model.form == "teacher" and model.svd is not None
     rng = random.Random(seed)
