@@ -236,6 +236,8 @@ def integrate_flow(
         ts, states, losses = [t], [y], [flow.loss(y)]
         stepper.float_times.append(0.0)
         status, t_event = None, None
+        if thr is not None and losses[0] < thr:
+            status, t_event = Status.EVENT, t  # already below the threshold at t0
         steps = rejected = streak = 0
         resolution = flint.arb(2) ** (-(bits - precision.guard_bits))
         bar = tqdm(total=float(t_end_q), unit="t", disable=(not progress) if progress is not None else None,

@@ -165,3 +165,9 @@ def test_work_budget_default_problem():
     sol = integrate_flow(m, gaussian_init(m, "1e-30", 0), 300, loss_below="1e-20", progress=False)
     assert sol.status is Status.EVENT
     assert sol.stats.steps < 300 and sol.stats.nfev < 25_000
+
+
+def test_event_already_satisfied_at_the_start():
+    m = deep_linear(spectrum=[1], widths=1)
+    sol = integrate_flow(m, ([[1]], [[1]]), 5, loss_below="1e-3", progress=False)  # θ0 is the global minimum
+    assert sol.status is Status.EVENT and len(sol.ts) == 1 and sol.t_event == 0
