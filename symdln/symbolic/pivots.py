@@ -6,7 +6,8 @@ teacher form).  For every ``S ⊆ {1 … rank Σ}`` with ``|S| ≤ r_max``::
 
     A_S = U_S U_Sᵀ Σyx Σxx⁻¹,      ℒ(A_S) = c − ½ Σ_{i∈S} μ_i
 
-(Baldi & Hornik 1989); ``S = {1 … min(rank, r_max)}`` are the global minima.
+(Baldi & Hornik 1989); ``S = {1 … min(rank, r_max)}`` are the global minima.  At depth 1 the loss
+is convex in ``A_θ = W_1`` and only that family is critical.
 
 Weight decay λ > 0, teacher form with a known SVD: each active mode sits at a critical
 point of ``f(a) = ½(a − s)² + (λL/2) a^{2/L}``; with ``a = b^L`` the positive critical
@@ -149,7 +150,10 @@ def pivot_families(model: DeepLinearModel) -> list[PivotFamily]:
     c = model.loss_constant
     top = frozenset(range(1, min(rmax, len(usable)) + 1)) if lam == 0 else None
     out = []
-    for k in range(min(rmax, len(usable)) + 1):
+    ks = range(min(rmax, len(usable)) + 1)
+    if L == 1:
+        ks = [min(rmax, len(usable))]  # depth 1 is convex: A_θ = W_1, the only critical point is the minimum
+    for k in ks:
         for S in itertools.combinations(usable, k):
             label = frozenset(i + 1 for i in S)
             if lam == 0:

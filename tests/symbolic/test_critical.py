@@ -199,3 +199,10 @@ def test_balanced_points_with_radicals_have_the_orbit_inertia():
         D = sp.diag(*diag)
         a = analyze_point(m, (D * V.T, U * D))
         assert a.is_critical and a.inertia == by_label[S].inertia and a.kind == by_label[S].kind
+
+
+def test_depth1_has_only_the_minimum():
+    m = deep_linear(spectrum=[2, 1], depth=1)
+    sets = critical_sets(m)
+    assert [(c.label, c.kind) for c in sets] == [("{1,2}", "global minimum")]
+    assert sets[0].analysis.is_critical and sets[0].inertia.as_tuple() == (0, 0, 4)

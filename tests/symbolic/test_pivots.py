@@ -65,7 +65,11 @@ def test_data_form_reduced_rank_regression():
 
 def test_weight_decay_families_solve_the_per_mode_equation():
     lam = sp.Rational(1, 10)
-    for L in (1, 2, 3):
+    convex = pivot_families(deep_linear(spectrum=[3, 2], depth=1, weight_decay=lam))
+    # depth 1: ℒ = ½‖W − M‖² + (λ/2)‖W‖² is convex, one minimum W = M/(1+λ)
+    assert [f.name for f in convex] == ["{1,2}"]
+    assert convex[0].loss == (sp.Rational(9 + 4, 2)) * lam / (1 + lam)
+    for L in (2, 3):
         m = deep_linear(spectrum=[3, 2], depth=L, widths=2 if L > 1 else None, weight_decay=lam)
         fams = {f.name: f for f in pivot_families(m)}
         # one active mode of value a: f'(a) = a − s + λ a^{2/L − 1} = 0 and loss = ½(a−s)² + λL/2 a^{2/L} + ½ s_other²
