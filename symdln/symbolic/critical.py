@@ -3,7 +3,9 @@
 :func:`critical_sets` lists, for an unregularized deep linear network (teacher form, or data
 form with ``XXᵀ`` invertible):
 
-* for every admissible pivot set ``S`` (``|S| ≤ r_max``), the **pivot family**
+* at depth 2, for every admissible pivot set ``S``, the whole critical set ``C_S`` with
+  ``A_θ = A_S``, of dimension :func:`depth2_critical_set_dimension`, at its balanced point;
+* at depth ≥ 3, for every admissible pivot set ``S`` (``|S| ≤ r_max``), the **pivot family**
   ``B_S = {θ : A_θ = A_S, every partial product W_l⋯W_1 and W_L⋯W_l has rank |S|}``.
   It contains the balanced critical point.  With ``r = |S|`` its dimension is::
 
@@ -47,7 +49,7 @@ from .fields import FieldMatrix, NumberField, RationalField
 from .inertia import field_nullspace
 from .pivots import mode_values, pivot_families
 
-__all__ = ["CriticalSet", "critical_sets", "pivot_family_dimension"]
+__all__ = ["CriticalSet", "critical_sets", "pivot_family_dimension", "depth2_critical_set_dimension"]
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,27 @@ def pivot_family_dimension(widths, r: int) -> int:
     dim = sum(2 * r * (n[l] - r) + r * r for l in range(1, L))
     dim += sum((n[l] - r) * (n[l - 1] - r) for l in range(2, L))
     return dim
+
+
+def depth2_critical_set_dimension(widths, rank: int, r: int) -> int:
+    """Dimension of the whole critical set ``C_S = {∇ℒ = 0, A_θ = A_S}`` of a depth-2 DLN (λ = 0).
+
+    With ``R = rank Σ``, ``k = h − r`` free hidden directions, ``p = n_2 − R`` and ``q = n_0 − R``
+    (the null spaces of ``Mᵀ`` and ``M``, after whitening in the data form)::
+
+        dim C_S = (2hr − r²) + max_{0 ≤ s ≤ min(q, k)} [ s(k − s) + q s + p(k − s) ]
+
+    Derivation: criticality is ``U_{S^c}ᵀ W_2 = 0`` and ``W_1 V_{S^c} = 0``, so ``W_2 = U_S X + N_2 Y`` and
+    ``W_1 = Z V_Sᵀ + T N_0ᵀ`` with ``XZ = diag(s_S)``, ``XT = 0``, ``YZ = 0``, ``YT = 0``.  The pairs
+    ``(X, Z)`` form ``B_S`` (``2hr − r²``); then ``T``'s ``q`` columns lie in ``ker X`` (dimension ``k``)
+    and ``Y``'s ``p`` rows in its dual, pairing to zero: choose the ``s``-dimensional span of ``T``'s
+    columns.  Every component passes through ``T = Y = 0``, so this is also the local dimension at
+    the balanced point.
+    """
+    n0, h, n2 = widths
+    k, p, q = h - r, n2 - rank, n0 - rank
+    best = max(s * (k - s) + q * s + p * (k - s) for s in range(0, min(q, k) + 1))
+    return 2 * h * r - r * r + best
 
 
 def _rand_int_matrix(rng, rows, cols, lo=-3, hi=3):
@@ -257,13 +280,14 @@ def critical_sets(model, *, seed: int = 0) -> list[CriticalSet]:
             "(per-singular-value analysis, MATH §1.3; `symdln critical --weight-decay ...`)"
         )
     rational = model.form == "teacher" and model.svd is not None
+    rank = len(mode_values(model)[0])
     rng = random.Random(seed)
     out: list[CriticalSet] = []
     L, n = model.depth, model.widths
     for fam in pivot_families(model):
         S = tuple(sorted(fam.label))
         r = len(S)
-        dim = pivot_family_dimension(n, r)
+        dim = depth2_critical_set_dimension(n, rank, r) if L == 2 else pivot_family_dimension(n, r)
         # the generic stratum differs from the balanced orbit only through the free kernel maps
         # between consecutive hidden layers (L ≥ 3); at depth ≤ 2, B_S is one symmetry orbit
         names = ["balanced"] + (["generic"] if any((n[l] - r) * (n[l - 1] - r) > 0 for l in range(2, L)) else [])
@@ -278,12 +302,13 @@ def critical_sets(model, *, seed: int = 0) -> list[CriticalSet]:
                 pt = tuple(sp.ImmutableMatrix([[loss.field.to_sympy(x) for x in row] for row in _rows(W)]) for W in th)
                 analyzed.append((nm, pt, a))
         if r == 0:
-            analyzed[0] = ("origin", analyzed[0][1], analyze_point(model, analyzed[0][1], family_dimension=0, seed=seed))
+            d0 = dim if L <= 2 else 0
+            analyzed[0] = ("origin", analyzed[0][1], analyze_point(model, analyzed[0][1], family_dimension=d0, seed=seed))
         distinct = {(a.inertia.as_tuple(), a.kind, a.order) for _, _, a in analyzed}
         if len(distinct) == 1 and r > 0:
             analyzed = [("all", analyzed[0][1], analyzed[0][2])]
         for name, pt, a in analyzed:
-            out.append(CriticalSet(fam.name, name, pt, fam.loss, _end_to_end(pt), 0 if name == "origin" else dim, a))
+            out.append(CriticalSet(fam.name, name, pt, fam.loss, _end_to_end(pt), a.family_dimension, a))
     if L >= 3:
         for i, j in itertools.combinations(range(1, L + 1), 2):
             if (i, j) == (1, L):

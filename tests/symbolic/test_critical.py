@@ -206,3 +206,33 @@ def test_depth1_has_only_the_minimum():
     sets = critical_sets(m)
     assert [(c.label, c.kind) for c in sets] == [("{1,2}", "global minimum")]
     assert sets[0].analysis.is_critical and sets[0].inertia.as_tuple() == (0, 0, 4)
+
+
+@pytest.mark.parametrize("spectrum, shape, h", [([3, 2, 1], (4, 3), 3), ([3, 2, 1], (3, 5), 4), ([2, 1], (4, 4), 3)])
+def test_depth2_critical_set_dimension_equals_nullity_on_rectangular_targets(spectrum, shape, h):
+    """Depth 2 with null spaces of M: the whole critical set C_S, not only B_S, is counted (Morse–Bott here)."""
+    from symdln.symbolic.critical import depth2_critical_set_dimension
+
+    m = deep_linear(spectrum=spectrum, shape=shape, widths=h)
+    for c in critical_sets(m):
+        assert c.dimension == depth2_critical_set_dimension(m.widths, len(spectrum), len(_labels(c)))
+        assert c.inertia.zero >= c.dimension
+    if shape != (4, 4):
+        assert all(c.inertia.zero == c.dimension for c in critical_sets(m))
+
+
+def test_depth2_dimension_at_a_generic_point_of_the_extra_component():
+    """(4,3) target, S = {1}: W_2 = U_S X + n y (n spans null Mᵀ, y ⊥ col Z) is critical with A = A_S and Morse–Bott:
+    the nullity there equals the formula (an independent point of C_S, away from the balanced one)."""
+    from symdln.symbolic.critical import depth2_critical_set_dimension
+
+    m = deep_linear(spectrum=[3, 2, 1], shape=(4, 3), widths=3)
+    U, V = m.svd.U, m.svd.V
+    Z = sp.Matrix([[1], [2], [-1]])
+    X = sp.Matrix([[3, 1, 2]])  # X Z = 3 = s_1
+    y = sp.Matrix([[2, -1, 0]])  # y Z = 0
+    W2 = U[:, 0] * X + U[:, 3] * y
+    W1 = Z * V[:, 0].T
+    a = analyze_point(m, (W1, W2))
+    assert a.is_critical and W2 * W1 == 3 * U[:, 0] * V[:, 0].T
+    assert a.inertia.zero == depth2_critical_set_dimension(m.widths, 3, 1) == 7
