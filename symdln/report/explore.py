@@ -163,7 +163,7 @@ def explore(
         "final_loss": sol.losses[-1].mid().str(20, radius=False),
         "stats": sol.stats.as_dict(),
         "accelerated_time": "t / log(1/sigma)" if model.depth <= 2 else f"t * sigma^{model.depth - 2}",
-        "visits": [v.as_dict() for v in visits],
+        "visits": [_with_landscape(v.as_dict(), G) for v in visits],
         "verification": verification,
         "files": {k: str(v) for k, v in files.items()},
     }
@@ -175,6 +175,15 @@ def explore(
     files["summary"] = path
     summary["files"]["summary"] = str(path)
     return ExploreResult(sol, visits, G, summary, files)
+
+
+def _with_landscape(visit: dict, G) -> dict:
+    """Add the exact landscape attributes of the visited family (kind, index, nullity, order, dimension)."""
+    node = G.nodes.get(visit["label"], {})
+    for key in ("kind", "index", "nullity", "order", "dimension"):
+        if key in node:
+            visit[key] = node[key]
+    return visit
 
 
 def _root(q: Fraction, n: int) -> Fraction:

@@ -23,6 +23,8 @@ def test_default_explore_writes_every_file(default_report):
     summary = json.loads((out / "summary.json").read_text())
     assert [v["label"] for v in summary["visits"]] == ["{}", "{1}", "{1,2}", "{1,2,3}"]
     assert [v["loss"] for v in summary["visits"]] == ["7", "5/2", "1/2", "0"]
+    # exact landscape at the visited families (depth 2: index = swaps + (h − r)(R − r), Baldi–Hornik)
+    assert [(v["kind"], v["index"]) for v in summary["visits"]] == [("strict saddle", 9), ("strict saddle", 4), ("strict saddle", 1), ("global minimum", 0)]
     assert summary["init"] == {"kind": "gaussian", "sigma": "1e-30", "seed": 0}
     assert summary["precision"]["digits"] >= 80
     assert summary["status"] == "event"
