@@ -75,3 +75,21 @@ def test_visits_need_a_dln_and_a_sane_tol():
     sol2 = integrate_flow(m2, gaussian_init(m2, "1e-3"), 1, progress=False)
     with pytest.raises(OptionError, match="tol"):
         detect_visits(sol2, tol=2)
+
+
+def _remainders(exponent):
+    m = deep_linear(spectrum=[3, 2, 1], widths=3)
+    sigma = f"1e-{exponent}"
+    sol = integrate_flow(m, gaussian_init(m, sigma, 0), 10 * exponent, loss_below="1e-20", scale=sigma, progress=False)
+    visits = detect_visits(sol)
+    assert [v.name for v in visits] == ["{}", "{1}", "{1,2}", "{1,2,3}"]
+    log_inv = float(exponent * mpmath.log(10))
+    return [float(v.t_arrive.mid()) - log_inv / s for v, s in zip(visits[1:], (3, 2, 1))]
+
+
+def test_arrival_times_scale_exactly_as_log_over_s():
+    """W(0) = σG with the same G: t_k(σ) − log(1/σ)/s_k tends to a constant c_k(G) (MATH §3); from σ = 1e-30 to
+    1e-100 the remainders agree far below the O(1) size of c_k, to the integrator's accuracy (rtol 1e-12)."""
+    a, b = _remainders(30), _remainders(100)
+    for x, y in zip(a, b):
+        assert abs(x) < 2 and abs(x - y) < 1e-8
