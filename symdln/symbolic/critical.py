@@ -23,9 +23,10 @@ form with ``XXᵀ`` invertible):
 
 For a diagonal network, one set per distinct ``β_I``, ``I`` a support with ``X_I`` of full
 column rank: the restricted least-squares solution (MATH §2), representative ``u_i = 1``,
-``v_i = β_I[i]`` on the support; the set is ``{u_i v_i = β_I[i]}`` on the support times the
-crosses ``{u_i v_i = 0}`` of the coordinates off it whose partial derivative vanishes, of
-dimension ``|supp β_I| + #{those coordinates}``.
+``v_i = β_I[i]`` on the support.  With ``Z = {j : ∂_j L(β_I) = 0}`` (the support and any coordinate
+whose partial derivative vanishes too), the critical set through it is
+``{(u, v) : supp ⊆ Z, u_Z ⊙ v_Z ∈ argmin_{supp ⊆ Z} L}`` of dimension ``2|Z| − rank X_Z`` (``|Z|`` for
+the hyperbola fibres, ``|Z| − rank X_Z`` for the affine set of minimizers).
 
 Representatives are rational when the target's SVD is; otherwise their coordinates lie in the
 number field ``ℚ(μ_i : i ∈ S)`` of the pivot eigenvalues and the analysis runs there
@@ -344,12 +345,13 @@ def _diagonal_sets(model: DiagonalLinearModel, seed: int) -> list[CriticalSet]:
             if key in seen:
                 continue
             grad = model.gradient_beta(beta)
-            # off the support, a coordinate with zero partial derivative adds the cross {u_i v_i = 0}
-            extra = sum(1 for i in range(d) if beta[i] == 0 and grad[i] == 0)
+            # near the representative the critical set is ∪_J {u_J ⊙ v_J ∈ argmin_{supp ⊆ J} L} over J ⊆ Z,
+            # Z = {j : ∂_j L(β) = 0}; the largest piece, J = Z, has dimension 2|Z| − rank X_Z
+            Z = [i for i in range(d) if grad[i] == 0]
             label = "{" + ",".join(("+" if beta[i] > 0 else "-") + str(i + 1) for i in support) + "}"
             u = sp.ImmutableMatrix([[1 if beta[i] != 0 else 0] for i in range(d)])
             v = sp.ImmutableMatrix([[beta[i]] for i in range(d)])
-            dim = len(support) + extra
+            dim = 2 * len(Z) - (X[:, Z].rank() if Z else 0)
             a = analyze_point(model, (u, v), family_dimension=dim, seed=seed)
             seen[key] = CriticalSet(label, "all", (u, v), a.loss, sp.ImmutableMatrix(beta), dim, a)
     return sorted(seen.values(), key=lambda c: (sum(1 for x in c.end_to_end if x != 0), -float(sp.N(c.loss, 30)), c.label))

@@ -138,8 +138,11 @@ def test_diagonal_sets_are_restricted_least_squares():
             assert np.allclose(beta[supp], ref, atol=1e-12)
         assert c.analysis.is_critical
         assert c.loss == m.loss_beta(sp.Matrix(list(c.end_to_end)))
+        assert c.inertia.zero >= c.dimension  # the tangent space of the critical set lies in the kernel
         if c.loss == 0:
             assert c.kind == "global minimum"
+            # the interpolating set {X(u⊙v) = y}: d hyperbola fibres over a (d − rank X)-dimensional affine set
+            assert c.dimension == c.inertia.zero == 2 * 4 - X.rank()
         else:
             assert c.kind == "strict saddle"
     losses = sorted({c.loss for c in sets}, reverse=True)
