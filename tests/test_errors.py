@@ -15,7 +15,9 @@ def test_public_api_snapshot():
         "__version__", "balanced_init", "balancedness", "citation", "compile_flow", "deep_linear",
         "detect_visits", "diagonal_linear", "draw_saddle_graph", "explore", "gaussian_init", "gradient",
         "hessian", "integrate_flow", "loss_expr", "parse_matrix", "parse_number", "pf_init", "pivot_families",
-        "read_graph", "saddle_graph", "write_graph",
+        "read_graph", "saddle_graph", "write_graph", "CriticalSet", "Inertia", "PointAnalysis", "analyze_point",
+        "classify_real_points", "count_critical_points", "critical_sets", "inertia", "representation_cost",
+        "weight_decay_analysis",
     ])
     for name in symdln.__all__:
         assert hasattr(symdln, name)
