@@ -27,14 +27,16 @@ def plot_loss(times, log10_loss, visits, path: Path, *, title: str = "") -> Path
     for i, v in enumerate(visits):
         a, b = float(v.t_enter.mid()), float(v.t_exit.mid())
         ax.axvspan(a, b, color=palette[i % len(palette)], alpha=0.3, lw=0)
-        y = max(v.loss_float, 10.0 ** max(float(np.min(log10_loss)), -300))
+        floor = 10.0 ** max(float(np.min(log10_loss)), -300)
+        at_floor = v.loss_float <= floor
+        y = max(v.loss_float, floor)
         ax.annotate(
             f"S={v.name}\nℒ={v.loss}",
             xy=((a + b) / 2, y),
-            xytext=(0, -10 if i % 2 == 0 else -34),
+            xytext=(0, 12) if at_floor else (0, -10 if i % 2 == 0 else -34),
             textcoords="offset points",
             ha="center",
-            va="top",
+            va="bottom" if at_floor else "top",
             fontsize=8,
         )
     ax.set_xlabel("t (gradient-flow time)")
