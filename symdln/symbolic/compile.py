@@ -148,7 +148,7 @@ def compile_flow(model, precision: Precision) -> CompiledFlow:
     >>> from symdln.precision import Precision
     >>> p = Precision(30)
     >>> flow = compile_flow(deep_linear("2", depth=2, widths=1), p)
-    >>> y = flow.state([[1], [1]])
+    >>> y = flow.state(([[1]], [[1]]))
     >>> with p.flint():
     ...     p.decimal(flow.field(y)[0][0, 0], 5), p.decimal(flow.loss(y), 5)
     ('1.0000', '0.50000')

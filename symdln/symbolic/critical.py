@@ -268,8 +268,8 @@ def critical_sets(model, *, seed: int = 0) -> list[CriticalSet]:
     >>> from symdln.models import deep_linear
     >>> sets = critical_sets(deep_linear(spectrum=[2, 1], widths=2))
     >>> [(c.label, c.kind, c.inertia.as_tuple()) for c in sets]  # doctest: +NORMALIZE_WHITESPACE
-    [('{}', 'strict saddle', (2, 0, 2)), ('{1}', 'strict saddle', (1, 3, 4)),
-     ('{2}', 'strict saddle', (1, 3, 4)), ('{1,2}', 'global minimum', (0, 4, 4))]
+    [('{}', 'strict saddle', (4, 0, 4)), ('{1}', 'strict saddle', (1, 3, 4)),
+     ('{2}', 'strict saddle', (2, 3, 3)), ('{1,2}', 'global minimum', (0, 4, 4))]
     """
     if isinstance(model, DiagonalLinearModel):
         return _diagonal_sets(model, seed)
