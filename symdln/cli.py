@@ -215,7 +215,7 @@ def _read_init_file(path: str):
 
 def _cmd_flow(args) -> int:
     from .flow import integrate_flow
-    from .models import balanced_init, diagonal_linear, gaussian_init, pf_init
+    from .models import balanced_init, diagonal_linear, gaussian_init, layer_scale, pf_init
     from .precision import Precision, digits_for_flow
     from .report.spectra import singular_values
 
@@ -236,8 +236,9 @@ def _cmd_flow(args) -> int:
             theta0 = _read_init_file(args.init_file)
             scale = None
         elif args.init == "balanced":
-            scale = args.scale if args.scale is not None else args.sigma
-            theta0 = balanced_init(model, scale)
+            a0 = args.scale if args.scale is not None else args.sigma
+            theta0 = balanced_init(model, a0)
+            scale = layer_scale(a0, depth)
         else:
             theta0 = gaussian_init(model, args.sigma, args.seed)
             scale = args.sigma
@@ -255,16 +256,11 @@ def _cmd_flow(args) -> int:
         raise OptionError(f"--at asks for t = {max(at)} beyond --t-end {t_end}")
     if t_end == 0:
         raise OptionError("nothing to integrate: every --at time is 0; give --t-end")
-    precision = None
+    precision = None  # from an init file, integrate_flow measures the initialization itself
     if args.digits is not None:
         precision = Precision(args.digits)
     elif scale is not None:
-        per_layer = scale if not (args.model == "dln" and args.init == "balanced" and not args.init_file) else None
-        if per_layer is None:
-            from .report.explore import _root
-
-            per_layer = _root(Fraction(scale), depth)
-        precision = Precision(digits_for_flow(Fraction(per_layer), args.rtol, depth=depth))
+        precision = Precision(digits_for_flow(Fraction(scale), args.rtol, depth=depth))
     sol = integrate_flow(model, theta0, t_end, precision=precision, rtol=args.rtol, loss_below=args.loss_below,
                          scale=scale, seed=args.seed, progress=args.progress, throw=False)
     p = sol.precision

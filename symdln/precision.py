@@ -86,10 +86,6 @@ class Precision:
         with flint.ctx.workprec(self.bits):
             yield
 
-    def higher(self, factor: float = 1.5) -> "Precision":
-        """A precision with ``factor`` times the digits (for verification runs)."""
-        return Precision(max(self.digits + 10, math.ceil(self.digits * factor)), self.guard_bits)
-
     # -- conversions -------------------------------------------------------------------------
     def arb(self, x: object) -> flint.arb:
         """Round an exact value (int, Fraction, Rational, decimal string, SymPy algebraic) to an arb.

@@ -145,3 +145,13 @@ def test_flow_diagonal_default_horizon_reaches_the_interpolator(capsys):
     beta = [float(b) for b in point["beta"]]
     assert abs(beta[0] - 4 / 3) < 1e-9 and abs(beta[1] + 2 / 3) < 1e-9
     assert abs(float(point["t"]) - 1843) < 1e-9  # ceil(10 · log(1e40) / ‖Xᵀy/n‖_∞), ‖·‖_∞ = 1/2
+
+
+def test_flow_balanced_uses_the_per_layer_scale(capsys):
+    """--init balanced --scale a0: times scale with σ = a0^{1/L} (here 1e-30), like explore; the default horizon is
+    3(log(1/σ) + 50)/s_min = 3(30 ln 10 + 50) → 358, not the 565 that log(1/a0) would give."""
+    import math
+
+    out = _run_json(capsys, ["flow", "--init", "balanced", "--scale", "1e-60", "--json"])
+    assert out["points"][0]["t"] == str(math.ceil(3 * (30 * math.log(10) + 50)))
+    assert out["precision"]["digits"] == 82  # 2·30 + 12 + 10 (NUMERICS: 2 log10(1/σ) + accuracy digits)

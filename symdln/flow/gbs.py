@@ -19,6 +19,7 @@ exact, so the method has its nominal order at every precision.
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import lru_cache
 
 import flint
 
@@ -38,6 +39,15 @@ def evaluations_per_step(k: int) -> int:
     return 1 + k * k
 
 
+@lru_cache(maxsize=64)
+def _weights(k: int, prec: int) -> tuple:
+    """Aitken–Neville weights ``(j−i)² / (j² − (j−i)²)`` as arb balls at ``prec`` bits, built once per (k, prec)."""
+    with flint.ctx.workprec(prec):
+        return tuple(
+            tuple(flint.arb(flint.fmpq((j - i) ** 2, j * j - (j - i) ** 2)) for i in range(1, j)) for j in range(1, k + 1)
+        )
+
+
 def _axpy(y, a, x):
     return tuple(yi + xi * a for yi, xi in zip(y, x))
 
@@ -49,6 +59,7 @@ def gbs_step(f, y0, f0, H: flint.arb, k: int):
     """
     rows = []
     nfev = 0
+    weights = _weights(k, flint.ctx.prec)
     for j in range(1, k + 1):
         n = 2 * j
         h = H / n
@@ -61,8 +72,7 @@ def gbs_step(f, y0, f0, H: flint.arb, k: int):
             z_prev, z = z, _axpy(z_prev, h2, fz)
         row = [z]
         for i in range(1, j):
-            # weight 1 / ((j/(j−i))² − 1) = (j−i)² / (j² − (j−i)²), exact
-            w = flint.arb(flint.fmpq((j - i) ** 2, j * j - (j - i) ** 2))
+            w = weights[j - 1][i - 1]  # 1 / ((j/(j−i))² − 1)
             prev = rows[-1][i - 1]
             cur = row[i - 1]
             row.append(tuple(c + (c - p) * w for c, p in zip(cur, prev)))

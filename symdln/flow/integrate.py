@@ -114,12 +114,8 @@ class DenseStepper:
                 if not (t1 - t).mid() > 0:
                     return y
                 f0 = self.flow.field(y)
-            H = (H * self._arb(self.factor(r) if r <= 1 else min(self.factor(r), 0.9))).mid()
+            H = (H * flint.arb(self.factor(r) if r <= 1 else min(self.factor(r), 0.9))).mid()
         raise FlowError("dense output did not converge in 10000 steps")
-
-    @staticmethod
-    def _arb(x: float) -> flint.arb:
-        return flint.arb(x)
 
 
 def integrate_flow(

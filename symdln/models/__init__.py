@@ -7,6 +7,7 @@ from .dln import deep_linear as deep_linear
 from .init import balanced_init as balanced_init
 from .init import check_point as check_point
 from .init import gaussian_init as gaussian_init
+from .init import layer_scale as layer_scale
 from .init import pf_init as pf_init
 from .invariants import balancedness as balancedness
 from .targets import ExactSVD as ExactSVD
@@ -24,6 +25,7 @@ __all__ = [
     "deep_linear",
     "diagonal_linear",
     "gaussian_init",
+    "layer_scale",
     "pf_init",
     "teacher_from_spectrum",
 ]

@@ -12,6 +12,9 @@
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
+
 import numpy as np
 import sympy as sp
 
@@ -20,13 +23,34 @@ from ..parse import exact_matrix, positive_number
 from .diagonal import DiagonalLinearModel
 from .dln import DeepLinearModel
 
-__all__ = ["gaussian_init", "balanced_init", "pf_init", "check_point"]
+__all__ = ["gaussian_init", "balanced_init", "pf_init", "check_point", "layer_scale"]
 
 Point = tuple[sp.ImmutableMatrix, ...]
 
 
 def _rational(q) -> sp.Rational:
     return sp.Rational(q.numerator, q.denominator)
+
+
+def layer_scale(product_scale, depth: int) -> Fraction:
+    """A rational within 1e-3 relative of ``a0^{1/L}``: the per-layer size of a balanced init with products ``a0``.
+
+    Only used to choose digits, horizons and accelerated times (which take the per-layer scale σ);
+    the initialization itself stays exact.
+
+    >>> layer_scale("1e-60", 2)
+    Fraction(1, 1000000000000000000000000000000)
+    """
+    q = positive_number(product_scale, name="scale")
+    if depth <= 1:
+        return q
+    lg = (math.log(q.numerator) - math.log(q.denominator)) / depth
+    if lg > -700:
+        est = Fraction(repr(math.exp(lg)))
+        ten = round(-lg / math.log(10))
+        # exact powers of ten stay exact (1e-60 at depth 2 gives 1e-30, not its float neighbour)
+        return Fraction(1, 10**ten) if ten > 0 and abs(est * 10**ten - 1) < Fraction(1, 10**9) else est
+    return Fraction(1, 10 ** round(-lg / math.log(10)))
 
 
 def gaussian_init(model: DeepLinearModel, sigma, seed: int = 0) -> Point:

@@ -9,8 +9,6 @@ value decomposition of the target is known exactly.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
-
 import numpy as np
 import sympy as sp
 
@@ -158,7 +156,3 @@ def _complete(columns, n):
             return None
         cols.append(w / norm)
     return sp.Matrix.hstack(*cols) if cols else sp.zeros(n, 0)
-
-
-def _as_fraction(x: sp.Rational) -> Fraction:
-    return Fraction(int(x.p), int(x.q))

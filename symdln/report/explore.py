@@ -25,7 +25,7 @@ from ..flow.solution import FlowSolution
 from ..graph.build import saddle_graph
 from ..graph.io import write_graph
 from ..models.dln import DeepLinearModel, deep_linear
-from ..models.init import balanced_init, gaussian_init
+from ..models.init import balanced_init, gaussian_init, layer_scale
 from ..parse import format_number, positive_number
 from ..precision import Precision, digits_for_flow
 from ..saddles.visits import SaddleVisit, detect_visits
@@ -120,8 +120,7 @@ def explore(
     if init not in ("gaussian", "balanced"):
         raise OptionError(f"`init` must be 'gaussian' or 'balanced', got {init!r}")
     theta0 = gaussian_init(model, sigma_q, seed) if init == "gaussian" else balanced_init(model, sigma_q)
-    scale = sigma_q if init == "gaussian" else Fraction(sigma_q)
-    per_layer = scale if init == "gaussian" else Fraction(_root(sigma_q, model.depth))
+    per_layer = sigma_q if init == "gaussian" else layer_scale(sigma_q, model.depth)
     if digits is None:
         digits = digits_for_flow(per_layer, rtol_q, depth=model.depth)
     precision = Precision(digits)
@@ -184,14 +183,6 @@ def _with_landscape(visit: dict, G) -> dict:
         if key in node:
             visit[key] = node[key]
     return visit
-
-
-def _root(q: Fraction, n: int) -> Fraction:
-    """A rational within 1e-3 relative of ``q^{1/n}`` (only used to choose digits and time scales)."""
-    if n == 1:
-        return q
-    lg = (math.log(q.numerator) - math.log(q.denominator)) / n
-    return Fraction(repr(math.exp(lg))) if lg > -700 else Fraction(1, 10 ** int(-lg / math.log(10)))
 
 
 def _verify(model, theta0, horizon, precision, rtol_q, loss_below, scale, seed, families, tol, visits) -> dict:

@@ -22,6 +22,7 @@ are exact when the SVD is, and otherwise computed at a given :class:`Precision`.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -144,7 +145,7 @@ def pivot_families(model: DeepLinearModel) -> list[PivotFamily]:
     L = model.depth
     usable = [i for i in range(len(mu)) if active[i] is not None]
     rmax = model.r_max
-    n_fam = sum(_binom(len(usable), k) for k in range(min(rmax, len(usable)) + 1))
+    n_fam = sum(math.comb(len(usable), k) for k in range(min(rmax, len(usable)) + 1))
     if n_fam > _MAX_FAMILIES:
         raise ModelError(f"{n_fam} pivot families exceed the limit of {_MAX_FAMILIES}")
     c = model.loss_constant
@@ -179,12 +180,6 @@ def pivot_families(model: DeepLinearModel) -> list[PivotFamily]:
                 A = sp.ImmutableMatrix(A) if all(x.is_Rational for x in A) else None
             out.append(PivotFamily(label, loss, k, lam == 0 and label == top, A))
     return out
-
-
-def _binom(n, k):
-    from math import comb
-
-    return comb(n, k)
 
 
 @lru_cache(maxsize=256)
