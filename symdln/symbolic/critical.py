@@ -13,11 +13,9 @@ form with ``XXᵀ`` invertible):
 
   (choose the rank-r ranges and kernels in each hidden layer, the invertible r×r blocks up to
   the product constraint, and the free maps between kernels of consecutive hidden layers).
-  Its *balanced* stratum (representative ``W_1 = [V_Sᵀ; 0]``, identity blocks, ``W_L =
-  [U_S diag(s_S), 0]``: a rational point of the orbit of Saxe's balanced point, with the same
-  inertia by Sylvester's law since the symmetry acts linearly) and, when hidden widths leave
-  room, its *generic* stratum (free kernel maps) are listed separately when their inertias
-  differ.  For ``S = ∅`` the family is ``{W_1 = 0, W_L = 0}`` and the origin is its own stratum.
+  Its *balanced* stratum (a point of the orbit of Saxe's balanced point, built by
+  :func:`_pivot_point`) and, when hidden widths leave room, its *generic* stratum (free kernel
+  maps) are listed separately when their inertias differ.  For ``S = ∅`` the family is ``{W_1 = 0, W_L = 0}`` and the origin is its own stratum.
 * for depth ``L ≥ 3``, the **zero-layer families** ``Z_{ij} = {W_i = W_j = 0}`` (a linear
   subspace of critical points with ``A = 0``), at a generic rational point.
 
@@ -28,7 +26,7 @@ whose partial derivative vanishes too), the critical set through it is
 ``{(u, v) : supp ⊆ Z, u_Z ⊙ v_Z ∈ argmin_{supp ⊆ Z} L}`` of dimension ``2|Z| − rank X_Z`` (``|Z|`` for
 the hyperbola fibres, ``|Z| − rank X_Z`` for the affine set of minimizers).
 
-Representatives are rational when the target's SVD is; otherwise their coordinates lie in the
+Representatives are rational when the pivot eigenvalues are; otherwise their coordinates lie in the
 number field ``ℚ(μ_i : i ∈ S)`` of the pivot eigenvalues and the analysis runs there
 (:mod:`.fields`).  Each set carries the :class:`~symdln.symbolic.analysis.PointAnalysis` of its
 representative (inertia, kind, order, escape directions).
@@ -150,53 +148,18 @@ def _rand_invertible(rng, n):
             return g
 
 
-def _pivot_points(model: DeepLinearModel, S: tuple, rng, generic: bool):
-    """Rational points of ``B_S``: the balanced-orbit point, or a generic one (random kernel maps and symmetry)."""
-    L, n = model.depth, model.widths
-    r = len(S)
-    U, V, s = model.svd.U, model.svd.V, model.svd.s
-    idx = [i - 1 for i in S]
-    layers = []
-    for l in range(1, L + 1):
-        W = sp.zeros(n[l], n[l - 1])
-        if l == 1:
-            for k, i in enumerate(idx):
-                W[k, :] = V[:, i].T
-        elif l == L:
-            for k, i in enumerate(idx):
-                W[:, k] = U[:, i] * s[i]
-        else:
-            for k in range(r):
-                W[k, k] = 1
-            if generic and 2 <= l <= L - 1:
-                W[r:, r:] = _rand_int_matrix(rng, n[l] - r, n[l - 1] - r)
-        if L == 1:
-            W = sp.zeros(n[1], n[0])
-            for i in idx:
-                W += U[:, i] * s[i] * V[:, i].T
-        layers.append(W)
-    if generic and L >= 2:
-        gs = [None] + [_rand_invertible(rng, n[l]) for l in range(1, L)] + [None]
-        for l in range(1, L + 1):
-            W = layers[l - 1]
-            if gs[l] is not None:
-                W = gs[l] * W
-            if gs[l - 1] is not None:
-                W = W * gs[l - 1].inv()
-            layers[l - 1] = W
-    return tuple(sp.ImmutableMatrix(W) for W in layers)
-
-
 def _rows(W):
     return W.rows if isinstance(W, FieldMatrix) else [[W[i, j] for j in range(W.ncols())] for i in range(W.nrows())]
 
 
-def _field_pivot_point(model: DeepLinearModel, S: tuple, rng, generic: bool):
-    """A point of ``B_S`` with coordinates in ``K = ℚ(μ_i : i ∈ S)`` (no square roots needed).
+def _pivot_point(model: DeepLinearModel, S: tuple, rng, generic: bool):
+    """A point of ``B_S`` with coordinates in ``K = ℚ(μ_i : i ∈ S)`` (ℚ itself when those are rational).
 
     With ``Σ = Σyx Σxx⁻¹ Σyxᵀ``, ``ũ_i`` an (unnormalized) eigenvector of ``Σ`` for ``μ_i``:
     ``W_L`` has columns ``ũ_i / ‖ũ_i‖²``, ``W_1`` rows ``ũ_iᵀ Σyx Σxx⁻¹``, hidden layers identity blocks,
-    so that ``A_θ = P_S Σyx Σxx⁻¹ = A_S``.  A point of the orbit of the balanced critical point.
+    so that ``A_θ = P_S Σyx Σxx⁻¹ = A_S``: a point of the orbit of the balanced critical point, with the
+    same inertia by Sylvester's law (the symmetry acts linearly).  ``generic=True`` adds random kernel
+    maps in the hidden layers and a random symmetry, giving a generic point of ``B_S``.
     """
     mu, _ = mode_values(model)
     gens = [mu[i - 1] for i in S if not mu[i - 1].is_Rational]
@@ -280,7 +243,6 @@ def critical_sets(model, *, seed: int = 0) -> list[CriticalSet]:
             "critical sets with weight decay: use symdln.symbolic.weight_decay.weight_decay_analysis "
             "(per-singular-value analysis, MATH §1.3; `symdln critical --weight-decay ...`)"
         )
-    rational = model.form == "teacher" and model.svd is not None
     rank = len(mode_values(model)[0])
     rng = random.Random(seed)
     out: list[CriticalSet] = []
@@ -292,16 +254,12 @@ def critical_sets(model, *, seed: int = 0) -> list[CriticalSet]:
         # the generic stratum differs from the balanced orbit only through the free kernel maps
         # between consecutive hidden layers (L ≥ 3); at depth ≤ 2, B_S is one symmetry orbit
         names = ["balanced"] + (["generic"] if any((n[l] - r) * (n[l - 1] - r) > 0 for l in range(2, L)) else [])
-        if rational:
-            strata = [(nm, _pivot_points(model, S, rng, generic=(nm == "generic"))) for nm in names]
-            analyzed = [(nm, pt, analyze_point(model, pt, family_dimension=dim, seed=seed)) for nm, pt in strata]
-        else:
-            analyzed = []
-            for nm in names:
-                loss, th = _field_pivot_point(model, S, rng, generic=(nm == "generic"))
-                a = analyze_exact(loss, th, family_dimension=dim, is_global=fam.is_global, seed=seed)
-                pt = tuple(sp.ImmutableMatrix([[loss.field.to_sympy(x) for x in row] for row in _rows(W)]) for W in th)
-                analyzed.append((nm, pt, a))
+        analyzed = []
+        for nm in names:
+            loss, th = _pivot_point(model, S, rng, generic=(nm == "generic"))
+            a = analyze_exact(loss, th, family_dimension=dim, is_global=fam.is_global, seed=seed)
+            pt = tuple(sp.ImmutableMatrix([[loss.field.to_sympy(x) for x in row] for row in _rows(W)]) for W in th)
+            analyzed.append((nm, pt, a))
         if r == 0:
             d0 = dim if L <= 2 else 0
             analyzed[0] = ("origin", analyzed[0][1], analyze_point(model, analyzed[0][1], family_dimension=d0, seed=seed))
