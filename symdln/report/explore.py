@@ -32,6 +32,7 @@ from ..saddles.visits import SaddleVisit, detect_visits
 from ..symbolic.pivots import mode_values, pivot_families
 from .plots import plot_loss, plot_saddle_graph, plot_singular_values
 from .spectra import log10_singular_values
+from .tables import format_table
 
 __all__ = ["explore", "ExploreResult", "default_model", "default_t_end", "format_visits"]
 
@@ -243,9 +244,4 @@ def format_visits(visits: list[SaddleVisit], digits: int = 10) -> str:
             str(i), v.name, str(v.loss), f"{v.loss_float:.6g}", d(v.t_enter), d(v.t_exit) + ("+" if v.final else ""),
             d(v.tau_enter, 6), d(v.tau_exit, 6), d(v.t_arrive), d(v.tau_arrive, 6),
         ])
-    widths = [max(len(h), *(len(r[j]) for r in rows)) if rows else len(h) for j, h in enumerate(head)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths))]
-    lines.append("  ".join("-" * w for w in widths))
-    for r in rows:
-        lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)))
-    return "\n".join(lines)
+    return format_table(head, rows)

@@ -285,8 +285,7 @@ def _escape_rates(H_rows, n: int, max_report: int = 8):
     _, factors = cp.factor()
     negs = []
     for f, mult in factors:
-        num = flint.fmpz_poly([int(c * f.denom()) for c in f.coeffs()]) if hasattr(f, "denom") else f
-        roots = num.complex_roots()
+        roots = f.numer().complex_roots()  # same roots as the rational factor
         for r, m in roots:
             if r.imag.contains(0) and r.real < 0:
                 negs.append((r.real, f, mult * m))
