@@ -97,6 +97,11 @@ class FlowSolution:
         return self.status.ok
 
     @property
+    def flow(self):
+        """The :class:`~symdln.symbolic.compile.CompiledFlow` of the run (loss, end-to-end map, field at its precision)."""
+        return self._dense.flow
+
+    @property
     def t_final(self) -> flint.arb:
         return self.ts[-1]
 

@@ -216,7 +216,7 @@ def _verify(model, theta0, horizon, precision, rtol_q, loss_below, scale, seed, 
 
 def _write_figures(sol: FlowSolution, visits, G, out_dir: Path, model: DeepLinearModel) -> dict:
     p = sol.precision
-    flow = sol._dense.flow
+    flow = sol.flow
     times = sol.times()
     with p.flint():
         log_loss = np.array([float(x.log().mid()) / math.log(10) if x > 0 else -300.0 for x in sol.losses])

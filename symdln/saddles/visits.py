@@ -25,6 +25,7 @@ from ..flow.roots import illinois
 from ..flow.solution import FlowSolution
 from ..models.dln import DeepLinearModel
 from ..parse import exact_number
+from ..matops import to_arb_mat
 from ..precision import to_arb
 from ..symbolic.pivots import PivotFamily, format_label, pivot_families
 
@@ -130,12 +131,10 @@ def detect_visits(
         raise OptionError(f"`tol` must lie in (0, 1), got {tol_q}")
     fams = pivot_families(model) if families is None else list(families)
     p = solution.precision
-    dense = solution._dense
-    flow = dense.flow
+    flow = solution.flow
     with p.flint():
         maps = [f.numeric_end_to_end(model, p) for f in fams]
-        syx = flow._syx
-        ref = _fro(syx)
+        ref = _fro(to_arb_mat(model.syx, p.bits))
         thr = ref * to_arb(tol_q, p.bits)
 
         def nearest(A):
