@@ -135,6 +135,8 @@ def detect_visits(
     with p.flint():
         maps = [f.numeric_end_to_end(model, p) for f in fams]
         ref = _fro(to_arb_mat(model.syx, p.bits))
+        # the run is accurate to about rtol: locating crossings far below that buys nothing
+        res = to_arb(solution.rtol, p.bits) / 1000
         thr = ref * to_arb(tol_q, p.bits)
 
         def nearest(A):
@@ -173,15 +175,15 @@ def detect_visits(
         depth = model.depth
         for idx, (j, first, last, dmin) in enumerate(runs):
             g = dist_fn(j)
-            t_in = ts[0] if first == 0 else _crossing(g, ts[first - 1], ts[first], p)
+            t_in = ts[0] if first == 0 else _crossing(g, ts[first - 1], ts[first], res)
             final = last == n - 1
-            t_out = ts[-1] if final else _crossing(g, ts[last], ts[last + 1], p)
+            t_out = ts[-1] if final else _crossing(g, ts[last], ts[last + 1], res)
             t_arr = None
             if visits:
                 prev = visits[-1]
                 mid_loss = to_arb((prev.loss + fams[j].loss) / 2, p.bits)
                 if fams[j].loss < prev.loss:
-                    t_arr = _crossing(lambda tt: (solution.loss(tt) - mid_loss).mid(), prev.t_exit, t_in, p)
+                    t_arr = _crossing(lambda tt: (solution.loss(tt) - mid_loss).mid(), prev.t_exit, t_in, res)
             visits.append(
                 SaddleVisit(
                     label=fams[j].label,
@@ -204,7 +206,7 @@ def _fro(E: flint.arb_mat) -> flint.arb:
     return (E.transpose() * E).trace().sqrt()
 
 
-def _crossing(g, a: flint.arb, b: flint.arb, p) -> flint.arb:
-    """Where ``g`` changes sign in ``[a, b]``, to the time resolution of ``p``."""
-    t, _ = illinois(lambda tt: (g(tt), None), a, b, resolution=flint.arb(2) ** (-(p.bits - p.guard_bits) + 8))
+def _crossing(g, a: flint.arb, b: flint.arb, resolution: flint.arb) -> flint.arb:
+    """Where ``g`` changes sign in ``[a, b]``, to relative ``resolution``."""
+    t, _ = illinois(lambda tt: (g(tt), None), a, b, resolution=resolution)
     return t
