@@ -43,7 +43,7 @@ def weight_decay_table(an, *, latex: bool = False):
     for k, (values, loss) in enumerate(an.local_minima):
         rank = sum(1 for a in values if a != 0)
         vals = ", ".join(f"{float(sp.N(a, 15)):.10g}" for a in values)
-        kind = "global minimum" if k == 0 else "spurious local minimum"
+        kind = "global minimum" if k < an.n_global else "spurious local minimum"
         rows.append([str(rank), vals, sp.latex(loss) if latex else str(loss), f"{float(sp.N(loss, 20)):.12g}", kind])
         data.append({"rank": rank, "values": [str(a) for a in values], "loss": str(loss),
                      "loss_float": float(sp.N(loss, 20)), "kind": kind})

@@ -37,6 +37,8 @@ from ..models.init import check_point
 from .calculus import diagonal_hessian_entries, dln_gradient, dln_hessian_entries
 from .fields import FieldMatrix, NumberField, RationalField
 from .inertia import Inertia, field_nullspace, inertia, nullspace
+from .algebraic import exact_sign
+from .order import descent_order
 
 __all__ = ["PointAnalysis", "EscapeDirection", "analyze_point", "global_minimum_value"]
 
@@ -83,6 +85,7 @@ class PointAnalysis:
     reason: str
     family_dimension: int | None = None
     escape: tuple = field(default_factory=tuple)
+    order_at_most: int | None = None
 
     @property
     def nullity(self) -> int:
@@ -107,6 +110,7 @@ class PointAnalysis:
             "degenerate": self.degenerate,
             "kind": self.kind,
             "order": self.order,
+            "order_at_most": self.order_at_most,
             "reason": self.reason,
             "escape": [e.as_dict() for e in self.escape],
         }
@@ -213,56 +217,6 @@ class _Loss:
 
     def shapes(self, th):
         return [(W.nrows(), W.ncols()) for W in th]
-
-
-def _unflatten(loss: _Loss, vec, shapes):
-    out, k = [], 0
-    for r, c in shapes:
-        out.append(loss.from_rows([vec[k + i * c : k + (i + 1) * c] for i in range(r)]))
-        k += r * c
-    return tuple(out)
-
-
-def _line_coefficients(loss: _Loss, th, d, degree: int) -> list:
-    """Exact coefficients ``c_0 … c_degree`` of the polynomial ``ε ↦ ℒ(θ + εd)`` (interpolation at 0, ±1, ±2, …)."""
-    shapes = loss.shapes(th)
-    D = _unflatten(loss, d, shapes)
-    nodes = list(range(-(degree // 2), degree - degree // 2 + 1))
-    vals = [loss.value(tuple(W + Dk * e for W, Dk in zip(th, D))) for e in nodes]
-    Vinv = flint.fmpq_mat([[flint.fmpq(e) ** j for j in range(degree + 1)] for e in nodes]).inv()
-    F = loss.field
-    return [sum((vals[k] * F(Vinv[j, k]) for k in range(len(nodes))), F.zero) for j in range(degree + 1)]
-
-
-def _descent_search(loss: _Loss, th, kernel, blocks, degree: int, seed: int = 0, samples: int = 48):
-    """The lowest degree at which some line in ``span(kernel)`` has a negative leading coefficient."""
-    if not kernel:
-        return None
-    F = loss.field
-    rng = random.Random(seed)
-    n = len(kernel[0])
-    candidates = [list(v) for v in kernel]
-    for _ in range(samples):
-        coeffs = [rng.randint(-3, 3) for _ in kernel]
-        if all(c == 0 for c in coeffs):
-            continue
-        candidates.append([sum((F(c) * v[i] for c, v in zip(coeffs, kernel) if c), F.zero) for i in range(n)])
-    best = None
-    for d in candidates:
-        variants = [d]
-        for a, b in blocks:  # flip the sign of one layer's block: odd terms in that layer change sign
-            variants.append([(-x if a <= i < b else x) for i, x in enumerate(d)])
-        for v in variants:
-            if all(x == F.zero for x in v):
-                continue
-            c = _line_coefficients(loss, th, v, degree)
-            lead = next(((j, c[j]) for j in range(1, degree + 1) if c[j] != F.zero), None)
-            if lead is None:
-                continue
-            j, cj = lead
-            if F.sign(cj) < 0 and (best is None or j < best[0]):
-                best = (j, cj, v)
-    return best
 
 
 def global_minimum_value(model) -> sp.Expr | None:
@@ -380,13 +334,14 @@ def analyze_exact(loss: _Loss, th, *, family_dimension=None, is_global: bool | N
     critical = gnorm == F.zero
     if is_global is None:
         gmin = global_minimum_value(model)
-        is_global = gmin is not None and sp.simplify(val - gmin) == 0
+        is_global = gmin is not None and exact_sign(val - gmin) == 0
     escape: tuple = ()
-    order = None
+    order = order_at_most = None
     if not critical:
         kind, reason = "not critical", "the gradient is nonzero"
     elif inert.negative > 0:
         kind, order, reason = "strict saddle", 2, "the Hessian has a negative eigenvalue"
+        order_at_most = 2
         escape = _escape_rates(rows, n) if loss.rational else _escape_numeric(rows, F)
     elif is_global:
         kind, reason = "global minimum", "the loss equals the global minimum value"
@@ -398,19 +353,19 @@ def analyze_exact(loss: _Loss, th, *, family_dimension=None, is_global: bool | N
         for r, c in loss.shapes(th):
             blocks.append((k, k + r * c))
             k += r * c
-        found = _descent_search(loss, th, kernel, blocks, loss.degree, seed=seed)
-        if found is not None:
-            order, coeff, d = found
+        found = descent_order(loss, th, kernel, blocks, seed=seed)
+        order, order_at_most, reason = found.order, found.at_most, f"no negative eigenvalue; {found.reason}"
+        if found.direction is not None:
             kind = "non-strict saddle"
-            reason = f"no negative eigenvalue; ℒ(θ + εd) − ℒ(θ) = ({F.to_sympy(coeff)})·ε^{order} + … along a kernel direction d"
-            escape = (EscapeDirection(direction=tuple(F.to_sympy(x) for x in d), order=order, coefficient=str(F.to_sympy(coeff))),)
+            escape = (
+                EscapeDirection(
+                    direction=tuple(F.to_sympy(x) for x in found.direction),
+                    order=found.at_most,
+                    coefficient=str(F.to_sympy(found.coefficient)),
+                ),
+            )
         else:
             kind = "unknown"
-            reason = (
-                "positive semidefinite Hessian, no descent along the sampled lines of its kernel up to degree "
-                f"{loss.degree}, and the loss is not the known global minimum: a local minimum or a saddle of "
-                "higher order along curves cannot be told apart here"
-            )
     return PointAnalysis(
         loss=val,
         is_critical=critical,
@@ -422,6 +377,7 @@ def analyze_exact(loss: _Loss, th, *, family_dimension=None, is_global: bool | N
         reason=reason,
         family_dimension=family_dimension,
         escape=escape,
+        order_at_most=order_at_most,
     )
 
 

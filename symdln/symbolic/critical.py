@@ -38,6 +38,7 @@ import itertools
 import random
 from dataclasses import dataclass
 
+import flint
 import sympy as sp
 
 from ..errors import ModelError, describe
@@ -141,6 +142,39 @@ def _rand_int_matrix(rng, rows, cols, lo=-3, hi=3):
     return sp.Matrix(rows, cols, lambda i, j: rng.randint(lo, hi))
 
 
+def generic_run_ranks_hold(mats) -> bool:
+    """True when every product ``M_j⋯M_i`` of consecutive matrices has the largest rank its shapes allow.
+
+    ``mats[k]`` maps ``ℚ^{d_k}`` to ``ℚ^{d_{k+1}}``; the product ``M_j⋯M_i`` is generic when its rank is
+    ``min(d_i, …, d_{j+1})``.  This is the open dense condition that defines the *generic* stratum of a
+    run of free layers (the kernel maps of a pivot family, the nonzero layers of a zero-layer family).
+    """
+    for i in range(len(mats)):
+        P = None
+        for j in range(i, len(mats)):
+            P = mats[j] if P is None else mats[j] * P
+            dims = [mats[k].ncols() for k in range(i, j + 1)] + [mats[j].nrows()]
+            if P.rank() != min(dims):
+                return False
+    return True
+
+
+def _generic_run(rng, dims, what: str, tries: int = 64):
+    """Integer matrices ``M_k`` (nested lists of ints) of shapes ``dims[k+1] × dims[k]`` certified generic (:func:`generic_run_ranks_hold`).
+
+    Entries are drawn from ``[−9, 9]``; a draw failing the rank conditions (probability small, never 0
+    for small entries) is redrawn, so a representative never lies in a smaller stratum by chance.
+    """
+    if len(dims) < 2:
+        return []
+    for _ in range(tries):
+        ints = [[[rng.randint(-9, 9) for _ in range(dims[k])] for _ in range(dims[k + 1])] for k in range(len(dims) - 1)]
+        mats = [flint.fmpq_mat(M) if dims[k] and dims[k + 1] else flint.fmpq_mat(dims[k + 1], dims[k]) for k, M in enumerate(ints)]
+        if generic_run_ranks_hold(mats):
+            return ints
+    raise ModelError(f"no generic representative of {what} found in {tries} random draws (shapes {dims})")
+
+
 def _rand_invertible(rng, n):
     while True:
         g = _rand_int_matrix(rng, n, n)
@@ -177,6 +211,9 @@ def _pivot_point(model: DeepLinearModel, S: tuple, rng, generic: bool):
         shifted = Sig - FieldMatrix([[m if a == b else field.zero for b in range(n[-1])] for a in range(n[-1])], field)
         (u,) = field_nullspace(shifted.rows, field)
         vecs.append(u)
+    # the free maps between the kernels of consecutive hidden layers; generic: every product of
+    # consecutive ones has full rank (certified, so the point is not in a smaller stratum)
+    kernel_maps = _generic_run(rng, [n[l] - r for l in range(1, L)], f"the generic stratum of B_{set(S) or '∅'}") if generic else []
     layers = []
     for l in range(1, L + 1):
         rows = [[field.zero] * n[l - 1] for _ in range(n[l])]
@@ -192,9 +229,10 @@ def _pivot_point(model: DeepLinearModel, S: tuple, rng, generic: bool):
             for k in range(r):
                 rows[k][k] = field.one
             if generic and 2 <= l <= L - 1:
+                K = kernel_maps[l - 2]
                 for a in range(r, n[l]):
                     for b in range(r, n[l - 1]):
-                        rows[a][b] = field(rng.randint(-3, 3))
+                        rows[a][b] = field(K[a - r][b - r])
         else:
             P = FieldMatrix([[field.zero] * n[1] for _ in range(n[1])], field)
             for u in vecs:
@@ -272,10 +310,15 @@ def critical_sets(model, *, seed: int = 0) -> list[CriticalSet]:
         for i, j in itertools.combinations(range(1, L + 1), 2):
             if (i, j) == (1, L):
                 continue  # that is B_∅ above
-            layers = []
-            for l in range(1, L + 1):
-                layers.append(sp.zeros(n[l], n[l - 1]) if l in (i, j) else _rand_int_matrix(rng, n[l], n[l - 1]))
-            pt = tuple(sp.ImmutableMatrix(W) for W in layers)
+            # the nonzero layers form up to three runs (before i, between i and j, after j); each is
+            # certified generic, so no representative has an extra zero layer or a rank drop
+            layers = {i: sp.zeros(n[i], n[i - 1]), j: sp.zeros(n[j], n[j - 1])}
+            for lo, hi in ((1, i - 1), (i + 1, j - 1), (j + 1, L)):
+                if lo <= hi:
+                    run = _generic_run(rng, [n[l] for l in range(lo - 1, hi + 1)], f"Z{{{i},{j}}}")
+                    for l, Wm in zip(range(lo, hi + 1), run):
+                        layers[l] = sp.Matrix(n[l], n[l - 1], lambda a, b, Wm=Wm: Wm[a][b])
+            pt = tuple(sp.ImmutableMatrix(layers[l]) for l in range(1, L + 1))
             dim = model.n_params - n[i] * n[i - 1] - n[j] * n[j - 1]
             a = analyze_point(model, pt, family_dimension=dim, seed=seed)
             out.append(CriticalSet(f"Z{{{i},{j}}}", "generic", pt, a.loss, _end_to_end(pt), dim, a))

@@ -27,6 +27,7 @@ import sympy as sp
 from ..errors import ModelError
 from ..models.dln import DeepLinearModel
 from ..parse import exact_matrix
+from .algebraic import exact_compare, exact_sign, exact_sorted
 
 __all__ = ["ModePoint", "WeightDecayAnalysis", "mode_critical_points", "weight_decay_analysis", "representation_cost"]
 
@@ -44,8 +45,9 @@ class ModePoint:
 class WeightDecayAnalysis:
     """Per-mode critical points, the global minimum and the (spurious) local minima of a teacher DLN with λ > 0.
 
-    ``local_minima`` lists ``(values, loss)`` with ``values`` the per-mode ``a_i``; the first
-    entry is the global minimum.
+    ``local_minima`` lists ``(values, loss)`` with ``values`` the per-mode ``a_i``, sorted by loss
+    (exact comparisons); the first ``n_global`` entries share the least loss exactly: they are the
+    global minima (an exact tie between ranks happens, e.g. ``s = (2, 1)``, ``L = 3``, ``λ = 1``).
     """
 
     spectrum: tuple
@@ -53,14 +55,21 @@ class WeightDecayAnalysis:
     weight_decay: sp.Rational
     modes: tuple
     local_minima: tuple
+    n_global: int = 1
 
     @property
     def global_minimum(self):
+        """One global minimum (the first of :attr:`global_minima`)."""
         return self.local_minima[0]
 
     @property
+    def global_minima(self):
+        return self.local_minima[: self.n_global]
+
+    @property
     def spurious_local_minima(self):
-        return self.local_minima[1:]
+        """Local minima whose loss is strictly above the global minimum value."""
+        return self.local_minima[self.n_global :]
 
 
 def _f(a, s, lam, L):
@@ -93,7 +102,7 @@ def mode_critical_points(s, depth: int, weight_decay) -> tuple[ModePoint, ...]:
     for r in sorted(set(roots), key=_n):
         a = sp.simplify(r**L)
         f2 = 1 + lam * (sp.Rational(2, L) - 1) * a ** (sp.Rational(2, L) - 2)
-        pts.append(ModePoint(a, sp.simplify(_f(a, s, lam, L)), bool(_n(f2) > 0)))
+        pts.append(ModePoint(a, sp.simplify(_f(a, s, lam, L)), exact_sign(f2) > 0))
     return tuple(pts)
 
 
@@ -131,8 +140,9 @@ def weight_decay_analysis(model: DeepLinearModel) -> WeightDecayAnalysis:
             choice = [pts[0] for pts in modes]
         loss = sum((p.value for p in choice), sp.Integer(0))
         out.append((tuple(p.a for p in choice), sp.simplify(loss)))
-    out.sort(key=lambda c: _n(c[1]))
-    return WeightDecayAnalysis(spectrum, L, lam, modes, tuple(out))
+    out = exact_sorted(out, key=lambda c: c[1])
+    n_global = sum(1 for c in out if exact_compare(c[1], out[0][1]) == 0)
+    return WeightDecayAnalysis(spectrum, L, lam, modes, tuple(out), n_global)
 
 
 def representation_cost(A, depth: int) -> sp.Expr:

@@ -1,0 +1,272 @@
+"""The order of a saddle whose Hessian is positive semidefinite (MATH §2), certified or left undecided.
+
+At a critical point ``θ`` with ``H = ∇²ℒ(θ) ⪰ 0`` and kernel ``K``, write the Taylor expansion along a
+line as ``ℒ(θ + εd) − ℒ(θ) = Σ_k c_k(d) εᵏ`` (``c_k`` a homogeneous form of degree ``k``).  The **order**
+is the lowest degree at which ℒ decreases along some curve through ``θ``.  What is certified here:
+
+* ``order ≥ 3`` (``H ⪰ 0``).  If ``c_3`` is not identically zero on ``K``, a kernel line with
+  ``c_3(d) ≠ 0`` (taken with the sign that makes it negative) certifies **order 3**.
+* ``c_3 ≡ 0`` on ``K`` is certified exactly: a homogeneous cubic in ``m = dim K`` variables vanishes
+  identically iff it vanishes at the ``C(m+2, 3)`` points ``Σ a_i k_i``, ``a ∈ ℕᵐ``, ``|a| = 3`` of the
+  simplex lattice (they are unisolvent).  Then every curve ``θ + εd + ε²e + …`` has no ε³ term
+  (``d ∈ K`` is forced by ``H ⪰ 0``, and ``dᵀHe = 0``), so ``order ≥ 4``; a kernel line with
+  ``c_4(d) < 0`` certifies **order 4**.  Such a line is searched for by minimizing the quartic
+  ``c_4`` on the unit sphere of ``K`` in float64 from many starts; the minimizer is rounded to a
+  rational kernel vector and its ``c_4`` recomputed exactly (the float search only proposes).
+* For a deep linear network without weight decay, a point with ``z`` zero layers has
+  ``ℒ(θ + d) − ℒ(θ)`` of degree ``≥ z`` in ``d`` (every monomial of ``A_{θ+d}`` carries ``z`` factors of
+  ``d``), so ``order ≥ z``; a line with a negative term of degree ``z`` certifies **order z** (the origin
+  of a depth-L network: order L).
+
+A descent line of some degree ``j`` above every certified lower bound proves a non-strict saddle of
+order ``≤ j`` without fixing the order; no descent line at all leaves the kind undecided.  Both are
+reported as such, with the reason, never as a guess.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
+
+import flint
+import numpy as np
+
+__all__ = ["OrderResult", "descent_order", "MAX_LATTICE_LINES"]
+
+#: At most this many exact line expansions are spent certifying that the cubic form vanishes on the kernel.
+MAX_LATTICE_LINES = 40000
+
+
+@dataclass(frozen=True)
+class OrderResult:
+    """What :func:`descent_order` established.
+
+    ``order`` is the certified order (or ``None``); ``at_most`` the degree of the best descent line
+    found (an upper bound on the order, ``None`` when no descent line was found); ``direction`` and
+    ``coefficient`` that line and the exact leading coefficient of ``ℒ(θ + εd) − ℒ(θ)``; ``reason`` says
+    what was proved.
+    """
+
+    order: int | None
+    at_most: int | None
+    direction: list | None
+    coefficient: object
+    reason: str
+
+
+@lru_cache(maxsize=16)
+def _vandermonde_inverse(degree: int) -> flint.fmpq_mat:
+    nodes = list(range(-(degree // 2), degree - degree // 2 + 1))
+    return nodes, flint.fmpq_mat([[flint.fmpq(e) ** j for j in range(degree + 1)] for e in nodes]).inv()
+
+
+def line_coefficients(loss, th, d, degree: int) -> list:
+    """Exact coefficients ``c_0 … c_degree`` of ``ε ↦ ℒ(θ + εd)`` (interpolation at ``0, ±1, ±2, …``)."""
+    shapes = loss.shapes(th)
+    D, k = [], 0
+    for r, c in shapes:
+        D.append(loss.from_rows([list(d[k + i * c : k + (i + 1) * c]) for i in range(r)]))
+        k += r * c
+    nodes, Vinv = _vandermonde_inverse(degree)
+    vals = [loss.value(tuple(W + Dk * e for W, Dk in zip(th, D))) for e in nodes]
+    F = loss.field
+    return [sum((vals[k] * F(Vinv[j, k]) for k in range(len(nodes))), F.zero) for j in range(degree + 1)]
+
+
+def _lead(coeffs, F):
+    return next(((j, coeffs[j]) for j in range(1, len(coeffs)) if coeffs[j] != F.zero), None)
+
+
+def _combine(F, kernel, coeffs):
+    n = len(kernel[0])
+    return [sum((F(c) * v[i] for c, v in zip(coeffs, kernel) if c), F.zero) for i in range(n)]
+
+
+def _zero_layers(loss, th) -> int:
+    """Number of zero layers when the Taylor-degree bound applies (DLN, λ = 0), else 0."""
+    if loss.kind != "dln" or loss.lam != loss.field.zero:
+        return 0
+    F = loss.field
+    return sum(1 for W in th if all(W[i, j] == F.zero for i in range(W.nrows()) for j in range(W.ncols())))
+
+
+class _Search:
+    """Best descent line seen so far (lowest degree with a negative leading coefficient)."""
+
+    def __init__(self, loss, th) -> None:
+        self.loss, self.th, self.F = loss, th, loss.field
+        self.best = None  # (degree, coefficient, direction)
+
+    def try_line(self, d) -> tuple | None:
+        """Expand ``ℒ`` along ``±d``; keep the better descent; return the leading ``(degree, coeff)`` along ``d``."""
+        F = self.F
+        if all(x == F.zero for x in d):
+            return None
+        c = line_coefficients(self.loss, self.th, d, self.loss.degree)
+        lead = _lead(c, F)
+        if lead is None:
+            return None
+        j, cj = lead
+        if F.sign(cj) > 0 and j % 2 == 1:  # an odd leading term changes sign with d
+            d, cj = [-x for x in d], -cj
+        if F.sign(cj) < 0 and (self.best is None or j < self.best[0]):
+            self.best = (j, cj, list(d))
+        return lead
+
+
+def _random_lines(search: _Search, kernel, blocks, seed: int, samples: int) -> None:
+    F = search.F
+    rng = random.Random(seed)
+    candidates = [list(v) for v in kernel]
+    for _ in range(samples):
+        coeffs = [rng.randint(-3, 3) for _ in kernel]
+        if any(coeffs):
+            candidates.append(_combine(F, kernel, coeffs))
+    for d in candidates:
+        for a, b in [(0, 0)] + list(blocks):  # also flip one layer's block: odd terms in that layer change sign
+            search.try_line([(-x if a <= i < b else x) for i, x in enumerate(d)])
+
+
+def _cubic_vanishes_on_kernel(search: _Search, kernel) -> bool:
+    """Exactly: ``c_3 ≡ 0`` on ``span(kernel)`` (simplex-lattice test); on failure ``search`` holds an order-3 line."""
+    F = search.F
+    for idx in itertools.combinations_with_replacement(range(len(kernel)), 3):
+        d = [kernel[idx[0]][i] + kernel[idx[1]][i] + kernel[idx[2]][i] for i in range(len(kernel[0]))]
+        lead = search.try_line(d)
+        if lead is not None and lead[0] <= 3:
+            return False
+    return True
+
+
+def _float_quartic(loss, th, kernel):
+    """``c ↦ c_4(Kc)`` for a batch of kernel coordinates ``c`` (rows), float64, with its kernel basis ``K``.
+
+    ``c_4`` is read off a Chebyshev-node interpolation of the loss along each line, all lines at once.
+    """
+    F = loss.field
+    deg = loss.degree
+    nodes = np.cos(np.pi * (np.arange(deg + 1) + 0.5) / (deg + 1))
+    row4 = np.linalg.inv(np.vander(nodes, deg + 1, increasing=True))[4]
+    shapes = loss.shapes(th)
+    th_f = np.concatenate([_float_matrix(W, F).ravel() for W in th])
+    Kf = np.array([[F.to_float(x) for x in v] for v in kernel]).T
+    value = _float_values(loss, shapes)
+
+    def q4(C):
+        D = C @ Kf.T  # (B, P)
+        pts = th_f[None, None, :] + nodes[None, :, None] * D[:, None, :]  # (B, nodes, P)
+        vals = value(pts.reshape(-1, pts.shape[-1])).reshape(len(C), len(nodes))
+        return vals @ row4
+
+    return q4, Kf
+
+
+def _float_matrix(M, F):
+    return np.array([[F.to_float(M[i, j]) for j in range(M.ncols())] for i in range(M.nrows())]).reshape(M.nrows(), M.ncols())
+
+
+def _float_values(loss, shapes):
+    """The loss of a batch of flat parameter vectors (rows), float64 (DLN teacher / data form, diagonal)."""
+    F = loss.field
+    if loss.kind == "diagonal":
+        X, y, n = _float_matrix(loss.X, F), _float_matrix(loss.y, F).ravel(), loss.n
+        d = shapes[0][0]
+        return lambda T: 0.5 / n * np.sum(((T[:, :d] * T[:, d:]) @ X.T - y) ** 2, axis=1)
+    syx = _float_matrix(loss.syx, F)
+    sxx = None if loss.teacher else _float_matrix(loss.sxx, F)
+    lam = F.to_float(loss.lam)
+
+    def value(T):
+        Ws, k = [], 0
+        for r, c in shapes:
+            Ws.append(T[:, k : k + r * c].reshape(-1, r, c))
+            k += r * c
+        A = Ws[0]
+        for W in Ws[1:]:
+            A = W @ A
+        if sxx is None:
+            fit = 0.5 * np.sum((A - syx) ** 2, axis=(1, 2))
+        else:  # ½ tr(A Σxx Aᵀ) − tr(A Σyxᵀ) (+ a constant, which no coefficient of degree ≥ 1 sees)
+            fit = 0.5 * np.sum((A @ sxx) * A, axis=(1, 2)) - np.sum(A * syx, axis=(1, 2))
+        return fit + 0.5 * lam * np.sum(T * T, axis=1)
+
+    return value
+
+
+def _quartic_search(search: _Search, kernel, seed: int, starts: int = 12) -> None:
+    """Minimize ``c_4`` on the unit sphere of the kernel (float64 proposals), verify each proposal exactly."""
+    from scipy.optimize import minimize
+
+    q4, Kf = _float_quartic(search.loss, search.th, kernel)
+    Q, _ = np.linalg.qr(Kf)
+    m = Q.shape[1]
+    to_kernel = np.linalg.lstsq(Kf, Q, rcond=None)[0]  # orthonormal coordinates -> kernel-basis coordinates
+    rng = np.random.default_rng(seed)
+    h = 1e-6
+    probes = np.vstack([np.zeros(m), h * np.eye(m), -h * np.eye(m)])
+
+    def f_and_grad(x):  # c_4(x)/‖x‖⁴ (scale-free) and its central-difference gradient, one batch
+        X = x[None, :] + probes
+        vals = q4(X @ to_kernel.T) / np.sum(X * X, axis=1) ** 2
+        return float(vals[0]), (vals[1 : m + 1] - vals[m + 1 :]) / (2 * h)
+
+    x0s = [np.eye(m)[i] for i in range(min(m, starts))] + [rng.standard_normal(m) for _ in range(starts)]
+    for x0 in x0s:
+        res = minimize(f_and_grad, x0 / np.linalg.norm(x0), jac=True, method="BFGS", options={"maxiter": 200})
+        if res.fun >= 0:
+            continue
+        coords = to_kernel @ (res.x / np.linalg.norm(res.x))
+        for bits in (12, 24, 40):
+            scale = 2**bits
+            q = [Fraction(int(round(c * scale)), scale) for c in coords]
+            search.try_line(_combine(search.F, kernel, q))
+            if search.best is not None and search.best[0] <= 4:
+                return
+
+
+def descent_order(loss, th, kernel, blocks, *, seed: int = 0, samples: int = 48) -> OrderResult:
+    """Certified order of a critical point with a positive semidefinite Hessian (module docstring).
+
+    Parameters
+    ----------
+    loss : the exact loss object of :mod:`.analysis` (ℚ or a number field)
+    th : the point, one exact matrix per layer
+    kernel : list of exact vectors spanning the Hessian's kernel
+    blocks : ``(start, stop)`` index ranges of the layers in the flat parameter vector
+    """
+    F = loss.field
+    search = _Search(loss, th)
+    if not kernel:
+        return OrderResult(None, None, None, None, "the Hessian is positive definite")
+    lower, why = 3, "the Hessian is positive semidefinite"
+    z = _zero_layers(loss, th)
+    if z > 3:
+        lower, why = z, f"{z} layers are zero, so every Taylor term of degree < {z} vanishes"
+    _random_lines(search, kernel, blocks, seed, samples)
+    if lower == 3 and (search.best is None or search.best[0] > 3):
+        n_lattice = math.comb(len(kernel) + 2, 3)
+        if n_lattice <= MAX_LATTICE_LINES:
+            if _cubic_vanishes_on_kernel(search, kernel):
+                lower, why = 4, f"the cubic Taylor form vanishes on the {len(kernel)}-dimensional Hessian kernel (checked exactly)"
+                if search.best is None or search.best[0] > 4:
+                    _quartic_search(search, kernel, seed)
+        else:
+            why += f" (the cubic form on the {len(kernel)}-dimensional kernel was not certified: {n_lattice} > {MAX_LATTICE_LINES} lines)"
+    if search.best is None:
+        return OrderResult(
+            None, None, None, None,
+            f"{why}; no descent line found in the kernel (random lines and a float64 search of the quartic form): "
+            "a local minimum, or a saddle of higher order or along curves, cannot be told apart here",
+        )
+    j, cj, d = search.best
+    if j == lower:
+        return OrderResult(j, j, d, cj, f"{why}; ℒ(θ + εd) − ℒ(θ) = ({F.to_sympy(cj)})·ε^{j} + … along a kernel direction d")
+    return OrderResult(
+        None, j, d, cj,
+        f"{why}; ℒ(θ + εd) − ℒ(θ) = ({F.to_sympy(cj)})·ε^{j} + … along a kernel direction d, so the order is at most "
+        f"{j}, but descent of a lower degree along curves is not excluded",
+    )

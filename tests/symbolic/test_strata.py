@@ -1,0 +1,202 @@
+"""Every listed stratum holds at every point of it: regressions for the wrong answers of issue 6 §1 and a
+property test that samples random points of each stratum by the test's own construction."""
+
+import itertools
+import random
+
+import pytest
+import sympy as sp
+
+from symdln.models import deep_linear
+from symdln.symbolic import gradient, hessian, loss_expr
+from symdln.symbolic.analysis import analyze_point
+from symdln.symbolic.critical import critical_sets
+from symdln.symbolic.weight_decay import weight_decay_analysis
+from .test_critical import _check_descent
+from .test_inertia import descartes_inertia
+
+
+def _by(sets, label, stratum):
+    return next(c for c in sets if c.label == label and c.stratum == stratum)
+
+
+def _prod(layers):
+    P = layers[0]
+    for W in layers[1:]:
+        P = W * P
+    return P
+
+
+def test_depth3_balanced_and_generic_strata_are_not_merged():
+    """Issue 6 §1.1: generic points of B_{1} are strict saddles; the point with W_2 = diag(c, −1) has (2, 7, 7)."""
+    m = deep_linear(spectrum=[3, 2, 1], depth=3, widths=2)
+    sets = critical_sets(m)
+    assert not [c for c in sets if c.label == "{1}" and c.stratum == "all"]
+    bal, gen = _by(sets, "{1}", "balanced"), _by(sets, "{1}", "generic")
+    assert bal.kind == "non-strict saddle" and gen.kind == "strict saddle"
+    W1, W2, W3 = (sp.Matrix(W) for W in bal.point)
+    assert W2 == sp.Matrix([[W2[0, 0], 0], [0, 0]]) and W2[0, 0] != 0
+    # fill the kernel entry of W2: the point stays critical with the same A_θ
+    moved = (W1, W2 + sp.Matrix([[0, 0], [0, -1]]), W3)
+    assert all(g.is_zero_matrix for g in gradient(m, moved)) and _prod(moved) == _prod(bal.point)
+    assert descartes_inertia(hessian(m, moved)) == (2, 7, 7) == gen.inertia.as_tuple()
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_generic_and_zero_layer_representatives_have_no_extra_degeneracy(seed):
+    """Issue 6 §1.2: no `generic` or `Z` representative has an extra zero layer; depth 4, widths 1: the
+    truly generic inertias are (2, 2, 2) for `{}` and (1, 4, 1) for Z{1,2} (Descartes on the charpoly)."""
+    m = deep_linear(spectrum=[2, 1], depth=4, widths=1)
+    sets = critical_sets(m, seed=seed)
+    for c in sets:
+        if c.stratum != "generic":
+            continue
+        zero = {l for l, W in enumerate(c.point, start=1) if sp.Matrix(W).is_zero_matrix}
+        expected = set(map(int, c.label[2:-1].split(","))) if c.label.startswith("Z") else {1, 4}
+        assert zero == expected, (c.label, zero)
+    assert descartes_inertia(hessian(m, _by(sets, "{}", "generic").point)) == (2, 2, 2)
+    assert descartes_inertia(hessian(m, _by(sets, "Z{1,2}", "generic").point)) == (1, 4, 1)
+    assert _by(sets, "{}", "generic").kind == _by(sets, "Z{1,2}", "generic").kind == "strict saddle"
+
+
+def test_non_strict_saddle_of_order_four_is_found():
+    """Issue 6 §1.3: depth 4, widths 3,2,3: `{1} balanced` is a non-strict saddle of order 4.  Checked
+    independently: the descent line by SymPy expansion, and the cubic Taylor form vanishing on the kernel of
+    `sympy.hessian` along random exact lines (a nonzero cubic vanishes at a random point with probability ≤ 3/R)."""
+    m = deep_linear(spectrum=[2, 1], depth=4, widths=[3, 2, 3])
+    c = _by(critical_sets(m), "{1}", "balanced")
+    assert c.inertia.negative == 0
+    assert c.kind == "non-strict saddle" and c.order == 4
+    _check_descent(m, c.point, c.analysis.escape[0].direction, 4)
+    syms = [sp.Symbol(f"w{k}") for k in range(m.n_params)]
+    layers, k = [], 0
+    for W in c.point:
+        r, cc = W.shape
+        layers.append(sp.Matrix(r, cc, syms[k : k + r * cc]))
+        k += r * cc
+    flat = [x for W in c.point for x in W]
+    H = sp.hessian(loss_expr(m, layers), syms).subs(dict(zip(syms, flat)))
+    kernel = H.nullspace()
+    assert len(kernel) == c.inertia.zero
+    rng = random.Random(5)
+    eps = sp.Symbol("eps")
+    for _ in range(4):
+        d = sum((rng.randint(-1000, 1000) * v for v in kernel), sp.zeros(m.n_params, 1))
+        moved, k = [], 0
+        for W in c.point:
+            r, cc = W.shape
+            moved.append(sp.Matrix(W) + eps * sp.Matrix(r, cc, list(d[k : k + r * cc])))
+            k += r * cc
+        poly = sp.Poly(sp.expand(loss_expr(m, moved)), eps)
+        assert poly.coeff_monomial(eps**2) == 0 and poly.coeff_monomial(eps**3) == 0
+
+
+def test_weight_decay_exact_tie_gives_two_global_minima():
+    """Issue 6 §1.4: s = (2, 1), L = 3, λ = 1: rank 0 and rank 1 (a = 1: ½(1 − 2)² + (3/2)·1 + ½·1²) both have loss 5/2."""
+    an = weight_decay_analysis(deep_linear(spectrum=[2, 1], depth=3, widths=2, weight_decay=1))
+    assert an.n_global == 2 and an.spurious_local_minima == ()
+    assert {tuple(v) for v, _ in an.global_minima} == {(0, 0), (1, 0)}
+    assert all(loss == sp.Rational(5, 2) for _, loss in an.global_minima)
+    assert weight_decay_analysis(deep_linear(spectrum=[3, 2, 1], depth=3, widths=2, weight_decay=sp.Rational(1, 5))).n_global == 1
+
+
+# ---- property: random points of every stratum, built here from the strata's definitions ----
+
+
+def _rand_int(rng, r, c, R=6):
+    return sp.Matrix(r, c, lambda i, j: rng.randint(-R, R))
+
+
+def _symmetry(rng, point):
+    """W_l → g_l W_l g_{l−1}⁻¹ with random invertible integer g (a symmetry of ℒ: inertia and kind are kept)."""
+    L = len(point)
+    gs = [None]
+    for l in range(1, L):
+        n = point[l - 1].shape[0]
+        while True:
+            g = _rand_int(rng, n, n, 2)
+            if g.det() != 0:
+                break
+        gs.append(g)
+    gs.append(None)
+    out = []
+    for l, W in enumerate(point, start=1):
+        W = sp.Matrix(W)
+        if gs[l] is not None:
+            W = gs[l] * W
+        if gs[l - 1] is not None:
+            W = W * gs[l - 1].inv()
+        out.append(W)
+    return out
+
+
+def _kernel_moves(rng, point):
+    """Add P_l to each hidden W_l (2 ≤ l ≤ L−1) with W_L⋯W_{l+1}·P_l = 0 and P_l·W_{l−1}⋯W_1 = 0: every partial
+    product from either end is unchanged, so the point stays critical with the same A_θ (MATH §2)."""
+    L = len(point)
+    out = [sp.Matrix(W) for W in point]
+    for l in range(2, L):
+        left = _prod(point[l:])  # W_L ⋯ W_{l+1}
+        right = _prod(point[: l - 1])  # W_{l−1} ⋯ W_1
+        N = left.nullspace()  # columns: ker of the left product
+        Nt = right.T.nullspace()  # rows orthogonal to the range of the right product
+        if N and Nt:
+            Nm, Ntm = sp.Matrix.hstack(*N), sp.Matrix.hstack(*Nt).T
+            out[l - 1] = out[l - 1] + Nm * _rand_int(rng, Nm.shape[1], Ntm.shape[0]) * Ntm
+    return out
+
+
+def _generic_runs(layers, zero_layers):
+    """Every product of consecutive nonzero layers has the largest rank its widths allow."""
+    L = len(layers)
+    for i in range(L):
+        for j in range(i, L):
+            if any(l in zero_layers for l in range(i + 1, j + 2)):
+                continue
+            P = _prod(layers[i : j + 1])
+            dims = [layers[k].shape[1] for k in range(i, j + 1)] + [layers[j].shape[0]]
+            if P.rank() != min(dims):
+                return False
+    return True
+
+
+CONFIGS = [
+    dict(spectrum=[3, 1], depth=3, widths=[2, 3]),
+    dict(spectrum=[2, 1], depth=4, widths=2),
+    dict(X="1,0,1;0,1,1", Y="2,0,1;0,1,0", depth=3, widths=2),
+]
+
+
+@pytest.mark.parametrize("kwargs", CONFIGS)
+def test_claimed_inertia_and_kind_hold_at_random_points_of_each_stratum(kwargs):
+    m = deep_linear(**kwargs)
+    rng = random.Random(11)
+    sets = critical_sets(m, seed=3)
+    for c in sets:
+        if c.stratum == "origin":
+            continue
+        zero_layers = {l for l, W in enumerate(c.point, start=1) if sp.Matrix(W).is_zero_matrix}
+        for k in range(3):
+            if c.label.startswith("Z") or c.label == "{}":
+                # A = 0 families: the zero layers stay zero, the others are random and generic
+                while True:
+                    pt = [sp.zeros(*W.shape) if l in zero_layers else _rand_int(rng, *W.shape) for l, W in enumerate(c.point, start=1)]
+                    if _generic_runs(pt, zero_layers):
+                        break
+            else:
+                has_balanced = any(s.label == c.label and s.stratum == "balanced" for s in sets)
+                bal = _by(sets, c.label, "balanced") if has_balanced else c
+                if c.stratum == "generic" or (c.stratum == "all" and k % 2 == 1 and m.depth >= 3):
+                    r = len(c.label.strip("{}").split(","))
+                    hidden = range(2, m.depth)
+                    while True:
+                        pt = _kernel_moves(rng, bal.point)
+                        if all(_prod(pt[i - 1 : j]).rank() == r + min(m.widths[l] - r for l in range(i - 1, j + 1))
+                               for i, j in itertools.combinations_with_replacement(hidden, 2)):
+                            break
+                else:
+                    pt = [sp.Matrix(W) for W in bal.point]
+                pt = _symmetry(rng, pt)
+            assert all(g.is_zero_matrix for g in gradient(m, pt)), c.label
+            a = analyze_point(m, pt)
+            assert (a.inertia, a.kind, a.order) == (c.inertia, c.kind, c.order), (c.label, c.stratum, pt)
