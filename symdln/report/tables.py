@@ -32,7 +32,8 @@ def critical_table(sets, *, latex: bool = False):
     rows = []
     for c in sets:
         loss = sp.latex(c.loss) if latex else str(c.loss)
-        rows.append([c.label, c.stratum, loss, str(c.dimension), str(c.inertia), c.kind, "-" if c.order is None else str(c.order)])
+        order = str(c.order) if c.order is not None else (f"≤{c.analysis.order_at_most}" if c.analysis.order_at_most else "-")
+        rows.append([c.label, c.stratum, loss, str(c.dimension), str(c.inertia), c.kind, order])
     return format_table(head, rows, latex=latex, math_cols=(2,)), [c.as_dict() for c in sets]
 
 
