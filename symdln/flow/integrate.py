@@ -1,9 +1,9 @@
 """The front door of the flow stage: :func:`integrate_flow`.
 
-Integrates ``θ' = −∇ℒ(θ)`` in arb arithmetic (python-flint) with Gragg–Bulirsch–Stoer
-extrapolation (:mod:`symdln.flow.gbs`) and step-size control on an error norm that sees
-every singular direction at its own scale (:mod:`symdln.flow.norms`).  Suited to depth 2
-and to depth ≥ 3 away from long stiff plateaus (explicit method).
+Integrates ``θ' = −∇ℒ(θ)`` in arb arithmetic (python-flint) with a solver from :mod:`.solvers` (explicit
+Gragg–Bulirsch–Stoer extrapolation, or extrapolated linearly implicit Euler for stiff deep networks),
+step-size control (:mod:`.control`) on an error norm that sees every singular direction and the
+end-to-end residual at their own scales (:mod:`.norms`).
 """
 
 from __future__ import annotations
@@ -21,19 +21,15 @@ from ..models.diagonal import DiagonalLinearModel
 from ..models.init import check_point
 from ..parse import exact_number
 from ..precision import Precision, digits_for_flow, to_arb
-from ..symbolic.compile import CompiledFlow, compile_flow
-from .gbs import gbs_step, order_for_tolerance
+from ..symbolic.compile import compile_flow
+from .control import Stepper
 from .norms import ErrorNorm
 from .roots import illinois
 from .solution import FlowSolution, FlowStats, Status
+from .solvers import SOLVERS
+from .solvers.gbs import order_for_tolerance
 
-__all__ = ["integrate_flow", "initial_scale"]
-
-_SAFETY = Fraction(94, 100)
-_TARGET = Fraction(65, 100)
-_MAX_GROW = 4
-_MIN_SHRINK = Fraction(1, 5)
-
+__all__ = ["integrate_flow", "initial_scale", "choose_solver"]
 
 def tolerance(value, *, name: str, low: Fraction = Fraction(1, 10**300), high: Fraction = Fraction(1, 2)) -> Fraction:
     """A tolerance as an exact Fraction: exact numbers, decimal strings or (for tolerances only) floats."""
@@ -69,53 +65,34 @@ def _as_float(x: flint.arb) -> float:
     return float(x.mid())
 
 
-class DenseStepper:
-    """Takes error-controlled extrapolated steps; also serves the solution's dense output."""
+def choose_solver(model, solver: str) -> str:
+    """``"auto"``: the linearly implicit solver for deep networks (depth ≥ 3 is stiff), GBS otherwise."""
+    if solver not in ("auto", *SOLVERS):
+        raise OptionError(f"`solver` must be one of 'auto', {', '.join(repr(k) for k in SOLVERS)}; got {solver!r}")
+    if solver != "auto":
+        return solver
+    deep = not isinstance(model, DiagonalLinearModel) and model.depth >= 3
+    return "implicit" if deep else "gbs"
 
-    def __init__(self, flow: CompiledFlow, k: int, rtol: Fraction, floor: flint.arb, shapes) -> None:
-        self.flow = flow
-        self.k = k
-        self.rtol = flint.arb(flint.fmpq(rtol.numerator, rtol.denominator))
-        self.norm = ErrorNorm(flow.norm, floor, shapes)
-        self.nfev = 0
-        self.float_times: list[float] = []
-        self.exponent = 1.0 / (2 * k - 1)
 
-    def attempt(self, y, f0, H):
-        """One step of size ``H``: ``(y1, err/rtol as float)``."""
-        y1, err, n = gbs_step(self.flow.field, y, f0, H, self.k)
-        self.nfev += n
-        y1 = tuple(W.mid() for W in y1)
-        ratio = self.norm(y1, err) / self.rtol
-        r = float(ratio.mid()) if ratio.is_finite() else math.inf
-        return y1, r
+def stages_for(solver: str, rtol: Fraction) -> int:
+    """Extrapolation stages: ODEX's rule for GBS (order ``2k``); ``0.4·log10(1/rtol) + 3`` for the implicit solver (order ``k``)."""
+    if solver == "gbs":
+        return order_for_tolerance(rtol)
+    digits = math.log10(rtol.denominator) - math.log10(rtol.numerator)
+    return max(4, min(14, int(0.4 * digits + 3)))
 
-    def factor(self, ratio: float) -> float:
-        """Step-size factor for an error ratio (ODEX's controller)."""
-        if ratio == 0:
-            return float(_MAX_GROW)
-        fac = float(_SAFETY) * (float(_TARGET) / ratio) ** self.exponent
-        return min(float(_MAX_GROW), max(float(_MIN_SHRINK), fac))
 
-    def advance(self, y, t0: flint.arb, t1: flint.arb):
-        """``θ(t1)`` from ``θ(t0) = y`` by adaptive steps, starting with the whole interval."""
-        t, t1 = t0.mid(), t1.mid()
-        H = (t1 - t).mid()
-        f0 = self.flow.field(y)
-        for _ in range(10_000):
-            rest = (t1 - t).mid()
-            if not rest > 0:
-                return y
-            H = min(H, rest, key=_as_float)
-            y1, r = self.attempt(y, f0, H)
-            if r <= 1:
-                y = y1
-                t = t1 if H is rest else (t + H).mid()
-                if not (t1 - t).mid() > 0:
-                    return y
-                f0 = self.flow.field(y)
-            H = (H * flint.arb(self.factor(r) if r <= 1 else min(self.factor(r), 0.9))).mid()
-        raise FlowError("dense output did not converge in 10000 steps")
+def residual_floor(flow, precision: Precision, rtol: Fraction) -> flint.arb:
+    """``ρ`` of the residual norm: a hundred roundings of ``max(1, ‖G(0)‖)`` over ``rtol`` (call in scope)."""
+    G0 = flow.residual(tuple(flint.arb_mat(r, c) for r, c in flow.model.shapes))
+    size = max(flint.arb(1), _frobenius(G0), key=_as_float)
+    ulp = flint.arb(2) ** (-(precision.bits - precision.guard_bits))
+    return (size * ulp * 100 / flint.arb(flint.fmpq(rtol.numerator, rtol.denominator))).mid()
+
+
+def _frobenius(M) -> flint.arb:
+    return sum((M[i, j] * M[i, j] for i in range(M.nrows()) for j in range(M.ncols())), flint.arb(0)).sqrt()
 
 
 def integrate_flow(
@@ -125,8 +102,10 @@ def integrate_flow(
     *,
     precision: Precision | None = None,
     rtol="1e-12",
+    solver: str = "auto",
     loss_below=None,
     max_steps: int = 200_000,
+    max_time: float | None = None,
     first_step=None,
     floor=None,
     scale=None,
@@ -136,8 +115,10 @@ def integrate_flow(
 ) -> FlowSolution:
     """Integrate the gradient flow ``θ' = −∇ℒ(θ)`` from ``θ(0) = theta0`` to ``t_end`` in arbitrary precision.
 
-    Time is the real time ``t`` of the flow (MATH §1); accelerated time ``t / log(1/σ)`` is
-    derived from it by :mod:`symdln.saddles`.
+    Time is the real time ``t`` of the flow (MATH §1); accelerated time (``t / log(1/σ)`` at depth ≤ 2,
+    ``t·σ^{L−2}`` at depth ``L ≥ 3``) is derived from it by :mod:`symdln.saddles`.  This is one run: its
+    ``rtol`` is a local tolerance, not a claim of accuracy; :func:`symdln.flow.verify.verified_flow`
+    verifies digits by a second, independent run.
 
     Parameters
     ----------
@@ -151,11 +132,17 @@ def integrate_flow(
         Working precision; by default :func:`symdln.precision.digits_for_flow` of the
         initialization scale, ``rtol`` and depth.
     rtol : exact number or float
-        Local relative accuracy per singular direction (per component for diagonal nets).
+        Local relative accuracy per singular direction (per component for diagonal nets) and of the
+        end-to-end residual.
+    solver : {"auto", "gbs", "implicit"}
+        ``"gbs"``: explicit extrapolation; ``"implicit"``: extrapolated linearly implicit Euler with the
+        exact Jacobian (L-stable, for the stiff plateaus of depth ≥ 3); ``"auto"``: implicit at depth ≥ 3.
     loss_below : exact number or float, optional
         Terminal event: stop at the first time the loss falls below this value (located by
         root finding on the dense output).
     max_steps : int
+    max_time : float, optional
+        Wall-clock seconds after which the run stops with status ``MAX_TIME`` (keeping what is done).
     first_step : exact number, optional
         Initial step (default: ``0.05`` over the relative speed ``‖θ'‖_θ``).
     floor : exact number, optional
@@ -192,6 +179,9 @@ def integrate_flow(
         raise OptionError(f"`t_end` must be > 0, got {t_end_q}")
     if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
         raise OptionError(f"`max_steps` must be a positive int, got {describe(max_steps)}")
+    if max_time is not None and not (isinstance(max_time, (int, float)) and not isinstance(max_time, bool) and max_time > 0):
+        raise OptionError(f"`max_time` must be a positive number of seconds, got {describe(max_time)}")
+    method = choose_solver(model, solver)
     scale_q = initial_scale(theta0) if scale is None else exact_number(scale, name="scale")
     if scale_q <= 0:
         raise OptionError(f"`scale` must be > 0, got {scale_q}")
@@ -212,16 +202,16 @@ def integrate_flow(
 
     flow = compile_flow(model, precision)
     y = flow.state(theta0)
-    k = order_for_tolerance(rtol_q)
+    k = stages_for(method, rtol_q)
     t_start = time.perf_counter()
     with precision.flint():
         bits = precision.bits
-        stepper = DenseStepper(flow, k, rtol_q, to_arb(floor_q, bits), model.shapes)
+        norm = ErrorNorm(flow.norm, to_arb(floor_q, bits), model.shapes, flow, residual_floor(flow, precision, rtol_q))
+        stepper = Stepper(SOLVERS[method](flow, k), norm, rtol_q)
         T = to_arb(t_end_q, bits).mid()
         thr = None if thr_q is None else to_arb(thr_q, bits)
         t = flint.arb(0)
-        f0 = flow.field(y)
-        stepper.nfev += 1
+        f0 = stepper.field(y)
         if first_step is not None:
             H = to_arb(exact_number(first_step, name="first_step"), bits)
             if H <= 0:
@@ -243,6 +233,9 @@ def integrate_flow(
                 if steps >= max_steps:
                     status = Status.MAX_STEPS
                     break
+                if max_time is not None and time.perf_counter() - t_start > max_time:
+                    status = Status.MAX_TIME
+                    break
                 rest = (T - t).mid()
                 last = not H < rest
                 if last:
@@ -256,8 +249,7 @@ def integrate_flow(
                     t, y = (T if last else (t + H).mid()), y1
                     steps += 1
                     streak = 0
-                    f0 = flow.field(y)
-                    stepper.nfev += 1
+                    f0 = stepper.field(y)
                     lo = flow.loss(y)
                     if thr is not None and lo < thr:
                         t, y = _locate_event(stepper, t_prev, y_prev, t, thr, resolution)
@@ -279,7 +271,7 @@ def integrate_flow(
                     if not math.isfinite(r) and streak > 60:
                         status = Status.NONFINITE
                         break
-                    H = (H * flint.arb(min(stepper.factor(r), 0.9))).mid()
+                    H = (H * flint.arb(stepper.factor(r, accepted=False))).mid()
         except KeyboardInterrupt:
             status = Status.INTERRUPTED
         finally:
@@ -291,6 +283,9 @@ def integrate_flow(
         stages=k,
         digits=precision.digits,
         seconds=time.perf_counter() - t_start,
+        solver=method,
+        njev=stepper.solver.njev,
+        nlu=stepper.solver.nlu,
     )
     sol = FlowSolution(
         model=model,
@@ -311,7 +306,7 @@ def integrate_flow(
     return sol
 
 
-def _locate_event(stepper: DenseStepper, t0, y0, t1, thr, resolution):
+def _locate_event(stepper: Stepper, t0, y0, t1, thr, resolution):
     """First time in ``[t0, t1]`` where the loss falls below ``thr`` (Illinois on the log-loss, which decreases)."""
     flow = stepper.flow
     lthr = thr.log()

@@ -1,20 +1,22 @@
-"""Error norms that see small components at their own scale (NUMERICS.md, MATH §3).
+"""Error norms that see every reported quantity at its own scale (NUMERICS.md, MATH §3).
 
-An absolute or state-relative tolerance does not control the small escape components
-that decide later escape times.  These norms measure a local error ``e`` relative to the
-state in every direction:
+An absolute or state-relative tolerance does not control the small escape components that decide
+later escape times, nor the residual ``A − M`` that the loss is made of near a minimum.  The norm of a
+local error ``e`` at the state ``θ`` is the largest of:
 
-* ``singular`` (deep linear networks): for each layer ``W`` with error ``e``::
+* ``singular`` (deep linear networks), for each layer ``W`` with error ``e``::
 
       ‖e‖_W = max( ‖(WWᵀ + τ²I)^{−1/2} e‖_F , ‖e (WᵀW + τ²I)^{−1/2}‖_F )
 
-  computed as ``tr(eᵀ (WWᵀ + τ²I)⁻¹ e)`` by one linear solve (no square roots of
-  matrices).  Along a singular direction of ``W`` with singular value ``s`` this is the
-  error divided by ``√(s² + τ²)``: the relative error of that mode, floored at ``τ``.
-* ``componentwise`` (diagonal networks): ``max_i |e_i| / √(x_i² + τ²)``.
-
-The overall norm is the maximum over layers.  ``τ`` (``floor``) is set from the
-initialization scale by the integrator.
+  computed as ``tr(eᵀ (WWᵀ + τ²I)⁻¹ e)`` by one linear solve.  Along a singular direction of ``W`` with
+  singular value ``s`` this is the error divided by ``√(s² + τ²)``: the relative error of that mode,
+  floored at ``τ`` (the initialization scale / 1024);
+* ``componentwise`` (diagonal networks): ``max_i |e_i| / √(x_i² + τ²)``;
+* ``residual``: ``‖δG‖_F / (‖G‖_F + ρ)`` with ``G`` the end-to-end gradient (``A − M``, ``AΣxx − Σyx``,
+  ``Xᵀ(Xβ − y)/n``) and ``δG`` the change an error ``e`` makes in it, to first order.  Near a minimum
+  ``ℒ − ℒ*`` is a quadratic form in ``G``, so this keeps the loss's relative accuracy when it is 1e-80:
+  the O(1) modes, accurate to ``rtol`` relative, would otherwise leave ``G`` (~1e-27) with no digit.
+  ``ρ`` sits a hundred roundings above the arithmetic's resolution of ``G``, divided by ``rtol``.
 """
 
 from __future__ import annotations
@@ -25,13 +27,27 @@ __all__ = ["ErrorNorm"]
 
 
 class ErrorNorm:
-    """A callable ``norm(state, error) -> arb`` of one kind with floor ``τ`` (call inside ``Precision.flint()``)."""
+    """A callable ``norm(state, error) -> arb`` (call inside ``Precision.flint()``).
 
-    def __init__(self, kind: str, floor: flint.arb, shapes) -> None:
+    Parameters
+    ----------
+    kind : {"singular", "componentwise"}
+    floor : arb
+        ``τ``.
+    shapes : layer shapes
+    flow : CompiledFlow, optional
+        With ``residual_floor``, adds the residual term.
+    residual_floor : arb, optional
+        ``ρ``.
+    """
+
+    def __init__(self, kind: str, floor: flint.arb, shapes, flow=None, residual_floor: flint.arb | None = None) -> None:
         if kind not in ("singular", "componentwise"):
             raise ValueError(f"unknown error norm {kind!r}")
         self.kind = kind
         self.floor2 = floor * floor
+        self.flow = flow
+        self.residual_floor = residual_floor
         self._eyes = {}
         for r, c in shapes:
             for n in (r, c):
@@ -39,8 +55,13 @@ class ErrorNorm:
                     self._eyes[n] = flint.arb_mat(n, n, [self.floor2 if i == j else 0 for i in range(n) for j in range(n)])
 
     def __call__(self, state, error) -> flint.arb:
-        if self.kind == "componentwise":
-            return self._componentwise(state, error)
+        error = tuple(e.mid() for e in error)  # an estimate: its ball radius carries no information
+        worst = self._componentwise(state, error) if self.kind == "componentwise" else self._singular(state, error)
+        if self.residual_floor is not None and worst.is_finite():
+            worst = max(worst, self._residual(state, error), key=_key)
+        return worst
+
+    def _singular(self, state, error) -> flint.arb:
         worst = flint.arb(0)
         for W, e in zip(state, error):
             Wt, et = W.transpose(), e.transpose()
@@ -63,6 +84,15 @@ class ErrorNorm:
                         return flint.arb("inf")
                     worst = max(worst, v, key=_key)
         return worst.sqrt().mid()
+
+    def _residual(self, state, error) -> flint.arb:
+        G = self.flow.residual(state)
+        dG = self.flow.residual_change(state, error)
+        return (_frobenius(dG) / (_frobenius(G) + self.residual_floor)).mid()
+
+
+def _frobenius(M: flint.arb_mat) -> flint.arb:
+    return sum((M[i, j] * M[i, j] for i in range(M.nrows()) for j in range(M.ncols())), flint.arb(0)).mid().sqrt()
 
 
 def _key(x: flint.arb) -> float:

@@ -28,6 +28,7 @@ class Status(enum.Enum):
         "estimate is dominated by rounding. Try more `digits` or a looser `rtol`."
     )
     NONFINITE = "The state or its error estimate became non-finite. Try a smaller `first_step`."
+    MAX_TIME = "The wall-clock limit `max_time` was reached; the solution holds every step completed so far."
     INTERRUPTED = "The integration was interrupted; the solution holds every step completed so far."
 
     @property
@@ -37,7 +38,8 @@ class Status(enum.Enum):
 
 @dataclass(frozen=True)
 class FlowStats:
-    """Work done: accepted and rejected steps, vector-field evaluations, extrapolation stages, digits."""
+    """Work done: accepted and rejected steps, vector-field evaluations, extrapolation stages, digits,
+    the solver, Jacobians and matrix inversions."""
 
     steps: int
     rejected_steps: int
@@ -45,6 +47,9 @@ class FlowStats:
     stages: int
     digits: int
     seconds: float
+    solver: str = "gbs"
+    njev: int = 0
+    nlu: int = 0
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)

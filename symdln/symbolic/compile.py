@@ -21,7 +21,7 @@ from ..models.dln import DeepLinearModel
 from ..models.init import check_point
 from ..precision import Precision
 
-__all__ = ["CompiledFlow", "compile_flow"]
+__all__ = ["CompiledFlow", "compile_flow", "flatten", "unflatten"]
 
 State = tuple  # tuple of flint.arb_mat
 
@@ -111,6 +111,86 @@ class CompiledFlow:
             flint.arb_mat(d, 1, [-(u[i, 0] * g[i, 0]) for i in range(d)]),
         )
 
+    # -- end-to-end residual --------------------------------------------------------------------
+    def residual(self, y: State) -> flint.arb_mat:
+        """The end-to-end gradient ``G``: ``AΣxx − Σyx`` (DLN; ``A − M`` in the teacher form) or
+        ``Xᵀ(Xβ − y)/n`` (diagonal).  Near a minimum the loss is a quadratic form in ``G``."""
+        if self.kind == "diagonal_linear":
+            return self._beta_and_grad(y)[1]
+        A = self.end_to_end(y)
+        return (A - self._syx) if self._teacher else (A * self._sxx - self._syx)
+
+    def residual_change(self, y: State, dy: State) -> flint.arb_mat:
+        """``δG`` to first order for a change ``dy`` of the state (the error of ``G`` made by an error ``dy``)."""
+        if self.kind == "diagonal_linear":
+            u, v = y
+            du, dv = dy
+            d = u.nrows()
+            dbeta = flint.arb_mat(d, 1, [du[i, 0] * v[i, 0] + u[i, 0] * dv[i, 0] for i in range(d)])
+            return self._Xt * (self._X * dbeta) * self._invn
+        Q, dQ = y[0], dy[0]
+        for W, dW in zip(y[1:], dy[1:]):
+            Q, dQ = W * Q, dW * Q + W * dQ
+        return dQ if self._teacher else dQ * self._sxx
+
+    # -- linearization ------------------------------------------------------------------------
+    def jvp(self, y: State, dy: State) -> State:
+        """``J(y)·dy``, the derivative of :meth:`field` at ``y`` along ``dy`` (``J = −∇²ℒ``), in closed form.
+
+        DLN: with prefix products ``Q_l = W_l⋯W_1`` and back-propagated residuals ``B_l``
+        (``B_L = Σyx − AΣxx``, ``B_{l−1} = W_lᵀB_l``), ``f_l = B_l Q_{l−1}ᵀ − λW_l``, so
+        ``df_l = dB_l Q_{l−1}ᵀ + B_l dQ_{l−1}ᵀ − λ dW_l`` with ``dQ_l = dW_l Q_{l−1} + W_l dQ_{l−1}``,
+        ``dB_L = −dA Σxx`` and ``dB_{l−1} = dW_lᵀ B_l + W_lᵀ dB_l``.
+        """
+        if self.kind == "diagonal_linear":
+            u, v = y
+            du, dv = dy
+            d = u.nrows()
+            _, g = self._beta_and_grad(y)
+            dbeta = flint.arb_mat(d, 1, [du[i, 0] * v[i, 0] + u[i, 0] * dv[i, 0] for i in range(d)])
+            dg = self._Xt * (self._X * dbeta) * self._invn
+            return (
+                flint.arb_mat(d, 1, [-(dv[i, 0] * g[i, 0] + v[i, 0] * dg[i, 0]) for i in range(d)]),
+                flint.arb_mat(d, 1, [-(du[i, 0] * g[i, 0] + u[i, 0] * dg[i, 0]) for i in range(d)]),
+            )
+        L = len(y)
+        Q, dQ = [None] * (L + 1), [None] * (L + 1)
+        Q[1], dQ[1] = y[0], dy[0]
+        for l in range(2, L + 1):
+            Q[l] = y[l - 1] * Q[l - 1]
+            dQ[l] = dy[l - 1] * Q[l - 1] + y[l - 1] * dQ[l - 1]
+        B = (self._syx - Q[L]) if self._teacher else (self._syx - Q[L] * self._sxx)
+        dB = -dQ[L] if self._teacher else -(dQ[L] * self._sxx)
+        out = [None] * L
+        for l in range(L, 0, -1):
+            out[l - 1] = dB if l == 1 else dB * Q[l - 1].transpose() + B * dQ[l - 1].transpose()
+            if l > 1:
+                dB = dy[l - 1].transpose() * B + y[l - 1].transpose() * dB
+                B = y[l - 1].transpose() * B
+        if self._lam is not None:
+            out = [g - dW * self._lam for g, dW in zip(out, dy)]
+        return tuple(out)
+
+    def jacobian(self, y: State) -> flint.arb_mat:
+        """``J(y) = −∇²ℒ(θ)`` as a ``P × P`` ``arb_mat`` (layers in order, each row-major), by ``P`` JVPs."""
+        shapes = [(W.nrows(), W.ncols()) for W in y]
+        P = sum(r * c for r, c in shapes)
+        zeros = [flint.arb_mat(r, c) for r, c in shapes]
+        cols = []
+        for l, (r, c) in enumerate(shapes):
+            for i in range(r):
+                for j in range(c):
+                    dy = list(zeros)
+                    E = flint.arb_mat(r, c)
+                    E[i, j] = 1
+                    dy[l] = E
+                    cols.append(flatten(self.jvp(y, tuple(dy))))
+        J = flint.arb_mat(P, P)
+        for k, col in enumerate(cols):
+            for i in range(P):
+                J[i, k] = col[i, 0]
+        return J
+
     # -- observables --------------------------------------------------------------------------
     def end_to_end(self, y: State) -> flint.arb_mat:
         """``A_θ = W_L⋯W_1`` (DLN) or ``β = u ⊙ v`` (diagonal, a column)."""
@@ -137,6 +217,21 @@ class CompiledFlow:
         if self._lam is not None:
             fit += self._lam * sum((W.transpose() * W).trace() for W in y) / 2
         return fit
+
+
+def flatten(y: State) -> flint.arb_mat:
+    """A state as one column (layers in order, each row-major)."""
+    entries = [W[i, j] for W in y for i in range(W.nrows()) for j in range(W.ncols())]
+    return flint.arb_mat(len(entries), 1, entries)
+
+
+def unflatten(v: flint.arb_mat, shapes) -> State:
+    """The inverse of :func:`flatten` for the given layer shapes."""
+    out, k = [], 0
+    for r, c in shapes:
+        out.append(flint.arb_mat(r, c, [v[k + t, 0] for t in range(r * c)]))
+        k += r * c
+    return tuple(out)
 
 
 def compile_flow(model, precision: Precision) -> CompiledFlow:

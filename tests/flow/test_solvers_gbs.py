@@ -5,7 +5,7 @@ import math
 import flint
 import pytest
 
-from symdln.flow.gbs import evaluations_per_step, gbs_step, order_for_tolerance
+from symdln.flow.solvers.gbs import evaluations_per_step, gbs_step, order_for_tolerance
 from symdln.precision import Precision
 
 

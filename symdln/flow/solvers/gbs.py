@@ -23,7 +23,9 @@ from functools import lru_cache
 
 import flint
 
-__all__ = ["gbs_step", "order_for_tolerance", "evaluations_per_step"]
+from .base import Solver
+
+__all__ = ["GBS", "gbs_step", "order_for_tolerance", "evaluations_per_step"]
 
 
 def order_for_tolerance(rtol: Fraction) -> int:
@@ -81,3 +83,21 @@ def gbs_step(f, y0, f0, H: flint.arb, k: int):
     lower = rows[-1][-2] if k > 1 else rows[-1][-1]
     err = tuple(b - c for b, c in zip(best, lower))
     return best, err, nfev
+
+
+class GBS(Solver):
+    """Explicit Gragg–Bulirsch–Stoer extrapolation (order ``2k``, error estimate of order ``2k − 1``).
+
+    For non-stiff flows: depth 2, diagonal networks, depth ≥ 3 away from long plateaus.
+    """
+
+    name = "gbs"
+
+    @property
+    def error_order(self) -> int:
+        return 2 * self.k - 1
+
+    def step(self, y, f0, H):
+        y1, err, n = gbs_step(self.flow.field, y, f0, H, self.k)
+        self.nfev += n
+        return tuple(W.mid() for W in y1), err

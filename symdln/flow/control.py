@@ -1,0 +1,88 @@
+"""Step-size control, separate from the method: a :class:`Stepper` joins a solver (:mod:`.solvers`), an
+error norm (:mod:`.norms`) and the controller of Hairer–Wanner's ODEX/SEULEX::
+
+    H_new = H · min(4, max(1/5, 0.94 · (0.65 / ratio)^{1/(q+1)})),     ratio = ‖err‖ / rtol
+
+with ``q`` the solver's error order (a rejected step never grows: factor ≤ 0.9).  The stepper also serves
+the dense output (:meth:`Stepper.advance`): from a stored accepted point, error-controlled steps to any
+time inside the next accepted step, so a value between steps has the run's accuracy.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import flint
+
+from ..errors import FlowError
+from .norms import ErrorNorm
+
+__all__ = ["Stepper"]
+
+_SAFETY = 0.94
+_TARGET = 0.65
+_MAX_GROW = 4.0
+_MIN_SHRINK = 0.2
+
+
+def _as_float(x: flint.arb) -> float:
+    return float(x.mid())
+
+
+class Stepper:
+    """Attempts steps of one solver and turns error ratios into step-size factors."""
+
+    def __init__(self, solver, norm: ErrorNorm, rtol: Fraction) -> None:
+        self.solver = solver
+        self.flow = solver.flow
+        self.norm = norm
+        self.rtol = flint.arb(flint.fmpq(rtol.numerator, rtol.denominator))
+        self.exponent = 1.0 / (solver.error_order + 1)
+        self.float_times: list[float] = []
+        self.nfev_extra = 0  # evaluations of f at accepted points (f0 of the next step)
+
+    @property
+    def nfev(self) -> int:
+        return self.solver.nfev + self.nfev_extra
+
+    def field(self, y):
+        self.nfev_extra += 1
+        return self.flow.field(y)
+
+    def attempt(self, y, f0, H):
+        """One step of size ``H``: ``(y1, err/rtol as float)`` (``inf`` when non-finite)."""
+        y1, err = self.solver.step(y, f0, H)
+        ratio = self.norm(y1, err) / self.rtol
+        r = float(ratio.mid()) if ratio.is_finite() else math.inf
+        return y1, (r if math.isfinite(r) else math.inf)
+
+    def factor(self, ratio: float, accepted: bool = True) -> float:
+        """Step-size factor for an error ratio."""
+        if ratio == 0:
+            fac = _MAX_GROW
+        elif not math.isfinite(ratio):
+            fac = _MIN_SHRINK
+        else:
+            fac = min(_MAX_GROW, max(_MIN_SHRINK, _SAFETY * (_TARGET / ratio) ** self.exponent))
+        return fac if accepted else min(fac, 0.9)
+
+    def advance(self, y, t0: flint.arb, t1: flint.arb, max_steps: int = 10_000):
+        """``θ(t1)`` from ``θ(t0) = y`` by error-controlled steps, starting with the whole interval."""
+        t, t1 = t0.mid(), t1.mid()
+        H = (t1 - t).mid()
+        f0 = self.field(y)
+        for _ in range(max_steps):
+            rest = (t1 - t).mid()
+            if not rest > 0:
+                return y
+            H = min(H, rest, key=_as_float)
+            y1, r = self.attempt(y, f0, H)
+            if r <= 1:
+                y = y1
+                t = t1 if H is rest else (t + H).mid()
+                if not (t1 - t).mid() > 0:
+                    return y
+                f0 = self.field(y)
+            H = (H * flint.arb(self.factor(r, r <= 1))).mid()
+        raise FlowError(f"dense output did not converge in {max_steps} steps")
