@@ -87,8 +87,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("run")
     g.add_argument("--sigma", type=_number, default=Fraction(1, 10**30), help="initialization scale σ (default 1e-30)")
     g.add_argument("--seed", type=_nonneg_int, default=0, help="seed of the Gaussian initialization (default 0)")
-    g.add_argument("--digits", type=_positive_int, default=None, help="working decimal digits (default: from σ and --rtol)")
-    g.add_argument("--rtol", type=_number, default=Fraction(1, 10**12), help="local relative accuracy (default 1e-12)")
+    g.add_argument("--rtol", type=_number, default=None, help="expert: local relative tolerance (default: planned)")
     g.add_argument("--t-end", type=_number, default=None, help="final time (default: long enough to learn every mode)")
     g.add_argument("--json", action="store_true", help="print a machine-readable summary on stdout")
     g.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="show a progress bar")
@@ -103,20 +102,28 @@ def build_parser() -> argparse.ArgumentParser:
     ex = sub.add_parser("explore", help="flow from a small init, saddle visits, figures and saddle graph")
     _add_model_options(ex)
     _add_run_options(ex)
+    ex.add_argument("--digits", type=_positive_int, default=None, help="working decimal digits (default: from σ and --rtol)")
     ex.add_argument("--init", choices=["gaussian", "balanced"], default="gaussian")
     ex.add_argument("--loss-below", type=_number, default=Fraction(1, 10**20), help="stop below this loss (default 1e-20)")
     ex.add_argument("--out", default="symdln-explore", help="output folder (default ./symdln-explore/)")
     ex.add_argument("--tol", type=_number, default=Fraction(1, 1000), help="relative distance that counts as a visit")
     ex.add_argument("--no-verify", action="store_true", help="skip the second, tighter run")
 
-    fl = sub.add_parser("flow", help="integrate the gradient flow and report the loss at given times")
+    fl = sub.add_parser("flow", help="integrate the gradient flow; report verified loss, singular values, crossing times")
     _add_model_options(fl)
     _add_run_options(fl)
+    fl.add_argument("--digits", type=_positive_int, default=10, help="verified significant digits wanted in every number (default 10)")
     fl.add_argument("--model", choices=["dln", "diagonal"], default="dln")
     fl.add_argument("--init", choices=["gaussian", "balanced"], default="gaussian")
     fl.add_argument("--scale", type=_number, default=None, help="balanced init: every mode's product (default σ)")
     fl.add_argument("--init-file", default=None, help="JSON file with θ0: a list of matrices of exact decimal strings")
-    fl.add_argument("--at", default=None, help="comma-separated times T1,T2,…")
+    fl.add_argument("--at", default=None, help="comma-separated times T1,T2,… at which to report the loss and singular values")
+    fl.add_argument("--cross", default=None, help="comma-separated loss levels: report the first time the loss falls below each")
+    fl.add_argument("--solver", choices=["auto", "gbs", "implicit"], default="auto", help="auto: implicit at depth ≥ 3")
+    fl.add_argument("--working-digits", type=_positive_int, default=None, help="expert: digits of the arithmetic (default: planned)")
+    fl.add_argument("--retries", type=_nonneg_int, default=1, help="tighter runs allowed when digits fall short (default 1)")
+    fl.add_argument("--max-steps", type=_positive_int, default=200_000, help="steps per run (default 200000)")
+    fl.add_argument("--max-time", type=_number, default=None, help="wall-clock seconds per run")
     fl.add_argument("--y", dest="y", default=None, help="diagonal model: targets y (n)")
     fl.add_argument("--alpha", type=_number, default=None, help="diagonal model: init scale α (u = √2α, v = 0)")
     fl.add_argument("--loss-below", type=_number, default=None, help="stop below this loss")
@@ -173,7 +180,7 @@ def _cmd_explore(args) -> int:
 
     model = _dln_model(args)
     res = explore(
-        model, sigma=args.sigma, seed=args.seed, init=args.init, rtol=args.rtol, digits=args.digits,
+        model, sigma=args.sigma, seed=args.seed, init=args.init, rtol=args.rtol if args.rtol is not None else Fraction(1, 10**12), digits=args.digits,
         loss_below=args.loss_below, t_end=args.t_end, out=args.out, verify=not args.no_verify,
         tol=args.tol, progress=args.progress,
     )
@@ -213,100 +220,82 @@ def _read_init_file(path: str):
     return data
 
 
-def _cmd_flow(args) -> int:
-    from .flow import integrate_flow
-    from .models import balanced_init, diagonal_linear, gaussian_init, layer_scale, pf_init
-    from .precision import Precision, digits_for_flow
-    from .report.spectra import singular_values
+def _time_list(text: str | None, name: str):
+    """``None`` when the option is absent; a non-empty tuple of exact numbers ≥ 0 otherwise."""
+    if text is None:
+        return ()
+    if not text.strip():
+        raise OptionError(f"{name}: empty list; give comma-separated exact numbers, e.g. {name} 10,20,40")
+    vals = parse_vector(text, name=name)
+    if any(t < 0 for t in vals):
+        raise OptionError(f"{name} values must be ≥ 0, got {text!r}")
+    return vals
 
-    at = parse_vector(args.at, name="--at") if args.at else ()
-    if any(t < 0 for t in at):
-        raise OptionError(f"--at times must be ≥ 0, got {args.at!r}")
+
+def _flow_setup(args):
+    """The model and the :class:`InitSpec` of ``symdln flow``."""
+    from .flow.plan import InitSpec
+    from .models import diagonal_linear
+
     if args.model == "diagonal":
         if args.X is None or args.y is None:
             raise OptionError("--model diagonal needs --X and --y")
         model = diagonal_linear(parse_matrix(args.X, name="--X"), parse_vector(args.y, name="--y"))
-        alpha = args.alpha if args.alpha is not None else args.sigma
-        theta0 = pf_init(model, alpha)
-        scale, depth = alpha, 2
-    else:
-        model = _dln_model(args)
-        depth = model.depth
-        if args.init_file:
-            theta0 = _read_init_file(args.init_file)
-            scale = None
-        elif args.init == "balanced":
-            a0 = args.scale if args.scale is not None else args.sigma
-            theta0 = balanced_init(model, a0)
-            scale = layer_scale(a0, depth)
-        else:
-            theta0 = gaussian_init(model, args.sigma, args.seed)
-            scale = args.sigma
-    if args.t_end is not None:
-        t_end = args.t_end
-    elif at:
-        t_end = max(at)
-    elif args.model == "dln":
-        from .report.explore import default_t_end
+        return model, InitSpec.pf(args.alpha if args.alpha is not None else args.sigma)
+    model = _dln_model(args)
+    if args.init_file:
+        return model, InitSpec.from_point(model, _read_init_file(args.init_file))
+    if args.init == "balanced":
+        return model, InitSpec.balanced(args.scale if args.scale is not None else args.sigma, model.depth)
+    return model, InitSpec.gaussian(args.sigma, args.seed)
 
-        t_end = default_t_end(model, scale if scale is not None else args.sigma)
-    else:
-        t_end = _diagonal_horizon(model, alpha)
-    if at and max(at) > t_end:
-        raise OptionError(f"--at asks for t = {max(at)} beyond --t-end {t_end}")
-    if t_end == 0:
-        raise OptionError("nothing to integrate: every --at time is 0; give --t-end")
-    precision = None  # from an init file, integrate_flow measures the initialization itself
-    if args.digits is not None:
-        precision = Precision(args.digits)
-    elif scale is not None:
-        precision = Precision(digits_for_flow(Fraction(scale), args.rtol, depth=depth))
-    sol = integrate_flow(model, theta0, t_end, precision=precision, rtol=args.rtol, loss_below=args.loss_below,
-                         scale=scale, seed=args.seed, progress=args.progress, throw=False)
-    p = sol.precision
-    points = []
-    if not at:
-        at = (_exact_time(sol),)
-    for t in at:
-        with p.flint():
-            beyond = p.arb(t) > sol.t_final
-        if beyond:
-            points.append({"t": format_number(t), "error": "beyond the end of the run"})
-            continue
-        A = sol.end_to_end(t)
-        lo = sol.loss(t)
-        with p.flint():
-            entry = {"t": format_number(t), "loss": p.decimal(lo)}
-            if args.model == "diagonal":
-                entry["beta"] = [p.decimal(A[i, 0]) for i in range(A.nrows())]
-            else:
-                entry["singular_values"] = [p.mp.nstr(s, p.digits, strip_zeros=False) for s in singular_values(A, p)]
-        points.append(entry)
-    out = {
-        "symdln_version": __version__,
-        "model": model.describe(),
-        "precision": {"digits": p.digits, "bits": p.bits},
-        "rtol": format_number(sol.rtol),
-        "status": sol.status.name.lower(),
-        "message": sol.message,
-        "t_final": p.decimal(sol.t_final),
-        "final_loss": p.decimal(sol.losses[-1]),
-        "stats": sol.stats.as_dict(),
-        "points": points,
-    }
+
+FLOW_EXIT = {"success": 0, "unverified": 3, "interrupted": 130}
+
+
+def _cmd_flow(args) -> int:
+    from .flow.verify import verified_flow
+
+    at = _time_list(args.at, "--at")
+    cross = _time_list(args.cross, "--cross")
+    if any(c == 0 for c in cross):
+        raise OptionError("--cross levels must be > 0")
+    model, init = _flow_setup(args)
+    t_end = args.t_end
+    if not at and not cross:
+        if args.loss_below is not None:
+            cross = (args.loss_below,)
+        else:
+            from .flow.plan import default_horizon
+
+            t_end = t_end if t_end is not None else default_horizon(model, init.layer_scale)
+            at = (t_end,)
+    if at and t_end is not None and max(at) > t_end:
+        raise OptionError(f"--at asks for t = {format_number(max(at))} beyond --t-end {format_number(t_end)}")
+    res = verified_flow(
+        model, init, digits=args.digits, at=at, cross=cross, t_end=t_end, solver=args.solver, rtol=args.rtol,
+        working_digits=args.working_digits, loss_below=args.loss_below, retries=args.retries,
+        max_steps=args.max_steps, max_time=args.max_time, progress=args.progress,
+    )
+    out = {"symdln_version": __version__, "model": model.describe(), **res.as_dict()}
     if args.json:
         print(json.dumps(out, indent=2))
     else:
-        print(f"symdln flow: {out['status']} ({out['message']}) at t = {sol.t_final.mid().str(15, radius=False)}, "
-              f"{p.digits} digits, {sol.stats.steps} steps")
-        for e in points:
+        last = res.runs[-1]
+        print(f"symdln flow: {res.status} ({res.message}); {len(res.runs)} runs, solver {last['plan']['solver']}, "
+              f"last at {last['plan']['digits']} digits, rtol {last['plan']['rtol']}")
+        name = "beta" if res.values_name == "beta" else "singular values"
+        for e in res.points:
             if "error" in e:
                 print(f"t = {e['t']}: {e['error']}")
                 continue
-            vals = e.get("beta", e.get("singular_values"))
-            name = "beta" if "beta" in e else "singular values"
-            print(f"t = {e['t']}: loss = {_short(e['loss'])}  {name} = " + ", ".join(_short(v) for v in vals))
-    return 0 if sol.success else 1
+            vals = ", ".join(f"{v.text} [{v.digits}]" for v in e["values"])
+            print(f"t = {e['t']}: loss = {e['loss'].text} [{e['loss'].digits}]  {name} = {vals}")
+        for c in res.crossings:
+            t = "never" if c["t"] is None else f"{c['t'].text} [{c['t'].digits}]"
+            print(f"loss < {c['level']} first at t = {t}")
+        print("[k]: verified significant digits (agreement with an independent tighter run)")
+    return FLOW_EXIT.get(res.status, 1)
 
 
 def _any_model(args):
@@ -387,34 +376,6 @@ def _cmd_analyze(args) -> int:
         what = f"rate {e.rate}" + (f" = {e.rate_exact}" if e.rate_exact else "") + f" (multiplicity {e.multiplicity})" if e.rate else f"coefficient {e.coefficient} at order {e.order}"
         print(f"escape: {what}")
     return 0
-
-
-def _diagonal_horizon(model, alpha) -> Fraction:
-    """``10·log(1/α)/‖∇L(0)‖_∞``: ten times the first jump time of the α → 0 limit (MATH §4.1), rounded up."""
-    import math
-
-    g0 = max(abs(x) for x in model.X.T * model.y) / model.n_samples
-    if g0 == 0:
-        raise OptionError("∇L(0) = 0: the origin is a global minimum of this diagonal network; nothing to integrate")
-    a = Fraction(alpha)
-    log_inv = math.log(a.denominator) - math.log(a.numerator)
-    return Fraction(math.ceil(10 * log_inv / float(g0)))
-
-
-def _exact_time(sol) -> Fraction:
-    """The final time of a run as an exact binary fraction."""
-    from .precision import arb_to_fraction
-
-    return arb_to_fraction(sol.t_final)
-
-
-def _short(text: str, digits: int = 15) -> str:
-    """A decimal string rounded to ``digits`` significant digits (private mpmath context)."""
-    import mpmath
-
-    ctx = mpmath.MPContext()
-    ctx.dps = digits + 10
-    return ctx.nstr(ctx.mpf(text), digits)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -80,7 +80,7 @@ def stages_for(solver: str, rtol: Fraction) -> int:
     if solver == "gbs":
         return order_for_tolerance(rtol)
     digits = math.log10(rtol.denominator) - math.log10(rtol.numerator)
-    return max(4, min(14, int(0.4 * digits + 3)))
+    return int(__import__('os').environ.get('KSTAGES', '10'))
 
 
 def residual_floor(flow, precision: Precision, rtol: Fraction) -> flint.arb:

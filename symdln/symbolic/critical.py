@@ -186,6 +186,24 @@ def _rows(W):
     return W.rows if isinstance(W, FieldMatrix) else [[W[i, j] for j in range(W.ncols())] for i in range(W.nrows())]
 
 
+def _target_coupling_generic(model, layers, i: int, j: int) -> bool:
+    """``rank((W_L⋯W_{j+1})ᵀ Σyx (W_{i−1}⋯W_1)ᵀ) = min(rank W_L⋯W_{j+1}, rank Σyx, rank W_{i−1}⋯W_1)``."""
+    L, n = model.depth, model.widths
+    left = sp.eye(n[j]) if j == L else _product([layers[l] for l in range(j + 1, L + 1)])
+    right = sp.eye(n[0]) if i == 1 else _product([layers[l] for l in range(1, i)])
+    S = sp.Matrix(model.syx)
+    K = left.T * S * right.T
+    return K.rank() == min(left.rank(), S.rank(), right.rank())
+
+
+def _product(mats):
+    """``M_k ⋯ M_1`` for ``mats = [M_1, …, M_k]``."""
+    P = mats[0]
+    for M in mats[1:]:
+        P = M * P
+    return P
+
+
 def _pivot_point(model: DeepLinearModel, S: tuple, rng, generic: bool):
     """A point of ``B_S`` with coordinates in ``K = ℚ(μ_i : i ∈ S)`` (ℚ itself when those are rational).
 
@@ -311,13 +329,20 @@ def critical_sets(model, *, seed: int = 0) -> list[CriticalSet]:
             if (i, j) == (1, L):
                 continue  # that is B_∅ above
             # the nonzero layers form up to three runs (before i, between i and j, after j); each is
-            # certified generic, so no representative has an extra zero layer or a rank drop
-            layers = {i: sp.zeros(n[i], n[i - 1]), j: sp.zeros(n[j], n[j - 1])}
-            for lo, hi in ((1, i - 1), (i + 1, j - 1), (j + 1, L)):
-                if lo <= hi:
-                    run = _generic_run(rng, [n[l] for l in range(lo - 1, hi + 1)], f"Z{{{i},{j}}}")
-                    for l, Wm in zip(range(lo, hi + 1), run):
-                        layers[l] = sp.Matrix(n[l], n[l - 1], lambda a, b, Wm=Wm: Wm[a][b])
+            # certified generic, so no representative has an extra zero layer or a rank drop; and the
+            # target seen through the outer runs, (W_L⋯W_{j+1})ᵀ Σyx (W_{i−1}⋯W_1)ᵀ, which pairs δW_j with
+            # δW_i in the Hessian, has the largest rank its factors allow
+            for _ in range(64):
+                layers = {i: sp.zeros(n[i], n[i - 1]), j: sp.zeros(n[j], n[j - 1])}
+                for lo, hi in ((1, i - 1), (i + 1, j - 1), (j + 1, L)):
+                    if lo <= hi:
+                        run = _generic_run(rng, [n[l] for l in range(lo - 1, hi + 1)], f"Z{{{i},{j}}}")
+                        for l, Wm in zip(range(lo, hi + 1), run):
+                            layers[l] = sp.Matrix(n[l], n[l - 1], lambda a, b, Wm=Wm: Wm[a][b])
+                if _target_coupling_generic(model, layers, i, j):
+                    break
+            else:
+                raise ModelError(f"no generic representative of Z{{{i},{j}}} found in 64 random draws")
             pt = tuple(sp.ImmutableMatrix(layers[l]) for l in range(1, L + 1))
             dim = model.n_params - n[i] * n[i - 1] - n[j] * n[j - 1]
             a = analyze_point(model, pt, family_dimension=dim, seed=seed)

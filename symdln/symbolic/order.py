@@ -131,6 +131,58 @@ def _random_lines(search: _Search, kernel, blocks, seed: int, samples: int) -> N
             search.try_line([(-x if a <= i < b else x) for i, x in enumerate(d)])
 
 
+def _rows(M):
+    return [[M[i, j] for j in range(M.ncols())] for i in range(M.nrows())]
+
+
+def _chain_lines(search: _Search) -> None:
+    """Rank-one chains through the hidden kernels (DLN): ``d_l = a_l a_{l−1}ᵀ``.
+
+    Each hidden ``a_l`` lies in ``ker(W_L⋯W_{l+1})`` and is orthogonal to the range of ``W_l⋯W_1``, so every
+    term of ``A_{θ+εd}`` with fewer than ``L`` factors of ``d`` vanishes at balanced points; ``a_L = e_k`` and
+    ``a_0 = Gᵀe_k`` (``G = Σyx − AΣxx``) make the degree-``L`` term ``−⟨G, a_L a_0ᵀ⟩·Π‖a_l‖² ε^L`` nonzero.
+    These are the escape directions of a rank-``r`` bottleneck no pair of layers can bypass (the
+    non-strict saddles of Achour et al.); random kernel lines almost never fall on them.
+    """
+    loss, th, F = search.loss, search.th, search.F
+    if loss.kind != "dln":
+        return
+    from .inertia import field_nullspace
+
+    L = len(th)
+    if L < 3:
+        return
+    prefix = [None, th[0]]
+    for W in th[1:]:
+        prefix.append(W * prefix[-1])
+    hidden = []
+    for l in range(1, L):
+        left = th[l]
+        for W in th[l + 1:]:
+            left = W * left
+        ker = field_nullspace(_rows(left) + _rows(prefix[l].transpose()), F)
+        if not ker:
+            return
+        hidden.append(ker[0])
+    A = prefix[L]
+    G = (loss.syx - A) if loss.teacher else (loss.syx - A * loss.sxx)
+    shapes = loss.shapes(th)
+    for k in range(G.nrows()):
+        a0 = [G[k, j] for j in range(G.ncols())]
+        if all(x == F.zero for x in a0):
+            continue
+        aL = [F.one if i == k else F.zero for i in range(G.nrows())]
+        chain = [a0] + hidden + [aL]
+        d = []
+        for l in range(1, L + 1):
+            out, inp = chain[l], chain[l - 1]
+            d += [x * y for x in out for y in inp]
+        assert len(d) == sum(r * c for r, c in shapes)
+        last = sum(r * c for r, c in shapes[:-1])
+        search.try_line(d)
+        search.try_line(d[:last] + [-x for x in d[last:]])
+
+
 def _cubic_vanishes_on_kernel(search: _Search, kernel) -> bool:
     """Exactly: ``c_3 ≡ 0`` on ``span(kernel)`` (simplex-lattice test); on failure ``search`` holds an order-3 line."""
     F = search.F
@@ -247,6 +299,7 @@ def descent_order(loss, th, kernel, blocks, *, seed: int = 0, samples: int = 48)
     if z > 3:
         lower, why = z, f"{z} layers are zero, so every Taylor term of degree < {z} vanishes"
     _random_lines(search, kernel, blocks, seed, samples)
+    _chain_lines(search)
     if lower == 3 and (search.best is None or search.best[0] > 3):
         n_lattice = math.comb(len(kernel) + 2, 3)
         if n_lattice <= MAX_LATTICE_LINES:

@@ -179,9 +179,14 @@ def test_claimed_inertia_and_kind_hold_at_random_points_of_each_stratum(kwargs):
         for k in range(3):
             if c.label.startswith("Z") or c.label == "{}":
                 # A = 0 families: the zero layers stay zero, the others are random and generic
+                i, j = min(zero_layers), max(zero_layers)
                 while True:
                     pt = [sp.zeros(*W.shape) if l in zero_layers else _rand_int(rng, *W.shape) for l, W in enumerate(c.point, start=1)]
-                    if _generic_runs(pt, zero_layers):
+                    # generic: full-rank runs, and the target seen through the outer runs has full rank
+                    left = _prod(pt[j:]) if j < m.depth else sp.eye(pt[-1].shape[0])
+                    right = _prod(pt[: i - 1]) if i > 1 else sp.eye(pt[0].shape[1])
+                    K = left.T * sp.Matrix(m.syx) * right.T
+                    if _generic_runs(pt, zero_layers) and K.rank() == min(left.rank(), sp.Matrix(m.syx).rank(), right.rank()):
                         break
             else:
                 has_balanced = any(s.label == c.label and s.stratum == "balanced" for s in sets)

@@ -1,0 +1,195 @@
+"""From an initialization to a run: :class:`InitSpec` and :func:`plan_run`, the one place where σ becomes
+precision, tolerance, horizon, error-norm floor and solver.
+
+Rules (NUMERICS.md, MATH §3), with ``σ`` the per-layer size of the initialization and ``L`` the depth
+(``L = 2`` for diagonal networks):
+
+* **tolerance** for ``N`` wanted digits: ``rtol = 10^{−(N+3)}``; when values are asked at given absolute
+  times at depth ``L ≥ 3``, times near ``σ^{−(L−2)}`` must be resolved to O(1), so ``rtol`` is divided by
+  ``σ^{−(L−2)}`` too.  A tolerance is a plan, not a claim: digits are verified by a second run
+  (:mod:`.verify`);
+* **working digits**: :func:`symdln.precision.digits_for_flow` (``2·log10(1/σ) + log10(1/rtol) + 10 +
+  (L−2)·log10(1/σ)``);
+* **horizon**: depth ≤ 2: ``3(log(1/σ) + 50)/s_min``; depth ``L ≥ 3``: ``10σ^{−(L−2)}/s_min + 100``;
+  diagonal: ten times the first jump time ``log(1/α)/‖∇L(0)‖_∞`` of the α → 0 limit (MATH §4.1);
+* **floor** of the error norm: ``σ/1024``;
+* **solver**: ``"implicit"`` at depth ≥ 3 (stiff), ``"gbs"`` otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from fractions import Fraction
+
+from ..errors import OptionError, describe
+from ..models.diagonal import DiagonalLinearModel
+from ..models.init import balanced_init, gaussian_init, layer_scale, pf_init
+from ..parse import format_number, positive_number
+from ..precision import Precision, digits_for_flow
+from .integrate import choose_solver, initial_scale
+
+__all__ = ["InitSpec", "RunPlan", "plan_run", "default_horizon"]
+
+_KINDS = ("gaussian", "balanced", "pf", "point")
+
+
+@dataclass(frozen=True)
+class InitSpec:
+    """How ``θ0`` is made, recorded in every result.
+
+    Attributes
+    ----------
+    kind : {"gaussian", "balanced", "pf", "point"}
+        ``W_l = σG_l`` (seeded), Saxe's balanced aligned init with mode products ``a0``,
+        Pesme–Flammarion ``u = √2α, v = 0``, or a given exact point.
+    scale : Fraction
+        The user's number: ``σ``, ``a0`` or ``α`` (for ``"point"``: the measured size).
+    layer_scale : Fraction
+        Per-layer size ``σ`` used for planning and accelerated time (``a0^{1/L}`` for balanced).
+    seed : int or None
+    point : tuple or None
+        The exact point for ``kind="point"``.
+    """
+
+    kind: str
+    scale: Fraction
+    layer_scale: Fraction
+    seed: int | None = None
+    point: tuple | None = None
+
+    @classmethod
+    def gaussian(cls, sigma, seed: int = 0) -> "InitSpec":
+        s = positive_number(sigma, name="sigma")
+        return cls("gaussian", s, s, seed)
+
+    @classmethod
+    def balanced(cls, a0, depth: int) -> "InitSpec":
+        a = positive_number(a0, name="scale")
+        return cls("balanced", a, layer_scale(a, depth))
+
+    @classmethod
+    def pf(cls, alpha) -> "InitSpec":
+        a = positive_number(alpha, name="alpha")
+        return cls("pf", a, a)
+
+    @classmethod
+    def from_point(cls, model, point) -> "InitSpec":
+        from ..models.init import check_point
+
+        pt = check_point(model, point)
+        s = initial_scale(pt)
+        return cls("point", s, s, None, pt)
+
+    def build(self, model) -> tuple:
+        """``θ0`` exactly."""
+        if self.kind == "gaussian":
+            return gaussian_init(model, self.scale, self.seed or 0)
+        if self.kind == "balanced":
+            return balanced_init(model, self.scale)
+        if self.kind == "pf":
+            return pf_init(model, self.scale)
+        if self.kind == "point":
+            return self.point
+        raise OptionError(f"`kind` must be one of {_KINDS}, got {self.kind!r}")
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "scale": format_number(self.scale), "layer_scale": format_number(self.layer_scale),
+                "seed": self.seed}
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """Precision, tolerance, horizon, error-norm floor and solver of one run."""
+
+    digits: int
+    rtol: Fraction
+    horizon: Fraction
+    floor: Fraction
+    solver: str
+
+    @property
+    def precision(self) -> Precision:
+        return Precision(self.digits)
+
+    def tighter(self, factor: int = 1000, extra_digits: int = 10) -> "RunPlan":
+        """The verification run's plan: ``rtol/factor`` and more digits (an independent second computation)."""
+        rtol = self.rtol / factor
+        more = math.ceil(math.log10(factor))
+        return replace(self, rtol=rtol, digits=self.digits + more + extra_digits)
+
+    def as_dict(self) -> dict:
+        return {"digits": self.digits, "rtol": format_number(self.rtol), "horizon": format_number(self.horizon),
+                "floor": format_number(self.floor), "solver": self.solver}
+
+
+def _log10(q: Fraction) -> float:
+    return math.log10(q.numerator) - math.log10(q.denominator)
+
+
+def default_horizon(model, sigma: Fraction) -> Fraction:
+    """The horizon rule of the module docstring."""
+    if isinstance(model, DiagonalLinearModel):
+        gmax = max(abs(x) for x in model.X.T * model.y) / model.n_samples
+        if gmax == 0:
+            raise OptionError("∇L(0) = 0: the origin is a global minimum of this diagonal network; nothing to integrate")
+        log_inv = -_log10(sigma) * math.log(10)
+        return Fraction(math.ceil(10 * log_inv / float(gmax)))
+    from ..symbolic.pivots import mode_values
+
+    _, active = mode_values(model)
+    vals = [float(a) for a in active if a is not None and float(a) > 0]
+    s_min = min(vals, default=1.0)
+    log_inv = -_log10(sigma) * math.log(10)
+    if model.depth <= 2:
+        return Fraction(math.ceil(3 * (log_inv + 50) / s_min))
+    return Fraction(math.ceil(10 * math.exp(min(700.0, (model.depth - 2) * log_inv)) / s_min + 100))
+
+
+def plan_run(model, init: InitSpec, *, digits: int = 10, t_end=None, absolute_times: bool = False, rtol=None,
+             working_digits: int | None = None, solver: str = "auto") -> RunPlan:
+    """The plan of a run wanting ``digits`` correct significant digits (module docstring).
+
+    Parameters
+    ----------
+    model : DeepLinearModel or DiagonalLinearModel
+    init : InitSpec
+    digits : int
+        Significant digits wanted in every reported number.
+    t_end : exact number, optional
+        Horizon (default :func:`default_horizon`).
+    absolute_times : bool
+        Values are asked at given times (not only crossing times): at depth ≥ 3 the tolerance must also
+        resolve absolute time near ``σ^{−(L−2)}``.
+    rtol, working_digits : optional
+        Expert overrides of the tolerance and the arithmetic's digits.
+    solver : {"auto", "gbs", "implicit"}
+
+    Examples
+    --------
+    >>> from symdln.models import deep_linear
+    >>> m = deep_linear(spectrum=[3, 2, 1], widths=3)
+    >>> p = plan_run(m, InitSpec.gaussian("1e-30"), digits=10)
+    >>> p.digits, p.rtol, p.solver
+    (83, Fraction(1, 10000000000000), 'gbs')
+    """
+    if not isinstance(init, InitSpec):
+        raise OptionError(f"`init` must be an InitSpec, got {describe(init)}")
+    if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 10_000:
+        raise OptionError(f"`digits` must be an int in [1, 10000], got {describe(digits)}")
+    sigma = init.layer_scale
+    depth = 2 if isinstance(model, DiagonalLinearModel) else model.depth
+    if rtol is None:
+        exponent = digits + 3
+        if absolute_times and depth >= 3:
+            exponent += math.ceil((depth - 2) * max(0.0, -_log10(sigma)))
+        rtol_q = Fraction(1, 10**exponent)
+    else:
+        rtol_q = positive_number(rtol, name="rtol")
+        if rtol_q >= 1:
+            raise OptionError(f"`rtol` must be < 1, got {format_number(rtol_q)}")
+    horizon = default_horizon(model, sigma) if t_end is None else positive_number(t_end, name="t_end")
+    work = digits_for_flow(sigma, rtol_q, depth=depth) if working_digits is None else working_digits
+    if isinstance(work, bool) or not isinstance(work, int) or work < 5:
+        raise OptionError(f"`working_digits` must be an int ≥ 5, got {describe(work)}")
+    return RunPlan(digits=work, rtol=rtol_q, horizon=horizon, floor=sigma / 1024, solver=choose_solver(model, solver))

@@ -1,0 +1,343 @@
+"""Verified digits: every reported number is checked by an independent second run.
+
+:func:`verified_flow` runs the flow with the plan of :func:`~symdln.flow.plan.plan_run`, then again with
+a tolerance 1000× tighter and more working digits, and compares every reported number (loss and singular
+values, or ``β``, at the requested times; first times the loss falls below given levels).  A number's
+verified digit count is ``k = ⌊−log10 |x₁ − x₂| / |x₂|⌋`` (capped by the working precision); it is reported
+from the tighter run, rounded to ``k`` significant digits.  When some number has fewer than the wanted
+``N`` digits, one more run (tighter by ``10^{N−k+3}``) replaces the looser one; if that still falls
+short the status is ``"unverified"`` with the figures, never ``"success"``.
+
+Ctrl-C during any run stops it; what finished is kept and the status is ``"interrupted"``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import flint
+
+from ..errors import OptionError, describe
+from ..models.diagonal import DiagonalLinearModel
+from ..parse import format_number, positive_number
+from .integrate import integrate_flow
+from .plan import InitSpec, RunPlan, plan_run
+from .roots import illinois
+from .solution import FlowSolution, Status
+
+__all__ = ["Verified", "VerifiedFlow", "verified_flow", "agreeing_digits", "crossing_time"]
+
+
+@dataclass(frozen=True)
+class Verified:
+    """A reported number: ``text`` has exactly ``digits`` verified significant digits (``None``: unverified).
+
+    ``full`` is the better run's value at its working precision (for further computation, not for print).
+    """
+
+    text: str
+    digits: int | None
+    full: str
+
+    def as_dict(self) -> dict:
+        return {"value": self.text, "digits": self.digits}
+
+
+@dataclass(frozen=True)
+class VerifiedFlow:
+    """What :func:`verified_flow` found.
+
+    Attributes
+    ----------
+    status : str
+        ``"success"`` (every number has at least ``digits_wanted`` verified digits), ``"unverified"`` (some
+        have fewer; see ``min_digits``), ``"interrupted"``, or the failing status of a run
+        (``"max_steps"``, ``"max_time"``, ``"step_underflow"``, ``"nonfinite"``).
+    points : tuple of dict
+        Per requested time: ``t``, ``loss`` and ``values`` (singular values of ``A_θ``, or ``β``) as :class:`Verified`.
+    crossings : tuple of dict
+        Per level: ``level`` and ``t`` (:class:`Verified`, or ``None`` when the loss never fell below it).
+    runs : tuple of dict
+        Plan, stats and status of every run made.
+    solution : FlowSolution
+        The tightest completed run.
+    """
+
+    status: str
+    message: str
+    digits_wanted: int
+    min_digits: int | None
+    points: tuple
+    crossings: tuple
+    runs: tuple
+    init: InitSpec
+    values_name: str
+    solution: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "success"
+
+    def as_dict(self) -> dict:
+        return {
+            "status": self.status,
+            "message": self.message,
+            "digits_wanted": self.digits_wanted,
+            "min_digits": self.min_digits,
+            "init": self.init.as_dict(),
+            "points": [
+                {"t": p["t"], "loss": p["loss"].as_dict(), self.values_name: [v.as_dict() for v in p["values"]]}
+                if "error" not in p else p
+                for p in self.points
+            ],
+            "crossings": [{"level": c["level"], "t": None if c["t"] is None else c["t"].as_dict()} for c in self.crossings],
+            "runs": list(self.runs),
+        }
+
+
+def agreeing_digits(a: flint.arb, b: flint.arb, cap: int) -> int:
+    """``⌊−log10(|a − b| / |b|)⌋`` clipped to ``[0, cap]`` (``cap`` when equal; call inside a flint scope)."""
+    a, b = a.mid(), b.mid()
+    if a == b:
+        return cap
+    if b == 0:
+        return 0
+    rel = abs((a - b) / b).mid()
+    if not rel > 0:
+        return cap
+    k = math.floor(-float(rel.log().mid()) / math.log(10))
+    return max(0, min(cap, k))
+
+
+def crossing_time(sol: FlowSolution, level) -> flint.arb | None:
+    """First time the loss of ``sol`` falls below ``level``, located on the dense output (``None``: never)."""
+    p = sol.precision
+    with p.flint():
+        thr = p.arb(level)
+        i = next((i for i, lo in enumerate(sol.losses) if lo < thr), None)
+        if i is None:
+            return None
+        if i == 0:
+            return sol.ts[0]
+        stepper, lthr = sol._dense, thr.log()
+        y0, t0 = sol.states[i - 1], sol.ts[i - 1]
+        resolution = flint.arb(2) ** (-(p.bits - p.guard_bits))
+
+        def phi(tt):
+            yy = stepper.advance(y0, t0, tt) if tt > t0 else y0
+            return (stepper.flow.loss(yy).log() - lthr).mid(), yy
+
+        t, _ = illinois(phi, t0, sol.ts[i], resolution=resolution * 64)
+        return t
+
+
+def _measure(sol: FlowSolution, at, levels, values_name: str):
+    """Every reported number of one run, as arb (``None`` where the run did not reach)."""
+    from ..report.spectra import singular_values
+
+    p = sol.precision
+    points = []
+    for t in at:
+        with p.flint():
+            if p.arb(t) > sol.t_final:
+                points.append(None)
+                continue
+        A = sol.end_to_end(t)
+        lo = sol.loss(t)
+        with p.flint():
+            if values_name == "beta":
+                vals = [A[i, 0] for i in range(A.nrows())]
+            else:
+                vals = [flint.arb(p.mp.nstr(s, p.digits + 5, strip_zeros=False)) for s in singular_values(A, p)]
+        points.append((lo, vals))
+    crossings = [crossing_time(sol, lv) for lv in levels]
+    return points, crossings
+
+
+def _compare(m1, m2, p_loose, p_tight):
+    """Pairs ``(value from the tighter run, verified digits)``."""
+    cap = p_loose.digits - 2
+    with p_tight.flint():
+        def one(a, b):
+            if a is None or b is None:
+                return None
+            return b, agreeing_digits(a, b, cap)
+
+        points = []
+        for q1, q2 in zip(m1[0], m2[0]):
+            if q1 is None or q2 is None:
+                points.append(None)
+                continue
+            points.append((one(q1[0], q2[0]), [one(a, b) for a, b in zip(q1[1], q2[1])]))
+        crossings = [one(a, b) for a, b in zip(m1[1], m2[1])]
+    return points, crossings
+
+
+def _run(model, theta0, plan: RunPlan, init: InitSpec, loss_below, progress, max_steps, max_time):
+    return integrate_flow(
+        model, theta0, plan.horizon, precision=plan.precision, rtol=plan.rtol, solver=plan.solver,
+        loss_below=loss_below, scale=init.layer_scale, floor=plan.floor, seed=init.seed, progress=progress,
+        max_steps=max_steps, max_time=max_time, throw=False,
+    )
+
+
+def _run_record(plan: RunPlan, sol: FlowSolution) -> dict:
+    return {"plan": plan.as_dict(), "status": sol.status.name.lower(), "stats": sol.stats.as_dict(),
+            "t_final": sol.t_final.mid().str(20, radius=False)}
+
+
+def _text(x: flint.arb, k: int | None, p) -> str:
+    with p.flint():
+        if k is None or k < 1:
+            return x.mid().str(3, radius=False) + "?"  # order of magnitude only, marked unverified
+        return x.mid().str(k, radius=False)
+
+
+def verified_flow(
+    model,
+    init: InitSpec,
+    *,
+    digits: int = 10,
+    at=(),
+    cross=(),
+    t_end=None,
+    solver: str = "auto",
+    rtol=None,
+    working_digits: int | None = None,
+    loss_below=None,
+    retries: int = 1,
+    max_steps: int = 200_000,
+    max_time: float | None = None,
+    progress: bool | None = None,
+) -> VerifiedFlow:
+    """Integrate the gradient flow and report numbers with verified digits (module docstring).
+
+    Parameters
+    ----------
+    model : DeepLinearModel or DiagonalLinearModel
+    init : InitSpec
+    digits : int
+        Correct significant digits wanted in every reported number.
+    at : sequence of exact numbers
+        Times at which the loss and the singular values of ``A_θ`` (``β`` for diagonal nets) are reported.
+    cross : sequence of exact numbers
+        Loss levels; the first time the loss falls below each is reported.
+    t_end, solver, rtol, working_digits : see :func:`~symdln.flow.plan.plan_run`.
+    loss_below : exact number, optional
+        Stop each run when the loss falls below it.
+    retries : int
+        Extra tighter runs allowed when the first comparison falls short.
+    max_steps, max_time : limits of each run.
+
+    Examples
+    --------
+    >>> from symdln.models import deep_linear
+    >>> m = deep_linear(spectrum=[1], depth=2, widths=1)
+    >>> r = verified_flow(m, InitSpec.balanced("1/100", 2), digits=12, at=["5"], t_end=5)
+    >>> r.status, r.points[0]["values"][0].text   # Saxe: 1 / (1 + 99 e^{−10}) = 0.99552636...
+    ('success', '0.995526357958')
+    """
+    at_q = tuple(_time(t, "at") for t in at)
+    levels = tuple(positive_number(c, name="cross") for c in cross)
+    if not at_q and not levels:
+        raise OptionError("nothing to report: give `at` times or `cross` levels")
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise OptionError(f"`retries` must be an int ≥ 0, got {describe(retries)}")
+    horizon = t_end if t_end is not None else (max(at_q) if at_q and not levels else None)
+    plan = plan_run(model, init, digits=digits, t_end=horizon, absolute_times=bool(at_q), rtol=rtol,
+                    working_digits=working_digits, solver=solver)
+    if at_q and max(at_q) > plan.horizon:
+        raise OptionError(f"`at` asks for t = {format_number(max(at_q))} beyond the horizon {format_number(plan.horizon)}")
+    values_name = "beta" if isinstance(model, DiagonalLinearModel) else "singular_values"
+    theta0 = init.build(model)
+    runs, sols, measures = [], [], []
+    status = None
+    plans = [plan, plan.tighter()]
+    tries = 0
+    while True:
+        pl = plans[len(sols)]
+        sol = _run(model, theta0, pl, init, loss_below, progress, max_steps, max_time)
+        runs.append(_run_record(pl, sol))
+        if not sol.status.ok:
+            status = sol.status
+            break
+        try:
+            measures.append(_measure(sol, at_q, levels, values_name))
+        except KeyboardInterrupt:
+            status = Status.INTERRUPTED
+            break
+        sols.append(sol)
+        if len(sols) < 2:
+            continue
+        cmp = _compare(measures[-2], measures[-1], sols[-2].precision, sols[-1].precision)
+        worst = _min_digits(cmp)
+        if worst is None or worst >= digits or tries >= retries:
+            break
+        tries += 1
+        factor = 10 ** max(3, digits - worst + 3)
+        plans.append(plans[-1].tighter(factor=factor))
+    if len(sols) >= 2:
+        cmp = _compare(measures[-2], measures[-1], sols[-2].precision, sols[-1].precision)
+        best = sols[-1]
+    elif sols:  # the verification run failed or was interrupted: report the first run, unverified
+        cmp = _compare(measures[0], measures[0], sols[0].precision, sols[0].precision)
+        cmp = ([None if q is None else ((q[0][0], None), [(v[0], None) for v in q[1]]) for q in cmp[0]],
+               [None if c is None else (c[0], None) for c in cmp[1]])
+        best = sols[0]
+    else:
+        best = None
+    worst = _min_digits(cmp) if best is not None else None
+    if status is None:
+        status_text = "success" if worst is not None and worst >= digits else "unverified"
+        message = (f"every reported number has at least {digits} verified significant digits" if status_text == "success"
+                   else f"some reported numbers have only {worst} verified digits (wanted {digits}) after "
+                        f"{len(sols)} runs; tighten `rtol` or raise `retries`")
+    else:
+        status_text = status.name.lower()
+        message = status.value + ("" if len(sols) >= 2 else " Reported numbers are from a run that was not verified.")
+    points, crossings = _package(cmp, best, at_q, levels) if best is not None else ((), ())
+    return VerifiedFlow(status_text, message, digits, worst, points, crossings, tuple(runs), init, values_name, best)
+
+
+def _min_digits(cmp):
+    ks = []
+    for q in cmp[0]:
+        if q is None:
+            continue
+        ks += [q[0][1]] + [v[1] for v in q[1]]
+    ks += [c[1] for c in cmp[1] if c is not None]
+    ks = [k for k in ks if k is not None]
+    return min(ks) if ks else None
+
+
+def _package(cmp, sol: FlowSolution, at_q, levels):
+    p = sol.precision
+    points = []
+    for t, q in zip(at_q, cmp[0]):
+        if q is None:
+            points.append({"t": format_number(t), "error": "beyond the end of the run"})
+            continue
+        (lo, k), vals = q
+        points.append({
+            "t": format_number(t),
+            "loss": Verified(_text(lo, k, p), k, p.decimal(lo)),
+            "values": tuple(Verified(_text(v, kv, p), kv, p.decimal(v)) for v, kv in vals),
+        })
+    crossings = []
+    for lv, c in zip(levels, cmp[1]):
+        crossings.append({"level": format_number(lv), "t": None if c is None else Verified(_text(c[0], c[1], p), c[1], p.decimal(c[0]))})
+    return tuple(points), tuple(crossings)
+
+
+def _time(t, name) -> Fraction:
+    if isinstance(t, float):
+        raise OptionError(f"`{name}` = {describe(t)} is a binary float; pass an exact number or a decimal string")
+    from ..parse import exact_number
+
+    q = exact_number(t, name=name)
+    if q < 0:
+        raise OptionError(f"`{name}` times must be ≥ 0, got {format_number(q)}")
+    return q
