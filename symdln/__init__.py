@@ -9,50 +9,78 @@ finds the saddles a run visits; :func:`saddle_graph` turns visits into a network
 
 __version__ = "0.1.0"
 
+import importlib
+
 from .errors import FlowError as FlowError
 from .errors import ModelError as ModelError
 from .errors import OptionError as OptionError
 from .errors import ParseError as ParseError
 from .errors import PrecisionError as PrecisionError
 from .errors import SymdlnError as SymdlnError
-from .flow import FlowSolution as FlowSolution
-from .flow import Status as Status
-from .flow import integrate_flow as integrate_flow
-from .graph import draw_saddle_graph as draw_saddle_graph
-from .graph import read_graph as read_graph
-from .graph import saddle_graph as saddle_graph
-from .graph import write_graph as write_graph
-from .models import DeepLinearModel as DeepLinearModel
-from .models import DiagonalLinearModel as DiagonalLinearModel
-from .models import balanced_init as balanced_init
-from .models import balancedness as balancedness
-from .models import deep_linear as deep_linear
-from .models import diagonal_linear as diagonal_linear
-from .models import gaussian_init as gaussian_init
-from .models import pf_init as pf_init
-from .parse import parse_matrix as parse_matrix
-from .parse import parse_number as parse_number
-from .precision import Precision as Precision
-from .report import explore as explore
-from .saddles import SaddleVisit as SaddleVisit
-from .saddles import detect_visits as detect_visits
-from .symbolic import compile_flow as compile_flow
-from .symbolic import gradient as gradient
-from .symbolic import hessian as hessian
-from .symbolic import loss_expr as loss_expr
-from .symbolic.analysis import PointAnalysis as PointAnalysis
-from .symbolic.analysis import analyze_point as analyze_point
-from .symbolic.critical import CriticalSet as CriticalSet
-from .symbolic.critical import critical_sets as critical_sets
-from .symbolic.inertia import Inertia as Inertia
-from .symbolic.inertia import inertia as inertia
-from .symbolic.isolated import classify_real_points as classify_real_points
-from .symbolic.isolated import count_critical_points as count_critical_points
-from .symbolic.pivots import PivotFamily as PivotFamily
-from .symbolic.pivots import pivot_families as pivot_families
-from .symbolic.weight_decay import representation_cost as representation_cost
-from .symbolic.weight_decay import weight_decay_analysis as weight_decay_analysis
-from ._citation import citation as citation
+
+# Everything else loads on first use (PEP 562), so `import symdln` does not import SymPy or networkx.
+_LAZY = {
+    "CriticalSet": ".symbolic.critical",
+    "DeepLinearModel": ".models",
+    "DiagonalLinearModel": ".models",
+    "FlowSolution": ".flow",
+    "Inertia": ".symbolic.inertia",
+    "InitSpec": ".flow.plan",
+    "PivotFamily": ".symbolic.pivots",
+    "PointAnalysis": ".symbolic.analysis",
+    "Precision": ".precision",
+    "RunPlan": ".flow.plan",
+    "SaddleVisit": ".saddles",
+    "Status": ".flow",
+    "VerifiedFlow": ".flow.verify",
+    "analyze_point": ".symbolic.analysis",
+    "balanced_init": ".models",
+    "balancedness": ".models",
+    "citation": "._citation",
+    "classify_real_points": ".symbolic.isolated",
+    "compile_flow": ".symbolic",
+    "count_critical_points": ".symbolic.isolated",
+    "critical_sets": ".symbolic.critical",
+    "deep_linear": ".models",
+    "detect_visits": ".saddles",
+    "diagonal_linear": ".models",
+    "draw_saddle_graph": ".graph",
+    "explore": ".report",
+    "gaussian_init": ".models",
+    "gradient": ".symbolic",
+    "hessian": ".symbolic",
+    "inertia": ".symbolic.inertia",
+    "integrate_flow": ".flow",
+    "load_solution": ".flow.store",
+    "loss_expr": ".symbolic",
+    "parse_matrix": ".parse",
+    "parse_number": ".parse",
+    "pf_init": ".models",
+    "pivot_families": ".symbolic.pivots",
+    "plan_run": ".flow.plan",
+    "read_graph": ".graph",
+    "representation_cost": ".symbolic.weight_decay",
+    "saddle_graph": ".graph",
+    "verified_flow": ".flow.verify",
+    "weight_decay_analysis": ".symbolic.weight_decay",
+    "write_graph": ".graph",
+}
+
+
+
+def __getattr__(name: str):
+    try:
+        module = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'symdln' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "CriticalSet",
@@ -61,6 +89,7 @@ __all__ = [
     "FlowError",
     "FlowSolution",
     "Inertia",
+    "InitSpec",
     "ModelError",
     "OptionError",
     "ParseError",
@@ -68,9 +97,11 @@ __all__ = [
     "PointAnalysis",
     "Precision",
     "PrecisionError",
+    "RunPlan",
     "SaddleVisit",
     "Status",
     "SymdlnError",
+    "VerifiedFlow",
     "__version__",
     "analyze_point",
     "balanced_init",
@@ -90,14 +121,17 @@ __all__ = [
     "hessian",
     "inertia",
     "integrate_flow",
+    "load_solution",
     "loss_expr",
     "parse_matrix",
     "parse_number",
     "pf_init",
     "pivot_families",
+    "plan_run",
     "read_graph",
     "representation_cost",
     "saddle_graph",
+    "verified_flow",
     "weight_decay_analysis",
     "write_graph",
 ]

@@ -175,34 +175,51 @@ def _dln_model(args):
     return deep_linear(spectrum=spectrum, rotation_seed=args.rotation_seed, **common)
 
 
+def _explore_exit(summary: dict) -> int:
+    """0 when the run reached its end and the verification run agreed; 130 interrupted; 3 unverified; 1 failed."""
+    if summary["status"] == "interrupted":
+        return 130
+    if summary["status"] not in ("success", "event"):
+        return 1
+    v = summary.get("verification")
+    return 3 if v and not v.get("ok") else 0
+
+
 def _cmd_explore(args) -> int:
     from .report import explore, format_visits
 
     model = _dln_model(args)
     res = explore(
-        model, sigma=args.sigma, seed=args.seed, init=args.init, rtol=args.rtol if args.rtol is not None else Fraction(1, 10**12), digits=args.digits,
+        model, sigma=args.sigma, seed=args.seed, init=args.init,
+        rtol=args.rtol if args.rtol is not None else Fraction(1, 10**12), digits=args.digits,
         loss_below=args.loss_below, t_end=args.t_end, out=args.out, verify=not args.no_verify,
         tol=args.tol, progress=args.progress,
     )
+    code = _explore_exit(res.summary)
     if args.json:
         print(json.dumps(res.summary, indent=2))
-        return 0
+        return code
     s = res.summary
     print(f"symdln explore: depth {model.depth}, widths {list(model.widths)}, σ = {s['init']['sigma']}, "
-          f"seed {args.seed}, {s['precision']['digits']} digits, rtol {s['rtol']}")
+          f"seed {args.seed}, {s['precision']['digits']} digits, rtol {s['rtol']}, solver {s['stats']['solver']}")
     print(f"status: {s['status']} ({s['message']}); t_final = {s['t_final']}, loss = {s['final_loss']}")
     print(f"steps {s['stats']['steps']} (+{s['stats']['rejected_steps']} rejected), {s['stats']['nfev']} field "
           f"evaluations, {s['stats']['seconds']:.2f} s; accelerated time = {s['accelerated_time']}")
     print()
-    print(format_visits(res.visits))
     v = s["verification"]
-    if v:
+    agree = v.get("agreeing_digits") if v else None
+    # print no more digits than the verification run confirmed (10 at most; 3 when nothing was verified)
+    shown = 10 if agree is None and v and v.get("same_visits") else max(1, min(10, int(agree))) if agree is not None else 3
+    print(format_visits(res.visits, digits=shown))
+    if v and "same_visits" in v:
         print()
         print(f"verification at rtol {v['rtol']} and {v['digits']} digits: same visits = {v['same_visits']}, "
               f"arrival times agree to {v['agreeing_digits']} digits")
+    elif v:
+        print(f"\nverification: {v['status']} ({v['reason']})")
     print()
     print("wrote " + ", ".join(sorted(str(p) for p in res.files.values())))
-    return 0
+    return code
 
 
 def _read_init_file(path: str):

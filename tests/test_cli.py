@@ -21,17 +21,23 @@ def test_explore_json(capsys, tmp_path):
     assert (tmp_path / "summary.json").is_file()
 
 
-def test_flow_balanced_matches_saxe(capsys):
-    out = _run_json(capsys, ["flow", "--init", "balanced", "--scale", "1e-60", "--at", "10,40", "--rtol", "1e-32", "--json"])
+def _check_digits(value, exact, ctx):
+    """A value printed with k verified significant digits is within half a unit of its k-th digit (plus slack 2)."""
+    text, k = value["value"], value["digits"]
+    mantissa = text.replace("-", "").split("e")[0].replace(".", "").lstrip("0")
+    assert len(mantissa) == k, (text, k)  # printed to exactly the verified digits
+    assert abs(ctx.mpf(text) / exact - 1) <= 10 * ctx.mpf(10) ** (-k), (text, k, exact)
+
+
+def test_flow_balanced_matches_saxe_to_the_verified_digits(capsys):
+    out = _run_json(capsys, ["flow", "--init", "balanced", "--scale", "1e-60", "--at", "10,40", "--digits", "28", "--json"])
+    assert out["status"] == "success" and out["min_digits"] >= 28
     ctx = mpmath.MPContext()
-    ctx.dps = 60
+    ctx.dps = 80
     for point, T in zip(out["points"], (10, 40)):
-        sv = [ctx.mpf(x) for x in point["singular_values"]]
         exact = sorted((s / (1 + (s / ctx.mpf("1e-60") - 1) * ctx.exp(-2 * s * T)) for s in (3, 2, 1)), reverse=True)
-        for a, b in zip(sv, exact):
-            assert abs(a / b - 1) < ctx.mpf("1e-28")
-        # decimal strings carry the working precision
-        assert len(point["loss"].replace("-", "").replace(".", "").split("e")[0]) >= out["precision"]["digits"] - 2
+        for value, b in zip(point["singular_values"], exact):
+            _check_digits(value, b, ctx)
 
 
 @pytest.mark.parametrize("tau, beta", [(5, ["4/5", "0", "0", "0"]), (10, ["0", "0", "7/5", "0"]), (20, ["0", "0", "10/7", "-10/49"])])
@@ -42,7 +48,7 @@ def test_flow_diagonal_follows_the_published_saddles(capsys, tau, beta):
     t = ctx.nstr(tau * ctx.log(ctx.mpf(10) ** 40), 25)
     out = _run_json(capsys, ["flow", "--model", "diagonal", "--X", "1,1/2,7/10,0;1/2,1,1/10,7/10", "--y", "1,0",
                              "--alpha", "1e-40", "--at", t, "--json"])
-    got = [ctx.mpf(x) for x in out["points"][0]["beta"]]
+    got = [ctx.mpf(x["value"]) for x in out["points"][0]["beta"]]
     want = [ctx.mpf(__import__("fractions").Fraction(b).numerator) / __import__("fractions").Fraction(b).denominator for b in beta]
     # between jumps the run sits on the saddle up to O(α^c) corrections, plus a slow 1/log(1/α) drift of leaving coordinates
     assert max(abs(a - b) for a, b in zip(got, want)) < 1e-4, (got, want)
@@ -62,6 +68,10 @@ def test_flow_diagonal_follows_the_published_saddles(capsys, tau, beta):
         (["flow", "--model", "diagonal", "--X", "1,0;0,1"], "--y"),
         (["flow", "--init-file", "/nonexistent.json"], "no such file"),
         (["flow", "--at", "1,x"], "not an exact number"),
+        (["flow", "--at", ""], "empty list"),
+        (["flow", "--cross", " "], "empty list"),
+        (["flow", "--cross", "0"], "> 0"),
+        (["explore", "--out", "/proc/version"], "not a directory"),
     ],
 )
 def test_bad_input_is_a_clear_error(capsys, argv, needle):
@@ -79,7 +89,8 @@ def test_init_file_exact(tmp_path, capsys):
     # aligned init: a' = 2a(s − a) per mode, a(0) = 1e-6
     for x, s in zip(out["points"][0]["singular_values"], (2, 1)):
         exact = s / (1 + (s / ctx.mpf("1e-6") - 1) * ctx.exp(-2 * s))
-        assert abs(ctx.mpf(x) / exact - 1) < 1e-10
+        _check_digits(x, exact, ctx)
+        assert x["digits"] >= 10
 
 
 def test_python_dash_m():
@@ -142,7 +153,7 @@ def test_flow_diagonal_default_horizon_reaches_the_interpolator(capsys):
     """Without --at or --t-end the run lasts ten first-jump times; X is invertible, so β → X⁻¹y = (4/3, −2/3)."""
     out = _run_json(capsys, ["flow", "--model", "diagonal", "--X", "1,1/2;1/2,1", "--y", "1,0", "--alpha", "1e-40", "--json"])
     (point,) = out["points"]
-    beta = [float(b) for b in point["beta"]]
+    beta = [float(b["value"]) for b in point["beta"]]
     assert abs(beta[0] - 4 / 3) < 1e-9 and abs(beta[1] + 2 / 3) < 1e-9
     assert abs(float(point["t"]) - 1843) < 1e-9  # ceil(10 · log(1e40) / ‖Xᵀy/n‖_∞), ‖·‖_∞ = 1/2
 
@@ -154,4 +165,5 @@ def test_flow_balanced_uses_the_per_layer_scale(capsys):
 
     out = _run_json(capsys, ["flow", "--init", "balanced", "--scale", "1e-60", "--json"])
     assert out["points"][0]["t"] == str(math.ceil(3 * (30 * math.log(10) + 50)))
-    assert out["precision"]["digits"] == 82  # 2·30 + 12 + 10 (NUMERICS: 2 log10(1/σ) + accuracy digits)
+    assert out["runs"][0]["plan"]["digits"] == 83  # 2·30 + 13 + 10 (NUMERICS: 2 log10(1/σ) + accuracy digits)
+    assert out["init"] == {"kind": "balanced", "scale": "1e-60", "layer_scale": "1e-30", "seed": None}

@@ -17,7 +17,7 @@ def test_public_api_snapshot():
         "hessian", "integrate_flow", "loss_expr", "parse_matrix", "parse_number", "pf_init", "pivot_families",
         "read_graph", "saddle_graph", "write_graph", "CriticalSet", "Inertia", "PointAnalysis", "analyze_point",
         "classify_real_points", "count_critical_points", "critical_sets", "inertia", "representation_cost",
-        "weight_decay_analysis",
+        "weight_decay_analysis", "InitSpec", "RunPlan", "VerifiedFlow", "load_solution", "plan_run", "verified_flow",
     ])
     for name in symdln.__all__:
         assert hasattr(symdln, name)
@@ -26,3 +26,13 @@ def test_public_api_snapshot():
 def test_citation():
     assert "jacot2021saddle" in symdln.citation("saddles")
     assert symdln.citation().count("@") == 5
+
+
+def test_import_is_light():
+    """`import symdln` loads no SymPy, networkx or matplotlib (PEP 562 lazy attributes): heavy imports happen on use."""
+    import subprocess
+    import sys
+
+    code = "import sys, symdln; print(sorted(m for m in ('sympy', 'networkx', 'matplotlib', 'scipy') if m in sys.modules))"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and r.stdout.strip() == "[]", r.stdout + r.stderr

@@ -11,6 +11,12 @@ local error ``e`` at the state ``θ`` is the largest of:
   computed as ``tr(eᵀ (WWᵀ + τ²I)⁻¹ e)`` by one linear solve.  Along a singular direction of ``W`` with
   singular value ``s`` this is the error divided by ``√(s² + τ²)``: the relative error of that mode,
   floored at ``τ`` (the initialization scale / 1024);
+* ``escape`` (deep linear networks of depth ≥ 3, NUMERICS.md): the error's *escape block*
+  ``e_ss = (I − Π_L) e (I − Π_R)``, with soft projectors ``I − Π_L = κ²(WWᵀ + κ²I)⁻¹`` and
+  ``I − Π_R = κ²(WᵀW + κ²I)⁻¹`` onto the singular directions below ``κ = √τ``, is measured like ``singular``
+  (relative to the small modes it belongs to), the rest relative to ``‖W‖_F``.  The blocks that couple a
+  learned mode to the small ones relax fast on the stiff plateaus of deep networks: measured against the small
+  singular values they would cap the steps at the relaxation time, while their errors are forgotten;
 * ``componentwise`` (diagonal networks): ``max_i |e_i| / √(x_i² + τ²)``;
 * ``residual``: ``‖δG‖_F / (‖G‖_F + ρ)`` with ``G`` the end-to-end gradient (``A − M``, ``AΣxx − Σyx``,
   ``Xᵀ(Xβ − y)/n``) and ``δG`` the change an error ``e`` makes in it, to first order.  Near a minimum
@@ -42,10 +48,11 @@ class ErrorNorm:
     """
 
     def __init__(self, kind: str, floor: flint.arb, shapes, flow=None, residual_floor: flint.arb | None = None) -> None:
-        if kind not in ("singular", "componentwise"):
+        if kind not in ("singular", "componentwise", "escape"):
             raise ValueError(f"unknown error norm {kind!r}")
         self.kind = kind
         self.floor2 = floor * floor
+        self.kappa2 = floor  # κ² = τ
         self.flow = flow
         self.residual_floor = residual_floor
         self._eyes = {}
@@ -56,7 +63,12 @@ class ErrorNorm:
 
     def __call__(self, state, error) -> flint.arb:
         error = tuple(e.mid() for e in error)  # an estimate: its ball radius carries no information
-        worst = self._componentwise(state, error) if self.kind == "componentwise" else self._singular(state, error)
+        if self.kind == "componentwise":
+            worst = self._componentwise(state, error)
+        elif self.kind == "escape":
+            worst = self._escape(state, error)
+        else:
+            worst = self._singular(state, error)
         if self.residual_floor is not None and worst.is_finite():
             worst = max(worst, self._residual(state, error), key=_key)
         return worst
@@ -74,6 +86,24 @@ class ErrorNorm:
                 return flint.arb("inf")
         return worst.sqrt().mid()
 
+    def _escape(self, state, error) -> flint.arb:
+        worst = flint.arb(0)
+        k2 = self.kappa2
+        for W, e in zip(state, error):
+            n, m = W.nrows(), W.ncols()
+            Wt = W.transpose()
+            AL = W * Wt + _eye(n, k2)
+            AR = Wt * W + _eye(m, k2)
+            # e_ss = κ⁴ A_L⁻¹ e A_R⁻¹ (solve from both sides)
+            left = AL.solve(e, nonstop=True) * k2
+            ess = AR.solve(left.transpose(), nonstop=True).transpose() * k2
+            small = self._singular((W,), (ess.mid(),))
+            big = (_frobenius(e - ess) / (_frobenius(W) + k2)).mid()
+            if not (small.is_finite() and big.is_finite()):
+                return flint.arb("inf")
+            worst = max(worst, small, big, key=_key)
+        return worst
+
     def _componentwise(self, state, error) -> flint.arb:
         worst = flint.arb(0)
         for x, e in zip(state, error):
@@ -89,6 +119,10 @@ class ErrorNorm:
         G = self.flow.residual(state)
         dG = self.flow.residual_change(state, error)
         return (_frobenius(dG) / (_frobenius(G) + self.residual_floor)).mid()
+
+
+def _eye(n: int, c) -> flint.arb_mat:
+    return flint.arb_mat(n, n, [c if i == j else 0 for i in range(n) for j in range(n)])
 
 
 def _frobenius(M: flint.arb_mat) -> flint.arb:

@@ -143,7 +143,8 @@ def default_horizon(model, sigma: Fraction) -> Fraction:
     log_inv = -_log10(sigma) * math.log(10)
     if model.depth <= 2:
         return Fraction(math.ceil(3 * (log_inv + 50) / s_min))
-    return Fraction(math.ceil(10 * math.exp(min(700.0, (model.depth - 2) * log_inv)) / s_min + 100))
+    s_q = Fraction(s_min).limit_denominator(10**9)
+    return Fraction(math.ceil(Fraction(10) / sigma ** (model.depth - 2) / s_q + 100))
 
 
 def plan_run(model, init: InitSpec, *, digits: int = 10, t_end=None, absolute_times: bool = False, rtol=None,
@@ -192,4 +193,7 @@ def plan_run(model, init: InitSpec, *, digits: int = 10, t_end=None, absolute_ti
     work = digits_for_flow(sigma, rtol_q, depth=depth) if working_digits is None else working_digits
     if isinstance(work, bool) or not isinstance(work, int) or work < 5:
         raise OptionError(f"`working_digits` must be an int ≥ 5, got {describe(work)}")
+    if rtol_q < Fraction(1, 10 ** max(1, work - 5)):
+        raise OptionError(f"`working_digits` = {work} cannot carry rtol = {format_number(rtol_q)}: give at least "
+                          f"{math.ceil(-_log10(rtol_q)) + 5} working digits, or a looser rtol")
     return RunPlan(digits=work, rtol=rtol_q, horizon=horizon, floor=sigma / 1024, solver=choose_solver(model, solver))

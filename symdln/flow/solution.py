@@ -91,7 +91,31 @@ class FlowSolution:
     scale: Fraction
     seed: int | None = None
     t_event: Any = None
+    floor: Fraction | None = None
+    init: dict | None = None
     _dense: Any = field(default=None, repr=False, compare=False)
+
+    # -- travelling: pickle and JSON carry exact decimal strings, never arb objects or the stepper --
+    def __reduce__(self):
+        from .store import solution_from_dict, solution_to_dict
+
+        return (solution_from_dict, (solution_to_dict(self),))
+
+    def save(self, path):
+        """Write the solution to ``path`` as JSON (:mod:`symdln.flow.store`); :func:`symdln.load_solution` reads it."""
+        from .store import save_solution
+
+        return save_solution(self, path)
+
+    @property
+    def dense(self):
+        """The stepper serving the dense output (rebuilt from the recorded plan after loading)."""
+        if self._dense is None:
+            from .integrate import make_stepper
+
+            object.__setattr__(self, "_dense", make_stepper(self.model, self.precision, self.stats.solver,
+                                                             self.stats.stages, self.rtol, self.floor or self.scale / 1024))
+        return self._dense
 
     @property
     def message(self) -> str:
@@ -104,7 +128,7 @@ class FlowSolution:
     @property
     def flow(self):
         """The :class:`~symdln.symbolic.compile.CompiledFlow` of the run (loss, end-to-end map, field at its precision)."""
-        return self._dense.flow
+        return self.dense.flow
 
     @property
     def t_final(self) -> flint.arb:
@@ -132,19 +156,19 @@ class FlowSolution:
             i = self._index(tt)
             if tt == self.ts[i]:
                 return self.states[i]
-            return self._dense.advance(self.states[i], self.ts[i], tt)
+            return self.dense.advance(self.states[i], self.ts[i], tt)
 
     def loss(self, t) -> flint.arb:
         """``ℒ(θ(t))``."""
         y = self.evaluate(t)
         with self.precision.flint():
-            return self._dense.flow.loss(y)
+            return self.dense.flow.loss(y)
 
     def end_to_end(self, t) -> flint.arb_mat:
         """``A_θ(t)`` (or ``β(t)`` for a diagonal network)."""
         y = self.evaluate(t)
         with self.precision.flint():
-            return self._dense.flow.end_to_end(y)
+            return self.dense.flow.end_to_end(y)
 
     def _time(self, t) -> flint.arb:
         if isinstance(t, float):
@@ -159,7 +183,7 @@ class FlowSolution:
         return tt
 
     def _index(self, tt: flint.arb) -> int:
-        floats = self._dense.float_times
+        floats = [float(t.mid()) for t in self.ts] if self._dense is None else self.dense.float_times
         i = max(0, bisect.bisect_right(floats, float(tt.mid())) - 1)
         while i > 0 and self.ts[i] > tt:
             i -= 1

@@ -14,7 +14,7 @@ Ctrl-C during any run stops it; what finished is kept and the status is ``"inter
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
@@ -35,15 +35,22 @@ __all__ = ["Verified", "VerifiedFlow", "verified_flow", "agreeing_digits", "cros
 class Verified:
     """A reported number: ``text`` has exactly ``digits`` verified significant digits (``None``: unverified).
 
+    ``upper_bound``: a loss below what the looser run's arithmetic resolves (``½ρ²``, ρ the residual floor of
+    :mod:`.norms`) in both runs; ``text`` is then ``"<bound"`` and ``digits`` is 0.
+
     ``full`` is the better run's value at its working precision (for further computation, not for print).
     """
 
     text: str
     digits: int | None
     full: str
+    upper_bound: bool = False
 
     def as_dict(self) -> dict:
-        return {"value": self.text, "digits": self.digits}
+        out = {"value": self.text, "digits": self.digits}
+        if self.upper_bound:
+            out["upper_bound"] = True
+        return out
 
 
 @dataclass(frozen=True)
@@ -122,7 +129,7 @@ def crossing_time(sol: FlowSolution, level) -> flint.arb | None:
             return None
         if i == 0:
             return sol.ts[0]
-        stepper, lthr = sol._dense, thr.log()
+        stepper, lthr = sol.dense, thr.log()
         y0, t0 = sol.states[i - 1], sol.ts[i - 1]
         resolution = flint.arb(2) ** (-(p.bits - p.guard_bits))
 
@@ -157,8 +164,18 @@ def _measure(sol: FlowSolution, at, levels, values_name: str):
     return points, crossings
 
 
-def _compare(m1, m2, p_loose, p_tight):
-    """Pairs ``(value from the tighter run, verified digits)``."""
+def _loss_resolution(sol: FlowSolution) -> flint.arb:
+    """``100·ρ²``: losses below this are below what the run's arithmetic and tolerance resolve."""
+    from .integrate import residual_floor
+
+    with sol.precision.flint():
+        rho = residual_floor(sol.flow, sol.precision, sol.rtol)
+        return (rho * rho * 100).mid()
+
+
+def _compare(m1, m2, p_loose, p_tight, floor=None):
+    """Pairs ``(value from the tighter run, verified digits)``; a loss below ``floor`` in both runs becomes
+    ``(floor, "bound")``."""
     cap = p_loose.digits - 2
     with p_tight.flint():
         def one(a, b):
@@ -171,7 +188,10 @@ def _compare(m1, m2, p_loose, p_tight):
             if q1 is None or q2 is None:
                 points.append(None)
                 continue
-            points.append((one(q1[0], q2[0]), [one(a, b) for a, b in zip(q1[1], q2[1])]))
+            lo = one(q1[0], q2[0])
+            if floor is not None and lo[1] < cap and q1[0] < floor and q2[0] < floor:
+                lo = (floor, "bound")
+            points.append((lo, [one(a, b) for a, b in zip(q1[1], q2[1])]))
         crossings = [one(a, b) for a, b in zip(m1[1], m2[1])]
     return points, crossings
 
@@ -179,7 +199,7 @@ def _compare(m1, m2, p_loose, p_tight):
 def _run(model, theta0, plan: RunPlan, init: InitSpec, loss_below, progress, max_steps, max_time):
     return integrate_flow(
         model, theta0, plan.horizon, precision=plan.precision, rtol=plan.rtol, solver=plan.solver,
-        loss_below=loss_below, scale=init.layer_scale, floor=plan.floor, seed=init.seed, progress=progress,
+        loss_below=loss_below, scale=init.layer_scale, floor=plan.floor, seed=init.seed, init=init.as_dict(), progress=progress,
         max_steps=max_steps, max_time=max_time, throw=False,
     )
 
@@ -237,8 +257,11 @@ def verified_flow(
     >>> from symdln.models import deep_linear
     >>> m = deep_linear(spectrum=[1], depth=2, widths=1)
     >>> r = verified_flow(m, InitSpec.balanced("1/100", 2), digits=12, at=["5"], t_end=5)
-    >>> r.status, r.points[0]["values"][0].text   # Saxe: 1 / (1 + 99 e^{−10}) = 0.99552636...
-    ('success', '0.995526357958')
+    >>> r.status, r.points[0]["values"][0].digits >= 12   # Saxe: a(5) = 1 / (1 + 99 e^{−10}) = 0.99552551792951…
+    ('success', True)
+    >>> r.points[0]["values"][0].text[:14]
+    '0.995525517929'
+
     """
     at_q = tuple(_time(t, "at") for t in at)
     levels = tuple(positive_number(c, name="cross") for c in cross)
@@ -251,11 +274,14 @@ def verified_flow(
                     working_digits=working_digits, solver=solver)
     if at_q and max(at_q) > plan.horizon:
         raise OptionError(f"`at` asks for t = {format_number(max(at_q))} beyond the horizon {format_number(plan.horizon)}")
+    if not at_q and loss_below is None:
+        loss_below = min(levels)  # nothing is asked after the last crossing: stop there
     values_name = "beta" if isinstance(model, DiagonalLinearModel) else "singular_values"
     theta0 = init.build(model)
     runs, sols, measures = [], [], []
     status = None
     plans = [plan, plan.tighter()]
+    base = 0  # the comparison pair is sols[base], sols[base + 1]
     tries = 0
     while True:
         pl = plans[len(sols)]
@@ -270,23 +296,33 @@ def verified_flow(
             status = Status.INTERRUPTED
             break
         sols.append(sol)
-        if len(sols) < 2:
+        if len(sols) < base + 2:
             continue
-        cmp = _compare(measures[-2], measures[-1], sols[-2].precision, sols[-1].precision)
+        cmp = _compare(measures[-2], measures[-1], sols[-2].precision, sols[-1].precision, _loss_resolution(sols[-2]))
         worst = _min_digits(cmp)
         if worst is None or worst >= digits or tries >= retries:
             break
         tries += 1
-        factor = 10 ** max(3, digits - worst + 3)
-        plans.append(plans[-1].tighter(factor=factor))
-    if len(sols) >= 2:
-        cmp = _compare(measures[-2], measures[-1], sols[-2].precision, sols[-1].precision)
+        nxt = plans[-1].tighter(factor=10 ** max(3, digits - worst + 3))
+        # deep in convergence the loss is ½‖G‖² with G = A − M tiny: resolving G to rtol needs
+        # log10(1/G) + log10(1/rtol) working digits beyond the O(1) entries of A; a run short of them is no
+        # baseline, so a new pair of runs is made
+        need = _digits_for_residual(measures[-1], nxt.rtol, _loss_resolution(sols[-1]))
+        if need > sols[-1].precision.digits:
+            first = replace(plans[-1], digits=need)
+            plans += [first, first.tighter()]
+            base = len(sols)
+        else:
+            plans.append(nxt)
+            base = len(sols) - 1
+    if len(sols) >= base + 2:
+        cmp = _compare(measures[-2], measures[-1], sols[-2].precision, sols[-1].precision, _loss_resolution(sols[-2]))
         best = sols[-1]
-    elif sols:  # the verification run failed or was interrupted: report the first run, unverified
-        cmp = _compare(measures[0], measures[0], sols[0].precision, sols[0].precision)
+    elif sols:  # the verification run failed or was interrupted: report the last run, unverified
+        cmp = _compare(measures[-1], measures[-1], sols[-1].precision, sols[-1].precision)
         cmp = ([None if q is None else ((q[0][0], None), [(v[0], None) for v in q[1]]) for q in cmp[0]],
                [None if c is None else (c[0], None) for c in cmp[1]])
-        best = sols[0]
+        best = sols[-1]
     else:
         best = None
     worst = _min_digits(cmp) if best is not None else None
@@ -299,7 +335,20 @@ def verified_flow(
         status_text = status.name.lower()
         message = status.value + ("" if len(sols) >= 2 else " Reported numbers are from a run that was not verified.")
     points, crossings = _package(cmp, best, at_q, levels) if best is not None else ((), ())
+    if any(p.get("loss") is not None and p["loss"].upper_bound for p in points):
+        message += "; losses below the arithmetic's resolution are reported as upper bounds (\"<…\")"
     return VerifiedFlow(status_text, message, digits, worst, points, crossings, tuple(runs), init, values_name, best)
+
+
+def _digits_for_residual(measure, rtol: Fraction, floor) -> int:
+    """Working digits that resolve the smallest reported loss ``½‖G‖²`` to ``rtol`` (0 when none is tiny; losses
+    below the run's resolution ``floor`` are reported as bounds, not chased)."""
+    need = 0
+    for q in measure[0]:
+        if q is not None and q[0] > floor:
+            log_loss = float(q[0].mid().log().mid()) / math.log(10)
+            need = max(need, math.ceil(-log_loss / 2 + math.log10(rtol.denominator) - math.log10(rtol.numerator) + 6))
+    return need
 
 
 def _min_digits(cmp):
@@ -307,7 +356,8 @@ def _min_digits(cmp):
     for q in cmp[0]:
         if q is None:
             continue
-        ks += [q[0][1]] + [v[1] for v in q[1]]
+        ks += [q[0][1]] if q[0][1] != "bound" else []
+        ks += [v[1] for v in q[1]]
     ks += [c[1] for c in cmp[1] if c is not None]
     ks = [k for k in ks if k is not None]
     return min(ks) if ks else None
@@ -321,9 +371,14 @@ def _package(cmp, sol: FlowSolution, at_q, levels):
             points.append({"t": format_number(t), "error": "beyond the end of the run"})
             continue
         (lo, k), vals = q
+        if k == "bound":
+            with p.flint():
+                loss = Verified("<" + lo.mid().str(2, radius=False), 0, p.decimal(lo), upper_bound=True)
+        else:
+            loss = Verified(_text(lo, k, p), k, p.decimal(lo))
         points.append({
             "t": format_number(t),
-            "loss": Verified(_text(lo, k, p), k, p.decimal(lo)),
+            "loss": loss,
             "values": tuple(Verified(_text(v, kv, p), kv, p.decimal(v)) for v, kv in vals),
         })
     crossings = []

@@ -26,6 +26,28 @@ __all__ = [
     "diagonal_linear",
     "gaussian_init",
     "layer_scale",
+    "model_from_description",
     "pf_init",
     "teacher_from_spectrum",
 ]
+
+
+def model_from_description(d: dict):
+    """Rebuild a model from :meth:`describe` output (exact strings; the target, not its rotations, is kept).
+
+    >>> m = deep_linear(spectrum=[2, 1], depth=3, widths=2)
+    >>> model_from_description(m.describe()).syx == m.syx
+    True
+    """
+    from ..errors import ModelError
+    from ..parse import exact_matrix
+
+    if not isinstance(d, dict) or d.get("kind") not in ("deep_linear", "diagonal_linear"):
+        raise ModelError(f"not a model description: expected a dict with kind 'deep_linear' or 'diagonal_linear', got {str(d)[:80]!r}")
+    if d["kind"] == "diagonal_linear":
+        return diagonal_linear(exact_matrix(d["X"], name="X"), [exact_matrix([[x]], name="y")[0, 0] for x in d["y"]])
+    widths = list(d["widths"])
+    common = dict(depth=int(d["depth"]), widths=widths[1:-1] or None, weight_decay=d.get("weight_decay", "0"))
+    if d.get("form") == "teacher":
+        return deep_linear(exact_matrix(d["target"], name="target"), **common)
+    return deep_linear(X=exact_matrix(d["X"], name="X"), Y=exact_matrix(d["Y"], name="Y"), **common)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import time
 from dataclasses import dataclass
 from fractions import Fraction
@@ -21,7 +22,7 @@ import numpy as np
 from .. import __version__
 from ..errors import FlowError, ModelError, OptionError, describe
 from ..flow.integrate import integrate_flow, tolerance
-from ..flow.solution import FlowSolution
+from ..flow.solution import FlowSolution, Status
 from ..graph.build import saddle_graph
 from ..graph.io import write_graph
 from ..models.dln import DeepLinearModel, deep_linear
@@ -125,29 +126,22 @@ def explore(
     if digits is None:
         digits = digits_for_flow(per_layer, rtol_q, depth=model.depth)
     precision = Precision(digits)
-    if t_end is None:
-        horizon = default_t_end(model, per_layer)
-        if model.depth >= 3 and per_layer ** (model.depth - 2) < Fraction(1, 10**4):
-            raise OptionError(
-                f"depth {model.depth} from sigma = {format_number(sigma_q)}: the plateaus last about "
-                f"sigma^-{model.depth - 2} and are stiff (NUMERICS.md), so this explicit integrator would need "
-                f"more than 10^5 steps; use sigma >= {format_number(Fraction(1, 10 ** (4 // (model.depth - 2))))} "
-                f"or pass `t_end` to follow a shorter horizon"
-            )
-    else:
-        horizon = positive_number(t_end, name="t_end")
+    horizon = default_t_end(model, per_layer) if t_end is None else positive_number(t_end, name="t_end")
+    out_dir = _check_out(out)  # before any computation
     families = pivot_families(model)
     sol = integrate_flow(
         model, theta0, horizon, precision=precision, rtol=rtol_q, loss_below=loss_below,
         scale=per_layer, seed=seed, progress=progress, throw=False,
     )
+    interrupted = sol.status is Status.INTERRUPTED
     visits = detect_visits(sol, families, tol=tol)
     verification = None
-    if verify:
+    if verify and sol.status.ok:
         verification = _verify(model, theta0, horizon, precision, rtol_q, loss_below, per_layer, seed, families, tol, visits)
+        interrupted = verification.get("status") == "interrupted"
+    elif verify:
+        verification = {"ok": False, "status": "skipped", "reason": f"the run ended with status {sol.status.name.lower()}"}
     G = saddle_graph(visits, model=model, families=None)
-    out_dir = Path(out)
-    out_dir.mkdir(parents=True, exist_ok=True)
     files = _write_figures(sol, visits, G, out_dir, model)
     summary = {
         "symdln_version": __version__,
@@ -157,8 +151,8 @@ def explore(
         "rtol": format_number(rtol_q),
         "loss_below": format_number(tolerance(loss_below, name="loss_below", high=Fraction(10**30))),
         "t_end": format_number(horizon),
-        "status": sol.status.name.lower(),
-        "message": sol.message,
+        "status": "interrupted" if interrupted else sol.status.name.lower(),
+        "message": ("interrupted: the files hold what finished" if interrupted else sol.message),
         "t_final": sol.t_final.mid().str(20, radius=False),
         "final_loss": sol.losses[-1].mid().str(20, radius=False),
         "stats": sol.stats.as_dict(),
@@ -177,6 +171,21 @@ def explore(
     return ExploreResult(sol, visits, G, summary, files)
 
 
+def _check_out(out) -> Path:
+    """The output folder, created and checked writable before any computation (a clear error otherwise)."""
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise OptionError(f"`out` {str(path)!r} exists and is not a directory; give a folder for the report")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / f".symdln-write-test-{os.getpid()}"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise OptionError(f"`out` {str(path)!r} is not a writable folder: {exc.strerror or exc}") from None
+    return path
+
+
 def _with_landscape(visit: dict, G) -> dict:
     """Add the exact landscape attributes of the visited family (kind, index, nullity, order, dimension)."""
     node = G.nodes.get(visit["label"], {})
@@ -193,9 +202,13 @@ def _verify(model, theta0, horizon, precision, rtol_q, loss_below, scale, seed, 
     try:
         sol2 = integrate_flow(model, theta0, horizon, precision=p2, rtol=rtol2, loss_below=loss_below,
                               scale=scale, seed=seed, progress=False, throw=False)
+        if sol2.status is Status.INTERRUPTED:
+            return {"ok": False, "status": "interrupted", "reason": "the verification run was interrupted"}
         visits2 = detect_visits(sol2, families, tol=tol)
+    except KeyboardInterrupt:
+        return {"ok": False, "status": "interrupted", "reason": "the verification was interrupted"}
     except FlowError as exc:  # pragma: no cover - reported, not raised
-        return {"ok": False, "reason": str(exc)}
+        return {"ok": False, "status": "failed", "reason": str(exc)}
     same = [v.label for v in visits] == [w.label for w in visits2]
     worst = 0.0
     with p2.flint():
@@ -205,6 +218,8 @@ def _verify(model, theta0, horizon, precision, rtol_q, loss_below, scale, seed, 
                 worst = max(worst, float(rel.mid()))
     agree = math.inf if worst == 0 else -math.log10(worst)
     return {
+        "ok": same and sol2.status.ok,
+        "status": "verified" if same and sol2.status.ok else "disagrees",
         "rtol": format_number(rtol2),
         "digits": p2.digits,
         "same_visits": same,

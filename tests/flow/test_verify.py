@@ -1,0 +1,146 @@
+"""Verified digits against closed forms: every claim of k digits must hold (issue: the claimed digits checked)."""
+
+import math
+import pickle
+from fractions import Fraction
+
+import mpmath
+import pytest
+
+from symdln.cli import main
+from symdln.flow.plan import InitSpec, plan_run
+from symdln.flow.store import load_solution
+from symdln.flow.verify import verified_flow
+from symdln.models import deep_linear
+
+
+def _holds(v, exact, ctx):
+    """A Verified number with k digits is the exact value rounded to k significant digits (half a unit, slack 2)."""
+    k = v.digits
+    assert k is not None and k >= 1
+    mantissa = v.text.replace("-", "").split("e")[0].replace(".", "").lstrip("0")
+    assert len(mantissa) == k, (v.text, k)
+    assert abs(ctx.mpf(v.text) - exact) <= ctx.mpf(10) ** (-k + 1) * abs(exact), (v.text, k, ctx.nstr(exact, k + 5))
+
+
+def test_saxe_rotated_depth2_through_convergence():
+    """Balanced aligned init, rotated 3×3 target: each mode follows Saxe's logistic a(t) = s / (1 + (s/a0 − 1)e^{−2st});
+    the loss ½Σ(s_i − a_i)² falls to 1e-80 and below; every verified digit must match the closed form."""
+    m = deep_linear(spectrum=[3, 2, 1], depth=2, widths=3, rotation_seed=0)
+    times = [10, 40, 70, 100, 150]
+    r = verified_flow(m, InitSpec.balanced("1e-60", 2), digits=20, at=times)
+    assert r.status == "success", r.message
+    ctx = mpmath.MPContext()
+    ctx.dps = 120
+    a0 = ctx.mpf("1e-60")
+    for point, T in zip(r.points, times):
+        modes = [s / (1 + (s / a0 - 1) * ctx.exp(-2 * s * T)) for s in (3, 2, 1)]
+        loss = sum((s - a) ** 2 for s, a in zip((3, 2, 1), modes)) / 2
+        for v, a in zip(point["values"], sorted(modes, reverse=True)):
+            _holds(v, a, ctx)
+        if point["loss"].upper_bound:
+            assert loss < ctx.mpf(point["loss"].text[1:])
+        else:
+            _holds(point["loss"], loss, ctx)
+            assert point["loss"].digits >= 20
+    assert ctx.mpf(r.points[-1]["loss"].text.lstrip("<")) < ctx.mpf("1e-80")  # deep in convergence, still verified
+
+
+def _depth3_time_to_half(s, a0, ctx):
+    """∫_{a0}^{s/2} da / (3 a^{4/3} (s − a)), with a = x³: ∫ dx / (x² (s − x³)) (MATH §3, depth-L balanced)."""
+    lo, hi = ctx.cbrt(a0), ctx.cbrt(s / 2)
+    pts = [lo * ctx.mpf(10) ** k for k in range(0, int(ctx.log10(hi / lo)) + 1)] + [hi]
+    return ctx.quad(lambda x: 1 / (x**2 * (s - x**3)), pts)
+
+
+def test_depth3_balanced_value_at_the_quadrature_time():
+    """Depth 3, rotated target, balanced aligned init a0 = 1e-30: at the quadrature time of mode 1 reaching s/2, the
+    top singular value is s/2 to every verified digit (the case that once printed 0.99753 with status success)."""
+    m = deep_linear(spectrum=[2, 1], depth=3, widths=2, rotation_seed=1)
+    ctx = mpmath.MPContext()
+    ctx.dps = 80
+    t_star = _depth3_time_to_half(ctx.mpf(2), ctx.mpf("1e-30"), ctx)
+    t_text = ctx.nstr(t_star, 60)
+    r = verified_flow(m, InitSpec.balanced("1e-30", 3), digits=10, at=[t_text])
+    assert r.status == "success", r.message
+    (point,) = r.points
+    _holds(point["values"][0], ctx.mpf(1), ctx)
+    assert point["values"][0].digits >= 10
+
+
+def test_plan_rules():
+    m = deep_linear(spectrum=[3, 2, 1], depth=3, widths=3)
+    p = plan_run(m, InitSpec.gaussian("1e-30"), digits=10)
+    assert p.solver == "implicit" and p.rtol == Fraction(1, 10**13) and p.floor == Fraction(1, 1024 * 10**30)
+    # absolute times at depth 3 need the time variable resolved near σ^{-1}: 30 more digits of tolerance
+    q = plan_run(m, InitSpec.gaussian("1e-30"), digits=10, absolute_times=True)
+    assert q.rtol == Fraction(1, 10**43) and q.digits >= p.digits + 30
+    assert p.horizon == 10 * 10**30 + 100  # 10 σ^{−(L−2)} / s_min + 100, exact
+    b = InitSpec.balanced("1e-60", 2)
+    assert b.layer_scale == Fraction(1, 10**30) and b.as_dict()["scale"] == "1e-60"
+
+
+def test_unverified_is_reported_and_exits_nonzero(capsys):
+    """Too few working digits for the digits asked: the answer is `unverified` with the figure, never `success`."""
+    m = deep_linear(spectrum=[1], depth=2, widths=1)
+    r = verified_flow(m, InitSpec.balanced("1/100", 2), digits=40, at=["5"], t_end=5, rtol="1e-12", working_digits=20,
+                      retries=0)
+    assert r.status == "unverified" and r.min_digits < 40 and "only" in r.message
+    code = main(["flow", "--target", "1", "--widths", "1", "--init", "balanced", "--scale", "1/100", "--at", "5",
+                 "--digits", "40", "--rtol", "1e-12", "--working-digits", "20", "--retries", "0"])
+    assert code == 3
+    assert "unverified" in capsys.readouterr().out
+
+
+def test_interrupt_keeps_the_first_run_and_exits_130(monkeypatch, capsys):
+    """Ctrl-C during the verification run: the first run's numbers are kept, marked unverified; exit status 130."""
+    import symdln.flow.verify as verify
+
+    real = verify.integrate_flow
+    calls = []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        sol = real(*args, **kwargs)
+        if len(calls) == 2:  # the verification run is interrupted: it returns what it completed
+            from dataclasses import replace
+
+            from symdln.flow.solution import Status
+
+            return replace(sol, status=Status.INTERRUPTED)
+        return sol
+
+    monkeypatch.setattr(verify, "integrate_flow", flaky)
+    m = deep_linear(spectrum=[1], depth=2, widths=1)
+    r = verified_flow(m, InitSpec.balanced("1/100", 2), digits=10, at=["5"], t_end=5)
+    assert r.status == "interrupted" and r.points[0]["values"][0].digits is None
+    assert r.points[0]["values"][0].text.startswith("0.99")
+    calls.clear()
+    assert main(["flow", "--target", "1", "--widths", "1", "--init", "balanced", "--scale", "1/100", "--at", "5"]) == 130
+
+
+def test_solution_travels_pickle_and_json(tmp_path):
+    m = deep_linear(spectrum=[2, 1], depth=3, widths=2)
+    r = verified_flow(m, InitSpec.gaussian("1/1000", seed=2), digits=8, at=["3000"])
+    sol = r.solution
+    back = pickle.loads(pickle.dumps(sol))
+    path = sol.save(tmp_path / "traj.json")
+    loaded = load_solution(path)
+    for other in (back, loaded):
+        assert other.status == sol.status and other.init == sol.init == InitSpec.gaussian("1/1000", 2).as_dict()
+        assert len(other.ts) == len(sol.ts)
+        with sol.precision.flint():
+            a, b = sol.loss("1234.5"), other.loss("1234.5")
+            assert abs(a - b) <= abs(a) * sol.precision.arb("1e-30")
+    assert not list(tmp_path.glob(".*tmp*"))  # written atomically: no temporary file left behind
+
+
+def test_flow_cli_json_carries_digits_per_number(capsys):
+    code = main(["flow", "--init", "balanced", "--scale", "1e-20", "--cross", "4.75,1.5,0.25", "--digits", "12", "--json"])
+    import json
+
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and out["status"] == "success"
+    assert [c["level"] for c in out["crossings"]] == ["4.75", "1.5", "0.25"]
+    assert all(c["t"]["digits"] >= 12 for c in out["crossings"])
+    assert out["init"]["kind"] == "balanced" and len(out["runs"]) >= 2
