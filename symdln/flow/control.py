@@ -50,15 +50,27 @@ class Stepper:
         self.nfev_extra += 1
         return self.flow.field(y)
 
-    def attempt(self, y, f0, H):
-        """One step of size ``H``: ``(y1, err/rtol as float)`` (``inf`` when non-finite)."""
-        y1, err = self.solver.step(y, f0, H)
+    def measure(self, y1, err) -> float:
+        """``‖err‖ / rtol`` as a float (``inf`` when non-finite)."""
         ratio = self.norm(y1, err) / self.rtol
         r = float(ratio.mid()) if ratio.is_finite() else math.inf
-        return y1, (r if math.isfinite(r) else math.inf)
+        return r if math.isfinite(r) else math.inf
+
+    def attempt(self, y, f0, H):
+        """One step of size ``H``: ``(y1, err/rtol as float)``; with an order-adaptive solver also its step factor."""
+        if hasattr(self.solver, "adaptive_step"):
+            y1, r, fac = self.solver.adaptive_step(y, f0, H, self.measure)
+            self._next_factor = fac
+            return y1, r
+        self._next_factor = None
+        y1, err = self.solver.step(y, f0, H)
+        return y1, self.measure(y1, err)
 
     def factor(self, ratio: float, accepted: bool = True) -> float:
-        """Step-size factor for an error ratio."""
+        """Step-size factor for an error ratio (an order-adaptive solver's own proposal when it made one)."""
+        if getattr(self, "_next_factor", None) is not None:
+            fac = self._next_factor
+            return fac if accepted else min(fac, 0.9)
         if ratio == 0:
             fac = _MAX_GROW
         elif not math.isfinite(ratio):
@@ -68,7 +80,16 @@ class Stepper:
         return fac if accepted else min(fac, 0.9)
 
     def advance(self, y, t0: flint.arb, t1: flint.arb, max_steps: int = 10_000):
-        """``θ(t1)`` from ``θ(t0) = y`` by error-controlled steps, starting with the whole interval."""
+        """``θ(t1)`` from ``θ(t0) = y`` by error-controlled steps, starting with the whole interval and the solver in
+        the state of a new run (restored afterwards), so the value depends on the stored point only."""
+        saved = self.solver.state()
+        self.solver.restore(None)
+        try:
+            return self._advance(y, t0, t1, max_steps)
+        finally:
+            self.solver.restore(saved)
+
+    def _advance(self, y, t0, t1, max_steps):
         t, t1 = t0.mid(), t1.mid()
         H = (t1 - t).mid()
         f0 = self.field(y)

@@ -143,7 +143,7 @@ def crossing_time(sol: FlowSolution, level) -> flint.arb | None:
 
 def _measure(sol: FlowSolution, at, levels, values_name: str):
     """Every reported number of one run, as arb (``None`` where the run did not reach)."""
-    from ..report.spectra import singular_values
+    from ..spectra import singular_values
 
     p = sol.precision
     points = []

@@ -32,7 +32,7 @@ from ..precision import Precision, digits_for_flow
 from ..saddles.visits import SaddleVisit, detect_visits
 from ..symbolic.pivots import mode_values, pivot_families
 from .plots import plot_loss, plot_saddle_graph, plot_singular_values
-from .spectra import log10_singular_values
+from ..spectra import log10_singular_values
 from .tables import format_table
 
 __all__ = ["explore", "ExploreResult", "default_model", "default_t_end", "format_visits"]

@@ -12,8 +12,9 @@
 4. Work is counted on the solver: ``nfev`` (vector-field evaluations, ``f0`` excluded), ``njev``
    (Jacobians), ``nlu`` (matrix factorizations or inversions).
 5. Non-finite values are returned, not raised; the controller rejects them and shrinks the step.
-6. A solver is stateless between steps except for caches keyed by the step's start point (a Jacobian
-   reused across rejected attempts from the same ``y``).
+6. A solver may keep state between steps (an adaptive order, a factorization reused for a few steps);
+   ``state()`` returns it and ``restore(state)`` puts it back, and ``restore(None)`` is the state of a new
+   run, so dense output (which restarts from a stored point) is a pure function of the stored data.
 """
 
 from __future__ import annotations
@@ -40,3 +41,10 @@ class Solver:
 
     def step(self, y, f0, H):  # pragma: no cover - interface
         raise NotImplementedError
+
+    def state(self):
+        """The solver's state between steps (``None`` for stateless solvers)."""
+        return None
+
+    def restore(self, state) -> None:
+        """Put back a :meth:`state` (``None``: the state of a new run)."""

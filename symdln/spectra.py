@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import flint
 
-from ..precision import Precision, arb_to_mpf
+from .precision import Precision, arb_to_mpf
 
 __all__ = ["singular_values", "log10_singular_values"]
 
