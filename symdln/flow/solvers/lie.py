@@ -54,7 +54,7 @@ class LinearlyImplicitEuler(Solver):
     stiff = True
 
     k_min = 3
-    k_max = 8
+    k_max = 13
     target = 0.1  # error ratio aimed at: the stiff modes make the estimate jumpy, so aim low (few rejections)
     reuse = 20  # accepted steps one factorization serves (a rejection renews it)
 
