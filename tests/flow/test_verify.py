@@ -144,3 +144,20 @@ def test_flow_cli_json_carries_digits_per_number(capsys):
     assert [c["level"] for c in out["crossings"]] == ["4.75", "1.5", "0.25"]
     assert all(c["t"]["digits"] >= 12 for c in out["crossings"])
     assert out["init"]["kind"] == "balanced" and len(out["runs"]) >= 2
+
+
+@pytest.mark.slow
+def test_depth4_balanced_value_at_the_quadrature_time():
+    """Depth 4, rotated target, balanced aligned init a0 = 1e-40 (plateau ~1e20): at the time ∫ da / (4a^{3/2}(s − a))
+    takes mode 1 to s/2, its singular value is s/2 to every verified digit."""
+    m = deep_linear(spectrum=[2, 1], depth=4, widths=2, rotation_seed=1)
+    ctx = mpmath.MPContext()
+    ctx.dps = 80
+    s, a0 = ctx.mpf(2), ctx.mpf("1e-40")
+    # a = x²: ∫ dx / (2x²(s − x²)) from √a0 to √(s/2)
+    lo, hi = ctx.sqrt(a0), ctx.sqrt(s / 2)
+    pts = [lo * ctx.mpf(10) ** k for k in range(0, int(ctx.log10(hi / lo)) + 1)] + [hi]
+    t_star = ctx.quad(lambda x: 1 / (2 * x**2 * (s - x**2)), pts)
+    r = verified_flow(m, InitSpec.balanced("1e-40", 4), digits=8, at=[ctx.nstr(t_star, 70)])
+    assert r.status == "success", r.message
+    _holds(r.points[0]["values"][0], ctx.mpf(1), ctx)
