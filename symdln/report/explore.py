@@ -22,6 +22,7 @@ import numpy as np
 from .. import __version__
 from ..errors import FlowError, ModelError, OptionError, describe
 from ..flow.integrate import integrate_flow, tolerance
+from ..flow.plan import default_horizon
 from ..flow.solution import FlowSolution, Status
 from ..graph.build import saddle_graph
 from ..graph.io import write_graph
@@ -44,18 +45,12 @@ def default_model() -> DeepLinearModel:
 
 
 def default_t_end(model: DeepLinearModel, sigma: Fraction) -> Fraction:
-    """A horizon long enough to learn every mode from scale ``σ``.
+    """A horizon long enough to learn every mode from scale ``σ``: :func:`symdln.flow.plan.default_horizon`.
 
     Depth ≤ 2: ``3 (log(1/σ) + 50) / s_min`` (mode k escapes near ``log(1/σ)/s_k``); depth
     ``L ≥ 3``: ``10 σ^{−(L−2)} / s_min + 100`` (escape times grow like ``σ^{−(L−2)}``).
     """
-    mu, active = mode_values(model)
-    vals = [float(a) if a is not None else 0.0 for a in active]
-    s_min = min((v for v in vals if v > 0), default=1.0)
-    log_inv = math.log(sigma.denominator) - math.log(sigma.numerator)
-    if model.depth <= 2:
-        return Fraction(math.ceil(3 * (log_inv + 50) / s_min))
-    return Fraction(math.ceil(10 * math.exp(min(700.0, (model.depth - 2) * log_inv)) / s_min + 100))
+    return default_horizon(model, sigma)
 
 
 @dataclass(frozen=True)

@@ -185,7 +185,6 @@ def _chain_lines(search: _Search) -> None:
 
 def _cubic_vanishes_on_kernel(search: _Search, kernel) -> bool:
     """Exactly: ``c_3 ≡ 0`` on ``span(kernel)`` (simplex-lattice test); on failure ``search`` holds an order-3 line."""
-    F = search.F
     for idx in itertools.combinations_with_replacement(range(len(kernel)), 3):
         d = [kernel[idx[0]][i] + kernel[idx[1]][i] + kernel[idx[2]][i] for i in range(len(kernel[0]))]
         lead = search.try_line(d)

@@ -1,7 +1,6 @@
 """The linearly implicit extrapolation solver: empirical order against a closed form, and damping of stiff modes."""
 
 import math
-from fractions import Fraction
 
 import flint
 import pytest

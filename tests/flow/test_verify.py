@@ -1,6 +1,5 @@
 """Verified digits against closed forms: every claim of k digits must hold (issue: the claimed digits checked)."""
 
-import math
 import pickle
 from fractions import Fraction
 
