@@ -140,6 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
     cr.add_argument("--input-dim", type=_positive_int, default=None, help="--count: input dimension")
     cr.add_argument("--output-dim", type=_positive_int, default=None, help="--count: output dimension")
     cr.add_argument("--data-points", type=_positive_int, default=1, help="--count: number of random data points")
+    cr.add_argument("--max-params", type=_positive_int, default=400, help="refuse models with more parameters (default 400)")
+    cr.add_argument("--max-strata", type=_positive_int, default=2000, help="refuse landscapes with more strata (default 2000)")
 
     an = sub.add_parser("analyze", help="exact analysis of one point: gradient, inertia, kind, order, escape")
     _add_model_options(an)
@@ -368,7 +370,7 @@ def _cmd_critical(args) -> int:
     else:
         from .symbolic.critical import critical_sets
 
-        sets = critical_sets(model, seed=args.seed)
+        sets = critical_sets(model, seed=args.seed, max_params=args.max_params, max_strata=args.max_strata)
         text, data = critical_table(sets, latex=args.latex)
     if args.json:
         print(json.dumps({"model": model.describe(), "critical_sets": data}, indent=2))

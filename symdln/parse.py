@@ -97,6 +97,11 @@ def parse_vector(text: str, *, name: str = "vector") -> tuple[Fraction, ...]:
     return tuple(parse_number(p, name=f"{name}[{i}]") for i, p in enumerate(parts))
 
 
+#: Longest matrix text read from the command line, and most entries (a 100 × 100 matrix).
+MAX_MATRIX_TEXT = 200_000
+MAX_MATRIX_ENTRIES = 10_000
+
+
 def parse_matrix(text: str, *, name: str = "matrix") -> sp.ImmutableMatrix:
     """Read a matrix: rows separated by ``;``, entries by ``,``.
 
@@ -107,6 +112,11 @@ def parse_matrix(text: str, *, name: str = "matrix") -> sp.ImmutableMatrix:
     """
     if not isinstance(text, str):
         raise ParseError(f"`{name}` must be text, got {describe(text)}")
+    if len(text) > MAX_MATRIX_TEXT:
+        raise ParseError(f"`{name}` is {len(text)} characters long; matrices on the command line are limited to "
+                         f"{MAX_MATRIX_TEXT} characters (read larger data from a file)")
+    if text.count(",") + text.count(";") + 1 > MAX_MATRIX_ENTRIES:
+        raise ParseError(f"`{name}` has more than {MAX_MATRIX_ENTRIES} entries; the exact engine is limited to that many")
     rows = [parse_vector(r, name=f"{name} row {i}") for i, r in enumerate(text.strip().split(";"))]
     widths = {len(r) for r in rows}
     if len(widths) != 1:

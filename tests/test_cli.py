@@ -72,6 +72,11 @@ def test_flow_diagonal_follows_the_published_saddles(capsys, tau, beta):
         (["flow", "--cross", " "], "empty list"),
         (["flow", "--cross", "0"], "> 0"),
         (["explore", "--out", "/proc/version"], "not a directory"),
+        (["critical", "--widths", "10000"], "60000 parameters"),
+        (["critical", "--depth", "500"], "4500 parameters"),
+        (["critical", "--target", ";".join([",".join(["1"] * 150)] * 150)], "more than 10000 entries"),
+        (["flow", "--depth", "3", "--cross", "1.5"], "does not finish such runs yet"),
+        (["explore", "--depth", "3", "--out", "/nonexistent/never-written"], "--max-time"),
     ],
 )
 def test_bad_input_is_a_clear_error(capsys, argv, needle):

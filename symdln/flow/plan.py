@@ -29,7 +29,7 @@ from ..parse import format_number, positive_number
 from ..precision import Precision, digits_for_flow
 from .integrate import choose_solver, initial_scale
 
-__all__ = ["InitSpec", "RunPlan", "plan_run", "default_horizon"]
+__all__ = ["InitSpec", "RunPlan", "plan_run", "default_horizon", "check_feasible"]
 
 _KINDS = ("gaussian", "balanced", "pf", "point")
 
@@ -145,6 +145,25 @@ def default_horizon(model, sigma: Fraction) -> Fraction:
         return Fraction(math.ceil(3 * (log_inv + 50) / s_min))
     s_q = Fraction(s_min).limit_denominator(10**9)
     return Fraction(math.ceil(Fraction(10) / sigma ** (model.depth - 2) / s_q + 100))
+
+
+#: Largest ``(L − 2)·log10(1/σ)`` a deep run is started for without a wall-clock limit (measured: depth 3 from
+#: σ = 1e-10 takes ~20 s a run; from σ ≤ 1e-20 the implicit solver stalls on the second plateau, docs/flow.md).
+DEEP_DECADES_LIMIT = 12
+
+
+def check_feasible(model, init: InitSpec, max_time) -> None:
+    """Refuse, before any computation, a deep run this engine cannot finish, unless a ``max_time`` bounds it."""
+    if isinstance(model, DiagonalLinearModel) or model.depth < 3 or max_time is not None:
+        return
+    decades = (model.depth - 2) * max(0.0, -_log10(init.layer_scale))
+    if decades > DEEP_DECADES_LIMIT:
+        raise OptionError(
+            f"depth {model.depth} from a per-layer scale {format_number(init.layer_scale)}: plateaus last about "
+            f"σ^-{model.depth - 2} = 1e{decades:.0f} and this flow engine does not finish such runs yet (it handles "
+            f"(L−2)·log10(1/σ) ≤ {DEEP_DECADES_LIMIT}, e.g. depth 3 from σ = 1e-10 in ~20 s a run; docs/flow.md); "
+            f"use a larger σ, or give `max_time` (--max-time) to try with a wall-clock bound"
+        )
 
 
 def plan_run(model, init: InitSpec, *, digits: int = 10, t_end=None, absolute_times: bool = False, rtol=None,

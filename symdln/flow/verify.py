@@ -24,7 +24,7 @@ from ..errors import OptionError, describe
 from ..models.diagonal import DiagonalLinearModel
 from ..parse import format_number, positive_number
 from .integrate import integrate_flow
-from .plan import InitSpec, RunPlan, plan_run
+from .plan import InitSpec, RunPlan, check_feasible, plan_run
 from .roots import illinois
 from .solution import FlowSolution, Status
 
@@ -269,6 +269,7 @@ def verified_flow(
         raise OptionError("nothing to report: give `at` times or `cross` levels")
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         raise OptionError(f"`retries` must be an int ≥ 0, got {describe(retries)}")
+    check_feasible(model, init, max_time)
     horizon = t_end if t_end is not None else (max(at_q) if at_q and not levels else None)
     plan = plan_run(model, init, digits=digits, t_end=horizon, absolute_times=bool(at_q), rtol=rtol,
                     working_digits=working_digits, solver=solver)

@@ -22,7 +22,7 @@ import numpy as np
 from .. import __version__
 from ..errors import FlowError, ModelError, OptionError, describe
 from ..flow.integrate import integrate_flow, tolerance
-from ..flow.plan import default_horizon
+from ..flow.plan import InitSpec, check_feasible, default_horizon
 from ..flow.solution import FlowSolution, Status
 from ..graph.build import saddle_graph
 from ..graph.io import write_graph
@@ -121,6 +121,8 @@ def explore(
     if digits is None:
         digits = digits_for_flow(per_layer, rtol_q, depth=model.depth)
     precision = Precision(digits)
+    if t_end is None:  # a given horizon bounds the run; the default one at depth ≥ 3 may be out of reach
+        check_feasible(model, InitSpec(init, sigma_q, per_layer, seed), None)
     horizon = default_t_end(model, per_layer) if t_end is None else positive_number(t_end, name="t_end")
     out_dir = _check_out(out)  # before any computation
     families = pivot_families(model)

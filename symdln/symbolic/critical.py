@@ -35,6 +35,7 @@ representative (inertia, kind, order, escape directions).
 from __future__ import annotations
 
 import itertools
+import math
 import random
 from dataclasses import dataclass
 
@@ -279,8 +280,39 @@ def _end_to_end(point):
     return sp.ImmutableMatrix(A)
 
 
-def critical_sets(model, *, seed: int = 0) -> list[CriticalSet]:
+#: Default limits of the exact landscape: parameters (the exact Hessian has P² entries) and strata.
+MAX_PARAMS = 400
+MAX_STRATA = 2000
+
+
+def check_landscape_size(model, *, max_params: int = MAX_PARAMS, max_strata: int = MAX_STRATA) -> None:
+    """Refuse, before any computation, a landscape past the documented limits, with the estimate.
+
+    The work is one exact ``P × P`` Hessian and LDLᵀ per stratum: about ``strata · P³`` rational operations.
+    """
+    P = model.n_params if isinstance(model, DeepLinearModel) else 2 * model.dim
+    if P > max_params:
+        raise ModelError(
+            f"the model has {P} parameters: the exact Hessian of each stratum has {P * P} entries and its exact "
+            f"LDLᵀ ~{P ** 3:.1e} rational operations; the limit is {max_params} parameters (`max_params`, "
+            f"--max-params raises it)"
+        )
+    if isinstance(model, DeepLinearModel):
+        rank = len(mode_values(model)[0])
+        r = min(rank, model.r_max)
+        strata = sum(math.comb(rank, k) for k in range(r + 1)) * 2 + math.comb(model.depth, 2)
+        if strata > max_strata:
+            raise ModelError(
+                f"about {strata} strata to analyze (pivot sets of {rank} modes, {math.comb(model.depth, 2)} zero-layer "
+                f"pairs at depth {model.depth}); the limit is {max_strata} (`max_strata`, --max-strata raises it)"
+            )
+
+
+def critical_sets(model, *, seed: int = 0, max_params: int = MAX_PARAMS, max_strata: int = MAX_STRATA) -> list[CriticalSet]:
     """Every critical set symdln can describe exactly for ``model`` (see the module docstring).
+
+    Models past ``max_params`` parameters or ``max_strata`` strata are refused at once with an estimate
+    (:func:`check_landscape_size`).
 
     Examples
     --------
@@ -290,6 +322,8 @@ def critical_sets(model, *, seed: int = 0) -> list[CriticalSet]:
     [('{}', 'strict saddle', (4, 0, 4)), ('{1}', 'strict saddle', (1, 3, 4)),
      ('{2}', 'strict saddle', (2, 3, 3)), ('{1,2}', 'global minimum', (0, 4, 4))]
     """
+    if isinstance(model, (DiagonalLinearModel, DeepLinearModel)):
+        check_landscape_size(model, max_params=max_params, max_strata=max_strata)
     if isinstance(model, DiagonalLinearModel):
         return _diagonal_sets(model, seed)
     if not isinstance(model, DeepLinearModel):

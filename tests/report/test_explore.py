@@ -46,3 +46,28 @@ def test_explore_other_model(tmp_path):
     res = explore(m, sigma="1e-10", seed=2, out=tmp_path, verify=False, progress=False)
     assert [v.name for v in res.visits] == ["{}", "{1}", "{1,2}"]
     assert res.summary["verification"] is None
+
+
+def test_interrupted_verification_is_kept_and_marked(monkeypatch, tmp_path, capsys):
+    """Ctrl-C during the verification run: the first run's report is written, marked interrupted; exit 130."""
+    from dataclasses import replace
+
+    import symdln.report.explore as ex
+    from symdln.cli import main
+    from symdln.flow.solution import Status
+
+    real = ex.integrate_flow
+    calls = []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        sol = real(*args, **kwargs)
+        return replace(sol, status=Status.INTERRUPTED) if len(calls) == 2 else sol
+
+    monkeypatch.setattr(ex, "integrate_flow", flaky)
+    assert main(["explore", "--out", str(tmp_path), "--sigma", "1e-10"]) == 130
+    import json
+
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["status"] == "interrupted" and summary["verification"]["status"] == "interrupted"
+    assert [v["label"] for v in summary["visits"]] == ["{}", "{1}", "{1,2}", "{1,2,3}"]
