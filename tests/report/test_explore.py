@@ -52,7 +52,9 @@ def test_interrupted_verification_is_kept_and_marked(monkeypatch, tmp_path, caps
     """Ctrl-C during the verification run: the first run's report is written, marked interrupted; exit 130."""
     from dataclasses import replace
 
-    import symdln.report.explore as ex
+    import importlib
+
+    ex = importlib.import_module("symdln.report.explore")
     from symdln.cli import main
     from symdln.flow.solution import Status
 
