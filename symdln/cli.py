@@ -123,7 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     fl.add_argument("--working-digits", type=_positive_int, default=None, help="expert: digits of the arithmetic (default: planned)")
     fl.add_argument("--retries", type=_nonneg_int, default=1, help="tighter runs allowed when digits fall short (default 1)")
     fl.add_argument("--max-steps", type=_positive_int, default=200_000, help="steps per run (default 200000)")
-    fl.add_argument("--max-time", type=_number, default=None, help="wall-clock seconds per run")
+    fl.add_argument("--max-time", type=float, default=None, help="wall-clock seconds per run")
+    fl.add_argument("--save", default=None, help="write the tighter run's trajectory as JSON (symdln.load_solution reads it)")
     fl.add_argument("--y", dest="y", default=None, help="diagonal model: targets y (n)")
     fl.add_argument("--alpha", type=_number, default=None, help="diagonal model: init scale α (u = √2α, v = 0)")
     fl.add_argument("--loss-below", type=_number, default=None, help="stop below this loss")
@@ -279,6 +280,10 @@ def _cmd_flow(args) -> int:
     cross = _time_list(args.cross, "--cross")
     if any(c == 0 for c in cross):
         raise OptionError("--cross levels must be > 0")
+    if args.save is not None:  # checked before any computation
+        save = Path(args.save)
+        if save.is_dir() or not save.parent.is_dir():
+            raise OptionError(f"--save {args.save!r}: give a file name in an existing folder")
     model, init = _flow_setup(args)
     t_end = args.t_end
     if not at and not cross:
@@ -297,6 +302,8 @@ def _cmd_flow(args) -> int:
         max_steps=args.max_steps, max_time=args.max_time, progress=args.progress,
     )
     out = {"symdln_version": __version__, "model": model.describe(), **res.as_dict()}
+    if args.save is not None and res.solution is not None:
+        out["saved"] = str(res.solution.save(args.save))
     if args.json:
         print(json.dumps(out, indent=2))
     else:
@@ -314,6 +321,8 @@ def _cmd_flow(args) -> int:
             t = "never" if c["t"] is None else f"{c['t'].text} [{c['t'].digits}]"
             print(f"loss < {c['level']} first at t = {t}")
         print("[k]: verified significant digits (agreement with an independent tighter run)")
+        if "saved" in out:
+            print(f"wrote {out['saved']}")
     return FLOW_EXIT.get(res.status, 1)
 
 

@@ -172,3 +172,17 @@ def test_flow_balanced_uses_the_per_layer_scale(capsys):
     assert out["points"][0]["t"] == str(math.ceil(3 * (30 * math.log(10) + 50)))
     assert out["runs"][0]["plan"]["digits"] == 83  # 2·30 + 13 + 10 (NUMERICS: 2 log10(1/σ) + accuracy digits)
     assert out["init"] == {"kind": "balanced", "scale": "1e-60", "layer_scale": "1e-30", "seed": None}
+
+
+def test_flow_save_round_trip(tmp_path, capsys):
+    import symdln
+
+    path = tmp_path / "traj.json"
+    out = _run_json(capsys, ["flow", "--init", "balanced", "--scale", "1e-20", "--at", "10", "--save", str(path), "--json"])
+    sol = symdln.load_solution(path)
+    assert out["saved"] == str(path) and sol.status.name == "SUCCESS"
+    assert sol.init == out["init"] == {"kind": "balanced", "scale": "1e-20", "layer_scale": "1e-10", "seed": None}
+    with sol.precision.flint():  # the saved (tighter) run reproduces the reported loss to its verified digits
+        k = out["points"][0]["loss"]["digits"]
+        rel = abs(sol.loss(10) / sol.precision.arb(out["points"][0]["loss"]["value"]) - 1)
+        assert rel < sol.precision.arb(10) ** (-k + 1)
