@@ -88,8 +88,11 @@ def _scipy(model, sigma, ref):
     th = gaussian_init(model, sigma, 0)
     x0 = np.concatenate([np.array(W.tolist(), dtype=float).ravel() for W in th])
     M = np.array(model.syx.tolist(), dtype=float)
+    from symdln.flow.plan import default_horizon
+
+    horizon = float(default_horizon(model, Fraction(sigma)))
     t0 = time.perf_counter()
-    sol = solve_ivp(_numpy_field(model), (0, max(TIMES)), x0, method="DOP853", rtol=1e-13, atol=1e-300,
+    sol = solve_ivp(_numpy_field(model), (0, horizon), x0, method="DOP853", rtol=1e-13, atol=1e-300,
                     dense_output=True)
     got = []
     for T in TIMES:
@@ -101,7 +104,7 @@ def _scipy(model, sigma, ref):
         x = sol.sol(t)
         return 0.5 * float(np.sum((x[9:].reshape(3, 3) @ x[:9].reshape(3, 3) - M) ** 2))
 
-    grid = np.linspace(0, max(TIMES), 4001)
+    grid = np.linspace(0, horizon, 20001)
     lg = [loss(t) for t in grid]
     for lv in LEVELS:
         i = next(i for i, v in enumerate(lg) if v < float(lv))

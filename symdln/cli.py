@@ -182,7 +182,7 @@ def _explore_exit(summary: dict) -> int:
     """0 when the run reached its end and the verification run agreed; 130 interrupted; 3 unverified; 1 failed."""
     if summary["status"] == "interrupted":
         return 130
-    if summary["status"] not in ("success", "event"):
+    if summary["status"] not in ("success", "event", "converged"):
         return 1
     v = summary.get("verification")
     return 3 if v and not v.get("ok") else 0

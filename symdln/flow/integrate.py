@@ -118,6 +118,7 @@ def integrate_flow(
     rtol="1e-12",
     solver: str = "auto",
     loss_below=None,
+    grad_below=None,
     max_steps: int = 200_000,
     max_time: float | None = None,
     first_step=None,
@@ -155,6 +156,12 @@ def integrate_flow(
     loss_below : exact number or float, optional
         Terminal event: stop at the first time the loss falls below this value (located by
         root finding on the dense output).
+    grad_below : exact number or float, optional
+        Terminal event: stop at the first accepted step where ``‖∇ℒ‖_F`` is below this value, refined by root
+        finding on the dense output (``Status.CONVERGED``), so runs whose minimum loss is above 0 (data form,
+        weight decay) can stop at their minimum.  The gradient is small near saddles too (at the start from a
+        small initialization, on plateaus): choose a level below the plateaus' gradients, and above
+        ``~rtol·‖Σyx‖``, where a minimum with weight decay stops resolving it (a cancellation).
     max_steps : int
     max_time : float, optional
         Wall-clock seconds after which the run stops with status ``MAX_TIME`` (keeping what is done).
@@ -216,6 +223,7 @@ def integrate_flow(
     if floor_q <= 0:
         raise OptionError(f"`floor` must be > 0, got {floor_q}")
     thr_q = None if loss_below is None else tolerance(loss_below, name="loss_below", high=Fraction(10**30))
+    gthr_q = None if grad_below is None else tolerance(grad_below, name="grad_below", high=Fraction(10**30))
 
     flow = compile_flow(model, precision)
     y = flow.state(theta0)
@@ -226,6 +234,7 @@ def integrate_flow(
         stepper = _stepper(flow, precision, method, k, rtol_q, floor_q)
         T = to_arb(t_end_q, bits).mid()
         thr = None if thr_q is None else to_arb(thr_q, bits)
+        gthr = None if gthr_q is None else to_arb(gthr_q, bits)
         t = flint.arb(0)
         f0 = stepper.field(y)
         if first_step is not None:
@@ -271,6 +280,10 @@ def integrate_flow(
                         t, y = _locate_event(stepper, t_prev, y_prev, t, thr, resolution)
                         t_event, lo = t, flow.loss(y)
                         status = Status.EVENT
+                    elif gthr is not None and _frobenius(_flat(f0)) < gthr:
+                        t, y = _locate_event(stepper, t_prev, y_prev, t, gthr, resolution, quantity=_grad_norm)
+                        t_event, lo = t, flow.loss(y)
+                        status = Status.CONVERGED
                     ts.append(t), states.append(y), losses.append(lo)
                     stepper.float_times.append(float(t.mid()))
                     bar.update(float(H.mid()))
@@ -324,13 +337,23 @@ def integrate_flow(
     return sol
 
 
-def _locate_event(stepper: Stepper, t0, y0, t1, thr, resolution):
-    """First time in ``[t0, t1]`` where the loss falls below ``thr`` (Illinois on the log-loss, which decreases)."""
+def _flat(y):
+    return flint.arb_mat(sum(W.nrows() * W.ncols() for W in y), 1, [W[i, j] for W in y for i in range(W.nrows()) for j in range(W.ncols())])
+
+
+def _grad_norm(flow, y) -> flint.arb:
+    return _frobenius(_flat(flow.field(y)))
+
+
+def _locate_event(stepper: Stepper, t0, y0, t1, thr, resolution, quantity=None):
+    """A time in ``[t0, t1]`` where ``quantity`` (default: the loss, which decreases) falls below ``thr``
+    (Illinois on its logarithm)."""
     flow = stepper.flow
     lthr = thr.log()
+    measure = (lambda yy: flow.loss(yy)) if quantity is None else (lambda yy: quantity(flow, yy))
 
     def phi(tt):
         yy = stepper.advance(y0, t0, tt) if tt > t0 else y0
-        return (flow.loss(yy).log() - lthr).mid(), yy
+        return (measure(yy).log() - lthr).mid(), yy
 
     return illinois(phi, t0, t1, resolution=resolution * 64)

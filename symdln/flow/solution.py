@@ -29,11 +29,12 @@ class Status(enum.Enum):
     )
     NONFINITE = "The state or its error estimate became non-finite. Try a smaller `first_step`."
     MAX_TIME = "The wall-clock limit `max_time` was reached; the solution holds every step completed so far."
+    CONVERGED = "The gradient norm fell below `grad_below`: the run stopped at its minimum."
     INTERRUPTED = "The integration was interrupted; the solution holds every step completed so far."
 
     @property
     def ok(self) -> bool:
-        return self in (Status.SUCCESS, Status.EVENT)
+        return self in (Status.SUCCESS, Status.EVENT, Status.CONVERGED)
 
 
 @dataclass(frozen=True)

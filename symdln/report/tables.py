@@ -37,15 +37,28 @@ def critical_table(sets, *, latex: bool = False):
     return format_table(head, rows, latex=latex, math_cols=(2,)), [c.as_dict() for c in sets]
 
 
+def _certified_decimal(x, digits: int = 15) -> str:
+    """``x`` (real algebraic) as a decimal with ``digits`` significant digits that SymPy certifies (strict evalf)."""
+    if x.is_Rational:
+        return str(x)
+    return str(x.evalf(digits, strict=True))
+
+
 def weight_decay_table(an, *, latex: bool = False):
-    """``(text, rows)`` listing the local minima of a weight-decay analysis (global first)."""
-    head = ["rank", "mode values a_i", "loss", "loss (float)", "kind"]
+    """``(text, rows)`` listing the local minima of a weight-decay analysis (global first).
+
+    Algebraic losses print as decimals with 15 certified digits (the exact value, a SymPy expression, and its
+    minimal polynomial over ℚ go to the JSON rows), rational ones exactly.
+    """
+    head = ["rank", "mode values a_i", "loss (15 certified digits, or exact)", "kind"]
     rows, data = [], []
     for k, (values, loss) in enumerate(an.local_minima):
         rank = sum(1 for a in values if a != 0)
-        vals = ", ".join(f"{float(sp.N(a, 15)):.10g}" for a in values)
+        vals = ", ".join(_certified_decimal(a, 10) for a in values)
         kind = "global minimum" if k < an.n_global else "spurious local minimum"
-        rows.append([str(rank), vals, sp.latex(loss) if latex else str(loss), f"{float(sp.N(loss, 20)):.12g}", kind])
-        data.append({"rank": rank, "values": [str(a) for a in values], "loss": str(loss),
-                     "loss_float": float(sp.N(loss, 20)), "kind": kind})
-    return format_table(head, rows, latex=latex, math_cols=(2,)), data
+        text = _certified_decimal(loss)
+        rows.append([str(rank), vals, sp.latex(loss) if latex and loss.is_Rational else text, kind])
+        x = sp.Symbol("x")
+        data.append({"rank": rank, "values": [str(a) for a in values], "loss": str(loss), "loss_decimal": text,
+                     "loss_minimal_polynomial": str(sp.minimal_polynomial(loss, x)), "kind": kind})
+    return format_table(head, rows, latex=latex, math_cols=(2,) if latex else ()), data

@@ -171,3 +171,21 @@ def test_event_already_satisfied_at_the_start():
     m = deep_linear(spectrum=[1], widths=1)
     sol = integrate_flow(m, ([[1]], [[1]]), 5, loss_below="1e-3", progress=False)  # θ0 is the global minimum
     assert sol.status is Status.EVENT and len(sol.ts) == 1 and sol.t_event == 0
+
+
+def test_grad_below_stops_a_weight_decay_run_at_its_minimum():
+    """λ = 1/10, depth 2: the run stops (CONVERGED) long before the horizon, at the exact global minimum value
+    Σ(λs − λ²/2) = 117/200 of the weight-decay analysis (soft threshold a = s − λ, MATH §1.3)."""
+    from fractions import Fraction
+
+    from symdln.flow.solution import Status
+    from symdln.models import deep_linear, gaussian_init
+    from symdln.symbolic.weight_decay import weight_decay_analysis
+
+    m = deep_linear(spectrum=[3, 2, 1], depth=2, widths=3, weight_decay="1/10")
+    sol = integrate_flow(m, gaussian_init(m, "1e-3", 0), 100000, grad_below="1e-9", throw=False)
+    assert sol.status is Status.CONVERGED and float(sol.t_final.mid()) < 100
+    best = weight_decay_analysis(m).global_minimum[1]
+    assert best == Fraction(117, 200)
+    with sol.precision.flint():
+        assert abs(sol.losses[-1] - sol.precision.arb("117/200")) < sol.precision.arb("1e-15")
