@@ -160,3 +160,32 @@ def test_depth4_balanced_value_at_the_quadrature_time():
     r = verified_flow(m, InitSpec.balanced("1e-40", 4), digits=8, at=[ctx.nstr(t_star, 70)])
     assert r.status == "success", r.message
     _holds(r.points[0]["values"][0], ctx.mpf(1), ctx)
+
+
+def test_diagonal_verified_digits_against_mpmath_odefun():
+    """A second method on a small case: mpmath's Taylor odefun (private context, 50 digits) on the diagonal network
+    u' = −v⊙∇L(β), v' = −u⊙∇L(β) of the worked example (MATH §4.1) from α = 1e-6; every verified digit must hold."""
+    from symdln.models import diagonal_linear
+
+    m = diagonal_linear("1,1/2,7/10,0;1/2,1,1/10,7/10", "1,0")
+    r = verified_flow(m, InitSpec.pf("1e-6"), digits=15, at=["20", "60"], t_end=60)
+    assert r.status == "success", r.message
+    ctx = mpmath.MPContext()
+    ctx.dps = 50
+    X = ctx.matrix([[1, ctx.mpf(1) / 2, ctx.mpf(7) / 10, 0], [ctx.mpf(1) / 2, 1, ctx.mpf(1) / 10, ctx.mpf(7) / 10]])
+    y = ctx.matrix([1, 0])
+
+    def F(_t, s):
+        u, v = s[:4], s[4:]
+        beta = ctx.matrix([u[i] * v[i] for i in range(4)])
+        g = X.T * (X * beta - y) / 2
+        return [-v[i] * g[i] for i in range(4)] + [-u[i] * g[i] for i in range(4)]
+
+    a = ctx.sqrt(2) * ctx.mpf("1e-6")
+    sol = ctx.odefun(F, 0, [a] * 4 + [0] * 4, tol=ctx.mpf(10) ** -35, degree=25)
+    for point, T in zip(r.points, (20, 60)):
+        s = sol(T)
+        for v, i in zip(point["values"], range(4)):
+            exact = s[i] * s[4 + i]
+            if exact != 0:
+                _holds(v, exact, ctx)
