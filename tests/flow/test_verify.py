@@ -157,7 +157,7 @@ def test_depth4_balanced_value_at_the_quadrature_time():
     lo, hi = ctx.sqrt(a0), ctx.sqrt(s / 2)
     pts = [lo * ctx.mpf(10) ** k for k in range(0, int(ctx.log10(hi / lo)) + 1)] + [hi]
     t_star = ctx.quad(lambda x: 1 / (2 * x**2 * (s - x**2)), pts)
-    r = verified_flow(m, InitSpec.balanced("1e-40", 4), digits=8, at=[ctx.nstr(t_star, 70)])
+    r = verified_flow(m, InitSpec.balanced("1e-40", 4), digits=8, at=[ctx.nstr(t_star, 70)], max_time=900)
     assert r.status == "success", r.message
     _holds(r.points[0]["values"][0], ctx.mpf(1), ctx)
 
