@@ -98,7 +98,11 @@ class LinearlyImplicitEuler(Solver):
         eye = flint.arb_mat(P, P, [1 if i == j else 0 for i in range(P) for j in range(P)])
         Qinv = Q.solve(eye, algorithm="approx")  # midpoints only: no error bounds needed
         self.nlu += 1
-        factor = (Q, Qinv, [flint.arb(abs(float(x))) for x in lam])
+        # float64 resolves eigenvalues only to ~1e-16·max|λ|: below that they are rounding noise, and a noise
+        # eigenvalue of 1e-15 would damp the slow (escape) directions by (1 + 1e-15·H)^{−j} once plateau steps
+        # reach H ~ 1e16 — an error floor that stalled deep runs from σ ≤ 1e-20.  There W is 0 (explicit).
+        noise = 1e-12 * max(1.0, float(np.max(np.abs(lam))))
+        factor = (Q, Qinv, [flint.arb(abs(float(x))) if abs(x) > noise else flint.arb(0) for x in lam])
         self._cache = (y, factor)
         return factor
 
