@@ -147,7 +147,7 @@ class LinearlyImplicitEuler(Solver):
         With the target ``k``: build the tableau to ``k`` stages and measure ``T_{kk} − T_{k,k−1}`` and
         ``T_{k−1,k−1} − T_{k−1,k−2}`` by ``measure(y1, err) -> err/rtol``; accept at ``k`` if its ratio is ≤ 1,
         otherwise try ``k + 1``.  Work per unit time ``W_j / H_j`` (``W_j = j(j+1)/2 + 2`` field evaluations,
-        ``H_j = H·0.94·(0.65/ratio_j)^{1/j}``) decides the next ``k``: one lower when cheaper, one higher when
+        ``H_j = H·0.94·(target/ratio_j)^{1/j}``, target 0.1) decides the next ``k``: one lower when cheaper, one higher when
         order ``k`` beat ``k − 1`` clearly.  When a higher stage's estimate is *larger* than a lower one's, the
         extrapolation of the damped stiff modes is unstable at that step: the lower stage is used and the order
         drops.  Stiff plateaus settle at few stages and long steps, escapes at more.
