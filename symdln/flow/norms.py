@@ -55,11 +55,13 @@ class ErrorNorm:
         self.kappa2 = floor  # κ² = τ
         self.flow = flow
         self.residual_floor = residual_floor
-        self._eyes = {}
+        self._eyes = {}  # τ²I, and κ²I for the escape block, built once per size (not in every step)
+        self._kappa_eyes = {}
         for r, c in shapes:
             for n in (r, c):
                 if n not in self._eyes:
-                    self._eyes[n] = flint.arb_mat(n, n, [self.floor2 if i == j else 0 for i in range(n) for j in range(n)])
+                    self._eyes[n] = _eye(n, self.floor2)
+                    self._kappa_eyes[n] = _eye(n, self.kappa2)
 
     def __call__(self, state, error) -> flint.arb:
         error = tuple(e.mid() for e in error)  # an estimate: its ball radius carries no information
@@ -92,8 +94,8 @@ class ErrorNorm:
         for W, e in zip(state, error):
             n, m = W.nrows(), W.ncols()
             Wt = W.transpose()
-            AL = W * Wt + _eye(n, k2)
-            AR = Wt * W + _eye(m, k2)
+            AL = W * Wt + self._kappa_eyes[n]
+            AR = Wt * W + self._kappa_eyes[m]
             # e_ss = κ⁴ A_L⁻¹ e A_R⁻¹ (solve from both sides)
             left = AL.solve(e, nonstop=True) * k2
             ess = AR.solve(left.transpose(), nonstop=True).transpose() * k2
