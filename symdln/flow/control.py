@@ -18,7 +18,7 @@ import flint
 from ..errors import FlowError
 from .norms import ErrorNorm
 
-__all__ = ["Stepper"]
+__all__ = ["Stepper", "locate_crossing"]
 
 _SAFETY = 0.94
 _TARGET = 0.65
@@ -57,27 +57,23 @@ class Stepper:
         return r if math.isfinite(r) else math.inf
 
     def attempt(self, y, f0, H):
-        """One step of size ``H``: ``(y1, err/rtol as float)``; with an order-adaptive solver also its step factor."""
+        """One step of size ``H``: ``(y1, err/rtol, factor)``, ``factor`` the next step's size over ``H`` (≤ 0.9
+        when the step is rejected, ``err/rtol > 1``); an order-adaptive solver proposes its own factor."""
         if hasattr(self.solver, "adaptive_step"):
-            y1, r, fac = self.solver.adaptive_step(y, f0, H, self.measure)
-            self._next_factor = fac
-            return y1, r
-        self._next_factor = None
+            return self.solver.adaptive_step(y, f0, H, self.measure)
         y1, err = self.solver.step(y, f0, H)
-        return y1, self.measure(y1, err)
+        r = self.measure(y1, err)
+        return y1, r, self.factor(r)
 
-    def factor(self, ratio: float, accepted: bool = True) -> float:
-        """Step-size factor for an error ratio (an order-adaptive solver's own proposal when it made one)."""
-        if getattr(self, "_next_factor", None) is not None:
-            fac = self._next_factor
-            return fac if accepted else min(fac, 0.9)
+    def factor(self, ratio: float) -> float:
+        """Step-size factor for an error ratio (never growing after a rejection)."""
         if ratio == 0:
             fac = _MAX_GROW
         elif not math.isfinite(ratio):
             fac = _MIN_SHRINK
         else:
             fac = min(_MAX_GROW, max(_MIN_SHRINK, _SAFETY * (_TARGET / ratio) ** self.exponent))
-        return fac if accepted else min(fac, 0.9)
+        return fac if ratio <= 1 else min(fac, 0.9)
 
     def advance(self, y, t0: flint.arb, t1: flint.arb, max_steps: int = 10_000):
         """``θ(t1)`` from ``θ(t0) = y`` by error-controlled steps, starting with the whole interval and the solver in
@@ -98,12 +94,28 @@ class Stepper:
             if not rest > 0:
                 return y
             H = min(H, rest, key=_as_float)
-            y1, r = self.attempt(y, f0, H)
+            y1, r, fac = self.attempt(y, f0, H)
             if r <= 1:
                 y = y1
                 t = t1 if H is rest else (t + H).mid()
                 if not (t1 - t).mid() > 0:
                     return y
                 f0 = self.field(y)
-            H = (H * flint.arb(self.factor(r, r <= 1))).mid()
+            H = (H * flint.arb(fac)).mid()
         raise FlowError(f"dense output did not converge in {max_steps} steps")
+
+
+def locate_crossing(stepper: Stepper, t0, y0, t1, thr, resolution, quantity=None):
+    """A time in ``[t0, t1]`` where ``quantity(flow, θ)`` (default: the loss, which decreases) falls below ``thr``:
+    Illinois on its logarithm over the dense output from the stored point ``(t0, y0)``.  Returns ``(t, θ(t))``."""
+    from .roots import illinois
+
+    flow = stepper.flow
+    lthr = thr.log()
+    measure = flow.loss if quantity is None else (lambda yy: quantity(flow, yy))
+
+    def phi(tt):
+        yy = stepper.advance(y0, t0, tt) if tt > t0 else y0
+        return (measure(yy).log() - lthr).mid(), yy
+
+    return illinois(phi, t0, t1, resolution=resolution * 64)

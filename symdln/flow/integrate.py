@@ -21,10 +21,9 @@ from ..models.diagonal import DiagonalLinearModel
 from ..models.init import check_point
 from ..parse import exact_number
 from ..precision import Precision, digits_for_flow, to_arb
-from ..symbolic.compile import compile_flow
-from .control import Stepper
-from .norms import ErrorNorm
-from .roots import illinois
+from ..symbolic.compile import compile_flow, flatten
+from .control import Stepper, locate_crossing
+from .norms import ErrorNorm, frobenius
 from .solution import FlowSolution, FlowStats, Status
 from .solvers import SOLVERS
 from .solvers.gbs import order_for_tolerance
@@ -100,13 +99,9 @@ def _stepper(flow, precision, solver, k, rtol, floor) -> Stepper:
 def residual_floor(flow, precision: Precision, rtol: Fraction) -> flint.arb:
     """``ρ`` of the residual norm: a hundred roundings of ``max(1, ‖G(0)‖)`` over ``rtol`` (call in scope)."""
     G0 = flow.residual(tuple(flint.arb_mat(r, c) for r, c in flow.model.shapes))
-    size = max(flint.arb(1), _frobenius(G0), key=_as_float)
+    size = max(flint.arb(1), frobenius(G0), key=_as_float)
     ulp = flint.arb(2) ** (-(precision.bits - precision.guard_bits))
     return (size * ulp * 100 / flint.arb(flint.fmpq(rtol.numerator, rtol.denominator))).mid()
-
-
-def _frobenius(M) -> flint.arb:
-    return sum((M[i, j] * M[i, j] for i in range(M.nrows()) for j in range(M.ncols())), flint.arb(0)).sqrt()
 
 
 def integrate_flow(
@@ -268,7 +263,7 @@ def integrate_flow(
                 if H <= max(abs(t), flint.arb(1)) * resolution * 16:
                     status = Status.STEP_UNDERFLOW
                     break
-                y1, r = stepper.attempt(y, f0, H)
+                y1, r, fac = stepper.attempt(y, f0, H)
                 if r <= 1:
                     t_prev, y_prev = t, y
                     t, y = (T if last else (t + H).mid()), y1
@@ -277,11 +272,11 @@ def integrate_flow(
                     f0 = stepper.field(y)
                     lo = flow.loss(y)
                     if thr is not None and lo < thr:
-                        t, y = _locate_event(stepper, t_prev, y_prev, t, thr, resolution)
+                        t, y = locate_crossing(stepper, t_prev, y_prev, t, thr, resolution)
                         t_event, lo = t, flow.loss(y)
                         status = Status.EVENT
-                    elif gthr is not None and _frobenius(_flat(f0)) < gthr:
-                        t, y = _locate_event(stepper, t_prev, y_prev, t, gthr, resolution, quantity=_grad_norm)
+                    elif gthr is not None and frobenius(flatten(f0)) < gthr:
+                        t, y = locate_crossing(stepper, t_prev, y_prev, t, gthr, resolution, quantity=_grad_norm)
                         t_event, lo = t, flow.loss(y)
                         status = Status.CONVERGED
                     ts.append(t), states.append(y), losses.append(lo)
@@ -293,14 +288,14 @@ def integrate_flow(
                         status = Status.SUCCESS
                     if not lo.is_finite():
                         status = Status.NONFINITE
-                    H = (H * flint.arb(stepper.factor(r))).mid()
+                    H = (H * flint.arb(fac)).mid()
                 else:
                     rejected += 1
                     streak += 1
                     if not math.isfinite(r) and streak > 60:
                         status = Status.NONFINITE
                         break
-                    H = (H * flint.arb(stepper.factor(r, accepted=False))).mid()
+                    H = (H * flint.arb(fac)).mid()
         except KeyboardInterrupt:
             status = Status.INTERRUPTED
         finally:
@@ -337,23 +332,5 @@ def integrate_flow(
     return sol
 
 
-def _flat(y):
-    return flint.arb_mat(sum(W.nrows() * W.ncols() for W in y), 1, [W[i, j] for W in y for i in range(W.nrows()) for j in range(W.ncols())])
-
-
 def _grad_norm(flow, y) -> flint.arb:
-    return _frobenius(_flat(flow.field(y)))
-
-
-def _locate_event(stepper: Stepper, t0, y0, t1, thr, resolution, quantity=None):
-    """A time in ``[t0, t1]`` where ``quantity`` (default: the loss, which decreases) falls below ``thr``
-    (Illinois on its logarithm)."""
-    flow = stepper.flow
-    lthr = thr.log()
-    measure = (lambda yy: flow.loss(yy)) if quantity is None else (lambda yy: quantity(flow, yy))
-
-    def phi(tt):
-        yy = stepper.advance(y0, t0, tt) if tt > t0 else y0
-        return (measure(yy).log() - lthr).mid(), yy
-
-    return illinois(phi, t0, t1, resolution=resolution * 64)
+    return frobenius(flatten(flow.field(y)))

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import flint
 
-__all__ = ["ErrorNorm"]
+__all__ = ["ErrorNorm", "frobenius"]
 
 
 class ErrorNorm:
@@ -100,7 +100,7 @@ class ErrorNorm:
             left = AL.solve(e, nonstop=True) * k2
             ess = AR.solve(left.transpose(), nonstop=True).transpose() * k2
             small = self._singular((W,), (ess.mid(),))
-            big = (_frobenius(e - ess) / (_frobenius(W) + k2)).mid()
+            big = (frobenius(e - ess) / (frobenius(W) + k2)).mid()
             if not (small.is_finite() and big.is_finite()):
                 return flint.arb("inf")
             worst = max(worst, small, big, key=_key)
@@ -120,14 +120,15 @@ class ErrorNorm:
     def _residual(self, state, error) -> flint.arb:
         G = self.flow.residual(state)
         dG = self.flow.residual_change(state, error)
-        return (_frobenius(dG) / (_frobenius(G) + self.residual_floor)).mid()
+        return (frobenius(dG) / (frobenius(G) + self.residual_floor)).mid()
 
 
 def _eye(n: int, c) -> flint.arb_mat:
     return flint.arb_mat(n, n, [c if i == j else 0 for i in range(n) for j in range(n)])
 
 
-def _frobenius(M: flint.arb_mat) -> flint.arb:
+def frobenius(M: flint.arb_mat) -> flint.arb:
+    """``‖M‖_F`` (midpoint arithmetic)."""
     return sum((M[i, j] * M[i, j] for i in range(M.nrows()) for j in range(M.ncols())), flint.arb(0)).mid().sqrt()
 
 

@@ -25,7 +25,7 @@ from ..models.diagonal import DiagonalLinearModel
 from ..parse import format_number, positive_number
 from .integrate import integrate_flow
 from .plan import InitSpec, RunPlan, check_feasible, plan_run
-from .roots import illinois
+from .control import locate_crossing
 from .solution import FlowSolution, Status
 
 __all__ = ["Verified", "VerifiedFlow", "verified_flow", "agreeing_digits", "crossing_time"]
@@ -129,15 +129,8 @@ def crossing_time(sol: FlowSolution, level) -> flint.arb | None:
             return None
         if i == 0:
             return sol.ts[0]
-        stepper, lthr = sol.dense, thr.log()
-        y0, t0 = sol.states[i - 1], sol.ts[i - 1]
         resolution = flint.arb(2) ** (-(p.bits - p.guard_bits))
-
-        def phi(tt):
-            yy = stepper.advance(y0, t0, tt) if tt > t0 else y0
-            return (stepper.flow.loss(yy).log() - lthr).mid(), yy
-
-        t, _ = illinois(phi, t0, sol.ts[i], resolution=resolution * 64)
+        t, _ = locate_crossing(sol.dense, sol.ts[i - 1], sol.states[i - 1], sol.ts[i], thr, resolution)
         return t
 
 
@@ -284,6 +277,7 @@ def verified_flow(
     plans = [plan, plan.tighter()]
     base = 0  # the comparison pair is sols[base], sols[base + 1]
     tries = 0
+    cmp, best = None, None  # the last completed comparison of two runs, and its tighter run
     while True:
         pl = plans[len(sols)]
         sol = _run(model, theta0, pl, init, loss_below, progress, max_steps, max_time)
@@ -300,6 +294,7 @@ def verified_flow(
         if len(sols) < base + 2:
             continue
         cmp = _compare(measures[-2], measures[-1], sols[-2].precision, sols[-1].precision, _loss_resolution(sols[-2]))
+        best = sols[-1]
         worst = _min_digits(cmp)
         if worst is None or worst >= digits or tries >= retries:
             break
@@ -316,16 +311,9 @@ def verified_flow(
         else:
             plans.append(nxt)
             base = len(sols) - 1
-    if len(sols) >= base + 2:
-        cmp = _compare(measures[-2], measures[-1], sols[-2].precision, sols[-1].precision, _loss_resolution(sols[-2]))
-        best = sols[-1]
-    elif sols:  # the verification run failed or was interrupted: report the last run, unverified
-        cmp = _compare(measures[-1], measures[-1], sols[-1].precision, sols[-1].precision)
-        cmp = ([None if q is None else ((q[0][0], None), [(v[0], None) for v in q[1]]) for q in cmp[0]],
-               [None if c is None else (c[0], None) for c in cmp[1]])
-        best = sols[-1]
-    else:
-        best = None
+    compared = cmp is not None  # a retry that failed or was interrupted leaves the last comparison standing
+    if not compared and sols:  # the verification run failed or was interrupted: the first run's numbers, unverified
+        cmp, best = _unverified(measures[-1]), sols[-1]
     worst = _min_digits(cmp) if best is not None else None
     if status is None:
         status_text = "success" if worst is not None and worst >= digits else "unverified"
@@ -334,11 +322,17 @@ def verified_flow(
                         f"{len(sols)} runs; tighten `rtol` or raise `retries`")
     else:
         status_text = status.name.lower()
-        message = status.value + ("" if len(sols) >= 2 else " Reported numbers are from a run that was not verified.")
+        message = status.value + ("" if compared else " Reported numbers are from a run that was not verified.")
     points, crossings = _package(cmp, best, at_q, levels) if best is not None else ((), ())
     if any(p.get("loss") is not None and p["loss"].upper_bound for p in points):
         message += "; losses below the arithmetic's resolution are reported as upper bounds (\"<…\")"
     return VerifiedFlow(status_text, message, digits, worst, points, crossings, tuple(runs), init, values_name, best)
+
+
+def _unverified(measure):
+    """The shape of a comparison, with every digit count ``None`` (no second run to compare with)."""
+    points = [None if q is None else ((q[0], None), [(v, None) for v in q[1]]) for q in measure[0]]
+    return points, [None if c is None else (c, None) for c in measure[1]]
 
 
 def _digits_for_residual(measure, rtol: Fraction, floor) -> int:

@@ -27,7 +27,6 @@ from ..flow.solution import FlowSolution, Status
 from ..graph.build import saddle_graph
 from ..graph.io import write_graph
 from ..models.dln import DeepLinearModel, deep_linear
-from ..models.init import balanced_init, gaussian_init, layer_scale
 from ..parse import format_number, positive_number
 from ..precision import Precision, digits_for_flow
 from ..saddles.visits import SaddleVisit, detect_visits
@@ -116,13 +115,14 @@ def explore(
     rtol_q = tolerance(rtol, name="rtol")
     if init not in ("gaussian", "balanced"):
         raise OptionError(f"`init` must be 'gaussian' or 'balanced', got {init!r}")
-    theta0 = gaussian_init(model, sigma_q, seed) if init == "gaussian" else balanced_init(model, sigma_q)
-    per_layer = sigma_q if init == "gaussian" else layer_scale(sigma_q, model.depth)
+    spec = InitSpec.gaussian(sigma_q, seed) if init == "gaussian" else InitSpec.balanced(sigma_q, model.depth)
+    theta0 = spec.build(model)
+    per_layer = spec.layer_scale
     if digits is None:
         digits = digits_for_flow(per_layer, rtol_q, depth=model.depth)
     precision = Precision(digits)
     if t_end is None:  # a given horizon bounds the run; the default one at depth ≥ 3 may be out of reach
-        check_feasible(model, InitSpec(init, sigma_q, per_layer, seed), None)
+        check_feasible(model, spec, None)
     horizon = default_t_end(model, per_layer) if t_end is None else positive_number(t_end, name="t_end")
     out_dir = _check_out(out)  # before any computation
     families = pivot_families(model)

@@ -147,8 +147,7 @@ class CompiledFlow:
             du, dv = dy
             d = u.nrows()
             _, g = self._beta_and_grad(y)
-            dbeta = flint.arb_mat(d, 1, [du[i, 0] * v[i, 0] + u[i, 0] * dv[i, 0] for i in range(d)])
-            dg = self._Xt * (self._X * dbeta) * self._invn
+            dg = self.residual_change(y, dy)  # δ(Xᵀ(Xβ − y)/n)
             return (
                 flint.arb_mat(d, 1, [-(dv[i, 0] * g[i, 0] + v[i, 0] * dg[i, 0]) for i in range(d)]),
                 flint.arb_mat(d, 1, [-(du[i, 0] * g[i, 0] + u[i, 0] * dg[i, 0]) for i in range(d)]),

@@ -322,12 +322,11 @@ def critical_sets(model, *, seed: int = 0, max_params: int = MAX_PARAMS, max_str
     [('{}', 'strict saddle', (4, 0, 4)), ('{1}', 'strict saddle', (1, 3, 4)),
      ('{2}', 'strict saddle', (2, 3, 3)), ('{1,2}', 'global minimum', (0, 4, 4))]
     """
-    if isinstance(model, (DiagonalLinearModel, DeepLinearModel)):
-        check_landscape_size(model, max_params=max_params, max_strata=max_strata)
+    if not isinstance(model, (DiagonalLinearModel, DeepLinearModel)):
+        raise ModelError(f"`model` must be a DeepLinearModel or DiagonalLinearModel, got {describe(model)}")
+    check_landscape_size(model, max_params=max_params, max_strata=max_strata)
     if isinstance(model, DiagonalLinearModel):
         return _diagonal_sets(model, seed)
-    if not isinstance(model, DeepLinearModel):
-        raise ModelError(f"`model` must be a DeepLinearModel or DiagonalLinearModel, got {describe(model)}")
     if model.weight_decay != 0:
         raise ModelError(
             "critical sets with weight decay: use symdln.symbolic.weight_decay.weight_decay_analysis "

@@ -134,15 +134,31 @@ def test_solution_travels_pickle_and_json(tmp_path):
     assert not list(tmp_path.glob(".*tmp*"))  # written atomically: no temporary file left behind
 
 
-def test_flow_cli_json_carries_digits_per_number(capsys):
-    code = main(["flow", "--init", "balanced", "--scale", "1e-20", "--cross", "4.75,1.5,0.25", "--digits", "12", "--json"])
+def test_flow_cli_crossings_match_saxe_to_their_verified_digits(capsys):
+    """Balanced aligned init, a0 = 1e-20: ℒ(t) = ½Σ(s_i − a_i(t))² with Saxe's a_i; the first time ℒ < c is found here
+    by bisection on that closed form, and every digit the CLI claims for it must hold."""
     import json
 
+    code = main(["flow", "--init", "balanced", "--scale", "1e-20", "--cross", "4.75,1.5,0.25", "--digits", "12", "--json"])
     out = json.loads(capsys.readouterr().out)
     assert code == 0 and out["status"] == "success"
     assert [c["level"] for c in out["crossings"]] == ["4.75", "1.5", "0.25"]
-    assert all(c["t"]["digits"] >= 12 for c in out["crossings"])
     assert out["init"]["kind"] == "balanced" and len(out["runs"]) >= 2
+    ctx = mpmath.MPContext()
+    ctx.dps = 60
+    a0 = ctx.mpf("1e-20")
+
+    def loss(t):
+        return sum((s - s / (1 + (s / a0 - 1) * ctx.exp(-2 * s * t))) ** 2 for s in (3, 2, 1)) / 2
+
+    for c in out["crossings"]:
+        lo, hi = ctx.mpf(0), ctx.mpf(200)
+        for _ in range(220):  # the loss decreases: bisection to 60 digits
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if loss(mid) >= ctx.mpf(c["level"]) else (lo, mid)
+        v = c["t"]
+        assert v["digits"] >= 12
+        _holds(type("V", (), {"text": v["value"], "digits": v["digits"]})(), hi, ctx)
 
 
 @pytest.mark.slow

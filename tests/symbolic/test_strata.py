@@ -160,6 +160,21 @@ def _generic_runs(layers, zero_layers):
     return True
 
 
+def _descartes_flint(H):
+    """(neg, zero, pos) of a symmetric rational matrix by Descartes' rule on its exact characteristic polynomial."""
+    import flint
+
+    cp = flint.fmpq_mat([[flint.fmpq(int(x.p), int(x.q)) for x in H.row(i)] for i in range(H.rows)]).charpoly()
+    c = [cp[k] for k in range(cp.degree() + 1)]
+    zero = next(k for k, v in enumerate(c) if v != 0)
+
+    def changes(seq):
+        seq = [v for v in seq if v != 0]
+        return sum(1 for a, b in zip(seq, seq[1:]) if (a > 0) != (b > 0))
+
+    return changes([v * (-1) ** k for k, v in enumerate(c)]), zero, changes(c)
+
+
 CONFIGS = [
     dict(spectrum=[3, 1], depth=3, widths=[2, 3]),
     dict(spectrum=[2, 1], depth=4, widths=2),
@@ -205,3 +220,6 @@ def test_claimed_inertia_and_kind_hold_at_random_points_of_each_stratum(kwargs):
             assert all(g.is_zero_matrix for g in gradient(m, pt)), c.label
             a = analyze_point(m, pt)
             assert (a.inertia, a.kind, a.order) == (c.inertia, c.kind, c.order), (c.label, c.stratum, pt)
+            H = hessian(m, pt)
+            if k == 0 and all(x.is_Rational for x in H):  # independently of symdln's LDLᵀ: Descartes, flint charpoly
+                assert _descartes_flint(H) == c.inertia.as_tuple(), (c.label, c.stratum)
