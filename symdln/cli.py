@@ -119,7 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
     fl.add_argument("--init-file", default=None, help="JSON file with θ0: a list of matrices of exact decimal strings")
     fl.add_argument("--at", default=None, help="comma-separated times T1,T2,… at which to report the loss and singular values")
     fl.add_argument("--cross", default=None, help="comma-separated loss levels: report the first time the loss falls below each")
-    fl.add_argument("--solver", choices=["auto", "gbs", "implicit"], default="auto", help="auto: implicit at depth ≥ 3")
+    fl.add_argument("--solver", choices=["auto", "gbs", "radau", "implicit"], default="auto",
+                    help="auto: radau (Radau IIA) at depth ≥ 3, gbs otherwise; implicit: extrapolated linearly implicit Euler")
     fl.add_argument("--working-digits", type=_positive_int, default=None, help="expert: digits of the arithmetic (default: planned)")
     fl.add_argument("--retries", type=_nonneg_int, default=1, help="tighter runs allowed when digits fall short (default 1)")
     fl.add_argument("--max-steps", type=_positive_int, default=200_000, help="steps per run (default 200000)")

@@ -60,7 +60,8 @@ class Stepper:
         """One step of size ``H``: ``(y1, err/rtol, factor)``, ``factor`` the next step's size over ``H`` (≤ 0.9
         when the step is rejected, ``err/rtol > 1``); an order-adaptive solver proposes its own factor."""
         if hasattr(self.solver, "adaptive_step"):
-            return self.solver.adaptive_step(y, f0, H, self.measure)
+            y1, r, fac = self.solver.adaptive_step(y, f0, H, self.measure)
+            return y1, r, (self.factor(r) if fac is None else fac)
         y1, err = self.solver.step(y, f0, H)
         r = self.measure(y1, err)
         return y1, r, self.factor(r)

@@ -27,6 +27,7 @@ from .norms import ErrorNorm, frobenius
 from .solution import FlowSolution, FlowStats, Status
 from .solvers import SOLVERS
 from .solvers.gbs import order_for_tolerance
+from .solvers.radau import stages_for_tolerance as radau_stages
 
 __all__ = ["integrate_flow", "initial_scale", "choose_solver"]
 
@@ -65,13 +66,13 @@ def _as_float(x: flint.arb) -> float:
 
 
 def choose_solver(model, solver: str) -> str:
-    """``"auto"``: the linearly implicit solver for deep networks (depth ≥ 3 is stiff), GBS otherwise."""
+    """``"auto"``: Radau IIA for deep networks (depth ≥ 3 is stiff), GBS otherwise."""
     if solver not in ("auto", *SOLVERS):
         raise OptionError(f"`solver` must be one of 'auto', {', '.join(repr(k) for k in SOLVERS)}; got {solver!r}")
     if solver != "auto":
         return solver
     deep = not isinstance(model, DiagonalLinearModel) and model.depth >= 3
-    return "implicit" if deep else "gbs"
+    return "radau" if deep else "gbs"
 
 
 def stages_for(solver: str, rtol: Fraction) -> int:
@@ -79,6 +80,8 @@ def stages_for(solver: str, rtol: Fraction) -> int:
     ``round(0.15·log10(1/rtol) + 3)`` in [4, 7], adapted at every step (:meth:`LinearlyImplicitEuler.adaptive_step`)."""
     if solver == "gbs":
         return order_for_tolerance(rtol)
+    if solver == "radau":
+        return radau_stages(rtol)
     digits = math.log10(rtol.denominator) - math.log10(rtol.numerator)
     return max(4, min(7, round(0.15 * digits + 3)))
 
@@ -145,9 +148,10 @@ def integrate_flow(
     rtol : exact number or float
         Local relative accuracy per singular direction (per component for diagonal nets) and of the
         end-to-end residual.
-    solver : {"auto", "gbs", "implicit"}
-        ``"gbs"``: explicit extrapolation; ``"implicit"``: extrapolated linearly implicit Euler with the
-        exact Jacobian (L-stable, for the stiff plateaus of depth ≥ 3); ``"auto"``: implicit at depth ≥ 3.
+    solver : {"auto", "gbs", "radau", "implicit"}
+        ``"gbs"``: explicit extrapolation; ``"radau"``: Radau IIA collocation with the exact Jacobian (L-stable
+        and stiffly accurate, for the stiff plateaus of depth ≥ 3); ``"implicit"``: extrapolated linearly
+        implicit Euler (L-stable, loses order on long stiff plateaus); ``"auto"``: radau at depth ≥ 3.
     loss_below : exact number or float, optional
         Terminal event: stop at the first time the loss falls below this value (located by
         root finding on the dense output).

@@ -13,7 +13,7 @@ Rules (NUMERICS.md, MATH §3), with ``σ`` the per-layer size of the initializat
 * **horizon**: depth ≤ 2: ``3(log(1/σ) + 50)/s_min``; depth ``L ≥ 3``: ``10σ^{−(L−2)}/s_min + 100``;
   diagonal: ten times the first jump time ``log(1/α)/‖∇L(0)‖_∞`` of the α → 0 limit (MATH §4.1);
 * **floor** of the error norm: ``σ/1024``;
-* **solver**: ``"implicit"`` at depth ≥ 3 (stiff), ``"gbs"`` otherwise.
+* **solver**: ``"radau"`` at depth ≥ 3 (stiff), ``"gbs"`` otherwise.
 """
 
 from __future__ import annotations
@@ -183,7 +183,7 @@ def plan_run(model, init: InitSpec, *, digits: int = 10, t_end=None, absolute_ti
         resolve absolute time near ``σ^{−(L−2)}``.
     rtol, working_digits : optional
         Expert overrides of the tolerance and the arithmetic's digits.
-    solver : {"auto", "gbs", "implicit"}
+    solver : {"auto", "gbs", "radau", "implicit"}
 
     Examples
     --------

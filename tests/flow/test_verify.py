@@ -70,7 +70,7 @@ def test_depth3_balanced_value_at_the_quadrature_time():
 def test_plan_rules():
     m = deep_linear(spectrum=[3, 2, 1], depth=3, widths=3)
     p = plan_run(m, InitSpec.gaussian("1e-30"), digits=10)
-    assert p.solver == "implicit" and p.rtol == Fraction(1, 10**13) and p.floor == Fraction(1, 1024 * 10**30)
+    assert p.solver == "radau" and p.rtol == Fraction(1, 10**13) and p.floor == Fraction(1, 1024 * 10**30)
     # absolute times at depth 3 need the time variable resolved near σ^{-1}: 30 more digits of tolerance
     q = plan_run(m, InitSpec.gaussian("1e-30"), digits=10, absolute_times=True)
     assert q.rtol == Fraction(1, 10**43) and q.digits >= p.digits + 30

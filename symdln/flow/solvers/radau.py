@@ -1,0 +1,271 @@
+"""Radau IIA collocation (order ``2s − 1``) with simplified Newton iterations, in arb arithmetic.
+
+For the stiff plateaus of deep networks (NUMERICS.md): after an escape the learned modes relax at rate
+``O(1)`` while the next plateau lasts ``~σ^{−(L−2)}``, a singularly perturbed problem with ``ε/H`` down to
+``1e-30``.  Extrapolated linearly implicit Euler loses its order there (the perturbation terms of its
+``h``-expansion cap the local error at ``O(H³)``, docs/flow.md); Radau IIA is stiffly accurate and keeps order
+``2s − 1`` in the limit ``ε → 0`` (Hairer & Wanner, *Solving ODEs II*, §VI.7).  One step of size ``h``::
+
+    Z_i = h Σ_j a_ij f(y0 + Z_j)   (i = 1 … s),     y1 = y0 + Z_s
+
+with ``c_i`` the zeros of ``d^{s−1}/dx^{s−1} [x^{s−1}(x − 1)^s]`` and ``A = (a_ij)`` the collocation matrix
+(``a_ij = ∫_0^{c_i} ℓ_j``), both computed at the working precision.  The stage equations are solved by simplified
+Newton iterations with the exact Jacobian ``J = −∇²ℒ(y0)`` (closed form, at working precision) decoupled by the
+eigenvalues ``d_k`` of ``A⁻¹ = V D V⁻¹``: ``(d_k/h − J) ΔW_k = (V⁻¹F)_k − d_k W_k / h`` with ``Z = V W``, one
+``P × P`` complex inverse per eigenvalue pair and step.
+
+**Error estimate** (Hairer's RADAU5, generalized): ``ŷ1 = y0 + h(γ0 f(y0) + Σ b̂_i f(Y_i))`` has order ``s``
+(``γ0 = 1/d_real``, ``b̂`` from the quadrature conditions on the nodes ``0, c_1 … c_s``), and
+``err = (I − hγ0 J)⁻¹ (ŷ1 − y1)`` filters its stiff components; the controller therefore sees an ``O(h^{s+1})``
+estimate of a step whose error is ``O(h^{2s})``: the steps are chosen conservatively, and the second run of
+:mod:`symdln.flow.verify` measures what they achieved.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import flint
+
+from ...symbolic.compile import flatten, unflatten
+from .base import Solver
+
+__all__ = ["RadauIIA", "radau_tableau"]
+
+_SAFETY = 0.9
+_TARGET = 0.65
+
+
+@lru_cache(maxsize=32)
+def radau_tableau(s: int, prec: int):
+    """``(c, A, Ainv, blocks, T, Tinv, e, gamma0)`` of the ``s``-stage Radau IIA method at ``prec`` bits.
+
+    ``T⁻¹ A⁻¹ T`` is block diagonal: the real eigenvalue ``γ`` of ``A⁻¹`` first, then a ``2 × 2`` block
+    ``[[α, β], [−β, α]]`` for each pair ``α ± iβ`` (``T``'s columns: the real eigenvector, then ``Re v, Im v``);
+    ``blocks`` lists ``γ`` and the ``(α, β)``.  ``e = (b̂ − b)ᵀ A⁻¹`` weighs the stages in the error estimate.
+    """
+    if s < 1 or s % 2 == 0:
+        raise ValueError(f"Radau IIA stages must be odd, got {s}")
+    with flint.ctx.workprec(prec + 64):
+        x = flint.fmpq_poly([0, 1])
+        p = x ** (s - 1) * (x - 1) ** s
+        for _ in range(s - 1):
+            p = p.derivative()
+        c = sorted((r.real for r, _ in p.complex_roots()), key=lambda v: float(v.mid()))
+        c[-1] = flint.arb(1)
+        V = flint.arb_mat(s, s, [c[j] ** i for i in range(s) for j in range(s)])  # V[i, j] = c_j^i
+        M = flint.arb_mat(s, s, [c[i] ** (k + 1) / (k + 1) for i in range(s) for k in range(s)])
+        A = M * V.transpose().inv()  # Σ_j a_ij c_j^k = c_i^{k+1}/(k+1)
+        Ainv = A.inv()
+        b = [A[s - 1, j] for j in range(s)]
+        E, R = flint.acb_mat(Ainv).eig(right=True, algorithm="rump")
+        real = min(range(s), key=lambda i: abs(float(E[i].imag.mid())))
+        pairs = sorted((i for i in range(s) if i != real and float(E[i].imag.mid()) > 0), key=lambda i: float(E[i].imag.mid()))
+        cols, blocks = [], [E[real].real]
+        piv = max(range(s), key=lambda r: float(abs(R[r, real]).mid()))
+        cols.append([(R[r, real] / R[piv, real]).real for r in range(s)])  # a real vector (any complex scale)
+        for i in pairs:
+            cols.append([R[r, i].real for r in range(s)])
+            cols.append([R[r, i].imag for r in range(s)])
+            blocks.append((E[i].real, E[i].imag))
+        T = flint.arb_mat(s, s, [cols[k][r] for r in range(s) for k in range(s)])
+        Tinv = T.inv()
+        gamma0 = 1 / blocks[0]
+        # b̂: γ0 [q = 0] + Σ b̂_i c_i^q = 1/(q + 1), q = 0 … s − 1
+        rhs = flint.arb_mat(s, 1, [(1 / flint.arb(q + 1)) - (gamma0 if q == 0 else 0) for q in range(s)])
+        bhat = V.solve(rhs)
+        e = flint.arb_mat(1, s, [bhat[i, 0] - b[i] for i in range(s)]) * Ainv
+        blocks = [blocks[0].mid()] + [(a.mid(), bb.mid()) for a, bb in blocks[1:]]
+        out = (tuple(ci.mid() for ci in c), A.mid(), Ainv.mid(), tuple(blocks), T.mid(), Tinv.mid(),
+               tuple(e[0, i].mid() for i in range(s)), gamma0.mid())
+    return out
+
+
+def stages_for_tolerance(rtol) -> int:
+    """Odd stage count by tolerance, 5 (order 9) to 11 (order 21): the error estimate has order ``s``, so tight
+    tolerances want more stages (measured on deep plateaus: at ``rtol = 1e-13`` nine stages take 2.5× fewer steps
+    than seven)."""
+    digits = math.log10(rtol.denominator) - math.log10(rtol.numerator)
+    return 5 if digits <= 6 else (7 if digits <= 9 else (9 if digits <= 15 else 11))
+
+
+class RadauIIA(Solver):
+    """Radau IIA with ``s`` stages (odd), simplified Newton iterations, embedded error estimate of order ``s``."""
+
+    name = "radau"
+    stiff = True
+    max_newton = 12
+
+    def __init__(self, flow, k: int) -> None:
+        super().__init__(flow, k)
+        self.s = k if k % 2 == 1 else k + 1
+        self.newton_iterations = 0
+        self._eta = 1.0
+        self._jac = None  # (y, J) for rejected attempts from the same point
+        self._src = None  # (y1, H, Z, c) of the last step: starting stages for a step from y1
+        self._acc = None  # (H, ratio) of the last accepted step (predictive step control)
+        self._full = False  # inverses at full precision (set when reduced bits failed once)
+
+    @property
+    def error_order(self) -> int:
+        return self.s
+
+    def state(self):
+        return (self._eta, self._jac, self._src, self._acc, self._full)
+
+    def restore(self, state) -> None:
+        self._eta, self._jac, self._src, self._acc, self._full = (1.0, None, None, None, False) if state is None else state
+
+    def _jacobian(self, y):
+        if self._jac is not None and self._jac[0] is y:
+            return self._jac[1]
+        J = self.flow.jacobian(y).mid()
+        self.njev += 1
+        self._jac = (y, J)
+        return J
+
+    def _inverses(self, J, H, blocks, range_bits: int, full: bool):
+        """``(γ/H − J)⁻¹`` (real) and ``((α − iβ)/H − J)⁻¹`` per pair (complex), midpoints: the pair's real
+        ``2P`` system ``[[α/H − J, β/H], [−β/H, α/H − J]] (u, v) = (r, q)`` is ``((α − iβ)/H − J)(u + iv) = r + iq``."""
+        P = J.nrows()
+        eye = flint.arb_mat(P, P, [1 if i == j else 0 for i in range(P) for j in range(P)])
+        # an approximate inverse serves simplified Newton, but its rounding must stay below the smallest components
+        # the error norm resolves: bits for the condition number ~ 1 + H‖J‖, for the state's dynamic range, and 80 more
+        size = max((abs(float(x.mid())) for x in J.entries()), default=0.0)
+        need = 80 + int(math.log2(1 + float((H * size).mid()) * P)) + range_bits
+        with flint.ctx.workprec(flint.ctx.prec if full else min(flint.ctx.prec, need)):
+            out = [((eye * (blocks[0] / H)) - J).solve(eye, algorithm="approx").mid()]
+            Jc, eyec = flint.acb_mat(J), flint.acb_mat(eye)
+            for a, b in blocks[1:]:
+                out.append((eyec * flint.acb(a / H, -b / H) - Jc).solve(eyec, algorithm="approx").mid())
+        self.nlu += len(out)
+        return out
+
+    def _start(self, y, H, P):
+        """Starting stages: the previous step's collocation polynomial extrapolated over the new step (zero for a
+        first step), ``Z_i = u(t1 + c_i H) − y1`` in float64 (a starting guess needs no more)."""
+        src = self._src
+        if src is None or src[0] is not y:
+            return None
+        _, Hp, Zp, c = src
+        r = float((H / Hp).mid())
+        if not (math.isfinite(r) and 0 < r < 10):
+            return None
+        nodes = [0.0] + [float(ci.mid()) for ci in c]
+        s = len(c)
+        rows = []
+        for i in range(s):
+            x = 1.0 + float(c[i].mid()) * r
+            row = []
+            for j in range(1, s + 1):
+                v = 1.0
+                for m in range(s + 1):
+                    if m != j:
+                        v *= (x - nodes[m]) / (nodes[j] - nodes[m])
+                row.append(v - (1.0 if j == s else 0.0))
+            rows.append(row)
+        return flint.arb_mat(rows) * Zp
+
+    def adaptive_step(self, y, f0, H, measure):
+        """One step: ``(y1, err/rtol, factor)``; a Newton failure is ``inf`` (the controller shrinks the step).
+
+        Stage increments are the rows of ``s × P`` matrices ``Z``; ``W = T⁻¹ Z`` are the transformed ones.  The
+        iteration matrices' inverses are computed at the bits the step needs (:meth:`_inverses`); when Newton diverges
+        with them, once more at full precision before the step is given up.
+        """
+        s = self.s
+        c, A, Ainv, blocks, T, Tinv, e, gamma0 = radau_tableau(s, flint.ctx.prec)
+        shapes = [(W.nrows(), W.ncols()) for W in y]
+        y0l = flatten(y).entries()
+        P = len(y0l)
+        mags = [abs(x.mid()) for x in y0l if x != 0]
+        range_bits = int(float((max(mags).log() - min(mags).log()).mid()) / math.log(2)) + 1 if mags else 0
+        J = self._jacobian(y)
+        Lam = flint.arb_mat(s, s)  # block diagonal T⁻¹A⁻¹T, divided by H
+        Lam[0, 0] = blocks[0] / H
+        for k, (a, b) in enumerate(blocks[1:]):
+            i = 2 * k + 1
+            Lam[i, i] = Lam[i + 1, i + 1] = a / H
+            Lam[i, i + 1], Lam[i + 1, i] = b / H, -b / H
+        Z0 = self._start(y, H, P)
+        if Z0 is None:
+            Z0 = flint.arb_mat(s, P)
+        for full in ((False, True) if not self._full else (True,)):
+            inv = self._inverses(J, H, blocks, range_bits, full)
+            out = self._newton(y0l, shapes, inv, Lam, T, Tinv, Z0, measure)
+            if out is not None or full:
+                break
+            self._full = True  # the reduced bits did not carry this run's Newton iterations: full ones from now on
+        if out is None:
+            return y, math.inf, None
+        Zm, y1 = out
+        # error estimate: (I − hγ0J)⁻¹ (γ0 h f0 + Σ e_i Z_i) = (γ/h − J)⁻¹ (·) γ/h
+        est = flatten(f0) * (gamma0 * H) + (flint.arb_mat(1, s, list(e)) * Zm).transpose()
+        err = (inv[0] * est) * (blocks[0] / H)
+        y1t = tuple(W.mid() for W in unflatten(y1, shapes))
+        self._src = (y1t, H, Zm, c)
+        r = measure(y1t, unflatten(err.mid(), shapes))
+        return y1t, r, self._factor(H, r)
+
+    def _newton(self, y0l, shapes, inv, Lam, T, Tinv, Zm, measure):
+        """Simplified Newton iterations on the stage equations from ``Zm``; ``(Z, y1)``, or ``None`` when they diverge
+        or do not converge in ``max_newton`` iterations.  Converged: ``η‖ΔZ_s‖ ≤ 0.03·rtol``, ``η = θ/(1 − θ)``
+        with ``θ`` the observed contraction (Hairer & Wanner IV.8)."""
+        s, P = Zm.nrows(), len(y0l)
+        Wm = (Tinv * Zm).mid()
+        eta = max(self._eta, 1e-16) ** 0.8
+        old = None
+        nblocks = (s + 1) // 2
+        for _ in range(self.max_newton):
+            zl = Zm.entries()
+            flat = []
+            for i in range(s):
+                yi = flint.arb_mat(P, 1, [a + b for a, b in zip(y0l, zl[i * P:(i + 1) * P])])
+                flat += flatten(self.flow.field(unflatten(yi, shapes))).entries()
+            self.nfev += s
+            rhs = (Tinv * flint.arb_mat(s, P, flat) - Lam * Wm).mid().entries()
+            out = (inv[0] * flint.arb_mat(P, 1, rhs[:P])).entries()
+            for k in range(1, nblocks):
+                i = 2 * k - 1
+                v = inv[k] * flint.acb_mat(P, 1, [flint.acb(a, b) for a, b in zip(rhs[i * P:(i + 1) * P], rhs[(i + 1) * P:(i + 2) * P])])
+                vl = v.entries()
+                out += [x.real for x in vl] + [x.imag for x in vl]
+            dW = flint.arb_mat(s, P, out).mid()
+            dZ = (T * dW).mid()
+            Wm = (Wm + dW).mid()
+            Zm = (Zm + dZ).mid()
+            self.newton_iterations += 1
+            dzl, zl = dZ.entries(), Zm.entries()
+            y1 = flint.arb_mat(P, 1, [a + b for a, b in zip(y0l, zl[(s - 1) * P:])])
+            size = measure(tuple(unflatten(y1, shapes)), unflatten(flint.arb_mat(P, 1, dzl[(s - 1) * P:]), shapes))
+            if not math.isfinite(size):
+                return None
+            if old is not None and old > 0:
+                theta = size / old
+                if theta >= 0.99:
+                    return None  # diverging
+                eta = theta / (1 - theta)
+            if eta * size <= 0.03 or size == 0:
+                self._eta = eta
+                return Zm, y1
+            old = size
+        return None
+
+    def _factor(self, H, r):
+        """The controller's factor, made predictive after Gustafsson (as RADAU5): after an accepted step the smaller of
+        ``0.94(0.65/r)^{1/(q+1)}`` and that times ``(H/H_acc)(r_acc/r)^{1/(q+1)}`` — escapes, where every step must
+        be shorter than the last, are then not taken by trial and rejection."""
+        if not (math.isfinite(r) and r > 0):
+            return None
+        x = 1.0 / (self.s + 1)
+        fac = min(4.0, max(0.2, 0.94 * (0.65 / r) ** x))
+        if r > 1:
+            return min(fac, 0.9)
+        if self._acc is not None and self._acc[1] > 0:
+            Hp, rp = self._acc
+            pred = fac * float((H / Hp).mid()) * (rp / r) ** x
+            if math.isfinite(pred):
+                fac = max(0.2, min(fac, pred))
+        self._acc = (H, max(r, 1e-2))
+        return fac
