@@ -13,8 +13,14 @@ verified digits; every method's digits are counted against it (``min`` over the 
 
 Methods: symdln ``verified_flow`` (two independent runs; its time includes the verification), SciPy DOP853 in
 float64 (rtol 1e-13), mpmath's Taylor ``odefun`` tuned (degree 20, tol 1e-20: the depth-2 oracle of
-NUMERICS.md).  heyoka over MPFR is not measured here yet (NUMERICS.md quotes 3.0 s for ≥ 25 digits at
-σ ≈ 1e-30 and 12 s at σ ≈ 1e-100 on this kind of machine).
+NUMERICS.md), and heyoka (Taylor, LLVM, MPFR ``real``) when it is installed (``pip install heyoka``): its
+tolerance is tightened (and its precision raised with it) until every value at the four times has the digits
+symdln verified; its wall time is that of the first attempt that reaches them, JIT compilation included (the sum
+over attempts is printed beside it; heyoka makes no second run and no crossing times here, symdln's time
+includes both runs and the crossings).
+
+Deep rows: depth 3 from σ = 1e-5 … 1e-60 and depth 4 (balanced a0 = 1e-40, 15 digits; Gaussian σ = 1e-15):
+wall time of both runs and the digits verified, so the cost's growth with log10(1/σ) is printed.
 """
 
 from __future__ import annotations
@@ -154,6 +160,63 @@ def _odefun(model, sigma, ref, budget=600):
     return wall, min(_digits(g, f) for g, f in zip(got, ref[: len(got)]))
 
 
+def _decimal(q, dps: int) -> str:
+    """An exact sympy Rational as a decimal string of ``dps`` digits."""
+    import mpmath
+
+    with mpmath.workdps(dps):
+        return mpmath.nstr(mpmath.mpf(int(q.p)) / int(q.q), dps)
+
+
+def _heyoka(model, sigma, ref, want, budget=600):
+    """heyoka over MPFR: the tolerance is tightened by 10 digits until every value at ``TIMES`` has ``want`` digits."""
+    try:
+        import heyoka as hy
+    except ImportError:
+        return None, None, "not installed"
+    import mpmath
+
+    th = gaussian_init(model, sigma, 0)
+    M = model.syx.tolist()
+    log_inv = -math.log10(float(Fraction(sigma)))
+    total = 0.0
+    k = want + 3
+    while total < budget:
+        dps = int(2 * log_inv) + k + 15
+        prec = int(dps * 3.33) + 8
+        t0 = time.perf_counter()
+        xs = hy.make_vars(*[f"w{i}" for i in range(18)])
+        W1 = [[xs[3 * i + j] for j in range(3)] for i in range(3)]
+        W2 = [[xs[9 + 3 * i + j] for j in range(3)] for i in range(3)]
+        Mc = [[hy.expression(hy.real(_decimal(M[i][j], dps + 5), prec)) for j in range(3)] for i in range(3)]
+        A = [[sum((W2[i][m] * W1[m][j] for m in range(3)), hy.expression(hy.real(0, prec))) for j in range(3)] for i in range(3)]
+        G = [[Mc[i][j] - A[i][j] for j in range(3)] for i in range(3)]
+        d1 = [sum((W2[m][i] * G[m][j] for m in range(3)), hy.expression(hy.real(0, prec))) for i in range(3) for j in range(3)]
+        d2 = [sum((G[i][m] * W1[j][m] for m in range(3)), hy.expression(hy.real(0, prec))) for i in range(3) for j in range(3)]
+        x0 = [hy.real(_decimal(x, dps + 5), prec) for W in th for x in W]
+        ta = hy.taylor_adaptive(list(zip(xs, d1 + d2)), x0, fp_type=hy.real, tol=hy.real(f"1e-{k}", prec), compact_mode=True)
+        out = ta.propagate_grid([hy.real(0, prec)] + [hy.real(T, prec) for T in TIMES])[-1]
+        last = time.perf_counter() - t0
+        total += last
+        got = []
+        with mpmath.workdps(dps):
+            Mm = mpmath.matrix([[mpmath.mpf(int(x.p)) / int(x.q) for x in row] for row in M])
+            for row in out[1:]:
+                v = [mpmath.mpf(str(x)) for x in row]
+                B1 = mpmath.matrix([[v[3 * i + j] for j in range(3)] for i in range(3)])
+                B2 = mpmath.matrix([[v[9 + 3 * i + j] for j in range(3)] for i in range(3)])
+                Am = B2 * B1
+                E = Am - Mm
+                got.append(mpmath.nstr(sum(E[i, j] ** 2 for i in range(3) for j in range(3)) / 2, dps))
+                S = mpmath.svd_r(Am, compute_uv=False)
+                got += [mpmath.nstr(x, dps) for x in sorted([S[i] for i in range(3)], reverse=True)]
+        digits = min(_digits(g, f) for g, f in zip(got, ref))
+        if digits >= want:
+            return last, digits, f"tol 1e-{k}, {prec} bits (all attempts: {total:.2f} s)"
+        k += 10
+    return total, None, "over budget"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true")
@@ -170,16 +233,33 @@ def main() -> None:
         print(f"{sigma:>7} {'scipy DOP853 float64':<28} {w:8.2f} {'-':>8} {d:12.1f}  reports success")
         if sigma == "1e-30" or not args.quick:
             w, d = _odefun(m2, sigma, ref)
-            ratio = f"symdln {w / wall:.1f}x faster" if d is not None else "over budget"
+            ratio = f"odefun/symdln time {w / wall:.1f}" if d is not None else "over budget"
             print(f"{sigma:>7} {'mpmath odefun (deg 20)':<28} {w:8.2f} {'-':>8} {'-' if d is None else f'{d:12.1f}'}  {ratio}")
-        print(f"{sigma:>7} {'heyoka (MPFR)':<28} {'-':>8} {'-':>8} {'-':>12}  not measured by this benchmark yet")
+        w, d, note = _heyoka(m2, sigma, ref, max(1, math.floor(true)) if math.isfinite(true) else 25)
+        if w is None:
+            print(f"{sigma:>7} {'heyoka (MPFR)':<28} {'-':>8} {'-':>8} {'-':>12}  {note}")
+        else:
+            ratio = f"heyoka/symdln time {w / wall:.2f}" if d is not None else "over budget"
+            print(f"{sigma:>7} {'heyoka (MPFR), same digits':<28} {w:8.2f} {'-':>8} {'-' if d is None else f'{d:12.1f}'}  "
+                  f"{note}; {ratio}")
     print()
-    print("depth 3, rotated 3x3, Gaussian init: first times the loss falls below 4.75, 1.5, 0.25, 10 digits wanted")
-    print(f"{'sigma':>7} {'wall s':>8} {'claimed':>8} {'status':>10}")
-    m3 = deep_linear(spectrum=[3, 2, 1], depth=3, widths=3)
-    for sigma in (("1e-5",) if args.quick else ("1e-5", "1e-8", "1e-10")):
-        wall, claimed, _, status = _symdln(m3, sigma, 10, None, at=(), levels=LEVELS)
-        print(f"{sigma:>7} {wall:8.2f} {claimed!s:>8} {status:>10}")
+    print("deep networks: first times the loss falls below each level (both runs of verified_flow)")
+    print(f"{'case':<44} {'sigma':>7} {'wall s':>8} {'claimed':>8} {'status':>10}")
+    m3 = deep_linear(spectrum=[2, 1], depth=3, widths=2, rotation_seed=1)
+    for sigma in (("1e-10", "1e-30") if args.quick else ("1e-10", "1e-30", "1e-60")):
+        wall, claimed, _, status = _symdln(m3, sigma, 10, None, at=(), levels=("1", "0.001"))
+        print(f"{'depth 3, 2x2, diag(2,1) rotated, Gaussian':<44} {sigma:>7} {wall:8.2f} {claimed!s:>8} {status:>10}")
+    if not args.quick:
+        m33 = deep_linear(spectrum=[3, 2, 1], depth=3, widths=3)
+        wall, claimed, _, status = _symdln(m33, "1e-30", 10, None, at=(), levels=LEVELS)
+        print(f"{'depth 3, 3x3, diag(3,2,1) rotated, Gaussian':<44} {'1e-30':>7} {wall:8.2f} {claimed!s:>8} {status:>10}")
+        m4 = deep_linear(spectrum=[2, 1], depth=4, widths=2, rotation_seed=1)
+        wall, claimed, _, status = _symdln(m4, "1e-15", 10, None, at=(), levels=("1", "0.001"))
+        print(f"{'depth 4, 2x2, diag(2,1) rotated, Gaussian':<44} {'1e-15':>7} {wall:8.2f} {claimed!s:>8} {status:>10}")
+        t0 = time.perf_counter()
+        r = verified_flow(m4, InitSpec.balanced("1e-40", 4), digits=15, cross=("1", "0.001"))
+        print(f"{'depth 4, 2x2, balanced a0 = 1e-40, 15 digits':<44} {'1e-10':>7} {time.perf_counter() - t0:8.2f} "
+              f"{r.min_digits!s:>8} {r.status:>10}")
 
 
 if __name__ == "__main__":

@@ -75,8 +75,8 @@ def test_flow_diagonal_follows_the_published_saddles(capsys, tau, beta):
         (["critical", "--widths", "10000"], "60000 parameters"),
         (["critical", "--depth", "500"], "4500 parameters"),
         (["critical", "--target", ";".join([",".join(["1"] * 150)] * 150)], "more than 10000 entries"),
-        (["flow", "--depth", "3", "--cross", "1.5"], "does not finish such runs yet"),
-        (["explore", "--depth", "3", "--out", "/nonexistent/never-written"], "--max-time"),
+        (["flow", "--depth", "4", "--sigma", "1e-40", "--cross", "1.5"], "--max-time"),
+        (["explore", "--depth", "4", "--sigma", "1e-40", "--out", "/nonexistent/never-written"], "--max-time"),
     ],
 )
 def test_bad_input_is_a_clear_error(capsys, argv, needle):

@@ -96,7 +96,9 @@ def make_stepper(model, precision: Precision, solver: str, k: int, rtol: Fractio
 def _stepper(flow, precision, solver, k, rtol, floor) -> Stepper:
     kind = "escape" if flow.norm == "singular" and flow.model.depth >= 3 else flow.norm
     norm = ErrorNorm(kind, to_arb(floor, precision.bits), flow.model.shapes, flow, residual_floor(flow, precision, rtol))
-    return Stepper(SOLVERS[solver](flow, k), norm, rtol)
+    method = SOLVERS[solver](flow, k)
+    method.floor = float(floor)
+    return Stepper(method, norm, rtol)
 
 
 def residual_floor(flow, precision: Precision, rtol: Fraction) -> flint.arb:

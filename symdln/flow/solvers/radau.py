@@ -96,6 +96,8 @@ class RadauIIA(Solver):
     name = "radau"
     stiff = True
     max_newton = 12
+    floor = 0.0  # the error norm's floor τ (set by the step controller's builder)
+    reuse_theta = 0.05  # the last Newton contraction below which a held step size reuses the iteration matrices
 
     def __init__(self, flow, k: int) -> None:
         super().__init__(flow, k)
@@ -106,16 +108,20 @@ class RadauIIA(Solver):
         self._src = None  # (y1, H, Z, c) of the last step: starting stages for a step from y1
         self._acc = None  # (H, ratio) of the last accepted step (predictive step control)
         self._full = False  # inverses at full precision (set when reduced bits failed once)
+        self._lin = None  # (H, J, inverses) of the last step: reused while H is held and Newton contracts fast
+        self._theta = 1.0  # the last Newton contraction rate
 
     @property
     def error_order(self) -> int:
         return self.s
 
     def state(self):
-        return (self._eta, self._jac, self._src, self._acc, self._full)
+        return (self._eta, self._jac, self._src, self._acc, self._full, self._lin, self._theta)
 
     def restore(self, state) -> None:
-        self._eta, self._jac, self._src, self._acc, self._full = (1.0, None, None, None, False) if state is None else state
+        if state is None:
+            state = (1.0, None, None, None, False, None, 1.0)
+        self._eta, self._jac, self._src, self._acc, self._full, self._lin, self._theta = state
 
     def _jacobian(self, y):
         if self._jac is not None and self._jac[0] is y:
@@ -179,9 +185,11 @@ class RadauIIA(Solver):
         shapes = [(W.nrows(), W.ncols()) for W in y]
         y0l = flatten(y).entries()
         P = len(y0l)
-        mags = [abs(x.mid()) for x in y0l if x != 0]
-        range_bits = int(float((max(mags).log() - min(mags).log()).mid()) / math.log(2)) + 1 if mags else 0
-        J = self._jacobian(y)
+        # the dynamic range the error norm resolves: largest component over the smallest one above the norm's floor
+        mags = [abs(float(x.mid())) for x in y0l if x != 0]
+        mags = [m for m in mags if m > 0] or [1.0]
+        low = max(min(mags), self.floor)
+        range_bits = max(0, int(math.log2(max(mags) / low)) + 1) if math.isfinite(max(mags) / low) else flint.ctx.prec
         Lam = flint.arb_mat(s, s)  # block diagonal T⁻¹A⁻¹T, divided by H
         Lam[0, 0] = blocks[0] / H
         for k, (a, b) in enumerate(blocks[1:]):
@@ -191,13 +199,28 @@ class RadauIIA(Solver):
         Z0 = self._start(y, H, P)
         if Z0 is None:
             Z0 = flint.arb_mat(s, P)
-        for full in ((False, True) if not self._full else (True,)):
-            inv = self._inverses(J, H, blocks, range_bits, full)
+        # the linear algebra, cheapest first: the last step's (same H, Newton contracting fast), fresh at reduced
+        # bits, fresh at full precision
+        tries = []
+        if self._lin is not None and self._theta < self.reuse_theta and (self._lin[0] - H).is_zero():
+            tries.append("reuse")
+        if not self._full:
+            tries.append("reduced")
+        tries.append("full")
+        out = None
+        for how in tries:
+            if how == "reuse":
+                inv = self._lin[2]
+            else:
+                inv = self._inverses(self._jacobian(y), H, blocks, range_bits, how == "full")
+                self._lin = (H, self._jacobian(y), inv)
             out = self._newton(y0l, shapes, inv, Lam, T, Tinv, Z0, measure)
-            if out is not None or full:
+            if out is not None:
                 break
-            self._full = True  # the reduced bits did not carry this run's Newton iterations: full ones from now on
+            if how == "reduced":
+                self._full = True  # the reduced bits did not carry this run's Newton iterations: full ones from now on
         if out is None:
+            self._lin = None
             return y, math.inf, None
         Zm, y1 = out
         # error estimate: (I − hγ0J)⁻¹ (γ0 h f0 + Σ e_i Z_i) = (γ/h − J)⁻¹ (·) γ/h
@@ -248,6 +271,7 @@ class RadauIIA(Solver):
                 eta = theta / (1 - theta)
             if eta * size <= 0.03 or size == 0:
                 self._eta = eta
+                self._theta = 0.0 if old is None else size / old
                 return Zm, y1
             old = size
         return None
@@ -268,4 +292,6 @@ class RadauIIA(Solver):
             if math.isfinite(pred):
                 fac = max(0.2, min(fac, pred))
         self._acc = (H, max(r, 1e-2))
-        return fac
+        if 1.0 <= fac <= 1.2:
+            return 1.0  # hold H: the next step reuses the Jacobian and the inverses (RADAU5's rule)
+        return fac * 0.8 if fac < 1 else fac  # shrinking: 20 % more, so that the next steps can hold

@@ -1,0 +1,141 @@
+"""Radau IIA: empirical order against a closed form, L-stability, and the deep-plateau oracles it was built for."""
+
+import math
+
+import flint
+import mpmath
+import pytest
+
+from symdln.flow.solvers import GBS, RadauIIA
+from symdln.flow.solvers.radau import radau_tableau
+from symdln.models import balanced_init, deep_linear
+from symdln.precision import Precision
+from symdln.symbolic.compile import compile_flow
+
+
+def _tight(y1, err):
+    """A measure for one-step tests: the absolute max-norm against 1e-45 (Newton converges to ~1e-47)."""
+    return float(max(abs(x) for W in err for x in W.entries()).mid()) / 1e-45
+
+
+@pytest.mark.parametrize("s", [3, 5])
+def test_local_error_has_order_2s(s):
+    """One step from a(0) = 1/4 of the balanced 1×1 depth-2 flow a' = 2a(1 − a) against Saxe's a(H) = 1/(1 + 3e^{−2H}):
+    Radau IIA has order 2s − 1, so the local error scales like H^{2s}."""
+    p = Precision(60)
+    m = deep_linear(target=[[1]], depth=2, widths=1)
+    flow = compile_flow(m, p)
+    y0 = flow.state(balanced_init(m, "1/4"))
+    errs = []
+    with p.flint():
+        f0 = flow.field(y0)
+        for H in ("0.04", "0.02"):
+            solver = RadauIIA(flow, s)
+            solver.max_newton = 80  # converge the stage equations far below the step's error
+            y1, r, _ = solver.adaptive_step(y0, f0, flint.arb(H), _tight)
+            assert math.isfinite(r)
+            a = (y1[1] * y1[0])[0, 0]
+            exact = 1 / (1 + 3 * (-2 * flint.arb(H)).exp())
+            errs.append(float(abs(a - exact).mid()))
+    slope = math.log2(errs[0] / errs[1])
+    assert abs(slope - 2 * s) < 0.7, (s, slope, errs)
+
+
+def test_tableau_against_the_closed_form_of_three_stages():
+    """RADAU5's nodes (4 ∓ √6)/10, 1 and the real eigenvalue of A⁻¹, 3 + 3^{2/3} − 3^{1/3} (Hairer & Wanner IV.8)."""
+    c, A, Ainv, blocks, T, Tinv, e, gamma0 = radau_tableau(3, 200)
+    with flint.ctx.workprec(200):
+        r6 = flint.arb(6).sqrt()
+        assert abs(c[0] - (4 - r6) / 10) < flint.arb("1e-50") and abs(c[1] - (4 + r6) / 10) < flint.arb("1e-50")
+        gamma = 3 + flint.arb(3) ** (flint.arb(2) / 3) - flint.arb(3) ** (flint.arb(1) / 3)
+        assert abs(blocks[0] - gamma) < flint.arb("1e-50")
+        # the last row of A is b: Σ b_i = 1 and Σ b_i c_i = 1/2
+        assert abs(A[2, 0] + A[2, 1] + A[2, 2] - 1) < flint.arb("1e-50")
+        assert abs(A[2, 0] * c[0] + A[2, 1] * c[1] + A[2, 2] * c[2] - flint.arb(1) / 2) < flint.arb("1e-50")
+
+
+def test_stiff_modes_are_damped_at_any_step():
+    """Depth 1 (convex): W' = M − W relaxes at rate 1.  One Radau step of size H lands on M up to R(−H) = O(1/H)
+    (L-stability: R(z) → 0 as z → −∞); the explicit method's error estimate at the same step is huge."""
+    p = Precision(40)
+    m = deep_linear(target=[[2, 0], [0, 1]], depth=1)
+    flow = compile_flow(m, p)
+    y0 = flow.state(([[0, 0], [0, 0]],))
+    target = [[2, 0], [0, 1]]
+    with p.flint():
+        f0 = flow.field(y0)
+        for H in ("1e8", "1e12"):
+            y1, r, _ = RadauIIA(flow, 5).adaptive_step(y0, f0, flint.arb(H), lambda y, e: 0.0)
+            dist = max(abs(float((y1[0][i, j] - target[i][j]).mid())) for i in range(2) for j in range(2))
+            assert dist <= 10 / float(H), (H, dist)
+        z1, zerr = GBS(flow, 4).step(y0, f0, flint.arb("1e8"))
+        big = max(abs(float(zerr[0][i, j].mid())) if zerr[0][i, j].is_finite() else math.inf for i in range(2) for j in range(2))
+        assert big > 1e6
+
+
+def _depth_time_to_half(depth, s, a0, ctx):
+    """``∫_{a0}^{s/2} da / (L a^{2−2/L} (s − a))`` (MATH §3, depth-L balanced mode), by mpmath quadrature in the variable
+    ``x = a^{1/L}``: ``∫ dx / (x^{L−1} (s − x^L))``."""
+    lo, hi = ctx.root(a0, depth), ctx.root(s / 2, depth)
+    f = lambda x: 1 / (x ** (depth - 1) * (s - x**depth))  # noqa: E731
+    pts = [lo * ctx.mpf(10) ** k for k in range(0, int(ctx.log10(hi / lo)) + 1)] + [hi]
+    return ctx.quad(f, pts)
+
+
+@pytest.mark.parametrize("depth", [3, 4])
+def test_balanced_crossing_from_1e_100_matches_the_quadrature(capsys, depth):
+    """Depth 3 and 4, rotated target diag(2, 1), balanced aligned init a0 = 1e-100 (plateaus of 1e33 and 1e49): the
+    first time the loss falls below 1 is when mode 1 reaches s/2 = 1, up to mode 2's contribution ½((1 − a_2)² − 1)
+    with a_2 ≤ 10^{-90} there; every verified digit must match the quadrature."""
+    import json
+
+    from symdln.cli import main
+
+    code = main(["flow", "--depth", str(depth), "--widths", "2", "--spectrum", "2,1", "--rotation-seed", "1",
+                 "--init", "balanced", "--scale", "1e-100", "--cross", "1", "--digits", "10", "--json", "--no-progress"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and out["status"] == "success"
+    ctx = mpmath.MPContext()
+    ctx.dps = 60
+    t_star = _depth_time_to_half(depth, ctx.mpf(2), ctx.mpf("1e-100"), ctx)
+    (event,) = out["crossings"]
+    k, text = event["t"]["digits"], event["t"]["value"]
+    assert k >= 10 and len(text.replace(".", "").split("e")[0].lstrip("0")) == k  # printed to its verified digits
+    # k correct significant digits: within half a unit of the k-th digit (one unit, for the rounding of the value)
+    assert abs(ctx.mpf(text) - t_star) <= abs(t_star) * ctx.mpf(10) ** (1 - k), (event, t_star)
+
+
+def _crossings(capsys, depth, sigma):
+    import json
+
+    from symdln.cli import main
+
+    code = main(["flow", "--depth", str(depth), "--widths", "2", "--spectrum", "2,1", "--rotation-seed", "1",
+                 "--sigma", sigma, "--seed", "3", "--cross", "1,0.001", "--digits", "10", "--json", "--no-progress"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and out["status"] == "success"
+    return [(mpmath.mpf(c["t"]["value"]), c["t"]["digits"]) for c in out["crossings"]]
+
+
+def _same_accelerated_times(capsys, depth, small, smaller, tol_digits):
+    """``σ^{L−2}·t_k`` (MATH §3: plateaus last ~σ^{−(L−2)}) has an α → 0 limit: Gaussian directions fixed by the seed and
+    scaled by σ, two scales give the same accelerated crossing times to the digits both runs verified (less the
+    ``O(σ)`` corrections of the larger scale, below ``10^{−tol_digits}``)."""
+    with mpmath.workdps(60):
+        a = _crossings(capsys, depth, small)
+        b = _crossings(capsys, depth, smaller)
+        for (ta, ka), (tb, kb) in zip(a, b):
+            k = min(ka, kb, tol_digits)
+            xa, xb = ta * mpmath.mpf(small) ** (depth - 2), tb * mpmath.mpf(smaller) ** (depth - 2)
+            assert k >= 10 and abs(xa - xb) <= abs(xb) * mpmath.mpf(10) ** (1 - k), (depth, xa, xb, ka, kb)
+
+
+def test_accelerated_times_agree_across_scales_depth3(capsys):
+    _same_accelerated_times(capsys, 3, "1e-15", "1e-30", 14)
+
+
+@pytest.mark.slow
+def test_accelerated_times_agree_across_scales_deep(capsys):
+    """σ = 1e-30 and 1e-60 at depth 3; σ = 1e-15 and 1e-30 at depth 4 (plateaus to 1e60)."""
+    _same_accelerated_times(capsys, 3, "1e-30", "1e-60", 20)
+    _same_accelerated_times(capsys, 4, "1e-15", "1e-30", 20)
