@@ -76,6 +76,7 @@ def test_flow_diagonal_follows_the_published_saddles(capsys, tau, beta):
         (["critical", "--depth", "500"], "4500 parameters"),
         (["critical", "--target", ";".join([",".join(["1"] * 150)] * 150)], "more than 10000 entries"),
         (["flow", "--depth", "4", "--sigma", "1e-40", "--cross", "1.5"], "--max-time"),
+        (["flow", "--mirror", "--at", "1"], "--mirror is for --model diagonal"),
         (["explore", "--depth", "4", "--sigma", "1e-40", "--out", "/nonexistent/never-written"], "--max-time"),
     ],
 )

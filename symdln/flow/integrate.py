@@ -65,14 +65,14 @@ def _as_float(x: flint.arb) -> float:
     return float(x.mid())
 
 
-def choose_solver(model, solver: str) -> str:
-    """``"auto"``: Radau IIA for deep networks (depth ≥ 3 is stiff), GBS otherwise."""
+def choose_solver(model, solver: str, coordinates: str = "primal") -> str:
+    """``"auto"``: Radau IIA for deep networks (depth ≥ 3 is stiff) and the mirror form, GBS otherwise."""
     if solver not in ("auto", *SOLVERS):
         raise OptionError(f"`solver` must be one of 'auto', {', '.join(repr(k) for k in SOLVERS)}; got {solver!r}")
     if solver != "auto":
         return solver
     deep = not isinstance(model, DiagonalLinearModel) and model.depth >= 3
-    return "radau" if deep else "gbs"
+    return "radau" if deep or coordinates == "mirror" else "gbs"
 
 
 def stages_for(solver: str, rtol: Fraction) -> int:
@@ -86,16 +86,17 @@ def stages_for(solver: str, rtol: Fraction) -> int:
     return max(4, min(7, round(0.15 * digits + 3)))
 
 
-def make_stepper(model, precision: Precision, solver: str, k: int, rtol: Fraction, floor: Fraction) -> Stepper:
+def make_stepper(model, precision: Precision, solver: str, k: int, rtol: Fraction, floor: Fraction,
+                 coordinates: str = "primal", alpha2: Fraction | None = None) -> Stepper:
     """The stepper of a run (solver, error norm, controller), e.g. to serve the dense output of a loaded solution."""
-    flow = compile_flow(model, precision)
+    flow = compile_flow(model, precision, coordinates, alpha2)
     with precision.flint():
         return _stepper(flow, precision, solver, k, rtol, floor)
 
 
 def _stepper(flow, precision, solver, k, rtol, floor) -> Stepper:
     kind = "escape" if flow.norm == "singular" and flow.model.depth >= 3 else flow.norm
-    norm = ErrorNorm(kind, to_arb(floor, precision.bits), flow.model.shapes, flow, residual_floor(flow, precision, rtol))
+    norm = ErrorNorm(kind, to_arb(floor, precision.bits), flow.shapes, flow, residual_floor(flow, precision, rtol))
     method = SOLVERS[solver](flow, k)
     method.floor = float(floor)
     return Stepper(method, norm, rtol)
@@ -103,7 +104,7 @@ def _stepper(flow, precision, solver, k, rtol, floor) -> Stepper:
 
 def residual_floor(flow, precision: Precision, rtol: Fraction) -> flint.arb:
     """``ρ`` of the residual norm: a hundred roundings of ``max(1, ‖G(0)‖)`` over ``rtol`` (call in scope)."""
-    G0 = flow.residual(tuple(flint.arb_mat(r, c) for r, c in flow.model.shapes))
+    G0 = flow.residual(tuple(flint.arb_mat(r, c) for r, c in flow.shapes))
     size = max(flint.arb(1), frobenius(G0), key=_as_float)
     ulp = flint.arb(2) ** (-(precision.bits - precision.guard_bits))
     return (size * ulp * 100 / flint.arb(flint.fmpq(rtol.numerator, rtol.denominator))).mid()
@@ -126,6 +127,7 @@ def integrate_flow(
     scale=None,
     seed: int | None = None,
     init: dict | None = None,
+    coordinates: str = "primal",
     progress: bool | None = None,
     throw: bool = True,
 ) -> FlowSolution:
@@ -176,6 +178,9 @@ def integrate_flow(
         Recorded in the solution.
     init : dict, optional
         The initialization's record (:meth:`symdln.flow.plan.InitSpec.as_dict`), kept in the solution.
+    coordinates : {"primal", "mirror"}
+        ``"mirror"``: a diagonal network from ``(√2α·1, 0)`` integrated in its dual coordinates
+        ``r' = −∇L(α² sinh 2r)`` (:mod:`symdln.symbolic.mirror`); the solution's states are then ``(r,)``.
     progress : bool, optional
         Show a tqdm bar (default: when stderr is a terminal).
     throw : bool
@@ -206,7 +211,14 @@ def integrate_flow(
         raise OptionError(f"`max_steps` must be a positive int, got {describe(max_steps)}")
     if max_time is not None and not (isinstance(max_time, (int, float)) and not isinstance(max_time, bool) and max_time > 0):
         raise OptionError(f"`max_time` must be a positive number of seconds, got {describe(max_time)}")
-    method = choose_solver(model, solver)
+    if coordinates not in ("primal", "mirror"):
+        raise OptionError(f"`coordinates` must be 'primal' or 'mirror', got {describe(coordinates)}")
+    alpha2 = None
+    if coordinates == "mirror":
+        from ..symbolic.mirror import mirror_alpha2
+
+        alpha2 = mirror_alpha2(model, theta0)
+    method = choose_solver(model, solver, coordinates)
     scale_q = initial_scale(theta0) if scale is None else exact_number(scale, name="scale")
     if scale_q <= 0:
         raise OptionError(f"`scale` must be > 0, got {scale_q}")
@@ -226,7 +238,7 @@ def integrate_flow(
     thr_q = None if loss_below is None else tolerance(loss_below, name="loss_below", high=Fraction(10**30))
     gthr_q = None if grad_below is None else tolerance(grad_below, name="grad_below", high=Fraction(10**30))
 
-    flow = compile_flow(model, precision)
+    flow = compile_flow(model, precision, coordinates, alpha2)
     y = flow.state(theta0)
     k = stages_for(method, rtol_q)
     t_start = time.perf_counter()
@@ -331,6 +343,8 @@ def integrate_flow(
         t_event=t_event,
         floor=floor_q,
         init=init,
+        coordinates=coordinates,
+        alpha2=alpha2,
         _dense=stepper,
     )
     if throw and not status.ok:

@@ -18,6 +18,8 @@ local error ``e`` at the state ``θ`` is the largest of:
   learned mode to the small ones relax fast on the stiff plateaus of deep networks: measured against the small
   singular values they would cap the steps at the relaxation time, while their errors are forgotten;
 * ``componentwise`` (diagonal networks): ``max_i |e_i| / √(x_i² + τ²)``;
+* ``mirror`` (diagonal networks in dual coordinates ``r``, :mod:`symdln.symbolic.mirror`):
+  ``max_i |e_i| / √((tanh(2r_i)/2)² + τ²)``, the relative error it makes in ``β_i = α² sinh 2r_i``;
 * ``residual``: ``‖δG‖_F / (‖G‖_F + ρ)`` with ``G`` the end-to-end gradient (``A − M``, ``AΣxx − Σyx``,
   ``Xᵀ(Xβ − y)/n``) and ``δG`` the change an error ``e`` makes in it, to first order.  Near a minimum
   ``ℒ − ℒ*`` is a quadratic form in ``G``, so this keeps the loss's relative accuracy when it is 1e-80:
@@ -48,7 +50,7 @@ class ErrorNorm:
     """
 
     def __init__(self, kind: str, floor: flint.arb, shapes, flow=None, residual_floor: flint.arb | None = None) -> None:
-        if kind not in ("singular", "componentwise", "escape"):
+        if kind not in ("singular", "componentwise", "escape", "mirror"):
             raise ValueError(f"unknown error norm {kind!r}")
         self.kind = kind
         self.floor2 = floor * floor
@@ -69,6 +71,8 @@ class ErrorNorm:
             worst = self._componentwise(state, error)
         elif self.kind == "escape":
             worst = self._escape(state, error)
+        elif self.kind == "mirror":
+            worst = self._mirror(state, error)
         else:
             worst = self._singular(state, error)
         if self.residual_floor is not None and worst.is_finite():
@@ -115,6 +119,16 @@ class ErrorNorm:
                     if not v.is_finite():
                         return flint.arb("inf")
                     worst = max(worst, v, key=_key)
+        return worst.sqrt().mid()
+
+    def _mirror(self, state, error) -> flint.arb:
+        (e,) = error
+        worst = flint.arb(0)
+        for i, sc in enumerate(self.flow.scale(state)):
+            v = (e[i, 0] * e[i, 0] / (sc * sc + self.floor2)).mid()
+            if not v.is_finite():
+                return flint.arb("inf")
+            worst = max(worst, v, key=_key)
         return worst.sqrt().mid()
 
     def _residual(self, state, error) -> flint.arb:

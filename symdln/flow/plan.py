@@ -169,7 +169,7 @@ def check_feasible(model, init: InitSpec, max_time) -> None:
 
 
 def plan_run(model, init: InitSpec, *, digits: int = 10, t_end=None, absolute_times: bool = False, rtol=None,
-             working_digits: int | None = None, solver: str = "auto") -> RunPlan:
+             working_digits: int | None = None, solver: str = "auto", coordinates: str = "primal") -> RunPlan:
     """The plan of a run wanting ``digits`` correct significant digits (module docstring).
 
     Parameters
@@ -186,6 +186,8 @@ def plan_run(model, init: InitSpec, *, digits: int = 10, t_end=None, absolute_ti
     rtol, working_digits : optional
         Expert overrides of the tolerance and the arithmetic's digits.
     solver : {"auto", "gbs", "radau", "implicit"}
+    coordinates : {"primal", "mirror"}
+        The mirror form of a diagonal network is stiff: ``"auto"`` picks Radau IIA for it.
 
     Examples
     --------
@@ -217,4 +219,4 @@ def plan_run(model, init: InitSpec, *, digits: int = 10, t_end=None, absolute_ti
     if rtol_q < Fraction(1, 10 ** max(1, work - 5)):
         raise OptionError(f"`working_digits` = {work} cannot carry rtol = {format_number(rtol_q)}: give at least "
                           f"{math.ceil(-_log10(rtol_q)) + 5} working digits, or a looser rtol")
-    return RunPlan(digits=work, rtol=rtol_q, horizon=horizon, floor=sigma / 1024, solver=choose_solver(model, solver))
+    return RunPlan(digits=work, rtol=rtol_q, horizon=horizon, floor=sigma / 1024, solver=choose_solver(model, solver, coordinates))

@@ -79,6 +79,8 @@ class FlowSolution:
         Seed of the initialization, when known.
     t_event : flint.arb or None
         Time of the terminal event, when one occurred (then ``ts[-1] == t_event``).
+    coordinates : {"primal", "mirror"}
+        The states' coordinates: the parameters, or the dual ``(r,)`` of a diagonal network (``alpha2 = α²``).
     """
 
     model: Any
@@ -94,6 +96,8 @@ class FlowSolution:
     t_event: Any = None
     floor: Fraction | None = None
     init: dict | None = None
+    coordinates: str = "primal"
+    alpha2: Fraction | None = None
     _dense: Any = field(default=None, repr=False, compare=False)
 
     # -- travelling: pickle and JSON carry exact decimal strings, never arb objects or the stepper --
@@ -115,7 +119,8 @@ class FlowSolution:
             from .integrate import make_stepper
 
             object.__setattr__(self, "_dense", make_stepper(self.model, self.precision, self.stats.solver,
-                                                             self.stats.stages, self.rtol, self.floor or self.scale / 1024))
+                                                             self.stats.stages, self.rtol, self.floor or self.scale / 1024,
+                                                             self.coordinates, self.alpha2))
         return self._dense
 
     @property

@@ -44,6 +44,8 @@ def solution_to_dict(sol) -> dict:
             "version": VERSION,
             "model": sol.model.describe(),
             "init": sol.init,
+            "coordinates": sol.coordinates,
+            "alpha2": None if sol.alpha2 is None else format_number(sol.alpha2),
             "precision": {"digits": p.digits, "guard_bits": p.guard_bits},
             "rtol": format_number(sol.rtol),
             "scale": format_number(sol.scale),
@@ -82,7 +84,8 @@ def solution_from_dict(d: dict):
         model=model, ts=ts, states=states, losses=losses, status=Status[d["status"]], stats=FlowStats(**d["stats"]),
         precision=p, rtol=Fraction(parse_number(d["rtol"])), scale=Fraction(parse_number(d["scale"])),
         seed=d["seed"], t_event=t_event, floor=None if d["floor"] is None else Fraction(parse_number(d["floor"])),
-        init=d.get("init"),
+        init=d.get("init"), coordinates=d.get("coordinates", "primal"),
+        alpha2=None if d.get("alpha2") is None else Fraction(parse_number(d["alpha2"])),
     )
 
 

@@ -189,11 +189,11 @@ def _compare(m1, m2, p_loose, p_tight, floor=None):
     return points, crossings
 
 
-def _run(model, theta0, plan: RunPlan, init: InitSpec, loss_below, progress, max_steps, max_time):
+def _run(model, theta0, plan: RunPlan, init: InitSpec, loss_below, progress, max_steps, max_time, coordinates):
     return integrate_flow(
         model, theta0, plan.horizon, precision=plan.precision, rtol=plan.rtol, solver=plan.solver,
         loss_below=loss_below, scale=init.layer_scale, floor=plan.floor, seed=init.seed, init=init.as_dict(), progress=progress,
-        max_steps=max_steps, max_time=max_time, throw=False,
+        max_steps=max_steps, max_time=max_time, throw=False, coordinates=coordinates,
     )
 
 
@@ -224,6 +224,7 @@ def verified_flow(
     retries: int = 1,
     max_steps: int = 200_000,
     max_time: float | None = None,
+    coordinates: str = "primal",
     progress: bool | None = None,
 ) -> VerifiedFlow:
     """Integrate the gradient flow and report numbers with verified digits (module docstring).
@@ -244,6 +245,9 @@ def verified_flow(
     retries : int
         Extra tighter runs allowed when the first comparison falls short.
     max_steps, max_time : limits of each run.
+    coordinates : {"primal", "mirror"}
+        ``"mirror"``: a diagonal network from the Pesme–Flammarion init, integrated in its dual coordinates
+        (:mod:`symdln.symbolic.mirror`, the stiff solver); the reported ``β`` and loss are the same quantities.
 
     Examples
     --------
@@ -264,8 +268,12 @@ def verified_flow(
         raise OptionError(f"`retries` must be an int ≥ 0, got {describe(retries)}")
     check_feasible(model, init, max_time)
     horizon = t_end if t_end is not None else (max(at_q) if at_q and not levels else None)
+    if coordinates not in ("primal", "mirror"):
+        raise OptionError(f"`coordinates` must be 'primal' or 'mirror', got {describe(coordinates)}")
+    if coordinates == "mirror" and (not isinstance(model, DiagonalLinearModel) or init.kind != "pf"):
+        raise OptionError("`coordinates='mirror'` is for a diagonal network from InitSpec.pf(α)")
     plan = plan_run(model, init, digits=digits, t_end=horizon, absolute_times=bool(at_q), rtol=rtol,
-                    working_digits=working_digits, solver=solver)
+                    working_digits=working_digits, solver=solver, coordinates=coordinates)
     if at_q and max(at_q) > plan.horizon:
         raise OptionError(f"`at` asks for t = {format_number(max(at_q))} beyond the horizon {format_number(plan.horizon)}")
     if not at_q and loss_below is None:
@@ -280,7 +288,7 @@ def verified_flow(
     cmp, best = None, None  # the last completed comparison of two runs, and its tighter run
     while True:
         pl = plans[len(sols)]
-        sol = _run(model, theta0, pl, init, loss_below, progress, max_steps, max_time)
+        sol = _run(model, theta0, pl, init, loss_below, progress, max_steps, max_time, coordinates)
         runs.append(_run_record(pl, sol))
         if not sol.status.ok:
             status = sol.status

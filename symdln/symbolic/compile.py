@@ -66,6 +66,11 @@ class CompiledFlow:
             else:
                 raise ModelError(f"`model` must be a DeepLinearModel or DiagonalLinearModel, got {describe(model)}")
 
+    @property
+    def shapes(self) -> tuple:
+        """The state's layer shapes."""
+        return self.model.shapes
+
     # -- conversion ---------------------------------------------------------------------------
     def state(self, theta: Sequence) -> State:
         """Round an exact point (validated against the model's shapes) into an arb state."""
@@ -233,8 +238,11 @@ def unflatten(v: flint.arb_mat, shapes) -> State:
     return tuple(out)
 
 
-def compile_flow(model, precision: Precision) -> CompiledFlow:
+def compile_flow(model, precision: Precision, coordinates: str = "primal", alpha2=None) -> CompiledFlow:
     """Compile ``θ' = −∇ℒ(θ)`` of ``model`` to arb arithmetic at ``precision``.
+
+    ``coordinates="mirror"`` (diagonal networks from ``(√2α·1, 0)``, with ``alpha2 = α²``): the dual form
+    :class:`~symdln.symbolic.mirror.MirrorFlow` instead.
 
     Examples
     --------
@@ -247,4 +255,12 @@ def compile_flow(model, precision: Precision) -> CompiledFlow:
     ...     p.decimal(flow.field(y)[0][0, 0], 5), p.decimal(flow.loss(y), 5)
     ('1.0000', '0.50000')
     """
+    if coordinates == "mirror":
+        from .mirror import MirrorFlow
+
+        if alpha2 is None:
+            raise ModelError("the mirror form needs `alpha2` = α² of the initialization")
+        return MirrorFlow(model, precision, alpha2)
+    if coordinates != "primal":
+        raise ModelError(f"`coordinates` must be 'primal' or 'mirror', got {coordinates!r}")
     return CompiledFlow(model, precision)
