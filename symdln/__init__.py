@@ -23,6 +23,7 @@ _LAZY = {
     "CriticalSet": ".symbolic.critical",
     "DeepLinearModel": ".models",
     "DiagonalLinearModel": ".models",
+    "Event": ".flow.events",
     "FlowSolution": ".flow",
     "Inertia": ".symbolic.inertia",
     "InitSpec": ".flow.plan",
@@ -57,6 +58,7 @@ _LAZY = {
     "parse_number": ".parse",
     "pf_init": ".models",
     "pivot_families": ".symbolic.pivots",
+    "plateau_events": ".flow.events",
     "plan_run": ".flow.plan",
     "read_graph": ".graph",
     "representation_cost": ".symbolic.weight_decay",
@@ -84,6 +86,7 @@ def __dir__():
 
 __all__ = [
     "CriticalSet",
+    "Event",
     "DeepLinearModel",
     "DiagonalLinearModel",
     "FlowError",
@@ -127,6 +130,7 @@ __all__ = [
     "parse_number",
     "pf_init",
     "pivot_families",
+    "plateau_events",
     "plan_run",
     "read_graph",
     "representation_cost",

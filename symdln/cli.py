@@ -128,6 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     fl.add_argument("--save", default=None, help="write the tighter run's trajectory as JSON (symdln.load_solution reads it)")
     fl.add_argument("--y", dest="y", default=None, help="diagonal model: targets y (n)")
     fl.add_argument("--alpha", type=_number, default=None, help="diagonal model: init scale α (u = √2α, v = 0)")
+    fl.add_argument("--plateau", type=_number, default=None, metavar="LEVEL",
+                    help="report every plateau entry and exit: the gradient norm falling below / rising above LEVEL")
     fl.add_argument("--mirror", action="store_true",
                     help="diagonal model: integrate the dual (mirror) form r' = −∇L(α² sinh 2r) instead of (u, v)")
     fl.add_argument("--loss-below", type=_number, default=None, help="stop below this loss")
@@ -287,11 +289,16 @@ def _cmd_flow(args) -> int:
         save = Path(args.save)
         if save.is_dir() or not save.parent.is_dir():
             raise OptionError(f"--save {args.save!r}: give a file name in an existing folder")
+    events = ()
+    if args.plateau is not None:
+        from .flow.events import plateau_events
+
+        events = plateau_events(args.plateau)
     if args.mirror and args.model != "diagonal":
         raise OptionError("--mirror is for --model diagonal (the dual form of a diagonal network)")
     model, init = _flow_setup(args)
     t_end = args.t_end
-    if not at and not cross:
+    if not at and not cross and not events:
         if args.loss_below is not None:
             cross = (args.loss_below,)
         else:
@@ -305,7 +312,7 @@ def _cmd_flow(args) -> int:
         model, init, digits=args.digits, at=at, cross=cross, t_end=t_end, solver=args.solver, rtol=args.rtol,
         working_digits=args.working_digits, loss_below=args.loss_below, retries=args.retries,
         max_steps=args.max_steps, max_time=args.max_time, progress=args.progress,
-        coordinates="mirror" if args.mirror else "primal",
+        coordinates="mirror" if args.mirror else "primal", events=events,
     )
     out = {"symdln_version": __version__, "model": model.describe(), **res.as_dict()}
     if args.save is not None and res.solution is not None:
@@ -326,6 +333,9 @@ def _cmd_flow(args) -> int:
         for c in res.crossings:
             t = "never" if c["t"] is None else f"{c['t'].text} [{c['t'].digits}]"
             print(f"loss < {c['level']} first at t = {t}")
+        for e in res.events:
+            times = ", ".join(f"{v.text} [{v.digits}]" for v in e["times"]) or "never"
+            print(f"{e['name']} at t = {times}")
         print("[k]: verified significant digits (agreement with an independent tighter run)")
         if "saved" in out:
             print(f"wrote {out['saved']}")

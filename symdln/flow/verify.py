@@ -26,6 +26,7 @@ from ..parse import format_number, positive_number
 from .integrate import integrate_flow
 from .plan import InitSpec, RunPlan, check_feasible, plan_run
 from .control import locate_crossing
+from .events import Event, event_times
 from .solution import FlowSolution, Status
 
 __all__ = ["Verified", "VerifiedFlow", "verified_flow", "agreeing_digits", "crossing_time"]
@@ -69,6 +70,9 @@ class VerifiedFlow:
         Per level: ``level`` and ``t`` (:class:`Verified`, or ``None`` when the loss never fell below it).
     runs : tuple of dict
         Plan, stats and status of every run made.
+    events : tuple of dict
+        Per :class:`~symdln.flow.events.Event`: ``name`` and ``times`` (:class:`Verified`, every occurrence in order;
+        when the two runs disagree on the number of occurrences every time has 0 verified digits).
     solution : FlowSolution
         The tightest completed run.
     """
@@ -83,6 +87,7 @@ class VerifiedFlow:
     init: InitSpec
     values_name: str
     solution: Any = field(default=None, repr=False, compare=False)
+    events: tuple = ()
 
     @property
     def ok(self) -> bool:
@@ -101,6 +106,7 @@ class VerifiedFlow:
                 for p in self.points
             ],
             "crossings": [{"level": c["level"], "t": None if c["t"] is None else c["t"].as_dict()} for c in self.crossings],
+            "events": [{"name": e["name"], "times": [v.as_dict() for v in e["times"]]} for e in self.events],
             "runs": list(self.runs),
         }
 
@@ -134,7 +140,7 @@ def crossing_time(sol: FlowSolution, level) -> flint.arb | None:
         return t
 
 
-def _measure(sol: FlowSolution, at, levels, values_name: str):
+def _measure(sol: FlowSolution, at, levels, values_name: str, events=()):
     """Every reported number of one run, as arb (``None`` where the run did not reach)."""
     from ..spectra import singular_values
 
@@ -154,7 +160,7 @@ def _measure(sol: FlowSolution, at, levels, values_name: str):
                 vals = [flint.arb(p.mp.nstr(s, p.digits + 5, strip_zeros=False)) for s in singular_values(A, p)]
         points.append((lo, vals))
     crossings = [crossing_time(sol, lv) for lv in levels]
-    return points, crossings
+    return points, crossings, [list(event_times(sol, ev)) for ev in events]
 
 
 def _loss_resolution(sol: FlowSolution) -> flint.arb:
@@ -186,7 +192,13 @@ def _compare(m1, m2, p_loose, p_tight, floor=None):
                 lo = (floor, "bound")
             points.append((lo, [one(a, b) for a, b in zip(q1[1], q2[1])]))
         crossings = [one(a, b) for a, b in zip(m1[1], m2[1])]
-    return points, crossings
+        events = []
+        for e1, e2 in zip(m1[2], m2[2]):
+            if len(e1) == len(e2):
+                events.append([one(a, b) for a, b in zip(e1, e2)])
+            else:  # the runs disagree on how often the event occurs: nothing about it is verified
+                events.append([(b, 0) for b in e2])
+    return points, crossings, events
 
 
 def _run(model, theta0, plan: RunPlan, init: InitSpec, loss_below, progress, max_steps, max_time, coordinates):
@@ -225,6 +237,7 @@ def verified_flow(
     max_steps: int = 200_000,
     max_time: float | None = None,
     coordinates: str = "primal",
+    events=(),
     progress: bool | None = None,
 ) -> VerifiedFlow:
     """Integrate the gradient flow and report numbers with verified digits (module docstring).
@@ -245,6 +258,9 @@ def verified_flow(
     retries : int
         Extra tighter runs allowed when the first comparison falls short.
     max_steps, max_time : limits of each run.
+    events : sequence of Event
+        :class:`~symdln.flow.events.Event` s whose every occurrence is reported with verified digits (e.g.
+        :func:`~symdln.flow.events.plateau_events`, or ``Event(name, g, direction)`` for any ``g(flow, θ)``).
     coordinates : {"primal", "mirror"}
         ``"mirror"``: a diagonal network from the Pesme–Flammarion init, integrated in its dual coordinates
         (:mod:`symdln.symbolic.mirror`, the stiff solver); the reported ``β`` and loss are the same quantities.
@@ -262,8 +278,11 @@ def verified_flow(
     """
     at_q = tuple(_time(t, "at") for t in at)
     levels = tuple(positive_number(c, name="cross") for c in cross)
-    if not at_q and not levels:
-        raise OptionError("nothing to report: give `at` times or `cross` levels")
+    events = tuple(events)
+    if not all(isinstance(e, Event) for e in events):
+        raise OptionError(f"`events` must be Event objects (symdln.flow.events), got {describe(events)}")
+    if not at_q and not levels and not events:
+        raise OptionError("nothing to report: give `at` times, `cross` levels or `events`")
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         raise OptionError(f"`retries` must be an int ≥ 0, got {describe(retries)}")
     check_feasible(model, init, max_time)
@@ -276,7 +295,7 @@ def verified_flow(
                     working_digits=working_digits, solver=solver, coordinates=coordinates)
     if at_q and max(at_q) > plan.horizon:
         raise OptionError(f"`at` asks for t = {format_number(max(at_q))} beyond the horizon {format_number(plan.horizon)}")
-    if not at_q and loss_below is None:
+    if not at_q and not events and loss_below is None:
         loss_below = min(levels)  # nothing is asked after the last crossing: stop there
     values_name = "beta" if isinstance(model, DiagonalLinearModel) else "singular_values"
     theta0 = init.build(model)
@@ -294,7 +313,7 @@ def verified_flow(
             status = sol.status
             break
         try:
-            measures.append(_measure(sol, at_q, levels, values_name))
+            measures.append(_measure(sol, at_q, levels, values_name, events))
         except KeyboardInterrupt:
             status = Status.INTERRUPTED
             break
@@ -331,16 +350,16 @@ def verified_flow(
     else:
         status_text = status.name.lower()
         message = status.value + ("" if compared else " Reported numbers are from a run that was not verified.")
-    points, crossings = _package(cmp, best, at_q, levels) if best is not None else ((), ())
+    points, crossings, evs = _package(cmp, best, at_q, levels, events) if best is not None else ((), (), ())
     if any(p.get("loss") is not None and p["loss"].upper_bound for p in points):
         message += "; losses below the arithmetic's resolution are reported as upper bounds (\"<…\")"
-    return VerifiedFlow(status_text, message, digits, worst, points, crossings, tuple(runs), init, values_name, best)
+    return VerifiedFlow(status_text, message, digits, worst, points, crossings, tuple(runs), init, values_name, best, evs)
 
 
 def _unverified(measure):
     """The shape of a comparison, with every digit count ``None`` (no second run to compare with)."""
     points = [None if q is None else ((q[0], None), [(v, None) for v in q[1]]) for q in measure[0]]
-    return points, [None if c is None else (c, None) for c in measure[1]]
+    return points, [None if c is None else (c, None) for c in measure[1]], [[(c, None) for c in e] for e in measure[2]]
 
 
 def _digits_for_residual(measure, rtol: Fraction, floor) -> int:
@@ -362,11 +381,12 @@ def _min_digits(cmp):
         ks += [q[0][1]] if q[0][1] != "bound" else []
         ks += [v[1] for v in q[1]]
     ks += [c[1] for c in cmp[1] if c is not None]
+    ks += [c[1] for e in cmp[2] for c in e]
     ks = [k for k in ks if k is not None]
     return min(ks) if ks else None
 
 
-def _package(cmp, sol: FlowSolution, at_q, levels):
+def _package(cmp, sol: FlowSolution, at_q, levels, events=()):
     p = sol.precision
     points = []
     for t, q in zip(at_q, cmp[0]):
@@ -387,7 +407,9 @@ def _package(cmp, sol: FlowSolution, at_q, levels):
     crossings = []
     for lv, c in zip(levels, cmp[1]):
         crossings.append({"level": format_number(lv), "t": None if c is None else Verified(_text(c[0], c[1], p), c[1], p.decimal(c[0]))})
-    return tuple(points), tuple(crossings)
+    evs = tuple({"name": ev.name, "times": tuple(Verified(_text(v, k, p), k, p.decimal(v)) for v, k in e)}
+                for ev, e in zip(events, cmp[2]))
+    return tuple(points), tuple(crossings), evs
 
 
 def _time(t, name) -> Fraction:
