@@ -18,7 +18,7 @@ def test_public_api_snapshot():
         "read_graph", "saddle_graph", "write_graph", "CriticalSet", "Inertia", "PointAnalysis", "analyze_point",
         "classify_real_points", "count_critical_points", "critical_sets", "inertia", "representation_cost",
         "weight_decay_analysis", "InitSpec", "RunPlan", "VerifiedFlow", "load_solution", "plan_run", "verified_flow",
-        "Event", "plateau_events",
+        "Event", "plateau_events", "Landscape", "landscape",
     ])
     for name in symdln.__all__:
         assert hasattr(symdln, name)

@@ -17,9 +17,9 @@ Node key: the family label, e.g. ``"{1,2}"`` (``"{}"`` is the origin).  Node att
 ``dimension`` (int)   dimension of the pivot family, when known
 ``visits`` (int)      how many observed visits (0 for theory-only nodes)
 
-Exact attributes come from :func:`symdln.symbolic.critical.critical_sets` at the balanced stratum (the
-one a small balanced-ish initialization passes near) when the model is given and has at most 64
-parameters.
+Exact attributes come from a :class:`~symdln.symbolic.landscape.Landscape` passed as ``landscape=``: the
+balanced stratum of each pivot family (the one a small balanced-ish initialization passes near).  Nothing here
+computes a landscape (the report does, for models small enough).
 
 Edges point downhill (loss decreases).  Edge attributes:
 
@@ -69,6 +69,7 @@ def saddle_graph(
     *,
     model: DeepLinearModel | None = None,
     families: Iterable[PivotFamily] | None = None,
+    landscape=None,
     digits: int = 20,
 ) -> nx.DiGraph:
     """Build a saddle graph from observed visits (one run or several) and, optionally, theory nodes.
@@ -82,6 +83,8 @@ def saddle_graph(
         Used for node ``kind`` and recorded as a graph attribute.
     families : iterable of PivotFamily, optional
         Critical families to add as nodes even when not visited.
+    landscape : Landscape, optional
+        Exact node attributes (kind, index, nullity, order, dimension) and escape rates on edges.
 
     Examples
     --------
@@ -101,11 +104,9 @@ def saddle_graph(
     if model is not None:
         from ..symbolic.pivots import pivot_families
 
-        try:
-            fam_by_label = {f.label: f for f in pivot_families(model)}
-        except ModelError:
-            fam_by_label = {}
-        exact = _exact_nodes(model)
+        fam_by_label = {f.label: f for f in pivot_families(model)}
+    if landscape is not None:
+        exact = _exact_nodes(landscape)
     if families is not None:
         for f in families:
             fam_by_label[f.label] = f
@@ -139,27 +140,18 @@ def saddle_graph(
     return G
 
 
-def _exact_nodes(model) -> dict:
-    """Node attributes from the exact analysis of each pivot family's balanced stratum (small models)."""
-    if not isinstance(model, DeepLinearModel) or model.n_params > 64 or model.weight_decay != 0:
-        return {}
-    from ..symbolic.critical import critical_sets
-
-    try:
-        sets = critical_sets(model)
-    except ModelError:
-        return {}
+def _exact_nodes(landscape) -> dict:
+    """Node attributes from a landscape: each pivot family's balanced stratum (or its only one)."""
     out = {}
-    for c in sets:
-        if c.label.startswith("Z") or c.stratum == "generic":
+    for st in landscape:
+        if st.label.family != "pivots" or st.label.stratum == "generic":
             continue
-        a = c.analysis
-        attrs = {"kind": a.kind, "index": a.inertia.negative, "nullity": a.inertia.zero, "dimension": c.dimension}
-        if a.order is not None:
-            attrs["order"] = a.order
-        rates = [float(e.rate) for e in a.escape if e.rate is not None]
+        attrs = {"kind": st.kind, "index": st.inertia.negative, "nullity": st.inertia.zero, "dimension": st.dimension}
+        if st.order is not None:
+            attrs["order"] = st.order
+        rates = [float(e.rate) for e in st.escape if e.rate is not None]
         attrs["_rate"] = max(rates) if rates else None
-        out[c.label] = attrs
+        out[st.label.text] = attrs
     return out
 
 

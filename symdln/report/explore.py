@@ -43,6 +43,10 @@ def default_model() -> DeepLinearModel:
     return deep_linear(spectrum=[3, 2, 1], depth=2, widths=3, rotation_seed=0)
 
 
+#: Largest model whose exact landscape the report computes for its saddle graph (one exact Hessian per stratum).
+LANDSCAPE_PARAMS = 64
+
+
 def default_t_end(model: DeepLinearModel, sigma: Fraction) -> Fraction:
     """A horizon long enough to learn every mode from scale ``σ``: :func:`symdln.flow.plan.default_horizon`.
 
@@ -138,7 +142,12 @@ def explore(
         interrupted = verification.get("status") == "interrupted"
     elif verify:
         verification = {"ok": False, "status": "skipped", "reason": f"the run ended with status {sol.status.name.lower()}"}
-    G = saddle_graph(visits, model=model, families=None)
+    land = None
+    if model.n_params <= LANDSCAPE_PARAMS and model.weight_decay == 0:
+        from ..symbolic.landscape import landscape
+
+        land = landscape(model)  # exact kinds, inertia and escape rates of the graph's nodes
+    G = saddle_graph(visits, model=model, landscape=land)
     files = _write_figures(sol, visits, G, out_dir, model)
     summary = {
         "symdln_version": __version__,

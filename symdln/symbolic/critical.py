@@ -309,7 +309,23 @@ def check_landscape_size(model, *, max_params: int = MAX_PARAMS, max_strata: int
 
 
 def critical_sets(model, *, seed: int = 0, max_params: int = MAX_PARAMS, max_strata: int = MAX_STRATA) -> list[CriticalSet]:
-    """Every critical set symdln can describe exactly for ``model`` (see the module docstring).
+    """Every critical set symdln can describe exactly for ``model``: a thin view of
+    :func:`symdln.symbolic.landscape.landscape` (``landscape(model).critical_sets()``).
+
+    Examples
+    --------
+    >>> from symdln.models import deep_linear
+    >>> [c.label for c in critical_sets(deep_linear(spectrum=[2, 1], widths=2))]
+    ['{}', '{1}', '{2}', '{1,2}']
+    """
+    from .landscape import landscape
+
+    return landscape(model, seed=seed, max_params=max_params, max_strata=max_strata).critical_sets()
+
+
+def compute_critical_sets(model, *, seed: int = 0, max_params: int = MAX_PARAMS,
+                          max_strata: int = MAX_STRATA) -> list[CriticalSet]:
+    """The engine behind :func:`~symdln.symbolic.landscape.landscape` (see the module docstring).
 
     Models past ``max_params`` parameters or ``max_strata`` strata are refused at once with an estimate
     (:func:`check_landscape_size`).

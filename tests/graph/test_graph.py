@@ -70,8 +70,11 @@ def test_export_refuses_unknown_format_and_keeps_files(tmp_path):
 
 def test_exact_node_attributes_and_escape_rates(runs):
     """Depth 2: the tail {1..k} of an observed edge escapes at rate s_{k+1} (the unlearned mode's singular value)."""
+    from symdln.symbolic.landscape import landscape
+
     m, visits = runs
-    G = saddle_graph(visits, model=m)
+    assert "rate" not in saddle_graph(visits, model=m).edges["{}", "{1}"]  # no landscape given: nothing computed
+    G = saddle_graph(visits, model=m, landscape=landscape(m))
     assert G.edges["{}", "{1}"]["rate"] == 2.0 and G.edges["{1}", "{1,2}"]["rate"] == 1.0
     assert (G.nodes["{}"]["index"], G.nodes["{}"]["nullity"]) == (4, 0)
     assert (G.nodes["{1}"]["index"], G.nodes["{1}"]["nullity"], G.nodes["{1}"]["order"]) == (1, 3, 2)

@@ -1,0 +1,353 @@
+"""The front door of the exact landscape: :func:`landscape` returns one :class:`Landscape` record.
+
+A landscape lists the critical strata symdln describes exactly (:mod:`.critical`: pivot families of deep linear
+networks with their balanced and generic strata, two-zero-layer families, signed supports of diagonal networks),
+each a :class:`Stratum` with a typed :class:`StratumLabel`, its kind, exact inertia, saddle order, dimension,
+exact representative and escape directions.  :meth:`Landscape.locate` names the stratum a (numerical) critical
+point belongs to: the end-to-end map picks the family (``A_S`` for a pivot set ``S``, ``β`` for a support), and
+the *rank signature* — the ranks of every layer and of every product ``W_j⋯W_i`` of consecutive layers, which are
+constant on a stratum and tell balanced, generic and zero-layer strata apart (Achour, Malgouyres, Gerchinovitz,
+JMLR 2024) — picks the stratum within it.  A point whose signature no listed stratum has is reported as such
+(``exact_match=False`` with the nearest), never silently assigned.
+
+Graphs (:func:`symdln.graph.saddle_graph`) take a landscape; nothing below the report computes one.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from ..errors import ModelError, OptionError, describe
+from ..models.diagonal import DiagonalLinearModel
+from ..models.dln import DeepLinearModel
+
+__all__ = ["StratumLabel", "Stratum", "Location", "Landscape", "landscape"]
+
+_FAMILIES = ("pivots", "zero_layers", "support")
+
+
+@dataclass(frozen=True, order=True)
+class StratumLabel:
+    """A typed label.
+
+    Attributes
+    ----------
+    family : {"pivots", "zero_layers", "support"}
+        A pivot set ``S`` of target modes (DLN), a set of zero layers (DLN, ``A = 0``), or the signed support of ``β``
+        (diagonal network).
+    members : tuple of int
+        The pivot indices, the zero layers (1-based), or the signed coordinates (``+i`` / ``−i``), sorted.
+    stratum : str
+        ``"all"`` (the whole family), ``"balanced"``, ``"generic"`` or ``"origin"``.
+
+    Examples
+    --------
+    >>> lab = StratumLabel.parse("Z{1,3}", "all")
+    >>> lab.family, lab.members, str(lab)
+    ('zero_layers', (1, 3), 'Z{1,3}')
+    """
+
+    family: str
+    members: tuple
+    stratum: str = "all"
+
+    def __post_init__(self):
+        if self.family not in _FAMILIES:
+            raise OptionError(f"`family` must be one of {_FAMILIES}, got {describe(self.family)}")
+
+    @property
+    def text(self) -> str:
+        """The printed label: ``{1,2}``, ``Z{1,3}``, ``{+1,-3}``."""
+        if self.family == "support":
+            return "{" + ",".join(("+" if m > 0 else "-") + str(abs(m)) for m in self.members) + "}"
+        inner = "{" + ",".join(str(m) for m in self.members) + "}"
+        return ("Z" + inner) if self.family == "zero_layers" else inner
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def pivots(self) -> frozenset | None:
+        return frozenset(self.members) if self.family == "pivots" else None
+
+    @classmethod
+    def parse(cls, text: str, stratum: str = "all", *, diagonal: bool = False) -> "StratumLabel":
+        """The label of :attr:`text` (a plain regular-expression parse; nothing is evaluated)."""
+        t = str(text).strip()
+        m = re.fullmatch(r"(Z?)\{([^{}]*)\}", t)
+        if m is None:
+            raise OptionError(f"not a stratum label: {text!r} (expected e.g. '{{1,2}}', 'Z{{1,3}}', '{{+1,-3}}')")
+        items = [x.strip() for x in m.group(2).split(",") if x.strip()]
+        if not all(re.fullmatch(r"[+-]?\d+", x) for x in items):
+            raise OptionError(f"not a stratum label: {text!r}")
+        signed = diagonal or any(x[0] in "+-" for x in items)
+        if m.group(1):
+            return cls("zero_layers", tuple(sorted(int(x) for x in items)), stratum)
+        if signed:
+            return cls("support", tuple(sorted((int(x) for x in items), key=abs)), stratum)
+        return cls("pivots", tuple(sorted(int(x) for x in items)), stratum)
+
+
+@dataclass(frozen=True)
+class Stratum:
+    """One critical stratum with an exact representative.
+
+    Attributes
+    ----------
+    label : StratumLabel
+    kind : str
+        ``"global minimum"``, ``"local minimum"``, ``"strict saddle"``, ``"non-strict saddle"``, … (exact).
+    inertia : Inertia
+        Exact ``(negative, zero, positive)`` eigenvalue counts of the Hessian at the representative.
+    order : int or None
+        Saddle order (MATH §2); ``order_at_most`` when only an upper bound is certified.
+    dimension : int
+    point : tuple of sympy matrices
+    loss : sympy.Expr
+    end_to_end : sympy.ImmutableMatrix
+    escape : tuple of EscapeDirection
+    analysis : PointAnalysis
+    """
+
+    label: StratumLabel
+    kind: str
+    inertia: Any
+    order: int | None
+    order_at_most: int | None
+    dimension: int
+    point: tuple
+    loss: sp.Expr
+    end_to_end: sp.ImmutableMatrix
+    escape: tuple
+    analysis: Any = field(repr=False, compare=False)
+
+    @property
+    def is_saddle(self) -> bool:
+        return "saddle" in self.kind
+
+    @cached_property
+    def rank_signature(self) -> tuple:
+        """Ranks of every layer and every product of consecutive layers (exact)."""
+        return _signature([sp.Matrix(W) for W in self.point], exact=True)
+
+    def as_dict(self) -> dict:
+        d = self.analysis.as_dict()
+        d.update({"label": self.label.text, "family": self.label.family, "members": list(self.label.members),
+                  "stratum": self.label.stratum, "dimension": self.dimension,
+                  "point": [[[str(x) for x in row] for row in sp.Matrix(W).tolist()] for W in self.point]})
+        return d
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where :meth:`Landscape.locate` put a point.
+
+    ``stratum`` is the listed stratum (``None`` when the landscape is empty); ``exact_match`` says whether its rank
+    signature equals the point's (otherwise it is only the nearest listed one and ``reason`` says so);
+    ``distance`` is ``‖A_θ − A_stratum‖_F`` (``β`` for diagonal networks); ``gradient_norm`` and ``loss`` are the
+    point's, in float64 (for plots and tables).
+    """
+
+    stratum: Stratum | None
+    exact_match: bool
+    distance: float
+    gradient_norm: float
+    loss: float
+    signature: tuple
+    reason: str
+
+    @property
+    def label(self) -> str | None:
+        return None if self.stratum is None else self.stratum.label.text
+
+
+class Landscape:
+    """Every critical stratum symdln describes exactly for one model (see the module docstring).
+
+    Iterating yields :class:`Stratum` records in the order of :func:`~symdln.symbolic.critical.critical_sets`;
+    ``landscape["{1}"]`` is the first stratum with that label (``landscape["{1}", "generic"]`` a given stratum).
+    """
+
+    def __init__(self, model, strata, seed: int) -> None:
+        self.model = model
+        self.strata = tuple(strata)
+        self.seed = seed
+
+    def __len__(self) -> int:
+        return len(self.strata)
+
+    def __iter__(self):
+        return iter(self.strata)
+
+    def __getitem__(self, key) -> Stratum:
+        label, stratum = (key if isinstance(key, tuple) else (key, None))
+        text = label.text if isinstance(label, StratumLabel) else str(label)
+        for s in self.strata:
+            if s.label.text == text and (stratum is None or s.label.stratum == stratum):
+                return s
+        raise KeyError(f"no stratum {text!r}{'' if stratum is None else f' ({stratum})'} in this landscape")
+
+    def __repr__(self) -> str:
+        return f"Landscape({len(self)} strata of {self.model.describe().get('kind', 'model')})"
+
+    @property
+    def saddles(self) -> tuple:
+        return tuple(s for s in self.strata if s.is_saddle)
+
+    @property
+    def minima(self) -> tuple:
+        return tuple(s for s in self.strata if "minimum" in s.kind)
+
+    def critical_sets(self) -> list:
+        """The landscape as :class:`~symdln.symbolic.critical.CriticalSet` records (the older view)."""
+        from .critical import CriticalSet
+
+        return [CriticalSet(s.label.text, s.label.stratum, s.point, s.loss, s.end_to_end, s.dimension, s.analysis)
+                for s in self.strata]
+
+    def as_dict(self) -> dict:
+        return {"model": self.model.describe(), "seed": self.seed, "strata": [s.as_dict() for s in self.strata]}
+
+    def locate(self, theta, *, rtol: float = 1e-8) -> Location:
+        """The stratum of the critical point ``theta`` (exact numbers, floats, or arb matrices).
+
+        The family is the one whose end-to-end map is nearest ``A_θ`` (``β``); within the strata tied at that
+        distance (``rtol`` relative to the largest), the one with the point's rank signature (ranks counted with
+        singular values above ``rtol`` times the largest of each matrix).
+
+        Examples
+        --------
+        >>> from symdln.models import deep_linear
+        >>> L = landscape(deep_linear(spectrum=[2, 1], widths=2))
+        >>> L.locate(L["{1}"].point).label
+        '{1}'
+        """
+        mats = [_as_float_matrix(W) for W in theta]
+        if len(mats) != len(self.model.shapes) or any(W.shape != s for W, s in zip(mats, self.model.shapes)):
+            raise OptionError(f"`theta` must have the layer shapes {list(self.model.shapes)}, got "
+                              f"{[W.shape for W in mats]}")
+        A = _end_to_end(self.model, mats)
+        grad, loss = _grad_and_loss(self.model, mats)
+        sig = _signature(mats, exact=False, rtol=rtol) if isinstance(self.model, DeepLinearModel) else ()
+        if not self.strata:
+            return Location(None, False, math.inf, grad, loss, sig, "the landscape lists no strata")
+        dists = [float(np.linalg.norm(A - _as_float_matrix(s.end_to_end))) for s in self.strata]
+        best = min(dists)
+        scale = max(1.0, float(np.linalg.norm(A)))
+        near = [s for s, d in zip(self.strata, dists) if d <= best + rtol * scale]
+        if not sig:
+            s = near[0]
+            return Location(s, True, best, grad, loss, sig, "nearest end-to-end map")
+        for s in near:
+            if s.rank_signature == sig:
+                return Location(s, True, best, grad, loss, sig, "same end-to-end map and rank signature")
+        s = min(near, key=lambda c: sum(abs(a - b) for a, b in zip(c.rank_signature, sig)))
+        return Location(s, False, best, grad, loss, sig,
+                        f"no listed stratum has the rank signature {sig}; nearest listed: {s.label.text} "
+                        f"({s.label.stratum}, signature {s.rank_signature})")
+
+
+def landscape(model, *, seed: int = 0, max_params: int | None = None, max_strata: int | None = None) -> Landscape:
+    """Every critical stratum symdln describes exactly for ``model``, as one :class:`Landscape`.
+
+    ``max_params`` / ``max_strata`` (defaults :data:`~symdln.symbolic.critical.MAX_PARAMS`,
+    :data:`~symdln.symbolic.critical.MAX_STRATA`) refuse larger models at once, with an estimate.
+
+    Examples
+    --------
+    >>> from symdln.models import deep_linear
+    >>> L = landscape(deep_linear(spectrum=[2, 1], widths=2))
+    >>> [(str(s.label), s.kind) for s in L]
+    [('{}', 'strict saddle'), ('{1}', 'strict saddle'), ('{2}', 'strict saddle'), ('{1,2}', 'global minimum')]
+    """
+    from .critical import MAX_PARAMS, MAX_STRATA, compute_critical_sets
+
+    if not isinstance(model, (DeepLinearModel, DiagonalLinearModel)):
+        raise ModelError(f"`model` must be a DeepLinearModel or DiagonalLinearModel, got {describe(model)}")
+    sets = compute_critical_sets(model, seed=seed, max_params=MAX_PARAMS if max_params is None else max_params,
+                                 max_strata=MAX_STRATA if max_strata is None else max_strata)
+    diagonal = isinstance(model, DiagonalLinearModel)
+    strata = []
+    for c in sets:
+        a = c.analysis
+        strata.append(Stratum(StratumLabel.parse(c.label, c.stratum, diagonal=diagonal), a.kind, a.inertia, a.order,
+                              a.order_at_most, c.dimension, c.point, c.loss, c.end_to_end, tuple(a.escape), a))
+    return Landscape(model, strata, seed)
+
+
+# -- numerics of locate -----------------------------------------------------------------------------------------
+def _as_float_matrix(W) -> np.ndarray:
+    if hasattr(W, "mid") and hasattr(W, "nrows"):  # flint arb_mat
+        return np.array([[float(W[i, j].mid()) for j in range(W.ncols())] for i in range(W.nrows())])
+    if isinstance(W, sp.MatrixBase):
+        return np.array(W.evalf(30).tolist(), dtype=float)
+    return np.array([[float(sp.N(sp.sympify(x), 30)) if not isinstance(x, (int, float)) else float(x) for x in row]
+                     for row in (W.tolist() if hasattr(W, "tolist") else W)], dtype=float)
+
+
+def _end_to_end(model, mats) -> np.ndarray:
+    if isinstance(model, DiagonalLinearModel):
+        return (mats[0] * mats[1]).reshape(-1, 1)
+    A = mats[0]
+    for W in mats[1:]:
+        A = W @ A
+    return A
+
+
+def _grad_and_loss(model, mats) -> tuple[float, float]:
+    if isinstance(model, DiagonalLinearModel):
+        X = np.array(model.X.evalf(30).tolist(), dtype=float)
+        y = np.array(model.y.evalf(30).tolist(), dtype=float).reshape(-1, 1)
+        u, v = mats
+        beta = u * v
+        r = X @ beta - y
+        g = X.T @ r / model.n_samples
+        return float(np.sqrt(np.sum((v * g) ** 2) + np.sum((u * g) ** 2))), float(0.5 * np.sum(r * r) / model.n_samples)
+    syx = np.array(sp.Matrix(model.syx).evalf(30).tolist(), dtype=float)
+    sxx = np.array(sp.Matrix(model.sxx).evalf(30).tolist(), dtype=float)
+    lam = float(model.weight_decay)
+    L = len(mats)
+    prefix = [np.eye(mats[0].shape[1])]
+    for W in mats:
+        prefix.append(W @ prefix[-1])
+    A = prefix[-1]
+    G = A @ sxx - syx
+    total = 0.0
+    B = G
+    for l in range(L, 0, -1):
+        g = B @ prefix[l - 1].T + lam * mats[l - 1]
+        total += float(np.sum(g * g))
+        B = mats[l - 1].T @ B
+    c = float(sp.N(model.loss_constant, 30))
+    loss = 0.5 * float(np.trace(A @ sxx @ A.T)) - float(np.sum(A * syx)) + c
+    loss += 0.5 * lam * sum(float(np.sum(W * W)) for W in mats)
+    return math.sqrt(total), loss
+
+
+def _signature(mats, *, exact: bool, rtol: float = 1e-8) -> tuple:
+    """Ranks of ``W_l`` and of every product ``W_j⋯W_i`` (``i < j``), in a fixed order."""
+    L = len(mats)
+    out = []
+    for i in range(L):
+        P = mats[i]
+        out.append(_rank(P, exact, rtol))
+        for j in range(i + 1, L):
+            P = mats[j] * P if exact else mats[j] @ P
+            out.append(_rank(P, exact, rtol))
+    return tuple(out)
+
+
+def _rank(M, exact: bool, rtol: float) -> int:
+    if exact:
+        return int(sp.Matrix(M).rank(simplify=True))
+    if M.size == 0:
+        return 0
+    s = np.linalg.svd(M, compute_uv=False)
+    return int(np.sum(s > rtol * max(1.0, float(s[0]) if s.size else 0.0)))
