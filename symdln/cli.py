@@ -392,16 +392,20 @@ def _cmd_critical(args) -> int:
 
         an = weight_decay_analysis(model)
         text, data = weight_decay_table(an, latex=args.latex)
+        complete = True
     else:
-        from .symbolic.critical import critical_sets
+        from .symbolic.landscape import landscape
 
-        sets = critical_sets(model, seed=args.seed, max_params=args.max_params, max_strata=args.max_strata)
-        text, data = critical_table(sets, latex=args.latex)
+        land = landscape(model, seed=args.seed, max_params=args.max_params, max_strata=args.max_strata)
+        text, data = critical_table(land.critical_sets(), latex=args.latex)
+        complete = land.complete
     if args.json:
-        print(json.dumps({"model": model.describe(), "critical_sets": data}, indent=2))
+        print(json.dumps({"model": model.describe(), "complete": complete, "critical_sets": data}, indent=2))
     else:
         print(text)
-    return 0
+        if not complete:
+            print("interrupted (Ctrl-C): the strata above are the ones finished")
+    return 0 if complete else 130
 
 
 def _cmd_analyze(args) -> int:

@@ -320,20 +320,26 @@ def critical_sets(model, *, seed: int = 0, max_params: int = MAX_PARAMS, max_str
     """
     from .landscape import landscape
 
-    return landscape(model, seed=seed, max_params=max_params, max_strata=max_strata).critical_sets()
+    land = landscape(model, seed=seed, max_params=max_params, max_strata=max_strata)
+    if not land.complete:
+        raise KeyboardInterrupt  # a list cannot say it is partial: use landscape() to keep the finished strata
+    return land.critical_sets()
 
 
 def compute_critical_sets(model, *, seed: int = 0, max_params: int = MAX_PARAMS,
-                          max_strata: int = MAX_STRATA) -> list[CriticalSet]:
-    """The engine behind :func:`~symdln.symbolic.landscape.landscape` (see the module docstring).
+                          max_strata: int = MAX_STRATA, progress: bool | None = None) -> tuple[list[CriticalSet], bool]:
+    """The engine behind :func:`~symdln.symbolic.landscape.landscape` (see the module docstring):
+    ``(sets, complete)``.
 
     Models past ``max_params`` parameters or ``max_strata`` strata are refused at once with an estimate
-    (:func:`check_landscape_size`).
+    (:func:`check_landscape_size`).  A tqdm bar counts the families (shown when stderr is a terminal, or with
+    ``progress=True``); Ctrl-C stops after the stratum in progress and returns what is done with
+    ``complete=False``.
 
     Examples
     --------
     >>> from symdln.models import deep_linear
-    >>> sets = critical_sets(deep_linear(spectrum=[2, 1], widths=2))
+    >>> sets, complete = compute_critical_sets(deep_linear(spectrum=[2, 1], widths=2))
     >>> [(c.label, c.kind, c.inertia.as_tuple()) for c in sets]  # doctest: +NORMALIZE_WHITESPACE
     [('{}', 'strict saddle', (4, 0, 4)), ('{1}', 'strict saddle', (1, 3, 4)),
      ('{2}', 'strict saddle', (2, 3, 3)), ('{1,2}', 'global minimum', (0, 4, 4))]
@@ -341,8 +347,21 @@ def compute_critical_sets(model, *, seed: int = 0, max_params: int = MAX_PARAMS,
     if not isinstance(model, (DiagonalLinearModel, DeepLinearModel)):
         raise ModelError(f"`model` must be a DeepLinearModel or DiagonalLinearModel, got {describe(model)}")
     check_landscape_size(model, max_params=max_params, max_strata=max_strata)
-    if isinstance(model, DiagonalLinearModel):
-        return _diagonal_sets(model, seed)
+    out: list[CriticalSet] = []
+    try:
+        if isinstance(model, DiagonalLinearModel):
+            out.extend(_diagonal_sets(model, seed))
+        else:
+            _dln_sets(model, seed, out, progress)
+    except KeyboardInterrupt:
+        return out, False
+    return out, True
+
+
+def _dln_sets(model, seed: int, out: list, progress) -> None:
+    """Append the DLN strata to ``out`` as they are analyzed (so an interruption keeps the finished ones)."""
+    from tqdm.auto import tqdm
+
     if model.weight_decay != 0:
         raise ModelError(
             "critical sets with weight decay: use symdln.symbolic.weight_decay.weight_decay_analysis "
@@ -350,9 +369,21 @@ def compute_critical_sets(model, *, seed: int = 0, max_params: int = MAX_PARAMS,
         )
     rank = len(mode_values(model)[0])
     rng = random.Random(seed)
-    out: list[CriticalSet] = []
+    L = model.depth
+    families = pivot_families(model)
+    pairs = [(i, j) for i, j in itertools.combinations(range(1, L + 1), 2) if (i, j) != (1, L)] if L >= 3 else []
+    bar = tqdm(total=len(families) + len(pairs), unit="family", desc="symdln critical", leave=False,
+               disable=(not progress) if progress is not None else None)
+    try:
+        _pivot_strata(model, families, rank, rng, seed, out, bar)
+        _zero_layer_strata(model, pairs, rng, seed, out, bar)
+    finally:
+        bar.close()
+
+
+def _pivot_strata(model, families, rank, rng, seed, out, bar) -> None:
     L, n = model.depth, model.widths
-    for fam in pivot_families(model):
+    for fam in families:
         S = tuple(sorted(fam.label))
         r = len(S)
         dim = depth2_critical_set_dimension(n, rank, r) if L == 2 else pivot_family_dimension(n, r)
@@ -373,30 +404,32 @@ def compute_critical_sets(model, *, seed: int = 0, max_params: int = MAX_PARAMS,
             analyzed = [("all", analyzed[0][1], analyzed[0][2])]
         for name, pt, a in analyzed:
             out.append(CriticalSet(fam.name, name, pt, fam.loss, _end_to_end(pt), a.family_dimension, a))
-    if L >= 3:
-        for i, j in itertools.combinations(range(1, L + 1), 2):
-            if (i, j) == (1, L):
-                continue  # that is B_∅ above
-            # the nonzero layers form up to three runs (before i, between i and j, after j); each is
-            # certified generic, so no representative has an extra zero layer or a rank drop; and the
-            # target seen through the outer runs, (W_L⋯W_{j+1})ᵀ Σyx (W_{i−1}⋯W_1)ᵀ, which pairs δW_j with
-            # δW_i in the Hessian, has the largest rank its factors allow
-            for _ in range(64):
-                layers = {i: sp.zeros(n[i], n[i - 1]), j: sp.zeros(n[j], n[j - 1])}
-                for lo, hi in ((1, i - 1), (i + 1, j - 1), (j + 1, L)):
-                    if lo <= hi:
-                        run = _generic_run(rng, [n[l] for l in range(lo - 1, hi + 1)], f"Z{{{i},{j}}}")
-                        for l, Wm in zip(range(lo, hi + 1), run):
-                            layers[l] = sp.Matrix(n[l], n[l - 1], lambda a, b, Wm=Wm: Wm[a][b])
-                if _target_coupling_generic(model, layers, i, j):
-                    break
-            else:
-                raise ModelError(f"no generic representative of Z{{{i},{j}}} found in 64 random draws")
-            pt = tuple(sp.ImmutableMatrix(layers[l]) for l in range(1, L + 1))
-            dim = model.n_params - n[i] * n[i - 1] - n[j] * n[j - 1]
-            a = analyze_point(model, pt, family_dimension=dim, seed=seed)
-            out.append(CriticalSet(f"Z{{{i},{j}}}", "generic", pt, a.loss, _end_to_end(pt), dim, a))
-    return out
+        bar.update()
+
+
+def _zero_layer_strata(model, pairs, rng, seed, out, bar) -> None:
+    L, n = model.depth, model.widths
+    for i, j in pairs:  # (1, L) is B_∅ above
+        # the nonzero layers form up to three runs (before i, between i and j, after j); each is
+        # certified generic, so no representative has an extra zero layer or a rank drop; and the
+        # target seen through the outer runs, (W_L⋯W_{j+1})ᵀ Σyx (W_{i−1}⋯W_1)ᵀ, which pairs δW_j with
+        # δW_i in the Hessian, has the largest rank its factors allow
+        for _ in range(64):
+            layers = {i: sp.zeros(n[i], n[i - 1]), j: sp.zeros(n[j], n[j - 1])}
+            for lo, hi in ((1, i - 1), (i + 1, j - 1), (j + 1, L)):
+                if lo <= hi:
+                    run = _generic_run(rng, [n[l] for l in range(lo - 1, hi + 1)], f"Z{{{i},{j}}}")
+                    for l, Wm in zip(range(lo, hi + 1), run):
+                        layers[l] = sp.Matrix(n[l], n[l - 1], lambda a, b, Wm=Wm: Wm[a][b])
+            if _target_coupling_generic(model, layers, i, j):
+                break
+        else:
+            raise ModelError(f"no generic representative of Z{{{i},{j}}} found in 64 random draws")
+        pt = tuple(sp.ImmutableMatrix(layers[l]) for l in range(1, L + 1))
+        dim = model.n_params - n[i] * n[i - 1] - n[j] * n[j - 1]
+        a = analyze_point(model, pt, family_dimension=dim, seed=seed)
+        out.append(CriticalSet(f"Z{{{i},{j}}}", "generic", pt, a.loss, _end_to_end(pt), dim, a))
+        bar.update()
 
 
 def _diagonal_sets(model: DiagonalLinearModel, seed: int) -> list[CriticalSet]:

@@ -175,10 +175,11 @@ class Landscape:
     ``landscape["{1}"]`` is the first stratum with that label (``landscape["{1}", "generic"]`` a given stratum).
     """
 
-    def __init__(self, model, strata, seed: int) -> None:
+    def __init__(self, model, strata, seed: int, complete: bool = True) -> None:
         self.model = model
         self.strata = tuple(strata)
         self.seed = seed
+        self.complete = complete  # False: interrupted (Ctrl-C), ``strata`` holds the finished ones
 
     def __len__(self) -> int:
         return len(self.strata)
@@ -195,7 +196,8 @@ class Landscape:
         raise KeyError(f"no stratum {text!r}{'' if stratum is None else f' ({stratum})'} in this landscape")
 
     def __repr__(self) -> str:
-        return f"Landscape({len(self)} strata of {self.model.describe().get('kind', 'model')})"
+        part = "" if self.complete else ", interrupted"
+        return f"Landscape({len(self)} strata of {self.model.describe().get('kind', 'model')}{part})"
 
     @property
     def saddles(self) -> tuple:
@@ -213,7 +215,8 @@ class Landscape:
                 for s in self.strata]
 
     def as_dict(self) -> dict:
-        return {"model": self.model.describe(), "seed": self.seed, "strata": [s.as_dict() for s in self.strata]}
+        return {"model": self.model.describe(), "seed": self.seed, "complete": self.complete,
+                "strata": [s.as_dict() for s in self.strata]}
 
     def locate(self, theta, *, rtol: float = 1e-8) -> Location:
         """The stratum of the critical point ``theta`` (exact numbers, floats, or arb matrices).
@@ -254,11 +257,14 @@ class Landscape:
                         f"({s.label.stratum}, signature {s.rank_signature})")
 
 
-def landscape(model, *, seed: int = 0, max_params: int | None = None, max_strata: int | None = None) -> Landscape:
+def landscape(model, *, seed: int = 0, max_params: int | None = None, max_strata: int | None = None,
+              progress: bool | None = None) -> Landscape:
     """Every critical stratum symdln describes exactly for ``model``, as one :class:`Landscape`.
 
     ``max_params`` / ``max_strata`` (defaults :data:`~symdln.symbolic.critical.MAX_PARAMS`,
-    :data:`~symdln.symbolic.critical.MAX_STRATA`) refuse larger models at once, with an estimate.
+    :data:`~symdln.symbolic.critical.MAX_STRATA`) refuse larger models at once, with an estimate.  Long work shows a
+    tqdm bar (``progress``; default: when stderr is a terminal); Ctrl-C returns the strata finished so far with
+    ``complete=False``.
 
     Examples
     --------
@@ -271,15 +277,15 @@ def landscape(model, *, seed: int = 0, max_params: int | None = None, max_strata
 
     if not isinstance(model, (DeepLinearModel, DiagonalLinearModel)):
         raise ModelError(f"`model` must be a DeepLinearModel or DiagonalLinearModel, got {describe(model)}")
-    sets = compute_critical_sets(model, seed=seed, max_params=MAX_PARAMS if max_params is None else max_params,
-                                 max_strata=MAX_STRATA if max_strata is None else max_strata)
+    sets, complete = compute_critical_sets(model, seed=seed, max_params=MAX_PARAMS if max_params is None else max_params,
+                                           max_strata=MAX_STRATA if max_strata is None else max_strata, progress=progress)
     diagonal = isinstance(model, DiagonalLinearModel)
     strata = []
     for c in sets:
         a = c.analysis
         strata.append(Stratum(StratumLabel.parse(c.label, c.stratum, diagonal=diagonal), a.kind, a.inertia, a.order,
                               a.order_at_most, c.dimension, c.point, c.loss, c.end_to_end, tuple(a.escape), a))
-    return Landscape(model, strata, seed)
+    return Landscape(model, strata, seed, complete)
 
 
 # -- numerics of locate -----------------------------------------------------------------------------------------

@@ -137,3 +137,25 @@ def test_random_start_critical_points_are_located_with_their_inertia(depth, widt
     assert located >= 5
     if depth == 2:
         assert unlisted == 0
+
+
+def test_ctrl_c_keeps_the_finished_strata(monkeypatch, capsys):
+    """Ctrl-C during the third exact analysis: the landscape keeps the two finished strata and says it is partial;
+    `symdln critical` prints them and exits 130."""
+    import symdln.symbolic.critical as crit
+    from symdln.cli import main
+
+    orig, calls = crit.analyze_exact, [0]
+
+    def interrupted(*a, **k):
+        calls[0] += 1
+        if calls[0] == 3:
+            raise KeyboardInterrupt
+        return orig(*a, **k)
+
+    monkeypatch.setattr(crit, "analyze_exact", interrupted)
+    L = landscape(deep_linear(spectrum=[3, 2, 1], widths=2, depth=3))
+    assert not L.complete and len(L) == 2 and "interrupted" in repr(L)
+    calls[0] = 0
+    assert main(["critical", "--depth", "3", "--widths", "2", "--spectrum", "3,2,1"]) == 130
+    assert "interrupted" in capsys.readouterr().out
