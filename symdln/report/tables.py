@@ -33,8 +33,13 @@ def critical_table(sets, *, latex: bool = False):
     for c in sets:
         loss = sp.latex(c.loss) if latex else str(c.loss)
         order = str(c.order) if c.order is not None else (f"≤{c.analysis.order_at_most}" if c.analysis.order_at_most else "-")
-        rows.append([c.label, c.stratum, loss, str(c.dimension), str(c.inertia), c.kind, order])
-    return format_table(head, rows, latex=latex, math_cols=(2,)), [c.as_dict() for c in sets]
+        rows.append([c.label, c.stratum, loss, "?" if c.dimension is None else str(c.dimension), str(c.inertia), c.kind,
+                     order])
+    text = format_table(head, rows, latex=latex, math_cols=(2,))
+    if any(c.dimension is None for c in sets):
+        note = "dim ?: not computed (strata from cuts in the complement; symbolic/cuts.py)"
+        text += ("\n% " if latex else "\n") + note
+    return text, [c.as_dict() for c in sets]
 
 
 def _certified_decimal(x, digits: int = 15) -> str:

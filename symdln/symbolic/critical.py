@@ -45,6 +45,7 @@ import sympy as sp
 from ..errors import ModelError, describe
 from ..models.diagonal import DiagonalLinearModel
 from ..models.dln import DeepLinearModel
+from .cuts import complement_strata
 from .analysis import PointAnalysis, _Loss, analyze_exact, analyze_point
 from .fields import FieldMatrix, NumberField, RationalField
 from .inertia import field_nullspace
@@ -68,7 +69,8 @@ class CriticalSet:
     loss : sympy.Expr
     end_to_end : sympy.ImmutableMatrix
         ``A_θ`` (or ``β`` as a column for a diagonal network).
-    dimension : int
+    dimension : int or None
+        ``None`` for the strata from cuts (:mod:`symdln.symbolic.cuts`), whose dimension is not computed.
     analysis : PointAnalysis
     """
 
@@ -77,7 +79,7 @@ class CriticalSet:
     point: tuple
     loss: sp.Expr
     end_to_end: sp.ImmutableMatrix
-    dimension: int
+    dimension: int | None
     analysis: PointAnalysis
 
     @property
@@ -404,6 +406,25 @@ def _pivot_strata(model, families, rank, rng, seed, out, bar) -> None:
             analyzed = [("all", analyzed[0][1], analyzed[0][2])]
         for name, pt, a in analyzed:
             out.append(CriticalSet(fam.name, name, pt, fam.loss, _end_to_end(pt), a.family_dimension, a))
+        if L >= 3:
+            base = analyzed[0][1] if analyzed[0][0] != "origin" else tuple(sp.zeros(n[l], n[l - 1]) for l in range(1, L + 1))
+            from .landscape import exact_signature
+
+            listed = {(exact_signature(model, c.point), c.inertia.as_tuple(), c.kind, c.analysis.order) for c in out
+                      if c.label == fam.name}
+            for name, pt in complement_strata(model, S, base, seed):
+                a = analyze_point(model, pt, seed=seed)
+                key = (exact_signature(model, pt), a.inertia.as_tuple(), a.kind, a.order)
+                if key in listed:
+                    continue  # the same stratum as one listed (e.g. a cut whose extra range lies in the learned one)
+                listed.add(key)
+                if not a.is_critical:
+                    raise ModelError(f"internal error: the {name} representative of {fam.name} is not critical")
+                label = fam.name
+                if r == 0 and name.startswith("cut") and "middle" not in name:  # A = 0 with one zero layer
+                    c = name.split()[1]
+                    label, name = f"Z{{{c}}}", "generic" + name[len("cut ") + len(c):]
+                out.append(CriticalSet(label, name, pt, a.loss, _end_to_end(pt), None, a))
         bar.update()
 
 

@@ -27,6 +27,8 @@ import sympy as sp
 from ..errors import ModelError, OptionError, describe
 from ..models.diagonal import DiagonalLinearModel
 from ..models.dln import DeepLinearModel
+from .fields import FieldMatrix, NumberField, RationalField
+from .inertia import field_nullspace
 
 __all__ = ["StratumLabel", "Stratum", "Location", "Landscape", "landscape"]
 
@@ -108,7 +110,7 @@ class Stratum:
         Exact ``(negative, zero, positive)`` eigenvalue counts of the Hessian at the representative.
     order : int or None
         Saddle order (MATH §2); ``order_at_most`` when only an upper bound is certified.
-    dimension : int
+    dimension : int or None (not computed for strata from cuts)
     point : tuple of sympy matrices
     loss : sympy.Expr
     end_to_end : sympy.ImmutableMatrix
@@ -121,12 +123,13 @@ class Stratum:
     inertia: Any
     order: int | None
     order_at_most: int | None
-    dimension: int
+    dimension: int | None
     point: tuple
     loss: sp.Expr
     end_to_end: sp.ImmutableMatrix
     escape: tuple
     analysis: Any = field(repr=False, compare=False)
+    model: Any = field(default=None, repr=False, compare=False)
 
     @property
     def is_saddle(self) -> bool:
@@ -134,8 +137,11 @@ class Stratum:
 
     @cached_property
     def rank_signature(self) -> tuple:
-        """Ranks of every layer and every product of consecutive layers (exact)."""
-        return _signature([sp.Matrix(W) for W in self.point], exact=True)
+        """The stratum's invariant ranks (:func:`exact_signature`; computed on first use — in number fields it
+        can take seconds — and cached).  Empty for diagonal networks."""
+        if self.model is None or isinstance(self.model, DiagonalLinearModel):
+            return ()
+        return exact_signature(self.model, self.point)
 
     def as_dict(self) -> dict:
         d = self.analysis.as_dict()
@@ -223,7 +229,11 @@ class Landscape:
 
         The family is the one whose end-to-end map is nearest ``A_θ`` (``β``); within the strata tied at that
         distance (``rtol`` relative to the largest), the one with the point's rank signature (ranks counted with
-        singular values above ``rtol`` times the largest of each matrix).
+        singular values above ``rtol`` times the largest of each matrix).  A rank that rests on a singular value
+        below ``√rtol`` (relative) leaves the point unlocated (``exact_match=False``): it is too near a smaller
+        stratum for float64 to tell.  ``exact_match`` also requires the Hessian at the point (float64 eigenvalues
+        of the closed form) to have the stratum's negative and zero counts: a point where they differ is a special
+        point of the stratum or of one not listed, and is reported so.
 
         Examples
         --------
@@ -238,7 +248,8 @@ class Landscape:
                               f"{[W.shape for W in mats]}")
         A = _end_to_end(self.model, mats)
         grad, loss = _grad_and_loss(self.model, mats)
-        sig = _signature(mats, exact=False, rtol=rtol) if isinstance(self.model, DeepLinearModel) else ()
+        G = _residual_float(self.model, A) if isinstance(self.model, DeepLinearModel) else None
+        sig, margin = _float_signature(mats, G, rtol) if G is not None else ((), math.inf)
         if not self.strata:
             return Location(None, False, math.inf, grad, loss, sig, "the landscape lists no strata")
         dists = [float(np.linalg.norm(A - _as_float_matrix(s.end_to_end))) for s in self.strata]
@@ -248,9 +259,26 @@ class Landscape:
         if not sig:
             s = near[0]
             return Location(s, True, best, grad, loss, sig, "nearest end-to-end map")
-        for s in near:
-            if s.rank_signature == sig:
-                return Location(s, True, best, grad, loss, sig, "same end-to-end map and rank signature")
+        if margin < math.sqrt(rtol):
+            s = next((s for s in near if s.rank_signature == sig), near[0])
+            return Location(s, False, best, grad, loss, sig,
+                            f"a rank of the signature {sig} rests on a singular value {margin:.1e} relative: the point is "
+                            f"too near a smaller stratum to be located (nearest listed: {s.label.text} ({s.label.stratum}))")
+        same = [s for s in near if s.rank_signature == sig]
+        if len({(s.inertia.as_tuple(), s.kind) for s in same}) > 1:
+            return Location(same[0], False, best, grad, loss, sig,
+                            "several listed strata have this rank signature with different inertia: "
+                            + ", ".join(f"{s.label.text} ({s.label.stratum})" for s in same))
+        if same:
+            s = same[0]
+            neg, zero = _float_inertia(self.model, mats)
+            if (neg, zero) != (s.inertia.negative, s.inertia.zero):
+                return Location(s, False, best, grad, loss, sig,
+                                f"same end-to-end map and rank signature as {s.label.text} ({s.label.stratum}), but the "
+                                f"point's Hessian has {neg} negative and {zero} zero eigenvalues (the stratum's "
+                                f"representative: {s.inertia.negative}, {s.inertia.zero}): a special point of it, or of "
+                                f"a stratum not listed")
+            return Location(s, True, best, grad, loss, sig, "same end-to-end map, rank signature and Hessian inertia")
         s = min(near, key=lambda c: sum(abs(a - b) for a, b in zip(c.rank_signature, sig)))
         return Location(s, False, best, grad, loss, sig,
                         f"no listed stratum has the rank signature {sig}; nearest listed: {s.label.text} "
@@ -284,8 +312,57 @@ def landscape(model, *, seed: int = 0, max_params: int | None = None, max_strata
     for c in sets:
         a = c.analysis
         strata.append(Stratum(StratumLabel.parse(c.label, c.stratum, diagonal=diagonal), a.kind, a.inertia, a.order,
-                              a.order_at_most, c.dimension, c.point, c.loss, c.end_to_end, tuple(a.escape), a))
+                              a.order_at_most, c.dimension, c.point, c.loss, c.end_to_end, tuple(a.escape), a, model))
     return Landscape(model, strata, seed, complete)
+
+
+def exact_signature(model, point) -> tuple:
+    """:func:`_signature` of an exact point of a deep linear network, ranks by Gauss–Jordan over ℚ or over the
+    number field of the point's entries (never SymPy's zero tests on algebraic expressions)."""
+    mats = [sp.Matrix(W) for W in point]
+    sxx, syx = sp.Matrix(model.sxx), sp.Matrix(model.syx)
+    irrational = sorted({x for M in (*mats, sxx, syx) for x in M if not x.is_Rational}, key=str)
+    field = NumberField(irrational) if irrational else RationalField()
+    fm = [FieldMatrix.from_sympy(W, field) for W in mats]
+    A = fm[0]
+    for W in fm[1:]:
+        A = W * A
+    G = A * FieldMatrix.from_sympy(sxx, field) - FieldMatrix.from_sympy(syx, field)
+
+    def rank(M):
+        if not M.rows or not M.rows[0]:
+            return 0
+        return M.ncols() - len(field_nullspace(M.rows, field))
+
+    def eye(k):
+        return FieldMatrix([[field.one if i == j else field.zero for j in range(k)] for i in range(k)], field)
+
+    return _signature(fm, G, mul=lambda X, Y: X * Y, eye=eye, transpose=lambda X: X.transpose(), rank=rank)
+
+
+def _float_inertia(model, mats, rel: float = 1e-11) -> tuple[int, int]:
+    """Negative and zero eigenvalue counts of the Hessian at a float point (closed-form Jacobian at 30 digits,
+    float64 eigenvalues; ``|λ| ≤ rel·max|λ|`` counts as zero)."""
+    import flint
+
+    from ..precision import Precision
+    from .compile import compile_flow
+
+    p = Precision(30)
+    flow = compile_flow(model, p)
+    with p.flint():
+        y = tuple(flint.arb_mat([[float(x) for x in row] for row in W.tolist()]) for W in mats)
+        J = flow.jacobian(y)
+        H = -np.array([[float(J[i, j].mid()) for j in range(J.ncols())] for i in range(J.nrows())])
+    ev = np.linalg.eigvalsh((H + H.T) / 2)
+    tol = rel * max(1.0, float(np.abs(ev).max()) if ev.size else 1.0)
+    return int((ev < -tol).sum()), int((np.abs(ev) <= tol).sum())
+
+
+def _residual_float(model, A) -> np.ndarray:
+    syx = np.array(sp.Matrix(model.syx).evalf(30).tolist(), dtype=float)
+    sxx = np.array(sp.Matrix(model.sxx).evalf(30).tolist(), dtype=float)
+    return A @ sxx - syx
 
 
 # -- numerics of locate -----------------------------------------------------------------------------------------
@@ -337,23 +414,52 @@ def _grad_and_loss(model, mats) -> tuple[float, float]:
     return math.sqrt(total), loss
 
 
-def _signature(mats, *, exact: bool, rtol: float = 1e-8) -> tuple:
-    """Ranks of ``W_l`` and of every product ``W_j⋯W_i`` (``i < j``), in a fixed order."""
+def _signature(mats, G, *, mul, eye, transpose, rank) -> tuple:
+    """Ranks of ``W_l`` and of every product ``W_j⋯W_i`` (``i < j``), then — with the end-to-end gradient ``G``
+    (``AΣxx − Σyx``) — of every coupling ``(W_L⋯W_{j+1})ᵀ G (W_{i−1}⋯W_1)ᵀ`` (``i < j``), the block of the Hessian
+    that pairs ``δW_j`` with ``δW_i``; all are invariant under the symmetries and constant on a stratum.  The
+    arithmetic (``mul``, ``eye``, ``transpose``, ``rank``) is the caller's: exact or float64."""
     L = len(mats)
     out = []
     for i in range(L):
         P = mats[i]
-        out.append(_rank(P, exact, rtol))
+        out.append(rank(P))
         for j in range(i + 1, L):
-            P = mats[j] * P if exact else mats[j] @ P
-            out.append(_rank(P, exact, rtol))
+            P = mul(mats[j], P)
+            out.append(rank(P))
+    if L >= 2:
+        pre = [eye(mats[0].shape[1])]  # pre[l] = W_l⋯W_1
+        for W in mats:
+            pre.append(mul(W, pre[-1]))
+        suf = [None] * (L + 2)  # suf[l] = W_L⋯W_l
+        suf[L + 1] = eye(mats[-1].shape[0])
+        for l in range(L, 0, -1):
+            suf[l] = mul(suf[l + 1], mats[l - 1])
+        for i in range(1, L + 1):
+            for j in range(i + 1, L + 1):
+                out.append(rank(mul(mul(transpose(suf[j + 1]), G), transpose(pre[i - 1]))))
     return tuple(out)
 
 
-def _rank(M, exact: bool, rtol: float) -> int:
-    if exact:
-        return int(sp.Matrix(M).rank(simplify=True))
-    if M.size == 0:
-        return 0
-    s = np.linalg.svd(M, compute_uv=False)
-    return int(np.sum(s > rtol * max(1.0, float(s[0]) if s.size else 0.0)))
+def _float_signature(mats, G, rtol: float) -> tuple[tuple, float]:
+    """:func:`_signature` in float64 (rank: singular values above ``rtol`` times the largest, at least 1; for the
+    couplings, times ``max(1, max|G|)``) and the smallest relative singular value counted in a rank."""
+    margin = [math.inf]
+    gscale = max(1.0, float(np.abs(G).max()) if G.size else 1.0)
+    n_products = len(mats) * (len(mats) + 1) // 2
+    count = [0]
+
+    def rank(M):
+        count[0] += 1
+        if M.size == 0:
+            return 0
+        s = np.linalg.svd(M, compute_uv=False)
+        ref = max(1.0 if count[0] <= n_products else gscale, float(s[0]))
+        kept = s[s > rtol * ref]
+        if kept.size:
+            margin[0] = min(margin[0], float(kept[-1]) / ref)
+        return int(kept.size)
+
+    sig = _signature(list(mats), G, mul=lambda X, Y: X @ Y, eye=np.eye, transpose=lambda X: X.T, rank=rank)
+    return sig, margin[0]
+

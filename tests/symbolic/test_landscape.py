@@ -110,8 +110,9 @@ def _numpy_flow(M, shapes):
 @pytest.mark.parametrize("depth,widths", [(2, 3), (3, 2)])
 def test_random_start_critical_points_are_located_with_their_inertia(depth, widths):
     """Critical points from Levenberg–Marquardt on ∇ℒ = 0 (float64) from random starts: each is located in a listed
-    stratum with the same Hessian index and nullity, or — at depth ≥ 3, where strata with cuts at other hidden layers
-    and A = 0 points with one zero layer are not listed yet — reported with ``exact_match=False`` and a reason."""
+    stratum with the same Hessian index and nullity as an independent finite-difference Hessian, or refused with a
+    reason (a rank resting on a tiny singular value); at depth 3 the cuts at other hidden layers and the A = 0
+    points with one zero layer are listed, so no found point has a signature the landscape lacks."""
     m = deep_linear(spectrum=[3, 2, 1], widths=widths, depth=depth, rotation_seed=1)
     L = landscape(m)
     M = np.array(sp.Matrix(m.target).evalf(30).tolist(), dtype=float)
@@ -131,31 +132,32 @@ def test_random_start_critical_points_are_located_with_their_inertia(depth, widt
         if loc.exact_match:
             located += 1
             assert (neg, zero) == (loc.stratum.inertia.negative, loc.stratum.inertia.zero), (loc.label, loc.signature)
-        else:
+        else:  # only honest refusals: too near a smaller stratum, or a special point (never an unlisted signature)
             unlisted += 1
-            assert depth >= 3 and "no listed stratum" in loc.reason
-    assert located >= 5
-    if depth == 2:
-        assert unlisted == 0
+            assert "no listed stratum" not in loc.reason and loc.reason, loc.reason
+    assert located >= 5 and unlisted <= 3
 
 
 def test_ctrl_c_keeps_the_finished_strata(monkeypatch, capsys):
-    """Ctrl-C during the third exact analysis: the landscape keeps the two finished strata and says it is partial;
+    """Ctrl-C during the eighth exact analysis: the landscape keeps the strata finished before it and says it is partial;
     `symdln critical` prints them and exits 130."""
     import symdln.symbolic.critical as crit
     from symdln.cli import main
 
-    orig, calls = crit.analyze_exact, [0]
+    calls = [0]
 
-    def interrupted(*a, **k):
-        calls[0] += 1
-        if calls[0] == 3:
-            raise KeyboardInterrupt
-        return orig(*a, **k)
+    def interrupting(orig):
+        def analyze(*a, **k):
+            calls[0] += 1
+            if calls[0] == 8:
+                raise KeyboardInterrupt
+            return orig(*a, **k)
+        return analyze
 
-    monkeypatch.setattr(crit, "analyze_exact", interrupted)
+    monkeypatch.setattr(crit, "analyze_exact", interrupting(crit.analyze_exact))
+    monkeypatch.setattr(crit, "analyze_point", interrupting(crit.analyze_point))
     L = landscape(deep_linear(spectrum=[3, 2, 1], widths=2, depth=3))
-    assert not L.complete and len(L) == 2 and "interrupted" in repr(L)
+    assert not L.complete and 1 <= len(L) < 26 and "interrupted" in repr(L)  # 26 strata when complete
     calls[0] = 0
     assert main(["critical", "--depth", "3", "--widths", "2", "--spectrum", "3,2,1"]) == 130
     assert "interrupted" in capsys.readouterr().out

@@ -1,0 +1,219 @@
+"""Strata of deep linear networks beyond the pivot families' balanced and generic ones: cuts in the complement.
+
+Teacher form, λ = 0, depth ``L ≥ 3``.  In the hidden bases of the balanced point of a pivot set ``S`` (``r = |S|``
+learned coordinates first), write every layer as its learned block plus a *complement* block ``C_l`` on the other
+coordinates (``C_1``: input → hidden extras, ``C_l``: extras → extras, ``C_L``: extras → output).  Then
+``A_θ = A_S + C_L⋯C_1`` and the gradient's only block that can be nonzero is ``C_{>l}ᵀ T C_{<l}ᵀ`` with the
+residual target ``T = M − A_S`` (the learned blocks' ranges are orthogonal to ``T``'s).  So ``θ`` is critical with
+end-to-end map ``A_S`` exactly when the complement ``(C_1, …, C_L)`` is a critical point of the network with
+widths ``(n_0, n_1 − r, …, n_{L−1} − r, n_L)`` and target ``T`` at which its product vanishes.  Those include:
+
+* **one zero layer** ``C_c = 0``: the other conditions hold at once and the one left is
+  ``P_>ᵀ T P_<ᵀ = 0`` with ``P_< = C_{c−1}⋯C_1`` and ``P_> = C_L⋯C_{c+1}``: the row space ``X`` of ``P_<`` and the
+  column space ``Y`` of ``P_>`` are ``T``-orthogonal.  One stratum for each Pareto-maximal pair of ranks
+  ``(a, b) = (dim X, dim Y)`` (``a ≤`` the left chain's widths, ``b ≤ n_L − rank(T|_X)`` and the right chain's
+  widths); label ``{S}`` with stratum ``cut c`` (``S = ∅``: ``Z{c}``, the ``A = 0`` points with one zero layer);
+* **two zero layers** ``C_i = C_j = 0`` (every condition holds), other complement layers generic: stratum
+  ``Z{i,j}`` of ``{S}`` (``(1, L)`` is the generic stratum listed with the family).
+
+Representatives are exact rationals drawn from a seed and certified: the chains' ranks are exactly ``a`` and ``b``
+(so the point is in the intended stratum and not a smaller one), the orthogonality holds exactly, and the exact
+analysis checks ``∇ℒ = 0``.  Complements whose product vanishes without a zero layer are not listed yet;
+:meth:`symdln.symbolic.landscape.Landscape.locate` reports such points as unlisted.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import sympy as sp
+
+from ..errors import ModelError
+
+__all__ = ["complement_strata"]
+
+
+def _rand(rng, rows, cols, lo=-3, hi=3) -> sp.Matrix:
+    return sp.Matrix(rows, cols, lambda i, j: rng.randint(lo, hi))
+
+
+def _rank_matrix(rng, rows, cols, rank) -> sp.Matrix:
+    """A random integer matrix of exactly ``rank`` (retried until it is)."""
+    for _ in range(64):
+        if rank == 0:
+            return sp.zeros(rows, cols)
+        M = _rand(rng, rows, rank) * _rand(rng, rank, cols)
+        if M.rank() == rank:
+            return M
+    raise ModelError(f"no random {rows}×{cols} matrix of rank {rank} found in 64 draws")
+
+
+def _chain(rng, dims, rank, first_rank_at: str):
+    """Random layers for the chain ``dims[0] → … → dims[-1]`` whose product has exactly ``rank``; the rank is set
+    by the first layer (``first_rank_at="first"``) or the last one, the others full rank."""
+    n = len(dims) - 1
+    for _ in range(64):
+        layers = []
+        for k in range(n):
+            rows, cols = dims[k + 1], dims[k]
+            pinned = (k == 0) if first_rank_at == "first" else (k == n - 1)
+            layers.append(_rank_matrix(rng, rows, cols, rank) if pinned else _rank_matrix(rng, rows, cols, min(rows, cols)))
+        P = sp.eye(dims[0])
+        for W in layers:
+            P = W * P
+        if P.rank() == rank:
+            return layers, P
+    raise ModelError(f"no chain {dims} of rank {rank} found in 64 draws")
+
+
+def _rank_pairs(a_max: int, b_of_a, fixed_a: int | None, fixed_b: int | None):
+    """Every ``(a, b)`` with ``a ≥ 1``, ``1 ≤ b ≤ b_of_a(a)`` (``a`` or ``b`` fixed when that side is the identity)."""
+    avals = [fixed_a] if fixed_a is not None else list(range(1, a_max + 1))
+    out = []
+    for a in avals:
+        top = b_of_a(a)
+        for b in ([fixed_b] if fixed_b is not None else range(1, top + 1)):
+            if 1 <= b <= top:
+                out.append((a, b))
+    return out
+
+
+def _nullspace_cols(M: sp.Matrix, n: int) -> sp.Matrix:
+    """Columns spanning ``{x : M x = 0}`` in ``ℚ^n`` (``n × 0`` when trivial)."""
+    ns = M.nullspace() if M.rows else [sp.eye(n)[:, i] for i in range(n)]
+    return sp.Matrix.hstack(*ns) if ns else sp.zeros(n, 0)
+
+
+def _product(layers, n_in):
+    P = sp.eye(n_in)
+    for W in layers:
+        P = W * P
+    return P
+
+
+def _cut_point(rng, T, d, c, k, a, b, tries: int = 64):
+    """Complement layers ``C_1 … C_L`` (exact) with ``C_c`` of rank ``k``, ``rank P_< = a``, ``rank P_> = b``,
+    ``C_c P_< = 0``, ``P_> C_c = 0`` and ``P_>ᵀ T P_<ᵀ = 0``, certified exactly."""
+    L = len(d) - 1
+    n0, nL = d[0], d[L]
+    for _ in range(tries):
+        C = [None] * L
+        C[c - 1] = _rank_matrix(rng, d[c], d[c - 1], k)
+        # left chain (layers 1 … c−1): its image inside ker C_c; for c = L, its row space inside ker T
+        if c > 1:
+            lay, _ = _chain(rng, d[:c], a, "first")
+            if c == L:
+                kerT = _nullspace_cols(T, n0)
+                lay[0] = _rank_matrix(rng, d[1], a, a) * _rank_matrix(rng, a, kerT.cols, a) * kerT.T
+            if k > 0:
+                N = _nullspace_cols(C[c - 1], d[c - 1])
+                lay[-1] = N * N.T * lay[-1]
+            C[:c - 1] = lay
+        P_lt = _product(C[:c - 1], n0)
+        # right chain (layers c+1 … L): its columns in (T X)^⊥, X the row space of P_<; its kernel ⊇ image C_c
+        if c < L:
+            TX = T * P_lt.T
+            perp = _nullspace_cols(TX.T, nL)
+            if perp.cols == 0:
+                continue
+            lay, _ = _chain(rng, d[c:], b, "last")
+            lay[-1] = perp * _rank_matrix(rng, perp.cols, b, b) * _rank_matrix(rng, b, d[L - 1], b)
+            if k > 0:
+                U = C[c - 1]
+                N = _nullspace_cols(U.T, d[c])  # z with zᵀ U = 0
+                lay[0] = lay[0] * N * N.T
+            C[c:] = lay
+        P_gt = _product(C[c:], d[c])
+        ok = (P_lt.rank() == a and P_gt.rank() == b and C[c - 1].rank() == k
+              and (C[c - 1] * P_lt).is_zero_matrix and (P_gt * C[c - 1]).is_zero_matrix
+              and (P_gt.T * T * P_lt.T).is_zero_matrix)
+        if ok:
+            return C
+    raise ModelError(f"no exact representative of the cut at layer {c} (ranks a = {a}, b = {b}, middle {k}) "
+                     f"found in {tries} draws")
+
+
+def _most_generic(draw, assemble, model, draws: int = 6, rounds: int = 8):
+    """A draw whose invariant ranks (:func:`symdln.symbolic.landscape.exact_signature`) are the entrywise maximum
+    over several: ranks only drop on special draws, so that draw is generic for its stratum (the listing then does not
+    depend on the luck of one draw, nor on the target's orientation)."""
+    from .landscape import exact_signature
+
+    for _ in range(rounds):
+        cands = [draw() for _ in range(draws)]
+        sigs = [exact_signature(model, assemble(C)) for C in cands]
+        top = tuple(max(col) for col in zip(*sigs))
+        for C, sg in zip(cands, sigs):
+            if sg == top:
+                return C
+    raise ModelError("no draw with the generic invariant ranks found for a complement stratum")
+
+
+def complement_strata(model, S: tuple, balanced_point, seed: int):
+    """``[(stratum name, exact point)]`` of the complement strata of pivot set ``S`` (module docstring)."""
+    L, n = model.depth, model.widths
+    if L < 3 or model.form != "teacher" or model.weight_decay != 0:
+        return []
+    r = len(S)
+    M = sp.Matrix(model.target)
+    base = [sp.Matrix(W) for W in balanced_point]
+    if any(not x.is_Rational for W in base for x in W):
+        return []  # irrational representatives (number fields): not constructed here yet
+    A_S = base[0]
+    for W in base[1:]:
+        A_S = W * A_S
+    T = M - A_S
+    rankT = T.rank()
+    d = [n[0]] + [n[l] - r for l in range(1, L)] + [n[L]]
+    rng = random.Random(f"cut{seed}{S}")
+    out = []
+
+    def assemble(C):
+        layers = []
+        for l in range(1, L + 1):
+            W = sp.Matrix(base[l - 1])
+            Cl = C[l - 1]
+            if l == 1:
+                W[r:, :] = Cl
+            elif l == L:
+                W[:, r:] = Cl
+            else:
+                W[r:, r:] = Cl
+            layers.append(sp.ImmutableMatrix(W))
+        return tuple(layers)
+
+    # one cut at layer c: C_c of rank k with C_c P_< = 0 and P_> C_c = 0 (k = 0: a zero layer)
+    for c in range(1, L + 1):
+        left, right = d[:c], d[c:]  # P_<: d_0 → … → d_{c−1};  P_>: d_c → … → d_L
+        if any(x == 0 for x in left[1:]) or any(x == 0 for x in right[:-1]):
+            continue
+        ks = [0] if c in (1, L) else range(0, min(d[c - 1], d[c]))
+        for k in ks:
+            a_max = min(min(left), d[c - 1] - k) if c > 1 else n[0]
+            fixed = n[0] if c == 1 else None
+            if c == L:
+                def b_of_a(a):
+                    return n[L] if a <= n[0] - rankT else 0
+            else:
+                def b_of_a(a, right=right, k=k):
+                    return min(min(right), d[c] - k, n[L] - min(a, rankT))
+            pairs = _rank_pairs(a_max, b_of_a, fixed, n[L] if c == L else None)
+            for a, b in pairs:
+                C = _most_generic(lambda: _cut_point(rng, T, d, c, k, a, b), assemble, model)
+                tag = "" if k == 0 else f", middle rank {k}"
+                name = f"cut {c}" + ("" if len(pairs) == 1 and k == 0 else f" (ranks {a},{b}{tag})")
+                out.append((name, assemble(C)))
+    # two zero layers other than (1, L), S ≠ ∅ (for S = ∅ they are the Z{i,j} families)
+    if r > 0:
+        for i, j in itertools.combinations(range(1, L + 1), 2):
+            if (i, j) == (1, L):
+                continue
+            if any(d[l] == 0 for l in range(1, L) if l not in (i, j)) or d[i] * d[i - 1] == 0 or d[j] * d[j - 1] == 0:
+                continue  # an empty layer cannot be a zero layer: the same set as one with fewer
+            def draw(i=i, j=j):
+                return [sp.zeros(d[l], d[l - 1]) if l in (i, j) else _rank_matrix(rng, d[l], d[l - 1], min(d[l], d[l - 1]))
+                        for l in range(1, L + 1)]
+
+            out.append((f"Z{{{i},{j}}}", assemble(_most_generic(draw, assemble, model))))
+    return out
