@@ -149,6 +149,19 @@ def build_parser() -> argparse.ArgumentParser:
     cr.add_argument("--max-params", type=_positive_int, default=400, help="refuse models with more parameters (default 400)")
     cr.add_argument("--max-strata", type=_positive_int, default=2000, help="refuse landscapes with more strata (default 2000)")
 
+    li = sub.add_parser("limit", help="the σ, α → 0 limit path: saddles, jump times (accelerated), exact losses")
+    _add_model_options(li)
+    li.add_argument("--model", choices=["dln", "diagonal"], default="dln")
+    li.add_argument("--y", dest="y", default=None, help="diagonal model: targets y (n)")
+    li.add_argument("--X-file", dest="X_file", default=None,
+                    help="diagonal model: design X from a CSV file (exact numbers) or .npy (float64 values, read exactly)")
+    li.add_argument("--y-file", dest="y_file", default=None, help="diagonal model: targets y from CSV or .npy")
+    li.add_argument("--float", dest="float_mode", action="store_true",
+                    help="diagonal model: float64 with SciPy's NNLS (large problems; unverified)")
+    li.add_argument("--max-jumps", type=_positive_int, default=None, help="stop after this many jumps (default 10·d + 10)")
+    li.add_argument("--json", action="store_true", help="print JSON on stdout (exact values as strings beside floats)")
+    li.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="show a progress bar")
+
     an = sub.add_parser("analyze", help="exact analysis of one point: gradient, inertia, kind, order, escape")
     _add_model_options(an)
     an.add_argument("--model", choices=["dln", "diagonal"], default="dln")
@@ -408,6 +421,89 @@ def _cmd_critical(args) -> int:
     return 0 if complete else 130
 
 
+def _read_table(path: str, name: str, *, vector: bool):
+    """Exact rows from a CSV file (cells parsed by :func:`parse_number`) or a .npy array (each value exactly)."""
+    import numpy as np
+
+    from .parse import exact_number
+
+    p = Path(path)
+    if not p.is_file():
+        raise OptionError(f"{name} {path!r}: no such file")
+    if p.suffix == ".npy":
+        try:
+            arr = np.load(p, allow_pickle=False)
+        except (ValueError, OSError) as exc:
+            raise OptionError(f"{name} {path!r}: not a readable .npy array ({exc})") from None
+        if arr.dtype.kind not in "iuf":
+            raise OptionError(f"{name} {path!r}: dtype {arr.dtype} is not numeric")
+        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+            raise OptionError(f"{name} {path!r}: contains NaN or infinity")
+        conv = (lambda v: Fraction(int(v))) if arr.dtype.kind in "iu" else (lambda v: Fraction(float(v)))
+        rows = [[conv(v) for v in np.atleast_1d(r)] for r in (arr.reshape(-1, 1) if vector else np.atleast_2d(arr))]
+    else:
+        import csv
+
+        with open(p, newline="") as fh:
+            rows = [[exact_number(c.strip(), name=f"{name} row {i + 1}") for c in r] for i, r in enumerate(csv.reader(fh))
+                    if r and any(c.strip() for c in r)]
+    if not rows:
+        raise OptionError(f"{name} {path!r} is empty")
+    if vector:
+        if any(len(r) != 1 for r in rows) and len(rows) != 1:
+            raise OptionError(f"{name} {path!r}: expected one column or one row of numbers")
+        return [v for r in rows for v in r]
+    if len({len(r) for r in rows}) != 1:
+        raise OptionError(f"{name} {path!r}: rows have different lengths")
+    return rows
+
+
+def _cmd_limit(args) -> int:
+    from .limits import limit_path
+
+    if args.model == "diagonal":
+        from .models import diagonal_linear
+
+        if (args.X is None) == (args.X_file is None):
+            raise OptionError("--model diagonal needs one of --X or --X-file")
+        if (args.y is None) == (args.y_file is None):
+            raise OptionError("--model diagonal needs one of --y or --y-file")
+        X = parse_matrix(args.X, name="--X") if args.X is not None else _read_table(args.X_file, "--X-file", vector=False)
+        y = parse_vector(args.y, name="--y") if args.y is not None else _read_table(args.y_file, "--y-file", vector=True)
+        model = diagonal_linear(X, y)
+    else:
+        if args.X_file or args.y_file or args.float_mode or args.max_jumps:
+            raise OptionError("--X-file, --y-file, --float and --max-jumps go with --model diagonal")
+        model = _dln_model(args)
+    path = limit_path(model, exact=not args.float_mode, max_jumps=args.max_jumps, progress=args.progress) \
+        if args.model == "diagonal" else limit_path(model)
+    if args.json:
+        print(json.dumps(path.as_dict(), indent=2))
+    elif args.model == "diagonal":
+        from .report.tables import format_table
+
+        exact = path.trust == "exact"
+        fmt = (lambda x: "∞" if x is None else str(x)) if exact else (lambda x: "∞" if x is None else f"{x:.6g}")
+        rows = [[str(s.index), f"[{fmt(s.start)}, {fmt(s.end)})", fmt(s.loss),
+                 ", ".join(f"β{i + 1}={fmt(s.beta[i])}" for i in s.support) or "0"] for s in path.saddles]
+        print(format_table(["k", "tau interval", "loss", "saddle beta (support)"], rows))
+        print(f"values: {path.trust}" + ("" if exact else " (6 significant digits shown)") +
+              "; tau = t / log(1/alpha) (Pesme-Flammarion Algorithm 1)")
+        for j in path.jumps:
+            if not j.general_position:
+                print(f"warning: jump at tau = {fmt(j.time)}: {j.note}")
+    else:
+        from .report.tables import format_table
+
+        rows = [[str(s.index), s.label, str(s.loss), "-" if s.arrival is None else str(s.arrival)] for s in path.saddles]
+        print(format_table(["k", "saddle", "loss (exact)", "arrival tau (exact)"], rows))
+        print(f"greedy rank-incremental limit (best rank-k fits); times: {path.time_reason}")
+    if not getattr(path, "complete", True):
+        print(f"incomplete: {path.reason}", file=sys.stderr)
+        return 130 if "interrupted" in path.reason else 1
+    return 0
+
+
 def _cmd_analyze(args) -> int:
     from .symbolic.analysis import analyze_point
 
@@ -444,6 +540,8 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_critical(args)
         if args.command == "analyze":
             return _cmd_analyze(args)
+        if args.command == "limit":
+            return _cmd_limit(args)
         raise OptionError(f"unknown command {args.command!r}")  # pragma: no cover
     except SymdlnError as exc:
         print(f"symdln: error: {exc}", file=sys.stderr)

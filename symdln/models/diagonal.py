@@ -8,7 +8,9 @@ with ``∇L(β) = Xᵀ(Xβ − y)/n``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
+import numpy as np
 import sympy as sp
 
 from ..errors import ModelError
@@ -36,6 +38,19 @@ class DiagonalLinearModel:
     def shapes(self) -> tuple[tuple[int, int], ...]:
         """State layout: ``u`` and ``v`` as ``d × 1`` columns."""
         return ((self.dim, 1), (self.dim, 1))
+
+    @cached_property
+    def float64(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(X, y)`` as read-only float64 arrays, each entry the correctly rounded value of the exact one (computed
+        once per model: float-mode algorithms on large designs)."""
+
+        def conv(M):
+            a = np.array([[int(x.numerator) / int(x.denominator) for x in row] for row in M.to_DM().to_list()],
+                         dtype=float)
+            a.flags.writeable = False
+            return a
+
+        return conv(self.X), conv(self.y).ravel()
 
     def gradient_beta(self, beta: sp.MatrixBase) -> sp.ImmutableMatrix:
         """``∇L(β) = Xᵀ(Xβ − y)/n`` (exact)."""

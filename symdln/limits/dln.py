@@ -1,0 +1,105 @@
+"""The σ → 0 limit of deep linear networks: the greedy rank-incremental path (MATH §4.2; Li–Luo–Lyu's GLRL).
+
+Start at ``A_0 = 0``; at saddle ``k`` the flow leaves along the top singular pair of ``−∇C(A_k)`` and arrives at the
+next critical point, the best rank-``(k+1)`` fit: with ``Σ = Σyx Σxx⁻¹ Σyxᵀ = U diag(μ) Uᵀ`` (``μ_i = s_i²`` in
+the teacher form) the saddles are the pivot families ``S = {1, …, k}``::
+
+    A_k = U_k U_kᵀ Σyx Σxx⁻¹,        ℒ(A_k) = c − ½ Σ_{i≤k} μ_i     (= ½ Σ_{i>k} s_i² in the teacher form)
+
+(reduced-rank regression in the data form), up to ``k = min(rank Σ, narrowest width)``.  Teacher form, depth 2,
+from ``W_l(0) = σ·G_l``: mode ``i`` is learned at ``t_i ≈ log(1/σ)/s_i``, so the accelerated jump times
+``τ = t / log(1/σ)`` are ``1/s_k``.  The singular values must be distinct (ties make the best rank-``k`` fits non-unique).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from ..errors import ModelError, describe
+from ..models.dln import DeepLinearModel
+from ..symbolic.pivots import format_label, mode_values, pivot_families
+
+__all__ = ["DLNLimitSaddle", "DLNLimitPath", "dln_limit_path"]
+
+
+@dataclass(frozen=True)
+class DLNLimitSaddle:
+    """Saddle ``k`` of the greedy path: pivot set ``{1..k}``, exact loss, exact ``A_k`` (``None`` when the SVD is
+    irrational; the landscape has it in a number field), and the accelerated arrival time (``None`` where no
+    closed form holds; ``reason`` says why)."""
+
+    index: int
+    label: str
+    rank: int
+    loss: sp.Expr
+    end_to_end: sp.ImmutableMatrix | None
+    arrival: sp.Expr | None
+
+
+@dataclass(frozen=True)
+class DLNLimitPath:
+    """The greedy rank-incremental path of a DLN; ``trust`` is ``"exact"``, ``time_reason`` explains times."""
+
+    model: DeepLinearModel
+    saddles: tuple
+    trust: str = "exact"
+    time_reason: str = ""
+    notes: tuple = ()
+    meta: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def jump_times(self) -> tuple:
+        return tuple(s.arrival for s in self.saddles[1:])
+
+    def as_dict(self) -> dict:
+        def num(x):
+            return None if x is None else {"exact": str(x), "float": float(sp.N(x, 30))}
+
+        return {"model": self.model.describe(),
+                "algorithm": "greedy rank-incremental limit (best rank-k fits; tau = t / log(1/sigma) at depth 2)",
+                "trust": self.trust, "time_reason": self.time_reason, "notes": list(self.notes),
+                "saddles": [{"index": s.index, "label": s.label, "rank": s.rank, "loss": num(s.loss),
+                             "arrival": num(s.arrival),
+                             "end_to_end": None if s.end_to_end is None else
+                             [[str(x) for x in row] for row in s.end_to_end.tolist()]} for s in self.saddles]}
+
+
+def dln_limit_path(model: DeepLinearModel) -> DLNLimitPath:
+    """The greedy rank-incremental limit path of a deep linear network (module docstring).
+
+    Examples
+    --------
+    >>> from symdln.models import deep_linear
+    >>> p = dln_limit_path(deep_linear(spectrum=[3, 2, 1], widths=3, rotation_seed=None))
+    >>> [(s.label, s.loss, s.arrival) for s in p.saddles]
+    [('{}', 7, 0), ('{1}', 5/2, 1/3), ('{1,2}', 1/2, 1/2), ('{1,2,3}', 0, 1)]
+    """
+    if not isinstance(model, DeepLinearModel):
+        raise ModelError(f"`model` must be a DeepLinearModel, got {describe(model)}")
+    if model.weight_decay != 0:
+        raise ModelError(f"the greedy rank-incremental limit is defined without weight decay; got weight_decay = "
+                         f"{model.weight_decay} (use `symdln critical --weight-decay` for the regularized minima)")
+    mu, s = mode_values(model)
+    fams = {f.label: f for f in pivot_families(model)}
+    K = min(len(mu), model.r_max)
+    teacher2 = model.form == "teacher" and model.depth == 2
+    if teacher2:
+        reason = "teacher form, depth 2: tau_k = 1/s_k (t / log(1/sigma), MATH §3)"
+    elif model.depth == 1:
+        reason = "depth 1 is convex: no saddles, no jump times"
+    elif model.depth >= 3:
+        reason = ("depth >= 3: escape times scale as sigma^-(L-2) with initialization-dependent constants "
+                  "(MATH §3); no limit jump time")
+    else:
+        reason = "data form: the jump times have no closed form here"
+    saddles = [DLNLimitSaddle(0, "{}", 0, fams[frozenset()].loss if frozenset() in fams else model.loss_constant,
+                              sp.ImmutableMatrix(sp.zeros(*model.target.shape)) if model.form == "teacher" else None,
+                              sp.Integer(0) if teacher2 else None)]
+    for k in range(1, K + 1):  # the modes are distinct (mode_values refuses ties): one jump per mode
+        label = frozenset(range(1, k + 1))
+        fam = fams[label]
+        saddles.append(DLNLimitSaddle(k, format_label(label), k, fam.loss, fam.end_to_end,
+                                      1 / s[k - 1] if teacher2 else None))
+    return DLNLimitPath(model, tuple(saddles), "exact", reason)

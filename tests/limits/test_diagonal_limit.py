@@ -1,0 +1,152 @@
+"""Pesme–Flammarion Algorithm 1 against independent oracles: the published worked example, closed forms for
+orthogonal designs, t₁ = 1/‖∇L(0)‖_∞, SciPy's linprog (min-ℓ1) and lsq_linear (each sign-constrained saddle),
+the float64 mode, and a high-precision flow at small α."""
+
+import math
+import random
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from scipy.optimize import linprog, lsq_linear
+
+from symdln.errors import ModelError
+from symdln.limits import NonUniqueLimitError, limit_path
+from symdln.models import diagonal_linear
+
+X_PF, Y_PF = "1,1/2,7/10,0;1/2,1,1/10,7/10", "1,0"  # MATH §4.1
+
+
+def _rand_instance(rng, n, d, R=4):
+    X = [[Fraction(rng.randint(-R, R), rng.randint(1, 3)) for _ in range(d)] for _ in range(n)]
+    y = [Fraction(rng.randint(-R, R), rng.randint(1, 3)) for _ in range(n)]
+    return X, y
+
+
+def _loss(X, y, beta):
+    n = len(X)
+    return sum((sum(X[r][i] * beta[i] for i in range(len(beta))) - y[r]) ** 2 for r in range(n)) / (2 * n)
+
+
+def test_published_worked_example_exactly():
+    p = limit_path(diagonal_linear(X_PF, Y_PF))
+    assert p.trust == "exact" and p.complete
+    assert p.jump_times == (2, 8, Fraction(552, 49))
+    assert [s.beta for s in p.saddles] == [(0, 0, 0, 0), (Fraction(4, 5), 0, 0, 0), (0, 0, Fraction(7, 5), 0),
+                                           (0, 0, Fraction(10, 7), Fraction(-10, 49))]
+    assert [s.loss for s in p.saddles] == [Fraction(1, 4), Fraction(1, 20), Fraction(1, 200), 0]
+    assert p.jumps[1].left == (0,) and p.jumps[1].entered == (2,)  # coordinate 1 leaves the support
+    assert all(j.general_position for j in p.jumps)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_first_jump_is_one_over_the_sup_norm_of_the_initial_gradient(seed):
+    rng = random.Random(seed)
+    X, y = _rand_instance(rng, rng.randint(2, 4), rng.randint(2, 6))
+    n = len(X)
+    g0 = [sum(X[r][i] * y[r] for r in range(n)) / n for i in range(len(X[0]))]
+    if max(map(abs, g0)) == 0:
+        pytest.skip("zero gradient at the origin")
+    p = limit_path(diagonal_linear(X, y))
+    assert p.jump_times[0] == 1 / max(map(abs, g0))
+
+
+def test_orthogonal_design_is_hard_thresholded_ols_with_simultaneous_jumps():
+    """XᵀX/n = I (X = 2Q, Q a rational orthogonal 4×4): jump times 1/|β_OLS,i| in decreasing |β_OLS| order, the
+    saddles hard-thresholded OLS; equal |β_OLS| entries jump together (here 2 and −2)."""
+    Q = [[Fraction(v, 2) for v in row] for row in ([1, 1, 1, 1], [1, -1, 1, -1], [1, 1, -1, -1], [1, -1, -1, 1])]
+    X = [[2 * v for v in row] for row in Q]
+    ols = [Fraction(3), Fraction(-2), Fraction(2), Fraction(1, 2)]
+    y = [sum(X[r][i] * ols[i] for i in range(4)) for r in range(4)]
+    p = limit_path(diagonal_linear(X, y))
+    assert p.jump_times == (Fraction(1, 3), Fraction(1, 2), 2)
+    assert [sorted(i for i, _ in j.hit) for j in p.jumps] == [[0], [1, 2], [3]]
+    assert p.jumps[1].general_position  # decoupled: each coordinate on its own clock
+    assert [s.beta for s in p.saddles] == [(0, 0, 0, 0), (3, 0, 0, 0), (3, -2, 2, 0), tuple(ols)]
+
+
+def test_identity_design_learns_equal_coordinates_in_one_jump():
+    """X = I₃, y = (1, 1, 1): one jump at τ = 3 to β = (1, 1, 1) (LARS codes in float64 can get this wrong)."""
+    p = limit_path(diagonal_linear("1,0,0;0,1,0;0,0,1", "1,1,1"))
+    assert p.jump_times == (3,) and p.saddles[-1].beta == (1, 1, 1)
+    assert p.jumps[0].hit == ((0, 1), (1, 1), (2, 1))
+
+
+def test_coupled_tie_is_flagged_and_non_unique_step_names_the_coordinates():
+    p = limit_path(diagonal_linear("1,0;0,1;1,1", "1,1,0"))
+    assert p.jumps[0].hit == ((0, 1), (1, 1)) and not p.jumps[0].general_position
+    assert "coupled" in p.jumps[0].note
+    with pytest.raises(NonUniqueLimitError, match=r"coordinates \[2, 3\]") as e:
+        limit_path(diagonal_linear("1,1,1;0,1,1", "1,2"))  # columns 2 and 3 are equal
+    assert e.value.coordinates == (1, 2)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_path_against_scipy_on_random_instances(seed):
+    """Every saddle is the sign-constrained least-squares solution (SciPy lsq_linear with bounds), the loss
+    decreases strictly, and the last saddle is the min-ℓ1 interpolator (SciPy linprog); float mode agrees."""
+    rng = random.Random(100 + seed)
+    n, d = rng.randint(2, 4), rng.randint(4, 7)
+    X, y = _rand_instance(rng, n, d)
+    m = diagonal_linear(X, y)
+    try:
+        p = limit_path(m)
+    except NonUniqueLimitError:
+        pytest.skip("non-unique constrained step in this draw")
+    Xf, yf = np.array(X, dtype=float), np.array(y, dtype=float)
+    losses = [s.loss for s in p.saddles]
+    assert all(a > b for a, b in zip(losses, losses[1:]))
+    for s in p.saddles[1:]:
+        assert s.loss == _loss(X, y, s.beta)
+        lo = [0 if v == 1 else (-np.inf if v == -1 else 0) for v in s.signs]
+        hi = [np.inf if v == 1 else 0 for v in s.signs]
+        free = [i for i, v in enumerate(s.signs) if v != 0]
+        ref = lsq_linear(Xf[:, free], yf, bounds=([lo[i] for i in free], [hi[i] for i in free]), tol=1e-14)
+        got = np.array([float(s.beta[i]) for i in free])
+        assert np.allclose(Xf[:, free] @ got, Xf[:, free] @ ref.x, atol=1e-8)
+    # min-ℓ1 among minimizers of L: min 1ᵀ(β⁺ + β⁻) s.t. XᵀX(β⁺ − β⁻) = Xᵀy
+    G, b = Xf.T @ Xf, Xf.T @ yf
+    lp = linprog(np.ones(2 * d), A_eq=np.hstack([G, -G]), b_eq=b, bounds=[(0, None)] * (2 * d), method="highs")
+    assert lp.status == 0
+    assert math.isclose(sum(abs(float(v)) for v in p.saddles[-1].beta), lp.fun, rel_tol=1e-9)
+    pf = limit_path(m, exact=False)
+    assert pf.trust.startswith("float64") and len(pf.jumps) == len(p.jumps)
+    for a, b_ in zip(p.jumps, pf.jumps):
+        assert math.isclose(float(a.time), b_.time, rel_tol=1e-9)
+    assert np.allclose([float(v) for v in p.saddles[-1].beta], pf.saddles[-1].beta, atol=1e-9)
+
+
+def test_flow_at_small_alpha_sits_at_the_limit_saddles():
+    """A 90-digit mirror-form flow from u = √2α, v = 0: at τ = t/log(1/α) inside each interval β is near the
+    limit saddle, and nearer at α = 1e-60 than at α = 1e-30 (convergence as α → 0)."""
+    from symdln.flow.integrate import integrate_flow
+    from symdln.models import pf_init
+    from symdln.precision import Precision
+
+    m = diagonal_linear(X_PF, Y_PF)
+    p = limit_path(m)
+    taus = [1, 5, 10, 13]
+    want = [p.saddles[0].beta, p.saddles[1].beta, p.saddles[2].beta, p.saddles[3].beta]
+    errs = []
+    for e in (30, 60):
+        la = e * math.log(10)
+        sol = integrate_flow(m, pf_init(m, f"1e-{e}"), int(14 * la) + 1, rtol="1e-20", precision=Precision(3 * e),
+                             coordinates="mirror", progress=False)
+        err = 0.0
+        with sol.precision.flint():
+            for tau, b in zip(taus, want):
+                u, v = sol.flow.primal(sol.evaluate(str(round(la * tau, 8))))
+                err = max(err, max(abs(float((u[i, 0] * v[i, 0]).mid()) - float(b[i])) for i in range(4)))
+        errs.append(err)
+    assert errs[0] < 2e-2 and errs[1] < errs[0] / 2, errs
+
+
+def test_bad_input_is_refused():
+    with pytest.raises(ModelError, match="max_jumps"):
+        limit_path(diagonal_linear(X_PF, Y_PF), max_jumps=0)
+    with pytest.raises(ModelError, match="exceeds 400"):
+        limit_path(diagonal_linear([[1] * 401], [1]))
+    with pytest.raises(ModelError, match="DeepLinearModel or DiagonalLinearModel"):
+        limit_path("not a model")
+    p = limit_path(diagonal_linear(X_PF, Y_PF), max_jumps=1)
+    assert not p.complete and "max_jumps" in p.reason and len(p.jumps) == 1

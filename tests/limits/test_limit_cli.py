@@ -1,0 +1,78 @@
+"""`symdln limit`: exact JSON for the worked example, files (CSV exact, .npy), float mode, DLN paths, errors."""
+
+import json
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from symdln.cli import main
+
+X_PF, Y_PF = "1,1/2,7/10,0;1/2,1,1/10,7/10", "1,0"
+
+
+def _json(capsys, argv):
+    assert main(argv) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_diagonal_json_prints_exact_strings_beside_floats(capsys):
+    out = _json(capsys, ["limit", "--model", "diagonal", "--X", X_PF, "--y", Y_PF, "--json"])
+    assert out["trust"] == "exact" and out["complete"]
+    assert [j["time"]["exact"] for j in out["jumps"]] == ["2", "8", "552/49"]
+    assert out["jumps"][2]["time"]["float"] == 552 / 49
+    assert [s["loss"]["exact"] for s in out["saddles"]] == ["1/4", "1/20", "1/200", "0"]
+    assert [b["exact"] for b in out["saddles"][-1]["beta"]] == ["0", "0", "10/7", "-10/49"]
+
+
+def test_files_csv_exact_and_npy(capsys, tmp_path):
+    (tmp_path / "X.csv").write_text("1,1/2,0.7,0\n0.5,1,1/10,7/10\n")
+    (tmp_path / "y.csv").write_text("1\n0\n")
+    out = _json(capsys, ["limit", "--model", "diagonal", "--X-file", str(tmp_path / "X.csv"),
+                         "--y-file", str(tmp_path / "y.csv"), "--json"])
+    assert [j["time"]["exact"] for j in out["jumps"]] == ["2", "8", "552/49"]
+    np.save(tmp_path / "X.npy", np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1]]))
+    np.save(tmp_path / "y.npy", np.array([0.5, 0.25, -2.0]))  # dyadic: read exactly
+    out = _json(capsys, ["limit", "--model", "diagonal", "--X-file", str(tmp_path / "X.npy"),
+                         "--y-file", str(tmp_path / "y.npy"), "--json"])
+    assert [Fraction(j["time"]["exact"]) for j in out["jumps"]] == [Fraction(3, 2), 6, 12]
+    out = _json(capsys, ["limit", "--model", "diagonal", "--X-file", str(tmp_path / "X.npy"),
+                         "--y-file", str(tmp_path / "y.npy"), "--float", "--json"])
+    assert out["trust"].startswith("float64") and [j["time"]["float"] for j in out["jumps"]] == [1.5, 6.0, 12.0]
+    assert "exact" not in out["jumps"][0]["time"]
+
+
+def test_text_table_and_dln_path(capsys):
+    assert main(["limit", "--model", "diagonal", "--X", X_PF, "--y", Y_PF]) == 0
+    text = capsys.readouterr().out
+    assert "[8, 552/49)" in text and "β3=10/7, β4=-10/49" in text
+    out = _json(capsys, ["limit", "--spectrum", "3,2,1", "--widths", "2", "--json"])
+    assert [s["label"] for s in out["saddles"]] == ["{}", "{1}", "{1,2}"]
+    assert [s["arrival"]["exact"] for s in out["saddles"]] == ["0", "1/3", "1/2"]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--model", "diagonal", "--X", X_PF], "needs one of --y or --y-file"),
+    (["--model", "diagonal", "--X", X_PF, "--X-file", "a.csv", "--y", Y_PF], "needs one of --X or --X-file"),
+    (["--model", "diagonal", "--X-file", "/nonexistent.csv", "--y", Y_PF], "no such file"),
+    (["--model", "diagonal", "--X", "1,1;1,1", "--y", "1,1"], "several minimizers along coordinates \\[1, 2\\]"),
+    (["--spectrum", "2,1", "--float"], "go with --model diagonal"),
+    (["--spectrum", "2,1", "--weight-decay", "1/10"], "without weight decay"),
+])
+def test_bad_input_exits_nonzero_with_a_clear_message(capsys, tmp_path, argv, message):
+    import re
+
+    assert main(["limit", *argv]) == 2
+    assert re.search(message, capsys.readouterr().err)
+
+
+def test_bad_file_contents(capsys, tmp_path):
+    (tmp_path / "X.csv").write_text("1,2\n3\n")
+    assert main(["limit", "--model", "diagonal", "--X-file", str(tmp_path / "X.csv"), "--y", "1,2"]) == 2
+    assert "different lengths" in capsys.readouterr().err
+    (tmp_path / "X.csv").write_text("1,abc\n")
+    assert main(["limit", "--model", "diagonal", "--X-file", str(tmp_path / "X.csv"), "--y", "1"]) == 2
+    assert "abc" in capsys.readouterr().err
+    np.save(tmp_path / "X.npy", np.array([[1.0, np.nan]]))
+    assert main(["limit", "--model", "diagonal", "--X-file", str(tmp_path / "X.npy"), "--y", "1"]) == 2
+    assert "NaN" in capsys.readouterr().err
