@@ -161,6 +161,13 @@ def build_parser() -> argparse.ArgumentParser:
     li.add_argument("--max-jumps", type=_positive_int, default=None, help="stop after this many jumps (default 10·d + 10)")
     li.add_argument("--json", action="store_true", help="print JSON on stdout (exact values as strings beside floats)")
     li.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="show a progress bar")
+    li.add_argument("--compare", action="store_true",
+                    help="run verified flows at every --scales value and compare them with the limit path")
+    li.add_argument("--scales", default="1e-20,1e-40",
+                    help="--compare: comma-separated init scales (α for diagonal, σ for a DLN; default 1e-20,1e-40)")
+    li.add_argument("--digits", type=_positive_int, default=6, help="--compare: verified digits wanted (default 6)")
+    li.add_argument("--seed", type=_nonneg_int, default=0, help="--compare: seed of the DLN Gaussian init")
+    li.add_argument("--plot", default=None, help="--compare: write the convergence figure (.png, .svg or .pdf)")
 
     an = sub.add_parser("analyze", help="exact analysis of one point: gradient, inertia, kind, order, escape")
     _add_model_options(an)
@@ -475,6 +482,10 @@ def _cmd_limit(args) -> int:
         if args.X_file or args.y_file or args.float_mode or args.max_jumps:
             raise OptionError("--X-file, --y-file, --float and --max-jumps go with --model diagonal")
         model = _dln_model(args)
+    if args.compare:
+        return _limit_compare(args, model)
+    if args.plot:
+        raise OptionError("--plot goes with --compare")
     path = limit_path(model, exact=not args.float_mode, max_jumps=args.max_jumps, progress=args.progress) \
         if args.model == "diagonal" else limit_path(model)
     if args.json:
@@ -502,6 +513,34 @@ def _cmd_limit(args) -> int:
         print(f"incomplete: {path.reason}", file=sys.stderr)
         return 130 if "interrupted" in path.reason else 1
     return 0
+
+
+def _limit_compare(args, model) -> int:
+    from .limits.compare import convergence_study
+    from .report.tables import format_table
+
+    if args.float_mode:
+        raise OptionError("--compare uses the exact limit path: drop --float")
+    scales = [parse_number(x, name="--scales") for x in args.scales.split(",") if x.strip()]
+    if args.plot:
+        from .report.limit_plot import _FORMATS
+
+        if Path(args.plot).suffix.lower() not in _FORMATS:
+            raise OptionError(f"--plot {args.plot!r}: the extension must be one of {', '.join(_FORMATS)}")
+    comp = convergence_study(model, scales, digits=args.digits, seed=args.seed, progress=args.progress)
+    if args.plot:
+        from .report.limit_plot import plot_convergence
+
+        plot_convergence(comp, args.plot)
+    if args.json:
+        print(json.dumps(comp.as_dict(), indent=2))
+    else:
+        print(format_table(*comp.table_rows()))
+        for s in comp.scales:
+            order = "visits the limit saddles in order" if s.order_matches else f"visits {', '.join(s.visited)}"
+            print(f"scale {format_number(s.scale)}: {s.status}; {order}")
+    bad = [s for s in comp.scales if s.status != "success"]
+    return 3 if bad else 0
 
 
 def _cmd_analyze(args) -> int:

@@ -132,6 +132,9 @@ def crossing_time(sol: FlowSolution, level) -> flint.arb | None:
         thr = p.arb(level)
         i = next((i for i, lo in enumerate(sol.losses) if lo < thr), None)
         if i is None:
+            # a run stopped by its loss-below event at this very level ends with a loss ball touching it
+            if sol.t_event is not None and not sol.losses[-1] > thr:
+                return sol.t_event
             return None
         if i == 0:
             return sol.ts[0]

@@ -1,13 +1,14 @@
 """Segmenting a trajectory into saddle visits (plateaus) and snapping each to a critical family.
 
 A time ``t`` is *near* the family ``S`` when ``‖A_θ(t) − A_S‖_F ≤ tol · ‖Σyx‖_F`` (the
-nearest family wins).  A visit is a maximal stretch of accepted steps near one family; its
+nearest family wins; for a diagonal network ``‖β(t) − β_I‖ ≤ tol·‖β*‖`` over the supports ``I``).  A visit is a maximal stretch of accepted steps near one family; its
 entry and exit times are refined on the dense output to where the distance crosses the
 threshold.  The *arrival* time of a visit is the first time the loss falls below the
 midpoint between the previous plateau's loss and this one's (NUMERICS.md's crossing
 time, insensitive to ``tol``).
 
-Accelerated time (MATH §3): ``τ = t / log(1/σ)`` at depth ≤ 2 (``1/s_k`` in the limit) and
+Accelerated time (MATH §3): ``τ = t / log(1/σ)`` at depth ≤ 2 (``1/s_k`` in the limit) and for diagonal
+networks (``t / log(1/α)``, Pesme–Flammarion's jump times in the limit), and
 ``τ = t · σ^{L−2}`` at depth ``L ≥ 3`` (escape times scale as ``σ^{−(L−2)}``), where ``σ`` is
 the solution's ``scale``.
 """
@@ -23,13 +24,14 @@ import sympy as sp
 from ..errors import ModelError, OptionError, describe
 from ..flow.roots import illinois
 from ..flow.solution import FlowSolution
+from ..models.diagonal import DiagonalLinearModel
 from ..models.dln import DeepLinearModel
 from ..parse import exact_number
 from ..matops import to_arb_mat
 from ..precision import to_arb
-from ..symbolic.pivots import PivotFamily, format_label, pivot_families
+from ..symbolic.pivots import format_label, pivot_families
 
-__all__ = ["SaddleVisit", "detect_visits", "accelerated_time"]
+__all__ = ["SaddleVisit", "DiagonalCritical", "detect_visits", "diagonal_critical_points", "accelerated_time"]
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,9 @@ class SaddleVisit:
     """One plateau of a trajectory near a critical family.
 
     Times are real flow times (arb balls at the solution's precision); ``tau_*`` are
-    accelerated times (see the module docstring).
+    accelerated times (see the module docstring).  ``distance`` is the run's smallest distance to the
+    critical point relative to the reference norm; ``near`` is False for a plateau whose closest approach
+    stays above ``tol`` but below ``loose_tol`` (its ``t_enter``/``t_exit`` are then sample times).
     """
 
     label: frozenset
@@ -51,6 +55,7 @@ class SaddleVisit:
     distance: float
     final: bool
     is_global: bool
+    near: bool = True
 
     @property
     def name(self) -> str:
@@ -80,6 +85,7 @@ class SaddleVisit:
             "distance": self.distance,
             "final": self.final,
             "global_minimum": self.is_global,
+            "near": self.near,
         }
 
 
@@ -91,22 +97,103 @@ def accelerated_time(t: flint.arb, scale: Fraction, depth: int) -> flint.arb:
     return t * s ** (depth - 2)
 
 
+@dataclass(frozen=True)
+class DiagonalCritical:
+    """A critical point of a diagonal network: ``β_I`` minimizes ``L`` on the support ``I`` (``∇L_I = 0``), exact.
+
+    Same interface as :class:`~symdln.symbolic.pivots.PivotFamily` for :func:`detect_visits`: ``label`` is the
+    support (1-based), ``loss`` exact, ``is_global`` when ``β_I`` minimizes ``L`` on all of ``ℝ^d``.
+    """
+
+    label: frozenset
+    beta: tuple
+    loss: sp.Expr
+    is_global: bool
+
+    @property
+    def name(self) -> str:
+        return format_label(self.label)
+
+    def numeric_end_to_end(self, model, precision) -> flint.arb_mat:
+        return to_arb_mat(sp.Matrix([[sp.Rational(b.numerator, b.denominator)] for b in self.beta]), precision.bits)
+
+
+MAX_SUPPORT_DIM = 12
+
+
+def diagonal_critical_points(model: DiagonalLinearModel) -> list[DiagonalCritical]:
+    """Every isolated critical ``β`` of a diagonal network: for each support ``I`` with ``X_I`` of full column
+    rank, ``β_I = (X_IᵀX_I)⁻¹X_Iᵀy`` when none of its entries vanishes (exact, ``d ≤ 12``: ``2^d`` supports).
+
+    Examples
+    --------
+    >>> from symdln.models import diagonal_linear
+    >>> [(c.name, c.loss) for c in diagonal_critical_points(diagonal_linear("1,0;0,1", "2,1"))]
+    [('{}', 5/4), ('{1}', 1/4), ('{2}', 1), ('{1,2}', 0)]
+    """
+    import itertools
+
+    from fractions import Fraction
+
+    n, d = model.n_samples, model.dim
+    if d > MAX_SUPPORT_DIM:
+        raise ModelError(f"enumerating the 2^{d} supports of a diagonal network is refused beyond d = "
+                         f"{MAX_SUPPORT_DIM}; pass `families` (e.g. the limit path's saddles)")
+    q = flint.fmpq
+    X = [[q(int(x.p), int(x.q)) for x in row] for row in model.X.tolist()]
+    y = [q(int(v.p), int(v.q)) for v in model.y]
+    K = [[sum((X[r][i] * X[r][j] for r in range(n)), q(0)) for j in range(d)] for i in range(d)]
+    b = [sum((X[r][i] * y[r] for r in range(n)), q(0)) for i in range(d)]
+
+    def loss(beta):
+        res = [sum((X[r][i] * beta[i] for i in range(d)), q(0)) - y[r] for r in range(n)]
+        return sum((v * v for v in res), q(0)) / (2 * n)
+
+    out = []
+    for k in range(min(n, d) + 1):
+        for I in itertools.combinations(range(d), k):
+            beta = [q(0)] * d
+            if k:
+                M = flint.fmpq_mat(k, k, [K[i][j] for i in I for j in I])
+                if M.rank() < k:
+                    continue
+                sol = M.solve(flint.fmpq_mat(k, 1, [b[i] for i in I]))
+                if any(sol[a, 0] == 0 for a in range(k)):
+                    continue
+                for a, i in enumerate(I):
+                    beta[i] = sol[a, 0]
+            out.append((frozenset(i + 1 for i in I), tuple(Fraction(int(v.p), int(v.q)) for v in beta), loss(beta)))
+    best = min(v for _, _, v in out)
+    return [DiagonalCritical(lab, beta, sp.Rational(int(v.p), int(v.q)), v == best) for lab, beta, v in out]
+
+
 def detect_visits(
     solution: FlowSolution,
-    families: list[PivotFamily] | None = None,
+    families: list | None = None,
     *,
     tol="1e-3",
+    samples: int = 16,
+    loose_tol="5e-2",
 ) -> list[SaddleVisit]:
-    """The saddle visits of a DLN trajectory, in order.
+    """The saddle visits of a trajectory, in order (deep linear and diagonal networks).
 
     Parameters
     ----------
     solution : FlowSolution
-        A run of a :class:`~symdln.models.DeepLinearModel`.
-    families : list of PivotFamily, optional
-        Candidate critical families (default :func:`~symdln.symbolic.pivots.pivot_families`).
+        A run of a :class:`~symdln.models.DeepLinearModel` or :class:`~symdln.models.DiagonalLinearModel`.
+    families : list, optional
+        Candidate critical points (default: :func:`~symdln.symbolic.pivots.pivot_families` for a DLN,
+        :func:`diagonal_critical_points` for a diagonal network).
     tol : exact number
-        Relative distance that counts as "near" a family.
+        Relative distance that counts as "near": ``‖A_θ − A_S‖_F ≤ tol·‖Σyx‖_F`` (DLN) or
+        ``‖β − β_I‖ ≤ tol·‖β*‖`` with ``β*`` the smallest global minimizer among the candidates (diagonal).
+    samples : int
+        Between two accepted steps near different candidates (or where one of them is near none) the dense
+        output is sampled at this many interior times, so a plateau shorter than a step is still found.
+    loose_tol : exact number
+        A stretch where no candidate is within ``tol`` but one stays the nearest and within ``loose_tol`` (same
+        relative measure) for at least 1% of the run's accelerated span is still a visit, with ``near=False`` and
+        its closest distance: finite-scale runs approach short plateaus only to about ``1/log(1/σ)``.
 
     Returns
     -------
@@ -123,46 +210,81 @@ def detect_visits(
     >>> [v.name for v in detect_visits(sol)]
     ['{}', '{1}', '{1,2}']
     """
+    import numpy as np
+
     model = solution.model
-    if not isinstance(model, DeepLinearModel):
-        raise ModelError(f"saddle visits are detected for deep linear networks, got {describe(model)}")
     tol_q = exact_number(tol, name="tol")
     if not 0 < tol_q < 1:
         raise OptionError(f"`tol` must lie in (0, 1), got {tol_q}")
-    fams = pivot_families(model) if families is None else list(families)
+    if not isinstance(samples, int) or samples < 0:
+        raise OptionError(f"`samples` must be a non-negative integer, got {describe(samples)}")
+    loose_q = exact_number(loose_tol, name="loose_tol")
+    if not tol_q <= loose_q < 1:
+        raise OptionError(f"`loose_tol` must lie in [tol, 1), got {loose_q}")
+    if isinstance(model, DiagonalLinearModel):
+        fams = diagonal_critical_points(model) if families is None else list(families)
+    elif isinstance(model, DeepLinearModel):
+        fams = pivot_families(model) if families is None else list(families)
+    else:
+        raise ModelError(f"saddle visits are detected for deep linear or diagonal networks, got {describe(model)}")
+    if not fams:
+        raise ModelError("`families` is empty: no candidate critical point to locate plateaus at")
     p = solution.precision
     flow = solution.flow
     with p.flint():
         maps = [f.numeric_end_to_end(model, p) for f in fams]
-        ref = _fro(to_arb_mat(model.syx, p.bits))
+        if isinstance(model, DiagonalLinearModel):
+            norms = [_fro(B) for B, f in zip(maps, fams) if f.is_global]
+            ref = min(norms, key=lambda x: float(x.mid())) if norms else flint.arb(1)
+            if not ref > 0:
+                ref = flint.arb(1)
+        else:
+            ref = _fro(to_arb_mat(model.syx, p.bits))
         # the run is accurate to about rtol: locating crossings far below that buys nothing
         res = to_arb(solution.rtol, p.bits) / 1000
         thr = ref * to_arb(tol_q, p.bits)
+        thr_f = float(thr.mid())
+        # nearest candidate in float64 (distances of order tol·ref: float is ample to choose), crossings in arb
+        cand = np.array([_floats(B).ravel() for B in maps])
 
         def nearest(A):
-            ds = [_fro(A - B) for B in maps]
-            j = min(range(len(ds)), key=lambda i: float(ds[i].mid()))
-            return j, ds[j]
+            dist = np.sqrt(((cand - _floats(A).ravel()) ** 2).sum(axis=1))
+            j = int(np.argmin(dist))
+            return (j if dist[j] <= thr_f else None), j, float(dist[j])
 
-        labels = []
-        for y in solution.states:
-            j, d = nearest(flow.end_to_end(y))
-            labels.append((j if d <= thr else None, d))
-        runs = []  # (family index, first step, last step, min distance)
+        def sample(t, y):
+            return (t, *nearest(flow.end_to_end(y)), float(flow.loss(y).mid()))
+
+        ts = solution.ts
+        pts = []  # (time, candidate within tol or None, nearest candidate, its distance, loss)
+        prev = None
+        for i, y in enumerate(solution.states):
+            lab = sample(ts[i], y)
+            if i and samples and (lab[1] != prev[1] or lab[1] is None):
+                a, b = ts[i - 1], ts[i]
+                for k in range(1, samples + 1):
+                    tk = a + (b - a) * k / (samples + 1)
+                    pts.append(sample(tk, solution.evaluate(tk)))
+            pts.append(lab)
+            prev = lab
+        n = len(pts)
+        runs = []  # (family index, first sample, last sample, min distance, near)
         i = 0
-        n = len(labels)
         while i < n:
-            j = labels[i][0]
+            j = pts[i][1]
             if j is None:
                 i += 1
                 continue
-            k = i
-            dmin = labels[i][1]
-            while k + 1 < n and labels[k + 1][0] == j:
+            k, dmin = i, pts[i][3]
+            while k + 1 < n and pts[k + 1][1] == j:
                 k += 1
-                dmin = min(dmin, labels[k][1], key=lambda x: float(x.mid()))
-            runs.append((j, i, k, dmin))
+                dmin = min(dmin, pts[k][3])
+            runs.append((j, i, k, dmin, True))
             i = k + 1
+        depth = 2 if isinstance(model, DiagonalLinearModel) else model.depth
+        runs += _close_passes(pts, runs, [float(accelerated_time(t, solution.scale, depth).mid()) for t, *_ in pts],
+                              float(loose_q) * float(ref.mid()))
+        runs.sort(key=lambda r: r[1])
 
         def dist_fn(j):
             def g(tt):
@@ -171,19 +293,21 @@ def detect_visits(
             return g
 
         visits = []
-        ts = solution.ts
-        depth = model.depth
-        for idx, (j, first, last, dmin) in enumerate(runs):
-            g = dist_fn(j)
-            t_in = ts[0] if first == 0 else _crossing(g, ts[first - 1], ts[first], res)
+        ref_f = float(ref.mid())
+        for j, first, last, dmin, near in runs:
             final = last == n - 1
-            t_out = ts[-1] if final else _crossing(g, ts[last], ts[last + 1], res)
+            if near:
+                g = dist_fn(j)
+                t_in = pts[0][0] if first == 0 else _crossing(g, pts[first - 1][0], pts[first][0], res)
+                t_out = pts[-1][0] if final else _crossing(g, pts[last][0], pts[last + 1][0], res)
+            else:  # a plateau by its loss rate: its ends are the samples where the rate crosses the threshold
+                t_in, t_out = pts[first][0], pts[last][0]
             t_arr = None
             if visits:
-                prev = visits[-1]
-                mid_loss = to_arb((prev.loss + fams[j].loss) / 2, p.bits)
-                if fams[j].loss < prev.loss:
-                    t_arr = _crossing(lambda tt: (solution.loss(tt) - mid_loss).mid(), prev.t_exit, t_in, res)
+                prev_v = visits[-1]
+                mid_loss = to_arb((prev_v.loss + fams[j].loss) / 2, p.bits)
+                if fams[j].loss < prev_v.loss:
+                    t_arr = _crossing(lambda tt: (solution.loss(tt) - mid_loss).mid(), prev_v.t_exit, t_in, res)
             visits.append(
                 SaddleVisit(
                     label=fams[j].label,
@@ -194,12 +318,52 @@ def detect_visits(
                     tau_exit=accelerated_time(t_out, solution.scale, depth),
                     t_arrive=t_arr,
                     tau_arrive=None if t_arr is None else accelerated_time(t_arr, solution.scale, depth),
-                    distance=float((dmin / ref).mid()),
+                    distance=dmin / ref_f,
                     final=final,
                     is_global=fams[j].is_global,
+                    near=near,
                 )
             )
     return visits
+
+
+def _close_passes(pts, runs, taus, loose):
+    """Plateaus where no candidate is within ``tol`` but one stays nearest and within ``loose`` (absolute
+    distance) for at least 1% of the run's accelerated span, not touching a visit of the same candidate: finite-
+    scale runs approach short plateaus only to about ``1/log(1/σ)``.  ``near=False``; the distance is the
+    closest approach."""
+    n = len(pts)
+    span = taus[-1] - taus[0]
+    if n < 2 or span <= 0:
+        return []
+    covered = set()
+    for _, a, b, _, _ in runs:
+        covered.update(range(a, b + 1))
+    out = []
+    i = 0
+    while i < n:
+        j = pts[i][2]
+        if pts[i][1] is not None or pts[i][3] > loose:
+            i += 1
+            continue
+        k = i
+        while k + 1 < n and pts[k + 1][1] is None and pts[k + 1][2] == j and pts[k + 1][3] <= loose:
+            k += 1
+        a, b = i, k
+        i = k + 1
+        if taus[b] - taus[a] < 0.01 * span or any(x in covered for x in range(a, b + 1)):
+            continue
+        if any(r[0] == j and (r[2] == a - 1 or r[1] == b + 1) for r in runs):
+            continue  # the approach to (or departure from) a visit of the same candidate
+        best = min(range(a, b + 1), key=lambda x: pts[x][3])
+        out.append((j, a, b, pts[best][3], False))
+    return out
+
+
+def _floats(M: flint.arb_mat):
+    import numpy as np
+
+    return np.array([[float(M[i, j].mid()) for j in range(M.ncols())] for i in range(M.nrows())])
 
 
 def _fro(E: flint.arb_mat) -> flint.arb:

@@ -2,6 +2,8 @@ import json
 
 import networkx as nx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from symdln.errors import OptionError
 from symdln.flow import integrate_flow
@@ -40,13 +42,13 @@ def test_theory_nodes(runs):
     assert G.nodes["{2}"]["visits"] == 0
 
 
-@pytest.mark.parametrize("suffix", [".graphml", ".json"])
+@pytest.mark.parametrize("suffix", [".graphml", ".gexf", ".json", ".dot", ".gml"])
 def test_export_round_trips(tmp_path, runs, suffix):
     m, visits = runs
     G = saddle_graph(visits, model=m)
     path = write_graph(G, tmp_path / f"g{suffix}")
     H = read_graph(path)
-    assert set(H.nodes) == set(G.nodes) and set(H.edges) == set(G.edges)
+    assert set(H.nodes) == set(G.nodes) and set(H.edges) == set(G.edges) and H.graph == G.graph
     for n in G.nodes:
         assert dict(H.nodes[n]) == dict(G.nodes[n])
     for e in G.edges:
@@ -63,7 +65,8 @@ def test_export_refuses_unknown_format_and_keeps_files(tmp_path):
     with pytest.raises(Exception):
         write_graph(G, target)
     assert target.read_text() == "old"
-    assert not (tmp_path / "g.graphml.tmp").exists()
+    assert not (tmp_path / "g.graphml.part").exists()
+    assert not list(tmp_path.glob("*.part"))
     with pytest.raises(OptionError, match="suffix"):
         write_graph(nx.DiGraph(), tmp_path / "g.txt")
 
@@ -79,3 +82,42 @@ def test_exact_node_attributes_and_escape_rates(runs):
     assert (G.nodes["{}"]["index"], G.nodes["{}"]["nullity"]) == (4, 0)
     assert (G.nodes["{1}"]["index"], G.nodes["{1}"]["nullity"], G.nodes["{1}"]["order"]) == (1, 3, 2)
     assert "order" not in G.nodes["{1,2}"] and G.nodes["{1,2}"]["index"] == 0
+
+
+_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=12) | st.sampled_from(
+    ['{1,2}', 'a "quoted" \\ back', "line\nbreak", "", "5/2 - sqrt(37)/18", "ℒ ≥ σ"])
+_value = (st.integers(-10**30, 10**30) | st.floats(allow_nan=False, allow_infinity=False, width=64) | st.booleans()
+          | _text | st.lists(st.integers(-5, 5), max_size=3))
+
+
+@settings(max_examples=25, deadline=None)
+@given(nodes=st.dictionaries(_text.filter(bool), st.dictionaries(st.sampled_from(["loss", "rank", "w", "flag", "xs"]),
+                                                                 _value, max_size=4), min_size=1, max_size=4),
+       fmt=st.sampled_from([".graphml", ".gexf", ".json", ".dot", ".gml"]), data=st.data())
+def test_every_format_round_trips_every_attribute(tmp_path_factory, nodes, fmt, data):
+    """Random graphs (awkward text, huge ints, floats, bools, lists): every attribute comes back with its type."""
+    G = nx.DiGraph(model=data.draw(_text), sources="observed")
+    # one type per attribute name (the schema's rule); ints promote to float when mixed
+    kinds = {}
+    for n, attrs in nodes.items():
+        clean = {}
+        for k, v in attrs.items():
+            key = (type(v) is int and "num") or (type(v) is float and "num") or type(v).__name__
+            if kinds.setdefault(k, key) == key:
+                clean[k] = v
+        G.add_node(n, **clean)
+    names = list(G.nodes)
+    for u, v in zip(names, names[1:]):
+        G.add_edge(u, v, count=data.draw(st.integers(0, 10**20)), rate=data.draw(st.floats(allow_nan=False, width=64)),
+                   t_exit=data.draw(_text))
+    for k in {k for _, d in G.nodes(data=True) for k in d}:
+        vals = [d[k] for _, d in G.nodes(data=True) if k in d]
+        if any(isinstance(x, float) for x in vals) and all(type(x) in (int, float) for x in vals):
+            for _, d in G.nodes(data=True):
+                if k in d:
+                    d[k] = float(d[k])
+    path = write_graph(G, tmp_path_factory.mktemp("g") / f"g{fmt}")
+    H = read_graph(path)
+    assert H.graph == G.graph
+    assert {n: dict(d) for n, d in H.nodes(data=True)} == {n: dict(d) for n, d in G.nodes(data=True)}
+    assert {(u, v): dict(d) for u, v, d in H.edges(data=True)} == {(u, v): dict(d) for u, v, d in G.edges(data=True)}

@@ -66,11 +66,11 @@ def test_accelerated_time_conventions():
         assert abs(accelerated_time(t, Fraction(1, 100), 4) - flint.arb("1e-3")) < flint.arb("1e-28")
 
 
-def test_visits_need_a_dln_and_a_sane_tol():
+def test_visits_need_candidates_and_a_sane_tol():
     m = diagonal_linear("1,0;0,1", "1,1")
     sol = integrate_flow(m, pf_init(m, "1e-3"), 1, progress=False)
-    with pytest.raises(ModelError):
-        detect_visits(sol)
+    with pytest.raises(ModelError, match="empty"):
+        detect_visits(sol, families=[])
     m2 = deep_linear(spectrum=[1], widths=1)
     sol2 = integrate_flow(m2, gaussian_init(m2, "1e-3"), 1, progress=False)
     with pytest.raises(OptionError, match="tol"):

@@ -1,0 +1,67 @@
+"""Runs against the limit path: the saddles a high-precision run visits are the limit path's, in order, and the
+jump-time error shrinks as the scale does (MATH §4.1: τ₃ ≈ 10.81, 11.08 at α = 1e-40, 1e-100 against 552/49)."""
+
+import math
+from fractions import Fraction
+
+import pytest
+
+from symdln.cli import main
+from symdln.errors import OptionError
+from symdln.flow.plan import InitSpec
+from symdln.flow.verify import verified_flow
+from symdln.limits import limit_path
+from symdln.limits.compare import compare, convergence_study
+from symdln.models import deep_linear, diagonal_linear
+from symdln.saddles import detect_visits
+
+X_PF, Y_PF = "1,1/2,7/10,0;1/2,1,1/10,7/10", "1,0"
+
+
+def test_visits_of_the_worked_example_are_the_limit_saddles_in_order():
+    m = diagonal_linear(X_PF, Y_PF)
+    p = limit_path(m)
+    T = math.ceil(40 * math.log(10) * 15)
+    v = verified_flow(m, InitSpec.pf("1e-40"), digits=6, at=[T], t_end=T, coordinates="mirror", progress=False)
+    vis = detect_visits(v.solution)
+    want = ["{" + ",".join(str(i + 1) for i in s.support) + "}" for s in p.saddles]
+    assert [x.name for x in vis] == want == ["{}", "{1}", "{3}", "{3,4}"]
+    assert vis[-1].final and vis[-1].is_global
+    # arrival times near the limit's jump times, within the measured O(1/log(1/α)) gap
+    assert [abs(float(x.tau_arrive.mid()) - float(t)) < 0.5 for x, t in zip(vis[1:], p.jump_times)] == [True] * 3
+    c = compare(vis, p)
+    assert c.order_matches and all(r.visited for r in c.rows)
+
+
+def test_convergence_study_errors_shrink_with_the_scale():
+    m = diagonal_linear(X_PF, Y_PF)
+    comp = convergence_study(m, ["1e-40", "1e-100"], digits=6, progress=False)
+    a, b = comp.scales
+    assert a.scale == Fraction(1, 10**40) and a.status == b.status == "success"
+    assert a.order_matches and b.order_matches
+    assert all(r.digits >= 6 for s in comp.scales for r in s.rows[1:])
+    # the issue's measurements: τ₃ = 10.81 at α = 1e-40, 11.08 at 1e-100 (limit 552/49 = 11.265…)
+    assert round(float(a.rows[3].tau_run), 2) == 10.81 and round(float(b.rows[3].tau_run), 2) == 11.08
+    for ra, rb in zip(a.rows[1:], b.rows[1:]):
+        assert abs(rb.tau_error) < abs(ra.tau_error)
+    d = comp.as_dict()
+    assert d["scales"][1]["saddles"][3]["tau_limit"] == "552/49"
+
+
+def test_dln_depth2_study_and_command_line(capsys, tmp_path):
+    out = tmp_path / "conv.svg"
+    assert main(["limit", "--spectrum", "5,3,2", "--widths", "3", "--compare", "--scales", "1e-20,1e-40",
+                 "--plot", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "visits the limit saddles in order" in text and out.read_text().startswith("<?xml")
+    comp = convergence_study(deep_linear(spectrum=[5, 3, 2], widths=3), ["1e-20", "1e-40"], progress=False)
+    for ra, rb in zip(comp.scales[0].rows[1:], comp.scales[1].rows[1:]):
+        assert abs(rb.tau_error) < abs(ra.tau_error)
+
+
+def test_bad_requests_are_refused_before_any_run(capsys, tmp_path):
+    with pytest.raises(OptionError, match="scale"):
+        convergence_study(diagonal_linear(X_PF, Y_PF), ["2"])
+    assert main(["limit", "--spectrum", "2,1", "--widths", "2", "--compare", "--plot", str(tmp_path / "a.txt")]) == 2
+    assert "extension" in capsys.readouterr().err and not (tmp_path / "a.txt").exists()
+    assert main(["limit", "--spectrum", "2,1", "--widths", "2", "--plot", str(tmp_path / "a.png")]) == 2
