@@ -169,6 +169,22 @@ def build_parser() -> argparse.ArgumentParser:
     li.add_argument("--seed", type=_nonneg_int, default=0, help="--compare: seed of the DLN Gaussian init")
     li.add_argument("--plot", default=None, help="--compare: write the convergence figure (.png, .svg or .pdf)")
 
+    gr = sub.add_parser("graph", help="saddle graph from theory, saved runs and/or the limit path: export, draw, HTML")
+    _add_model_options(gr)
+    gr.add_argument("--model", choices=["dln", "diagonal"], default="dln")
+    gr.add_argument("--y", dest="y", default=None, help="diagonal model: targets y (n)")
+    gr.add_argument("--theory", action="store_true", help="every stratum of the landscape, escape directions followed")
+    gr.add_argument("--limit", action="store_true", help="the limit path (Pesme–Flammarion / greedy rank-incremental)")
+    gr.add_argument("--from", dest="runs", action="append", default=[], metavar="TRAJ.json",
+                    help="a saved trajectory (symdln flow --save); repeat for several runs")
+    gr.add_argument("--out", action="append", required=True, metavar="FILE",
+                    help="output, format by extension: .graphml .gexf .json .dot .gml (data), .html (interactive), "
+                         ".png .svg .pdf (figure); repeat for several")
+    gr.add_argument("--by", choices=["loss", "rank"], default="loss", help="layers of the drawing (default loss)")
+    gr.add_argument("--title", default=None, help="title of the figure or page")
+    gr.add_argument("--seed", type=_nonneg_int, default=0, help="seed of the landscape's random representatives")
+    gr.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="show a progress bar")
+
     an = sub.add_parser("analyze", help="exact analysis of one point: gradient, inertia, kind, order, escape")
     _add_model_options(an)
     an.add_argument("--model", choices=["dln", "diagonal"], default="dln")
@@ -245,6 +261,12 @@ def _cmd_explore(args) -> int:
               f"arrival times agree to {v['agreeing_digits']} digits")
     elif v:
         print(f"\nverification: {v['status']} ({v['reason']})")
+    lim = s.get("limit")
+    if lim:
+        print()
+        errs = [f"{r['label']}: {r['tau_error']:+.2g}" for r in lim["saddles"] if r["tau_error"] is not None]
+        print(f"limit path (best rank-k fits): the run visits its saddles in order = {lim['order_matches']}"
+              + (f"; tau_run - tau_limit: {', '.join(errs)}" if errs else f" ({lim['time_reason']})"))
     print()
     print("wrote " + ", ".join(sorted(str(p) for p in res.files.values())))
     return code
@@ -543,6 +565,69 @@ def _limit_compare(args, model) -> int:
     return 3 if bad else 0
 
 
+def _cmd_graph(args) -> int:
+    from .graph import landscape_graph, limit_graph, merge_graphs, observed_graph, write_graph
+    from .graph.draw import FIGURE_FORMATS, save_graph_figure, write_graph_html
+    from .graph.io import GRAPH_FORMATS
+
+    outs = [Path(o) for o in args.out]
+    for o in outs:
+        ext = o.suffix.lower()
+        if ext not in GRAPH_FORMATS and ext not in FIGURE_FORMATS and ext not in (".html", ".htm"):
+            raise OptionError(f"--out {str(o)!r}: unknown extension; accepted: {', '.join(GRAPH_FORMATS)}, .html, "
+                              f"{', '.join(FIGURE_FORMATS)}")
+        if not o.parent.is_dir():
+            raise OptionError(f"--out {str(o)!r}: the folder {str(o.parent)!r} does not exist")
+    sols = []
+    if args.runs:
+        from .flow.store import load_solution
+
+        for f in args.runs:
+            if not Path(f).is_file():
+                raise OptionError(f"--from {f!r}: no such file")
+            sols.append(load_solution(f))
+    model = sols[0].model if sols and not (args.spectrum or args.target or args.X) else _any_model(args)
+    theory, limit = args.theory, args.limit
+    if not (theory or limit or sols):
+        theory = limit = True
+    graphs = []
+    if sols:
+        from .saddles import detect_visits
+
+        graphs.append(observed_graph([detect_visits(s) for s in sols], model=model))
+    if limit:
+        from .limits import limit_path
+
+        graphs.append(limit_graph(limit_path(model)))
+    complete = True
+    if theory:
+        from .symbolic.landscape import landscape
+
+        land = landscape(model, seed=args.seed, progress=args.progress)
+        G_t = landscape_graph(land, progress=args.progress)
+        complete = land.complete and G_t.graph.get("complete", True)
+        graphs.append(G_t)
+    G = merge_graphs(*graphs)
+    title = args.title or "saddle graph: " + ", ".join(sorted(x for x in G.graph.get("sources", "").split(",") if x))
+    for o in outs:
+        ext = o.suffix.lower()
+        if ext in FIGURE_FORMATS:
+            save_graph_figure(G, o, title=title, by=args.by)
+        elif ext in (".html", ".htm"):
+            write_graph_html(G, o, title=title, by=args.by)
+        else:
+            write_graph(G, o)
+        print(f"wrote {o}")
+    print(f"{G.number_of_nodes()} nodes, {G.number_of_edges()} edges; sources: {G.graph.get('sources')}")
+    unlocated = [(u, v) for u, v, d in G.edges(data=True) if d.get("located") is False]
+    if unlocated:
+        print(f"{len(unlocated)} theory edges end at points not located exactly (located=False; see their reason)")
+    if not complete:
+        print("interrupted (Ctrl-C): the graph holds what was finished", file=sys.stderr)
+        return 130
+    return 0
+
+
 def _cmd_analyze(args) -> int:
     from .symbolic.analysis import analyze_point
 
@@ -581,6 +666,8 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_analyze(args)
         if args.command == "limit":
             return _cmd_limit(args)
+        if args.command == "graph":
+            return _cmd_graph(args)
         raise OptionError(f"unknown command {args.command!r}")  # pragma: no cover
     except SymdlnError as exc:
         print(f"symdln: error: {exc}", file=sys.stderr)

@@ -18,7 +18,8 @@ def test_public_api_snapshot():
         "read_graph", "saddle_graph", "write_graph", "CriticalSet", "Inertia", "PointAnalysis", "analyze_point",
         "classify_real_points", "count_critical_points", "critical_sets", "inertia", "representation_cost",
         "weight_decay_analysis", "InitSpec", "RunPlan", "VerifiedFlow", "load_solution", "plan_run", "verified_flow",
-        "Event", "plateau_events", "Landscape", "landscape",
+        "Event", "plateau_events", "Landscape", "landscape", "limit_path", "LimitPath", "DLNLimitPath",
+        "NonUniqueLimitError", "landscape_graph", "limit_graph", "merge_graphs", "observed_graph",
     ])
     for name in symdln.__all__:
         assert hasattr(symdln, name)

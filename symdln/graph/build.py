@@ -101,7 +101,7 @@ def saddle_graph(
     sources = set()
     fam_by_label = {}
     exact = {}
-    if model is not None:
+    if isinstance(model, DeepLinearModel):
         from ..symbolic.pivots import pivot_families
 
         fam_by_label = {f.label: f for f in pivot_families(model)}
@@ -116,10 +116,10 @@ def saddle_graph(
         for v in run:
             if not isinstance(v, SaddleVisit):
                 raise ModelError(f"`visits` must hold SaddleVisit records, got {type(v).__name__}")
-            key = _add_node(G, v.label, v.loss, model, fam_by_label.get(v.label), v.is_global, exact)
+            key = _add_node(G, v.label, v.loss, model, fam_by_label.get(v.label), v.is_global, exact, key=v.name)
             G.nodes[key]["visits"] = G.nodes[key].get("visits", 0) + 1
         for a, b in zip(run, run[1:]):
-            u, w = format_label(a.label), format_label(b.label)
+            u, w = a.name, b.name
             data = G.get_edge_data(u, w, default={"source": "observed", "count": 0})
             rate = exact.get(u, {}).get("_rate")
             if rate is not None:
@@ -155,8 +155,8 @@ def _exact_nodes(landscape) -> dict:
     return out
 
 
-def _add_node(G, label, loss, model, family=None, is_global=None, exact=None) -> str:
-    key = format_label(label)
+def _add_node(G, label, loss, model, family=None, is_global=None, exact=None, key=None) -> str:
+    key = format_label(label) if key is None else key
     if key in G:
         return key
     if family is not None and model is not None:

@@ -23,7 +23,7 @@ import sympy as sp
 from ..errors import ModelError, OptionError
 from ..models.diagonal import DiagonalLinearModel
 from ..parse import exact_number, format_number
-from ..symbolic.pivots import format_label
+from ..saddles.visits import format_support
 
 __all__ = ["SaddleComparison", "ScaleComparison", "Comparison", "compare", "convergence_study"]
 
@@ -104,7 +104,7 @@ def _limit_rows(path):
     if isinstance(path.model, DiagonalLinearModel):
         out = []
         for k, s in enumerate(path.saddles):
-            lab = format_label(frozenset(i + 1 for i in s.support))
+            lab = format_support(s.beta)
             out.append((lab, s.loss, None if k == 0 else path.jumps[k - 1].time))
         return out
     return [(s.label, s.loss, None if s.index == 0 else s.arrival) for s in path.saddles]
@@ -133,10 +133,10 @@ def compare(visits, path, *, taus=None) -> ScaleComparison:
     (True, ['{}', '{1}', '{1,2}'], [True, True])
     """
     rows = []
-    names = [format_label(v.label) for v in visits]
+    names = [v.name for v in visits]
     limit = _limit_rows(path)
     for k, (lab, loss, tau) in enumerate(limit):
-        hits = [v for v in visits if format_label(v.label) == lab]
+        hits = [v for v in visits if v.name == lab]
         dist = min((v.distance for v in hits), default=None)
         run_text, digits, err = None, None, None
         if taus is not None and k >= 1 and k - 1 < len(taus) and taus[k - 1] is not None:

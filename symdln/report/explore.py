@@ -31,7 +31,7 @@ from ..parse import format_number, positive_number
 from ..precision import Precision, digits_for_flow
 from ..saddles.visits import SaddleVisit, detect_visits
 from ..symbolic.pivots import mode_values, pivot_families
-from .plots import plot_loss, plot_saddle_graph, plot_singular_values
+from .plots import plot_loss, plot_singular_values
 from ..spectra import log10_singular_values
 from .tables import format_table
 
@@ -147,8 +147,27 @@ def explore(
         from ..symbolic.landscape import landscape
 
         land = landscape(model)  # exact kinds, inertia and escape rates of the graph's nodes
-    G = saddle_graph(visits, model=model, landscape=land)
-    files = _write_figures(sol, visits, G, out_dir, model)
+    G_obs = saddle_graph(visits, model=model, landscape=land)
+    limit = _limit_path(model)
+    graphs = [G_obs]
+    if limit is not None:
+        from ..graph.sources import limit_graph
+
+        graphs.append(limit_graph(limit))
+    if land is not None and model.depth == 2:
+        from ..graph.sources import landscape_graph
+
+        graphs.append(landscape_graph(land))  # every stratum and its escapes (float64 flows; ~1 s at this size)
+    from ..graph.sources import merge_graphs
+
+    G = merge_graphs(*graphs)
+    comparison = None
+    if limit is not None:
+        from ..limits.compare import compare
+
+        comparison = compare(visits, limit)
+    title = _title(model, spec, sigma_q, init)
+    files = _write_figures(sol, visits, G, out_dir, model, limit=limit, title=title, scale=per_layer)
     summary = {
         "symdln_version": __version__,
         "model": model.describe(),
@@ -164,6 +183,13 @@ def explore(
         "stats": sol.stats.as_dict(),
         "accelerated_time": "t / log(1/sigma)" if model.depth <= 2 else f"t * sigma^{model.depth - 2}",
         "visits": [_with_landscape(v.as_dict(), G) for v in visits],
+        "limit": None if comparison is None else {
+            "algorithm": "greedy rank-incremental (best rank-k fits)", "time_reason": limit.time_reason,
+            "order_matches": comparison.order_matches,
+            "saddles": [{"label": r.label, "loss": str(r.loss),
+                         "tau_limit": None if r.tau_limit is None else str(r.tau_limit),
+                         "tau_run": r.tau_run, "tau_error": r.tau_error, "distance": r.distance}
+                        for r in comparison.rows]},
         "verification": verification,
         "files": {k: str(v) for k, v in files.items()},
     }
@@ -235,7 +261,30 @@ def _verify(model, theta0, horizon, precision, rtol_q, loss_below, scale, seed, 
     }
 
 
-def _write_figures(sol: FlowSolution, visits, G, out_dir: Path, model: DeepLinearModel) -> dict:
+def _limit_path(model):
+    """The greedy rank-incremental limit path, or ``None`` where it is not defined (weight decay, ties)."""
+    if model.weight_decay != 0:
+        return None
+    from ..limits.dln import dln_limit_path
+
+    try:
+        return dln_limit_path(model)
+    except ModelError:
+        return None
+
+
+def _title(model, spec, sigma, init) -> str:
+    d = model.describe()
+    what = f"spectrum ({', '.join(format_number(x) for x in model.svd.s)})" if getattr(model, "svd", None) is not None \
+        and model.form == "teacher" else f"{model.form} form"
+    return (f"depth {model.depth}, widths {tuple(d['widths'])}, {what}; {init} init, σ = {format_number(sigma)}"
+            + (f", seed {spec.seed}" if init == "gaussian" else ""))
+
+
+def _write_figures(sol: FlowSolution, visits, G, out_dir: Path, model: DeepLinearModel, *, limit=None, title="",
+                   scale=None) -> dict:
+    from ..graph.draw import save_graph_figure, write_graph_html
+
     p = sol.precision
     flow = sol.flow
     times = sol.times()
@@ -244,12 +293,19 @@ def _write_figures(sol: FlowSolution, visits, G, out_dir: Path, model: DeepLinea
         svs = [log10_singular_values(flow.end_to_end(y), p) for y in sol.states]
     mu, _ = mode_values(model)
     targets = [math.sqrt(float(m)) for m in mu]
+    limit_times = [] if limit is None else [s.arrival for s in limit.saddles[1:]]
+    formats = (".png", ".svg", ".pdf")
     files = {
-        "loss": plot_loss(times, log_loss, visits, out_dir / "loss.png"),
-        "singular_values": plot_singular_values(times, svs, out_dir / "singular_values.png", targets=targets),
-        "saddle_graph_png": plot_saddle_graph(G, out_dir / "saddle_graph.png"),
+        "loss": plot_loss(times, log_loss, visits, out_dir / "loss.png", title=title, scale=scale,
+                          depth=model.depth, limit_times=limit_times, formats=formats),
+        "singular_values": plot_singular_values(times, svs, out_dir / "singular_values.png", targets=targets,
+                                                title=title, formats=formats),
+        "saddle_graph_png": save_graph_figure(G, out_dir / "saddle_graph.png", title=title),
+        "saddle_graph_html": write_graph_html(G, out_dir / "saddle_graph.html", title=title),
         "saddle_graph": write_graph(G, out_dir / "saddle_graph.graphml"),
     }
+    for ext in (".svg", ".pdf"):
+        save_graph_figure(G, out_dir / f"saddle_graph{ext}", title=title)
     return files
 
 

@@ -31,7 +31,8 @@ from ..matops import to_arb_mat
 from ..precision import to_arb
 from ..symbolic.pivots import format_label, pivot_families
 
-__all__ = ["SaddleVisit", "DiagonalCritical", "detect_visits", "diagonal_critical_points", "accelerated_time"]
+__all__ = ["SaddleVisit", "DiagonalCritical", "detect_visits", "diagonal_critical_points", "format_support",
+           "accelerated_time"]
 
 
 @dataclass(frozen=True)
@@ -56,10 +57,12 @@ class SaddleVisit:
     final: bool
     is_global: bool
     near: bool = True
+    key: str | None = None
 
     @property
     def name(self) -> str:
-        return format_label(self.label)
+        """The node key: ``"{1,2}"`` (pivot set) or the signed support ``"{+3,-4}"`` (diagonal networks)."""
+        return self.key if self.key is not None else format_label(self.label)
 
     @property
     def loss_float(self) -> float:
@@ -112,13 +115,19 @@ class DiagonalCritical:
 
     @property
     def name(self) -> str:
-        return format_label(self.label)
+        """The signed support, as the landscape writes it: ``"{+3,-4}"``."""
+        return format_support(self.beta)
 
     def numeric_end_to_end(self, model, precision) -> flint.arb_mat:
         return to_arb_mat(sp.Matrix([[sp.Rational(b.numerator, b.denominator)] for b in self.beta]), precision.bits)
 
 
 MAX_SUPPORT_DIM = 12
+
+
+def format_support(beta) -> str:
+    """``β = (0, 0, 10/7, −10/49) → "{+3,-4}"``: the signed support (1-based), as landscape labels write it."""
+    return "{" + ",".join(f"{'+' if b > 0 else '-'}{i + 1}" for i, b in enumerate(beta) if b != 0) + "}"
 
 
 def diagonal_critical_points(model: DiagonalLinearModel) -> list[DiagonalCritical]:
@@ -129,7 +138,7 @@ def diagonal_critical_points(model: DiagonalLinearModel) -> list[DiagonalCritica
     --------
     >>> from symdln.models import diagonal_linear
     >>> [(c.name, c.loss) for c in diagonal_critical_points(diagonal_linear("1,0;0,1", "2,1"))]
-    [('{}', 5/4), ('{1}', 1/4), ('{2}', 1), ('{1,2}', 0)]
+    [('{}', 5/4), ('{+1}', 1/4), ('{+2}', 1), ('{+1,+2}', 0)]
     """
     import itertools
 
@@ -322,6 +331,7 @@ def detect_visits(
                     final=final,
                     is_global=fams[j].is_global,
                     near=near,
+                    key=getattr(fams[j], "name", None),
                 )
             )
     return visits

@@ -340,9 +340,9 @@ def exact_signature(model, point) -> tuple:
     return _signature(fm, G, mul=lambda X, Y: X * Y, eye=eye, transpose=lambda X: X.transpose(), rank=rank)
 
 
-def _float_inertia(model, mats, rel: float = 1e-11) -> tuple[int, int]:
-    """Negative and zero eigenvalue counts of the Hessian at a float point (closed-form Jacobian at 30 digits,
-    float64 eigenvalues; ``|λ| ≤ rel·max|λ|`` counts as zero)."""
+def float_hessian(model, mats) -> np.ndarray:
+    """The Hessian of ℒ at a float point, symmetric float64 (closed-form Jacobian of the flow at 30 digits);
+    parameters ordered layer by layer, row-major (``u`` then ``v`` for a diagonal network)."""
     import flint
 
     from ..precision import Precision
@@ -351,10 +351,15 @@ def _float_inertia(model, mats, rel: float = 1e-11) -> tuple[int, int]:
     p = Precision(30)
     flow = compile_flow(model, p)
     with p.flint():
-        y = tuple(flint.arb_mat([[float(x) for x in row] for row in W.tolist()]) for W in mats)
+        y = tuple(flint.arb_mat([[float(x) for x in row] for row in np.asarray(W).tolist()]) for W in mats)
         J = flow.jacobian(y)
         H = -np.array([[float(J[i, j].mid()) for j in range(J.ncols())] for i in range(J.nrows())])
-    ev = np.linalg.eigvalsh((H + H.T) / 2)
+    return (H + H.T) / 2
+
+
+def _float_inertia(model, mats, rel: float = 1e-11) -> tuple[int, int]:
+    """Negative and zero eigenvalue counts of :func:`float_hessian` (``|λ| ≤ rel·max|λ|`` counts as zero)."""
+    ev = np.linalg.eigvalsh(float_hessian(model, mats))
     tol = rel * max(1.0, float(np.abs(ev).max()) if ev.size else 1.0)
     return int((ev < -tol).sum()), int((np.abs(ev) <= tol).sum())
 

@@ -32,7 +32,15 @@ def test_default_explore_writes_every_file(default_report):
     assert summary["verification"]["same_visits"] is True
     assert summary["verification"]["agreeing_digits"] >= 10
     G = read_graph(out / "saddle_graph.graphml")
-    assert list(nx.topological_sort(G)) == ["{}", "{1}", "{1,2}", "{1,2,3}"]
+    observed = G.edge_subgraph([e for e, src in nx.get_edge_attributes(G, "source").items() if "observed" in src])
+    assert list(nx.topological_sort(observed)) == ["{}", "{1}", "{1,2}", "{1,2,3}"]
+    assert G.graph["sources"] == "limit,observed,theory" and G.edges["{}", "{1}"]["source"] == "limit,observed,theory"
+    # the limit path (best rank-k fits, τ_k = 1/s_k) is the visited one, within O(1/log(1/σ)) in time
+    assert summary["limit"]["order_matches"] and [r["tau_limit"] for r in summary["limit"]["saddles"]] == \
+        [None, "1/3", "1/2", "1"]
+    assert all(abs(r["tau_error"]) < 0.05 for r in summary["limit"]["saddles"][1:])
+    for name in ("loss.pdf", "loss.svg", "saddle_graph.html", "saddle_graph.pdf"):
+        assert (out / name).stat().st_size > 0
 
 
 def test_table_lists_visits(default_report):

@@ -1,0 +1,328 @@
+"""Saddle graphs from theory, from runs and from the limit algorithms, and their union.
+
+* :func:`landscape_graph`: every stratum of a :class:`~symdln.symbolic.landscape.Landscape` is a node; from each
+  saddle's exact representative, each escape direction ``d`` (every unstable eigenvector of the Hessian, pair
+  combinations inside a multiple eigenvalue, the exact order-≥3 directions of non-strict saddles; both signs
+  where the loss decreases along both) is followed downhill by a float64 gradient flow from ``θ + εd`` to the
+  first plateau, polished to the critical point there (Levenberg–Marquardt on ``∇ℒ = 0``) and located in the
+  landscape: an edge ``"theory"`` with the escape ``rate`` ``−λ`` (strict saddles; Hessian eigenvalues, unlike
+  the inertia, depend on the point of the symmetry orbit: these are the representative's) or ``order``
+  (non-strict), ``count`` directions, and ``located`` (the end point's rank signature and Hessian inertia match
+  the stratum's; if not the edge is kept with ``located=False``, the ``distance`` and the ``reason``).  Edges are
+  the ones these directions reach in float64: inside a multiple eigenvalue other combinations may reach other
+  strata, and a descent slower than another unstable rate at the same saddle (e.g. swapping a learned mode for a
+  larger one while a free hidden unit could add it) can be carried past its end by rounding noise growing along
+  the faster direction, giving an edge to a lower stratum instead.  The graph attribute ``theory_edges`` says
+  so; the list of strata (nodes) is the landscape's, exact.
+* :func:`observed_graph`: consecutive visits of one or several runs (:func:`~symdln.graph.build.saddle_graph`).
+* :func:`limit_graph`: the saddles of a limit path in order, edges ``"limit"`` carrying the jump time.
+* :func:`merge_graphs`: the union; node attributes are merged, ``visits`` and edge ``count`` add up, an edge's
+  ``source`` lists every source that has it (``"limit,observed"``).
+
+Node keys: a pivot set ``"{1,2}"`` / support ``"{3,4}"``; a landscape stratum that is not its family's only one
+is ``"{1}:generic"`` (the family label, a colon, the stratum).  Schema of the attributes: :mod:`.build`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import networkx as nx
+import numpy as np
+import sympy as sp
+
+from ..errors import ModelError, OptionError, describe
+from ..models.diagonal import DiagonalLinearModel
+from ..saddles.visits import format_support
+from .build import saddle_graph
+
+__all__ = ["landscape_graph", "observed_graph", "limit_graph", "merge_graphs"]
+
+_THR = 1e-2  # a plateau: the gradient norm below this fraction of its largest value so far
+
+
+def observed_graph(visits, *, model=None, landscape=None) -> nx.DiGraph:
+    """The graph of one run's visits, or several runs' (a list of lists): :func:`~symdln.graph.saddle_graph`."""
+    return saddle_graph(visits, model=model, landscape=landscape)
+
+
+def _key(label_text: str, stratum: str, only: bool) -> str:
+    return label_text if only else f"{label_text}:{stratum}"
+
+
+def limit_graph(path) -> nx.DiGraph:
+    """The limit path as a chain: node per saddle (exact loss, ``rank``, for diagonal networks ``beta`` as exact
+    strings), edge per jump with ``tau_jump`` (float) and ``tau_jump_exact`` (text) where the limit has a time.
+
+    Examples
+    --------
+    >>> from symdln.models import diagonal_linear
+    >>> from symdln.limits import limit_path
+    >>> G = limit_graph(limit_path(diagonal_linear("1,1/2,7/10,0;1/2,1,1/10,7/10", "1,0")))
+    >>> list(G.edges(data="tau_jump_exact"))
+    [('{}', '{+1}', '2'), ('{+1}', '{+3}', '8'), ('{+3}', '{+3,-4}', '552/49')]
+    """
+    if not hasattr(path, "saddles") or not hasattr(path, "model"):
+        raise OptionError(f"`path` must be a limit path (symdln.limit_path), got {describe(path)}")
+    G = nx.DiGraph(model=json.dumps(path.model.describe()), sources="limit")
+    diagonal = isinstance(path.model, DiagonalLinearModel)
+    keys = []
+    for k, s in enumerate(path.saddles):
+        if diagonal:
+            key = format_support(s.beta)
+            attrs = {"loss": str(s.loss), "loss_float": float(s.loss), "rank": len(s.support),
+                     "beta": [str(b) for b in s.beta] if path.trust == "exact" else [float(b) for b in s.beta]}
+            last = k == len(path.saddles) - 1
+            if last and path.complete:
+                attrs["kind"] = "global minimum"
+        else:
+            key = s.label
+            attrs = {"loss": str(s.loss), "loss_float": float(sp.N(s.loss, 20)), "rank": s.rank}
+        attrs.update(limit_index=k, visits=0)
+        G.add_node(key, **attrs)
+        keys.append(key)
+    for k, (a, b) in enumerate(zip(keys, keys[1:]), start=1):
+        tau = path.jumps[k - 1].time if diagonal else path.saddles[k].arrival
+        data = {"source": "limit", "count": 1}
+        if tau is not None:
+            data["tau_jump"] = float(sp.N(tau, 20)) if isinstance(tau, sp.Basic) else float(tau)
+            if diagonal and path.trust != "exact":
+                pass
+            else:
+                data["tau_jump_exact"] = str(tau)
+        if diagonal and not path.jumps[k - 1].general_position:
+            data["general_position"] = False
+        G.add_edge(a, b, **data)
+    return G
+
+
+def merge_graphs(*graphs) -> nx.DiGraph:
+    """The union of saddle graphs of one model (error when their ``model`` attributes differ).
+
+    Examples
+    --------
+    >>> A = nx.DiGraph(sources="limit"); A.add_edge("{}", "{1}", source="limit", count=1)
+    >>> B = nx.DiGraph(sources="observed"); B.add_edge("{}", "{1}", source="observed", count=2)
+    >>> M = merge_graphs(A, B)
+    >>> M.edges["{}", "{1}"]["source"], M.edges["{}", "{1}"]["count"], M.graph["sources"]
+    ('limit,observed', 3, 'limit,observed')
+    """
+    if not graphs:
+        raise OptionError("merge_graphs needs at least one graph")
+    M = nx.DiGraph()
+    models = {g.graph["model"] for g in graphs if "model" in g.graph}
+    if len(models) > 1:
+        raise OptionError("merge_graphs: the graphs describe different models")
+    if models:
+        M.graph["model"] = models.pop()
+    sources = set()
+    for g in graphs:
+        if not isinstance(g, nx.DiGraph):
+            raise OptionError(f"merge_graphs takes networkx DiGraphs, got {describe(g)}")
+        sources.update(x for x in g.graph.get("sources", "").split(",") if x)
+        for n, data in g.nodes(data=True):
+            if n not in M:
+                M.add_node(n, **data)
+                continue
+            cur = M.nodes[n]
+            for k, v in data.items():
+                if k == "visits":
+                    cur[k] = cur.get(k, 0) + v
+                elif k not in cur or (cur[k] in ("saddle",) and k == "kind"):
+                    cur[k] = v
+        for u, v, data in g.edges(data=True):
+            if not M.has_edge(u, v):
+                M.add_edge(u, v, **data)
+                continue
+            cur = M.edges[u, v]
+            for k, x in data.items():
+                if k == "count":
+                    cur[k] = cur.get(k, 0) + x
+                elif k == "source":
+                    cur[k] = ",".join(sorted(set(cur.get(k, "").split(",")) | set(x.split(",")) - {""}))
+                elif k not in cur:
+                    cur[k] = x
+    M.graph["sources"] = ",".join(sorted(sources))
+    return M
+
+
+# -- theory: follow escape directions ------------------------------------------------------------------------
+def _flat_state(model, mats):
+    return np.concatenate([np.asarray(W, dtype=float).ravel() for W in mats])
+
+
+def _unflat(model, x):
+    out, k = [], 0
+    for r, c in model.shapes:
+        out.append(x[k:k + r * c].reshape(r, c))
+        k += r * c
+    return out
+
+
+def _float_data(model):
+    if isinstance(model, DiagonalLinearModel):
+        X, y = model.float64
+        return X, y.reshape(-1, 1)
+    syx = np.array(sp.Matrix(model.syx).evalf(30).tolist(), dtype=float)
+    sxx = np.array(sp.Matrix(model.sxx).evalf(30).tolist(), dtype=float)
+    return sxx, syx
+
+
+def _gradient(model, data, x):
+    """``∇ℒ`` (flat, float64) for λ = 0 (teacher/data form) or a diagonal network."""
+    mats = _unflat(model, x)
+    if isinstance(model, DiagonalLinearModel):
+        X, y = data
+        u, v = mats
+        g = X.T @ (X @ (u * v) - y) / X.shape[0]
+        return np.concatenate([(v * g).ravel(), (u * g).ravel()])
+    sxx, syx = data
+    lam = float(model.weight_decay)
+    prefix = [np.eye(mats[0].shape[1])]
+    for W in mats:
+        prefix.append(W @ prefix[-1])
+    G = prefix[-1] @ sxx - syx
+    grads = [None] * len(mats)
+    B = G
+    for l in range(len(mats), 0, -1):
+        grads[l - 1] = B @ prefix[l - 1].T + lam * mats[l - 1]
+        B = mats[l - 1].T @ B
+    return np.concatenate([g.ravel() for g in grads])
+
+
+def _follow(model, data, x0, scale, max_steps: int = 20_000):
+    """Float64 gradient flow from ``x0`` to the first plateau, then Levenberg–Marquardt on ``∇ℒ = 0`` to the
+    critical point there: the end point, or ``None`` (no plateau within ``max_steps`` LSODA steps, or the polish
+    did not converge).  A plateau: ``‖∇ℒ‖`` below 1% of its largest value so far
+    (so a slow start from a non-strict saddle is not one).  Stopping at the first plateau keeps the float64 noise
+    in the next saddle's unstable directions (~1e-16, amplified) from carrying the run past it."""
+    from scipy.integrate import LSODA
+    from scipy.optimize import least_squares
+
+    def rhs(t, x):
+        return -_gradient(model, data, x)
+
+    import warnings
+
+    solver = LSODA(rhs, 0.0, x0, t_bound=np.inf, rtol=1e-10, atol=1e-14 * scale)
+    gmax = float(np.linalg.norm(rhs(0.0, x0)))
+    for _ in range(max_steps):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # LSODA's convergence chatter: a failed step ends the attempt below
+            msg = solver.step()
+        if msg is not None or solver.status != "running":
+            return None
+        g = float(np.linalg.norm(rhs(0.0, solver.y)))
+        gmax = max(gmax, g)
+        if g <= _THR * gmax:
+            break
+    else:
+        return None
+    fit = least_squares(lambda x: _gradient(model, data, x), solver.y, method="lm", xtol=1e-15, ftol=1e-15,
+                        gtol=1e-15)
+    if not np.linalg.norm(_gradient(model, data, fit.x)) <= 1e-12 * scale:
+        return None
+    return fit.x
+
+
+def _escape_directions(model, st, x0):
+    """``(unit direction, rate or None, order)`` to follow from a saddle stratum's representative: every
+    eigenvector of the float64 Hessian with a negative eigenvalue (rate ``−λ``), and inside an eigenvalue cluster
+    (a multiple rate: its eigenvectors are an arbitrary basis) also the normalized sums and differences of pairs;
+    for a non-strict saddle, its exact escape directions of order ≥ 3."""
+    from ..symbolic.landscape import float_hessian
+
+    H = float_hessian(model, _unflat(model, x0))
+    w, V = np.linalg.eigh(H)
+    tol = 1e-9 * max(1.0, float(np.abs(w).max()) if w.size else 1.0)
+    neg = [i for i in range(len(w)) if w[i] < -tol]
+    out = [(V[:, i], float(-w[i]), 2) for i in neg]
+    for a in range(len(neg)):
+        for b in range(a + 1, len(neg)):
+            i, j = neg[a], neg[b]
+            if abs(w[i] - w[j]) <= 1e-9 * max(1.0, abs(w[i])):
+                for v in (V[:, i] + V[:, j], V[:, i] - V[:, j]):
+                    out.append((v / np.linalg.norm(v), float(-w[i]), 2))
+    for e in st.escape:
+        if e.rate is None and e.order >= 3:
+            d = np.array([float(sp.N(v, 20)) for v in e.direction], dtype=float)
+            if d.shape == x0.shape and np.linalg.norm(d):
+                out.append((d / np.linalg.norm(d), None, e.order))
+    return out
+
+
+def landscape_graph(landscape, *, eps: float = 3e-2, progress: bool | None = None) -> nx.DiGraph:
+    """Every stratum of ``landscape`` a node; an edge from each saddle to each stratum reached by following one
+    of its escape directions downhill (module docstring).
+
+    Examples
+    --------
+    >>> from symdln.models import deep_linear
+    >>> from symdln.symbolic.landscape import landscape
+    >>> G = landscape_graph(landscape(deep_linear(spectrum=[2, 1], widths=2)))
+    >>> sorted((u, v, d["rate"]) for u, v, d in G.edges(data=True))
+    [('{1}', '{1,2}', 1.0), ('{2}', '{1,2}', 2.0), ('{2}', '{1}', 1.0), ('{}', '{1}', 2.0), ('{}', '{2}', 1.0)]
+    """
+    import sys
+
+    from tqdm.auto import tqdm
+
+    from ..symbolic.landscape import Landscape
+
+    if not isinstance(landscape, Landscape):
+        raise OptionError(f"`landscape` must be a Landscape (symdln.landscape(model)), got {describe(landscape)}")
+    if not isinstance(eps, (int, float)) or not 0 < eps < 1:
+        raise OptionError(f"`eps` must be a number in (0, 1), got {describe(eps)}")
+    model = landscape.model
+    if not isinstance(model, DiagonalLinearModel) and model.weight_decay != 0:
+        raise ModelError("landscape_graph follows escape directions of the unregularized loss (weight_decay = 0)")
+    counts = {}
+    for st in landscape:
+        counts[st.label.text] = counts.get(st.label.text, 0) + 1
+    keyof = {id(st): _key(st.label.text, st.label.stratum, counts[st.label.text] == 1) for st in landscape}
+    G = nx.DiGraph(model=json.dumps(model.describe()), sources="theory",
+                   theory_edges="reached by float64 flows along unstable eigenvectors (and exact order>=3 directions); "
+                                "may miss descents slower than another unstable rate at the same saddle")
+    for st in landscape:
+        attrs = {"loss": str(st.loss), "loss_float": float(sp.N(st.loss, 20)), "kind": st.kind,
+                 "index": st.inertia.negative, "nullity": st.inertia.zero, "family": st.label.family,
+                 "stratum": st.label.stratum, "rank": len(st.label.members), "visits": 0,
+                 "pivots": ",".join(str(i) for i in st.label.members)}
+        if st.order is not None:
+            attrs["order"] = st.order
+        if st.dimension is not None:
+            attrs["dimension"] = st.dimension
+        G.add_node(keyof[id(st)], **attrs)
+    data = _float_data(model)
+    scale = max(1.0, float(np.abs(data[1]).max()))
+    show = sys.stderr.isatty() if progress is None else bool(progress)
+    saddles = [st for st in landscape if st.is_saddle]
+    try:
+        for st in tqdm(saddles, desc="escape directions", unit="saddle", disable=not show, leave=False):
+            x0 = _flat_state(model, [np.array(sp.Matrix(W).evalf(30).tolist(), dtype=float) for W in st.point])
+            loss0 = float(sp.N(st.loss, 30))
+            for d, rate, order in _escape_directions(model, st, x0):
+                signs = (1, -1) if order % 2 == 0 else (1,)
+                for sgn in signs:
+                    end = _follow(model, data, x0 + sgn * eps * math.sqrt(scale) * d, scale)
+                    if end is None:
+                        continue
+                    loc = landscape.locate(_unflat(model, end))
+                    if loc.stratum is None or not float(sp.N(loc.stratum.loss, 30)) < loss0:
+                        continue
+                    tail, head = keyof[id(st)], keyof[id(loc.stratum)]
+                    edge = G.get_edge_data(tail, head, default={"source": "theory", "count": 0})
+                    edge["count"] += 1
+                    if rate is not None:
+                        edge["rate"] = max(edge.get("rate", 0.0), rate)
+                    else:
+                        edge["order"] = order
+                    edge["located"] = bool(edge.get("located", True) and loc.exact_match)
+                    if not loc.exact_match:
+                        edge["distance"] = float(loc.distance)
+                        edge["reason"] = loc.reason
+                    G.add_edge(tail, head, **edge)
+    except KeyboardInterrupt:
+        G.graph["complete"] = False
+    return G

@@ -1,0 +1,43 @@
+"""`symdln graph`: theory + limit by default, saved runs with --from, every output format, errors before work."""
+
+import pytest
+
+from symdln.cli import main
+from symdln.graph import read_graph
+
+
+def test_theory_and_limit_to_every_format(tmp_path, capsys):
+    outs = [tmp_path / f"g{s}" for s in (".graphml", ".gexf", ".json", ".dot", ".gml", ".html", ".png", ".svg", ".pdf")]
+    argv = ["graph", "--spectrum", "2,1", "--widths", "2"]
+    for o in outs:
+        argv += ["--out", str(o)]
+    assert main(argv) == 0
+    assert "sources: limit,theory" in capsys.readouterr().out
+    assert all(o.is_file() and o.stat().st_size > 0 for o in outs)
+    graphs = [read_graph(o) for o in outs[:5]]
+    for G in graphs[1:]:
+        assert set(G.edges) == set(graphs[0].edges)
+        assert all(dict(G.edges[e]) == dict(graphs[0].edges[e]) for e in G.edges)
+    G = graphs[0]
+    assert G.edges["{}", "{1}"]["source"] == "limit,theory" and G.edges["{1}", "{1,2}"]["tau_jump_exact"] == "1"
+
+
+def test_saved_runs_give_the_observed_path(tmp_path, capsys):
+    traj = tmp_path / "run.json"
+    assert main(["flow", "--spectrum", "2,1", "--widths", "2", "--init", "balanced", "--scale", "1e-20",
+                 "--at", "60", "--digits", "6", "--save", str(traj)]) == 0
+    capsys.readouterr()
+    assert main(["graph", "--from", str(traj), "--limit", "--out", str(tmp_path / "g.json")]) == 0
+    G = read_graph(tmp_path / "g.json")
+    assert G.edges["{}", "{1}"]["source"] == "limit,observed" and G.nodes["{1}"]["visits"] == 1
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--out", "g.bmp"], "unknown extension"),
+    (["--out", "/nonexistent/dir/g.json"], "does not exist"),
+    (["--from", "/nonexistent.json", "--out", "g.json"], "no such file"),
+])
+def test_errors_before_any_work(tmp_path, capsys, argv, message, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["graph", "--spectrum", "2,1", "--widths", "2", *argv]) == 2
+    assert message in capsys.readouterr().err and not list(tmp_path.iterdir())
