@@ -6,9 +6,10 @@ and get the exact inertia (block LDLᵀ) at each critical set's representative, 
 path (``sympy.hessian`` of the loss, substitution, ``Matrix.eigenvals()`` and the signs of the
 eigenvalues), measured in the same run, and their ratio.  The naive path runs in a subprocess
 with a time limit; "> T" means it did not finish.  Then the time to count the complex and real
-critical points for each row of MATH §5.
+critical points for each row of MATH §5 and further rows (two hidden layers included) with symdln's default
+engine (msolve) next to the pure-Python SymPy engine, in the same run.
 
-Run: python benchmarks/symbolic.py [--naive-timeout 120]
+Run: python benchmarks/symbolic.py [--naive-timeout 120] [--counts-only] [--sympy-timeout 120]
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from symdln.symbolic import loss_expr, weight_symbols
 from symdln.symbolic.analysis import _Loss, _rational_point
 from symdln.symbolic.critical import critical_sets
 from symdln.symbolic.inertia import inertia
+from symdln.errors import ModelError
 from symdln.symbolic.isolated import count_critical_points, tikhonov_system
 
 
@@ -75,9 +77,12 @@ def naive(depth, width, points, timeout):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--naive-timeout", type=float, default=120.0)
+    ap.add_argument("--count-timeout", type=float, default=300.0)
+    ap.add_argument("--sympy-timeout", type=float, default=120.0)
+    ap.add_argument("--counts-only", action="store_true", help="skip the inertia rows")
     args = ap.parse_args()
     print(f"{'depth':>5} {'width':>5} {'params':>6} {'sets':>4} {'symdln s':>9} {'all-sets s':>10} {'naive s':>9} {'ratio':>7}  inertias agree")
-    for depth in (2, 3, 4):
+    for depth in (() if args.counts_only else (2, 3, 4)):
         for width in (2, 3, 4):
             model = _model(depth, width)
             if model.n_params > 48:
@@ -94,12 +99,45 @@ def main():
                 naive_txt, ratio, agree = f"{t_naive:.2f}", f"{t_naive / t_ours:.0f}", str(inert == inert_naive)
             print(f"{depth:>5} {width:>5} {model.n_params:>6} {len(sets):>4} {t_ours:>9.3f} {t_all:>10.2f} {naive_txt:>9} {ratio:>7}  {agree}", flush=True)
     print()
-    print("Gröbner counts (MATH §5 rows; one data point, seed 0)")
-    print(f"{'(d, dx, dy)':>12} {'complex':>8} {'real':>5} {'seconds':>8}")
-    for dims in [(1, 1, 1), (1, 2, 2), (1, 3, 3), (2, 1, 1), (2, 2, 2), (2, 1, 3), (3, 1, 1), (3, 2, 2)]:
+    print("Gröbner counts (one data point, seed 0): symdln's default engine (msolve on the system as symdln builds")
+    print("it, plus parsing) against the pure-Python SymPy engine, each in one run; '> T' did not finish in T s")
+    print(f"{'hidden':>8} {'dx':>3} {'dy':>3} {'complex':>8} {'real':>5} {'symdln s':>9} {'sympy s':>9} {'ratio':>7}")
+    rows = [((1,), 1, 1), ((1,), 2, 2), ((1,), 3, 3), ((2,), 1, 1), ((2,), 2, 2), ((2,), 1, 3), ((3,), 1, 1),
+            ((3,), 2, 2), ((2,), 2, 3), ((3,), 3, 2), ((3,), 2, 3), ((1, 1), 1, 1), ((2, 2), 1, 1), ((1, 2), 1, 2)]
+    for hidden, dx, dy in rows:
+        eqs, vs = tikhonov_system(list(hidden), dx, dy)
         t = time.perf_counter()
-        res = count_critical_points(*tikhonov_system(*dims))
-        print(f"{str(dims):>12} {res.complex_count:>8} {res.real_count:>5} {time.perf_counter() - t:>8.2f}", flush=True)
+        try:
+            res = count_critical_points(eqs, vs, timeout=args.count_timeout)
+            t_ours = time.perf_counter() - t
+            ours_txt, cnt, real = f"{t_ours:.2f}", str(res.complex_count), str(res.real_count)
+        except ModelError:
+            t_ours, ours_txt, cnt, real = None, f"> {args.count_timeout:.0f}", "?", "?"
+        t_sym = _sympy_count(eqs, vs, args.sympy_timeout)
+        sym_txt = f"> {args.sympy_timeout:.0f}" if t_sym is None else f"{t_sym:.2f}"
+        ratio = "-" if t_ours is None else (f"> {args.sympy_timeout / t_ours:.0f}" if t_sym is None else f"{t_sym / t_ours:.0f}")
+        print(f"{str(hidden):>8} {dx:>3} {dy:>3} {cnt:>8} {real:>5} {ours_txt:>9} {sym_txt:>9} {ratio:>7}", flush=True)
+
+
+def _sympy_worker(eqs, vs, q):
+    t = time.perf_counter()
+    count_critical_points(eqs, vs, engine="sympy")
+    q.put(time.perf_counter() - t)
+
+
+def _sympy_count(eqs, vs, timeout):
+    q = mp.Queue()
+    proc = mp.Process(target=_sympy_worker, args=(eqs, vs, q))
+    proc.start()
+    proc.join(timeout)
+    if proc.is_alive():
+        proc.terminate()
+        proc.join()
+        return None
+    try:
+        return q.get(timeout=5)
+    except Exception:
+        return None
 
 
 if __name__ == "__main__":

