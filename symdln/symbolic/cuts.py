@@ -134,20 +134,24 @@ def _cut_point(rng, T, d, c, k, a, b, tries: int = 64):
                      f"found in {tries} draws")
 
 
-def _most_generic(draw, assemble, model, draws: int = 6, rounds: int = 8):
-    """A draw whose invariant ranks (:func:`symdln.symbolic.landscape.exact_signature`) are the entrywise maximum
-    over several: ranks only drop on special draws, so that draw is generic for its stratum (the listing then does not
-    depend on the luck of one draw, nor on the target's orientation)."""
+def _most_generic(draw, assemble, model, draws: int = 6, rounds: int = 3) -> list:
+    """Draws whose invariant ranks (:func:`symdln.symbolic.landscape.exact_signature`) are maximal: ranks only drop
+    on special draws, so a draw with the entrywise-largest signature is generic for its stratum (the listing then
+    does not depend on the luck of one draw, nor on the target's orientation).  When the draws show several
+    Pareto-maximal signatures (the rank conditions given do not pin one stratum), one draw of each is returned:
+    each is a stratum of its own."""
     from .landscape import exact_signature
 
+    seen = {}
     for _ in range(rounds):
-        cands = [draw() for _ in range(draws)]
-        sigs = [exact_signature(model, assemble(C)) for C in cands]
-        top = tuple(max(col) for col in zip(*sigs))
-        for C, sg in zip(cands, sigs):
-            if sg == top:
-                return C
-    raise ModelError("no draw with the generic invariant ranks found for a complement stratum")
+        for _ in range(draws):
+            C = draw()
+            seen.setdefault(exact_signature(model, assemble(C)), C)
+        top = tuple(max(col) for col in zip(*seen))
+        if top in seen:
+            return [seen[top]]
+    maximal = [sg for sg in seen if not any(o != sg and all(a >= b for a, b in zip(o, sg)) for o in seen)]
+    return [seen[sg] for sg in sorted(maximal)]
 
 
 def complement_strata(model, S: tuple, balanced_point, seed: int):
@@ -200,10 +204,11 @@ def complement_strata(model, S: tuple, balanced_point, seed: int):
                     return min(min(right), d[c] - k, n[L] - min(a, rankT))
             pairs = _rank_pairs(a_max, b_of_a, fixed, n[L] if c == L else None)
             for a, b in pairs:
-                C = _most_generic(lambda: _cut_point(rng, T, d, c, k, a, b), assemble, model)
+                found = _most_generic(lambda: _cut_point(rng, T, d, c, k, a, b), assemble, model)
                 tag = "" if k == 0 else f", middle rank {k}"
                 name = f"cut {c}" + ("" if len(pairs) == 1 and k == 0 else f" (ranks {a},{b}{tag})")
-                out.append((name, assemble(C)))
+                for v, C in enumerate(found, start=1):
+                    out.append((name + ("" if len(found) == 1 else f" [variant {v}]"), assemble(C)))
     # two zero layers other than (1, L), S ≠ ∅ (for S = ∅ they are the Z{i,j} families)
     if r > 0:
         for i, j in itertools.combinations(range(1, L + 1), 2):
@@ -215,5 +220,7 @@ def complement_strata(model, S: tuple, balanced_point, seed: int):
                 return [sp.zeros(d[l], d[l - 1]) if l in (i, j) else _rank_matrix(rng, d[l], d[l - 1], min(d[l], d[l - 1]))
                         for l in range(1, L + 1)]
 
-            out.append((f"Z{{{i},{j}}}", assemble(_most_generic(draw, assemble, model))))
+            found = _most_generic(draw, assemble, model)
+            for v, C in enumerate(found, start=1):
+                out.append((f"Z{{{i},{j}}}" + ("" if len(found) == 1 else f" [variant {v}]"), assemble(C)))
     return out
