@@ -410,9 +410,10 @@ def _pivot_strata(model, families, rank, rng, seed, out, bar) -> None:
             base = analyzed[0][1] if analyzed[0][0] != "origin" else tuple(sp.zeros(n[l], n[l - 1]) for l in range(1, L + 1))
             from .landscape import exact_signature
 
+            extra = complement_strata(model, S, base, seed)  # [] where not constructed (e.g. number fields)
             listed = {(exact_signature(model, c.point), c.inertia.as_tuple(), c.kind, c.analysis.order) for c in out
-                      if c.label == fam.name}
-            for name, pt in complement_strata(model, S, base, seed):
+                      if c.label == fam.name} if extra else set()
+            for name, pt in extra:
                 a = analyze_point(model, pt, seed=seed)
                 key = (exact_signature(model, pt), a.inertia.as_tuple(), a.kind, a.order)
                 if key in listed:
