@@ -8,7 +8,8 @@ the teacher form) the saddles are the pivot families ``S = {1, …, k}``::
 
 (reduced-rank regression in the data form), up to ``k = min(rank Σ, narrowest width)``.  Teacher form, depth 2,
 from ``W_l(0) = σ·G_l``: mode ``i`` is learned at ``t_i ≈ log(1/σ)/s_i``, so the accelerated jump times
-``τ = t / log(1/σ)`` are ``1/s_k``.  The singular values must be distinct (ties make the best rank-``k`` fits non-unique).
+``τ = t / log(1/σ)`` are ``1/s_k``.  Equal singular values are learned together (one jump per group of equal values); when the
+narrowest width cuts a group, the last saddle is an orbit of best fits (``notes`` says so).
 """
 
 from __future__ import annotations
@@ -97,9 +98,19 @@ def dln_limit_path(model: DeepLinearModel) -> DLNLimitPath:
     saddles = [DLNLimitSaddle(0, "{}", 0, fams[frozenset()].loss if frozenset() in fams else model.loss_constant,
                               sp.ImmutableMatrix(sp.zeros(*model.target.shape)) if model.form == "teacher" else None,
                               sp.Integer(0) if teacher2 else None)]
-    for k in range(1, K + 1):  # the modes are distinct (mode_values refuses ties): one jump per mode
-        label = frozenset(range(1, k + 1))
+    k = 0
+    while k < K:  # equal singular values are learned together: one jump per group of equal values
+        j = k + 1
+        while j < K and sp.simplify(mu[j] - mu[k]) == 0:
+            j += 1
+        label = frozenset(range(1, j + 1))
         fam = fams[label]
-        saddles.append(DLNLimitSaddle(k, format_label(label), k, fam.loss, fam.end_to_end,
-                                      1 / s[k - 1] if teacher2 else None))
-    return DLNLimitPath(model, tuple(saddles), "exact", reason)
+        saddles.append(DLNLimitSaddle(len(saddles), format_label(label), j, fam.loss, fam.end_to_end,
+                                      1 / s[k] if teacher2 else None))
+        k = j
+    if K < len(mu) and sp.simplify(mu[K] - mu[K - 1]) == 0:
+        notes = (f"mode {K + 1} has the singular value of mode {K} but the narrowest width is {K}: the last saddle is "
+                 f"an orbit of best rank-{K} fits (which modes of the tie are learned depends on the initialization)",)
+    else:
+        notes = ()
+    return DLNLimitPath(model, tuple(saddles), "exact", reason, notes)

@@ -73,8 +73,8 @@ def teacher_from_spectrum(
     Parameters
     ----------
     spectrum : sequence of exact numbers
-        Singular values, positive and strictly decreasing (general position); fewer than
-        ``min(shape)`` values are padded with zeros.
+        Singular values, positive and in decreasing order (equal values allowed: the critical families are then
+        orbits, see :mod:`symdln.symbolic.pivots`); fewer than ``min(shape)`` values are padded with zeros.
     shape : (n_out, n_in)
     rotation_seed : int or None
         Seed of the Cayley rotations; ``None`` gives a diagonal target.
@@ -90,9 +90,9 @@ def teacher_from_spectrum(
         )
     if any(v <= 0 for v in values):
         raise ModelError(f"`spectrum` must be positive, got {[str(v) for v in values]}")
-    if any(a <= b for a, b in zip(values, values[1:])):
+    if any(a < b for a, b in zip(values, values[1:])):
         raise ModelError(
-            f"`spectrum` must be strictly decreasing (distinct singular values), got {[str(v) for v in values]}"
+            f"`spectrum` must be in decreasing order (equal values allowed), got {[str(v) for v in values]}"
         )
     s = tuple(sp.Rational(v.numerator, v.denominator) for v in values) + (sp.Integer(0),) * (r - len(values))
     U = cayley_orthogonal(n_out, rotation_seed, stream=1)

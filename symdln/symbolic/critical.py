@@ -227,11 +227,25 @@ def _pivot_point(model: DeepLinearModel, S: tuple, rng, generic: bool):
     Sig = FieldMatrix.from_sympy(sigma, field)
     Bm = FieldMatrix.from_sympy(B, field)
     vecs = []
+    spaces = {}  # eigenvalue group → orthogonal eigenvector basis (several vectors when singular values are equal)
+
+    def group(i):  # the first mode (0-based) with the same eigenvalue as mode i (1-based)
+        return next(j for j in range(i) if sp.simplify(mu[j] - mu[i - 1]) == 0)
+
     for i in S:
-        m = field(mu[i - 1])
-        shifted = Sig - FieldMatrix([[m if a == b else field.zero for b in range(n[-1])] for a in range(n[-1])], field)
-        (u,) = field_nullspace(shifted.rows, field)
-        vecs.append(u)
+        g = group(i)
+        if g not in spaces:
+            m = field(mu[i - 1])
+            shifted = Sig - FieldMatrix([[m if a == b else field.zero for b in range(n[-1])] for a in range(n[-1])],
+                                        field)
+            basis = []
+            for u in field_nullspace(shifted.rows, field):  # Gram–Schmidt without normalization: exact
+                for w in basis:
+                    c = sum((x * y for x, y in zip(u, w)), field.zero) / sum((y * y for y in w), field.zero)
+                    u = [x - c * y for x, y in zip(u, w)]
+                basis.append(u)
+            spaces[g] = basis
+        vecs.append(spaces[g][sum(1 for j in S if j < i and group(j) == g)])
     # the free maps between the kernels of consecutive hidden layers; generic: every product of
     # consecutive ones has full rank (certified, so the point is not in a smaller stratum)
     kernel_maps = _generic_run(rng, [n[l] - r for l in range(1, L)], f"the generic stratum of B_{set(S) or '∅'}") if generic else []
@@ -388,7 +402,8 @@ def _pivot_strata(model, families, rank, rng, seed, out, bar) -> None:
     for fam in families:
         S = tuple(sorted(fam.label))
         r = len(S)
-        dim = depth2_critical_set_dimension(n, rank, r) if L == 2 else pivot_family_dimension(n, r)
+        dim = (depth2_critical_set_dimension(n, rank, r) if L == 2 else pivot_family_dimension(n, r)) \
+            + fam.orbit_dimension
         # the generic stratum differs from the balanced orbit only through the free kernel maps
         # between consecutive hidden layers (L ≥ 3); at depth ≤ 2, B_S is one symmetry orbit
         names = ["balanced"] + (["generic"] if any((n[l] - r) * (n[l - 1] - r) > 0 for l in range(2, L)) else [])

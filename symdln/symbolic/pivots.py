@@ -15,6 +15,10 @@ points solve ``b^{2L−2} − s b^{L−2} + λ = 0`` (``a = s − λ`` at ``L = 
 ``a = s/(1 + λ)`` at ``L = 1``).  The family uses the largest root (the local minimum of
 ``f``), which exists above a threshold on ``s``.
 
+Equal singular values (teacher form built from a spectrum): the families are orbits of the rotations inside
+each group of equal values; one canonical member is listed (the first modes of each group) with the orbit's
+extra (Grassmannian) dimension in ``orbit_dimension``.
+
 Eigenvalues and losses are exact (SymPy ``CRootOf`` where irrational); end-to-end maps
 are exact when the SVD is, and otherwise computed at a given :class:`Precision`.
 """
@@ -55,6 +59,10 @@ class PivotFamily:
         True for the global minimum of the unregularized loss (``S`` = top modes).
     end_to_end : sympy.ImmutableMatrix or None
         ``A_S`` exactly, when the eigenvectors are rational.
+    orbit_dimension : int
+        With equal singular values the family is an orbit: ``S`` names its canonical member (the first modes of
+        every group of equal values) and the choice of ``k_j`` modes among ``m_j`` equal ones adds the Grassmannian
+        dimension ``Σ_j k_j (m_j − k_j)``; 0 in general position.
     """
 
     label: frozenset
@@ -62,6 +70,7 @@ class PivotFamily:
     rank: int
     is_global: bool
     end_to_end: sp.ImmutableMatrix | None
+    orbit_dimension: int = 0
 
     @property
     def name(self) -> str:
@@ -154,8 +163,20 @@ def pivot_families(model: DeepLinearModel) -> list[PivotFamily]:
     ks = range(min(rmax, len(usable)) + 1)
     if L == 1:
         ks = [min(rmax, len(usable))]  # depth 1 is convex: A_θ = W_1, the only critical point is the minimum
+    # groups of equal values (teacher form with a known SVD; elsewhere _modes refuses ties)
+    group = {}
+    for i in range(len(mu)):
+        group[i] = next(j for j in range(i + 1) if sp.simplify(mu[j] - mu[i]) == 0)
+    sizes = {g: sum(1 for i in group if group[i] == g and i in usable) for g in set(group.values())}
     for k in ks:
         for S in itertools.combinations(usable, k):
+            chosen = {}
+            for i in S:
+                chosen.setdefault(group[i], []).append(i)
+            # one member per orbit: inside each group of equal values, the first modes
+            if any(idx != [j for j in usable if group[j] == g][:len(idx)] for g, idx in chosen.items()):
+                continue
+            orbit = sum(len(idx) * (sizes[g] - len(idx)) for g, idx in chosen.items())
             label = frozenset(i + 1 for i in S)
             if lam == 0:
                 if len(S) == len(mu) and not all(m.is_Rational for m in mu):
@@ -178,7 +199,7 @@ def pivot_families(model: DeepLinearModel) -> list[PivotFamily]:
                 for i in S:
                     A += active[i] * U[:, i] * V[:, i].T
                 A = sp.ImmutableMatrix(A) if all(x.is_Rational for x in A) else None
-            out.append(PivotFamily(label, loss, k, lam == 0 and label == top, A))
+            out.append(PivotFamily(label, loss, k, lam == 0 and label == top, A, orbit))
     return out
 
 

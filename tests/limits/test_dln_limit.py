@@ -74,3 +74,13 @@ def test_accelerated_arrival_times_approach_one_over_s_k():
         taus = [mpmath.mpf(c["t"].text) / (e * mpmath.log(10)) for c in v.crossings]
         errs.append(max(abs(float(t) - float(x)) for t, x in zip(taus, p.jump_times)))
     assert errs[1] < errs[0] and errs[1] < 0.03, errs
+
+
+def test_equal_singular_values_are_learned_together():
+    """Spectrum (2, 2, 1), depth 2: one jump at τ = 1/2 learns both tied modes; width 1 cuts the tie: the last
+    saddle is an orbit of best rank-1 fits and the path says so."""
+    p = limit_path(deep_linear(spectrum=[2, 2, 1], widths=3))
+    assert [(x.label, x.loss, x.arrival) for x in p.saddles] == [
+        ("{}", sp.Rational(9, 2), 0), ("{1,2}", sp.Rational(1, 2), sp.Rational(1, 2)), ("{1,2,3}", 0, 1)]
+    q = limit_path(deep_linear(spectrum=[2, 2, 1], widths=1))
+    assert [x.label for x in q.saddles] == ["{}", "{1}"] and "orbit" in q.notes[0]

@@ -256,3 +256,29 @@ def test_claimed_inertia_and_kind_hold_at_random_points_of_each_stratum(kwargs):
             H = hessian(m, pt)
             if k == 0 and all(x.is_Rational for x in H):  # independently of symdln's LDLᵀ: Descartes, flint charpoly
                 assert _descartes_flint(H) == c.inertia.as_tuple(), (c.label, c.stratum)
+
+
+@pytest.mark.parametrize("depth", [2, 3])
+def test_equal_singular_values_give_orbits(depth):
+    """Spectrum (2, 2, 1): one family per orbit (the first modes of the tied pair), its dimension grown by the
+    Grassmannian k(m − k); at depth 2 every family is Morse–Bott (nullity = dimension, by Descartes' rule on the
+    exact Hessian), and swapping the tied modes inside the representative gives a critical point of the same
+    inertia whose end-to-end map learns mode 2 instead of mode 1."""
+    m = deep_linear(spectrum=[2, 2, 1], depth=depth, widths=2, rotation_seed=None)
+    sets = critical_sets(m)
+    labels = {c.label for c in sets if c.label.startswith("{")}
+    assert labels == {"{}", "{1}", "{3}", "{1,2}", "{1,3}"}  # {2}, {2,3} are in the orbits of {1}, {1,3}
+    glob = [c for c in sets if c.kind == "global minimum"]
+    assert [c.label for c in glob] == ["{1,2}"] and glob[0].loss == sp.Rational(1, 2)
+    for c in sets:
+        if depth == 2 and c.stratum != "origin":
+            assert descartes_inertia(hessian(m, c.point))[1] == c.dimension, c.label
+    one = next(c for c in sets if c.label == "{1}" and c.stratum in ("all", "balanced"))
+    P = sp.Matrix([[0, 1, 0], [1, 0, 0], [0, 0, 1]])  # swaps the tied modes (diagonal target: e1 ↔ e2)
+    swapped = [sp.Matrix(W) for W in one.point]
+    swapped[-1] = P * swapped[-1]
+    swapped[0] = swapped[0] * P.T
+    assert all(g.is_zero_matrix for g in gradient(m, swapped))
+    A = _prod(swapped)
+    assert A == sp.diag(0, 2, 0)
+    assert descartes_inertia(hessian(m, swapped)) == one.inertia.as_tuple()
