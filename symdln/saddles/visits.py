@@ -15,6 +15,7 @@ the solution's ``scale``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -41,8 +42,10 @@ class SaddleVisit:
 
     Times are real flow times (arb balls at the solution's precision); ``tau_*`` are
     accelerated times (see the module docstring).  ``distance`` is the run's smallest distance to the
-    critical point relative to the reference norm; ``near`` is False for a plateau whose closest approach
-    stays above ``tol`` but below ``loose_tol`` (its ``t_enter``/``t_exit`` are then sample times).
+    critical point relative to the reference norm, ``gradient_norm`` the float64 norm of the flow's vector field
+    there in the run's coordinates (``‖∇ℒ(θ)‖``; ``‖∇L(β)‖`` for a mirror-form diagonal run); ``near`` is
+    False for a plateau whose closest approach stays above ``tol`` but below ``loose_tol`` (its
+    ``t_enter``/``t_exit`` are then sample times).
     """
 
     label: frozenset
@@ -58,6 +61,7 @@ class SaddleVisit:
     is_global: bool
     near: bool = True
     key: str | None = None
+    gradient_norm: float | None = None
 
     @property
     def name(self) -> str:
@@ -89,6 +93,7 @@ class SaddleVisit:
             "final": self.final,
             "global_minimum": self.is_global,
             "near": self.near,
+            "gradient_norm": self.gradient_norm,
         }
 
 
@@ -190,9 +195,11 @@ def detect_visits(
     ----------
     solution : FlowSolution
         A run of a :class:`~symdln.models.DeepLinearModel` or :class:`~symdln.models.DiagonalLinearModel`.
-    families : list, optional
+    families : list or Landscape, optional
         Candidate critical points (default: :func:`~symdln.symbolic.pivots.pivot_families` for a DLN,
-        :func:`diagonal_critical_points` for a diagonal network).
+        :func:`diagonal_critical_points` for a diagonal network); a
+        :class:`~symdln.symbolic.landscape.Landscape` gives one candidate per family (its strata share the
+        end-to-end map), named as the landscape names it.
     tol : exact number
         Relative distance that counts as "near": ``‖A_θ − A_S‖_F ≤ tol·‖Σyx‖_F`` (DLN) or
         ``‖β − β_I‖ ≤ tol·‖β*‖`` with ``β*`` the smallest global minimizer among the candidates (diagonal).
@@ -230,6 +237,12 @@ def detect_visits(
     loose_q = exact_number(loose_tol, name="loose_tol")
     if not tol_q <= loose_q < 1:
         raise OptionError(f"`loose_tol` must lie in [tol, 1), got {loose_q}")
+    from ..symbolic.landscape import Landscape
+
+    if isinstance(families, Landscape):
+        if families.model != model:
+            raise ModelError("`families`: the landscape is of another model than the solution")
+        families = _landscape_candidates(families)
     if isinstance(model, DiagonalLinearModel):
         fams = diagonal_critical_points(model) if families is None else list(families)
     elif isinstance(model, DeepLinearModel):
@@ -262,7 +275,7 @@ def detect_visits(
             return (j if dist[j] <= thr_f else None), j, float(dist[j])
 
         def sample(t, y):
-            return (t, *nearest(flow.end_to_end(y)), float(flow.loss(y).mid()))
+            return (t, *nearest(flow.end_to_end(y)), float(flow.loss(y).mid()), y)
 
         ts = solution.ts
         pts = []  # (time, candidate within tol or None, nearest candidate, its distance, loss)
@@ -317,6 +330,9 @@ def detect_visits(
                 mid_loss = to_arb((prev_v.loss + fams[j].loss) / 2, p.bits)
                 if fams[j].loss < prev_v.loss:
                     t_arr = _crossing(lambda tt: (solution.loss(tt) - mid_loss).mid(), prev_v.t_exit, t_in, res)
+            closest = min(range(first, last + 1), key=lambda x: pts[x][3])
+            g = flow.field(pts[closest][5])
+            gnorm = math.sqrt(sum(float(x.mid()) ** 2 for M in g for x in M.entries()))
             visits.append(
                 SaddleVisit(
                     label=fams[j].label,
@@ -332,9 +348,38 @@ def detect_visits(
                     is_global=fams[j].is_global,
                     near=near,
                     key=getattr(fams[j], "name", None),
+                    gradient_norm=gnorm,
                 )
             )
     return visits
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    label: frozenset
+    loss: sp.Expr
+    is_global: bool
+    name: str
+    end_to_end: sp.ImmutableMatrix
+
+    def numeric_end_to_end(self, model, precision) -> flint.arb_mat:
+        return to_arb_mat(self.end_to_end, precision.bits)
+
+
+def _landscape_candidates(land) -> list:
+    """One candidate per family of a landscape (its strata share ``A_θ``); the exact end-to-end map must be
+    known (rational or algebraic: evaluated at the run's precision)."""
+    out, seen = [], set()
+    best = min((st.loss for st in land), key=lambda x: float(sp.N(x, 30)), default=None)
+    for st in land:
+        if st.label.text in seen:
+            continue
+        seen.add(st.label.text)
+        members = frozenset(abs(int(m)) for m in st.label.members) if st.label.family == "support" \
+            else frozenset(int(m) for m in st.label.members)
+        out.append(_Candidate(members, st.loss, st.kind == "global minimum" or st.loss == best, st.label.text,
+                              sp.ImmutableMatrix(st.end_to_end)))
+    return out
 
 
 def _close_passes(pts, runs, taus, loose):

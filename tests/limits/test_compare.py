@@ -30,6 +30,11 @@ def test_visits_of_the_worked_example_are_the_limit_saddles_in_order():
     assert [abs(float(x.tau_arrive.mid()) - float(t)) < 0.5 for x, t in zip(vis[1:], p.jump_times)] == [True] * 3
     c = compare(vis, p)
     assert c.order_matches and all(r.visited for r in c.rows)
+    # the landscape as candidates: the same visits, named as the landscape names its strata
+    from symdln.symbolic.landscape import landscape
+
+    vis_l = detect_visits(v.solution, landscape(m))
+    assert [x.name for x in vis_l] == [x.name for x in vis] and [x.distance for x in vis_l] == [x.distance for x in vis]
 
 
 def test_convergence_study_errors_shrink_with_the_scale():

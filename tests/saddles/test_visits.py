@@ -93,3 +93,17 @@ def test_arrival_times_scale_exactly_as_log_over_s():
     a, b = _remainders(30), _remainders(100)
     for x, y in zip(a, b):
         assert abs(x) < 2 and abs(x - y) < 1e-8
+
+
+def test_visits_located_in_a_landscape_carry_distance_and_gradient_norm():
+    from symdln.symbolic.landscape import landscape
+
+    m = deep_linear(spectrum=[2, 1], widths=2)
+    sol = integrate_flow(m, balanced_init(m, "1e-12"), 40, scale="1e-6", progress=False)
+    L = landscape(m)
+    vis = detect_visits(sol, L)
+    assert [v.name for v in vis] == ["{}", "{1}", "{1,2}"]
+    # plateaus: the field is small where the run is closest to the critical point (≈ distance × curvature)
+    assert all(v.gradient_norm < 0.1 for v in vis) and vis[-1].gradient_norm < 1e-12
+    with pytest.raises(ModelError, match="another model"):
+        detect_visits(sol, landscape(deep_linear(spectrum=[3, 1], widths=2)))
