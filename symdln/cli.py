@@ -475,186 +475,6 @@ def _cmd_critical(args) -> int:
     return 0 if complete else 130
 
 
-def _read_table(path: str, name: str, *, vector: bool):
-    """Exact rows from a CSV file (cells parsed by :func:`parse_number`) or a .npy array (each value exactly)."""
-    import numpy as np
-
-    from .parse import exact_number
-
-    p = Path(path)
-    if not p.is_file():
-        raise OptionError(f"{name} {path!r}: no such file")
-    if p.suffix == ".npy":
-        try:
-            arr = np.load(p, allow_pickle=False)
-        except (ValueError, OSError) as exc:
-            raise OptionError(f"{name} {path!r}: not a readable .npy array ({exc})") from None
-        if arr.dtype.kind not in "iuf":
-            raise OptionError(f"{name} {path!r}: dtype {arr.dtype} is not numeric")
-        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-            raise OptionError(f"{name} {path!r}: contains NaN or infinity")
-        conv = (lambda v: Fraction(int(v))) if arr.dtype.kind in "iu" else (lambda v: Fraction(float(v)))
-        rows = [[conv(v) for v in np.atleast_1d(r)] for r in (arr.reshape(-1, 1) if vector else np.atleast_2d(arr))]
-    else:
-        import csv
-
-        with open(p, newline="") as fh:
-            rows = [[exact_number(c.strip(), name=f"{name} row {i + 1}") for c in r] for i, r in enumerate(csv.reader(fh))
-                    if r and any(c.strip() for c in r)]
-    if not rows:
-        raise OptionError(f"{name} {path!r} is empty")
-    if vector:
-        if any(len(r) != 1 for r in rows) and len(rows) != 1:
-            raise OptionError(f"{name} {path!r}: expected one column or one row of numbers")
-        return [v for r in rows for v in r]
-    if len({len(r) for r in rows}) != 1:
-        raise OptionError(f"{name} {path!r}: rows have different lengths")
-    return rows
-
-
-def _cmd_limit(args) -> int:
-    from .limits import limit_path
-
-    if args.model == "diagonal":
-        from .models import diagonal_linear
-
-        if (args.X is None) == (args.X_file is None):
-            raise OptionError("--model diagonal needs one of --X or --X-file")
-        if (args.y is None) == (args.y_file is None):
-            raise OptionError("--model diagonal needs one of --y or --y-file")
-        X = parse_matrix(args.X, name="--X") if args.X is not None else _read_table(args.X_file, "--X-file", vector=False)
-        y = parse_vector(args.y, name="--y") if args.y is not None else _read_table(args.y_file, "--y-file", vector=True)
-        model = diagonal_linear(X, y)
-    else:
-        if args.X_file or args.y_file or args.float_mode or args.max_jumps:
-            raise OptionError("--X-file, --y-file, --float and --max-jumps go with --model diagonal")
-        model = _dln_model(args)
-    if args.compare:
-        return _limit_compare(args, model)
-    if args.plot:
-        raise OptionError("--plot goes with --compare")
-    path = limit_path(model, exact=not args.float_mode, max_jumps=args.max_jumps, progress=args.progress) \
-        if args.model == "diagonal" else limit_path(model)
-    if args.json:
-        print(json.dumps(path.as_dict(), indent=2))
-    elif args.model == "diagonal":
-        from .report.tables import format_table
-
-        exact = path.trust == "exact"
-        fmt = (lambda x: "∞" if x is None else str(x)) if exact else (lambda x: "∞" if x is None else f"{x:.6g}")
-        rows = [[str(s.index), f"[{fmt(s.start)}, {fmt(s.end)})", fmt(s.loss),
-                 ", ".join(f"β{i + 1}={fmt(s.beta[i])}" for i in s.support) or "0"] for s in path.saddles]
-        print(format_table(["k", "tau interval", "loss", "saddle beta (support)"], rows))
-        print(f"values: {path.trust}" + ("" if exact else " (6 significant digits shown)") +
-              "; tau = t / log(1/alpha) (Pesme-Flammarion Algorithm 1)")
-        for j in path.jumps:
-            if not j.general_position:
-                print(f"warning: jump at tau = {fmt(j.time)}: {j.note}")
-    else:
-        from .report.tables import format_table
-
-        rows = [[str(s.index), s.label, str(s.loss), "-" if s.arrival is None else str(s.arrival)] for s in path.saddles]
-        print(format_table(["k", "saddle", "loss (exact)", "arrival tau (exact)"], rows))
-        print(f"greedy rank-incremental limit (best rank-k fits); times: {path.time_reason}")
-        for note in path.notes:
-            print(f"note: {note}")
-    if not getattr(path, "complete", True):
-        print(f"incomplete: {path.reason}", file=sys.stderr)
-        return 130 if "interrupted" in path.reason else 1
-    return 0
-
-
-def _limit_compare(args, model) -> int:
-    from .limits.compare import convergence_study
-    from .report.tables import format_table
-
-    if args.float_mode:
-        raise OptionError("--compare uses the exact limit path: drop --float")
-    scales = [parse_number(x, name="--scales") for x in args.scales.split(",") if x.strip()]
-    if args.plot:
-        from .report.limit_plot import _FORMATS
-
-        if Path(args.plot).suffix.lower() not in _FORMATS:
-            raise OptionError(f"--plot {args.plot!r}: the extension must be one of {', '.join(_FORMATS)}")
-    comp = convergence_study(model, scales, digits=args.digits, seed=args.seed, progress=args.progress)
-    if args.plot:
-        from .report.limit_plot import plot_convergence
-
-        plot_convergence(comp, args.plot)
-    if args.json:
-        print(json.dumps(comp.as_dict(), indent=2))
-    else:
-        print(format_table(*comp.table_rows()))
-        for s in comp.scales:
-            order = "visits the limit saddles in order" if s.order_matches else f"visits {', '.join(s.visited)}"
-            print(f"scale {format_number(s.scale)}: {s.status}; {order}")
-    bad = [s for s in comp.scales if s.status != "success"]
-    return 3 if bad else 0
-
-
-def _cmd_graph(args) -> int:
-    from .graph import landscape_graph, limit_graph, merge_graphs, observed_graph, write_graph
-    from .graph.draw import FIGURE_FORMATS, save_graph_figure, write_graph_html
-    from .graph.io import GRAPH_FORMATS
-
-    outs = [Path(o) for o in args.out]
-    for o in outs:
-        ext = o.suffix.lower()
-        if ext not in GRAPH_FORMATS and ext not in FIGURE_FORMATS and ext not in (".html", ".htm"):
-            raise OptionError(f"--out {str(o)!r}: unknown extension; accepted: {', '.join(GRAPH_FORMATS)}, .html, "
-                              f"{', '.join(FIGURE_FORMATS)}")
-        if not o.parent.is_dir():
-            raise OptionError(f"--out {str(o)!r}: the folder {str(o.parent)!r} does not exist")
-    sols = []
-    if args.runs:
-        from .flow.store import load_solution
-
-        for f in args.runs:
-            if not Path(f).is_file():
-                raise OptionError(f"--from {f!r}: no such file")
-            sols.append(load_solution(f))
-    model = sols[0].model if sols and not (args.spectrum or args.target or args.X) else _any_model(args)
-    theory, limit = args.theory, args.limit
-    if not (theory or limit or sols):
-        theory = limit = True
-    graphs = []
-    if sols:
-        from .saddles import detect_visits
-
-        graphs.append(observed_graph([detect_visits(s) for s in sols], model=model))
-    if limit:
-        from .limits import limit_path
-
-        graphs.append(limit_graph(limit_path(model)))
-    complete = True
-    if theory:
-        from .symbolic.landscape import landscape
-
-        land = landscape(model, seed=args.seed, progress=args.progress)
-        G_t = landscape_graph(land, progress=args.progress)
-        complete = land.complete and G_t.graph.get("complete", True)
-        graphs.append(G_t)
-    G = merge_graphs(*graphs)
-    title = args.title or "saddle graph: " + ", ".join(sorted(x for x in G.graph.get("sources", "").split(",") if x))
-    for o in outs:
-        ext = o.suffix.lower()
-        if ext in FIGURE_FORMATS:
-            save_graph_figure(G, o, title=title, by=args.by)
-        elif ext in (".html", ".htm"):
-            write_graph_html(G, o, title=title, by=args.by)
-        else:
-            write_graph(G, o)
-        print(f"wrote {o}")
-    print(f"{G.number_of_nodes()} nodes, {G.number_of_edges()} edges; sources: {G.graph.get('sources')}")
-    unlocated = [(u, v) for u, v, d in G.edges(data=True) if d.get("located") is False]
-    if unlocated:
-        print(f"{len(unlocated)} theory edges end at points not located exactly (located=False; see their reason)")
-    if not complete:
-        print("interrupted (Ctrl-C): the graph holds what was finished", file=sys.stderr)
-        return 130
-    return 0
-
-
 def _cmd_analyze(args) -> int:
     from .symbolic.analysis import analyze_point
 
@@ -692,9 +512,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "analyze":
             return _cmd_analyze(args)
         if args.command == "limit":
-            return _cmd_limit(args)
+            from .cli_paths import cmd_limit
+
+            return cmd_limit(args)
         if args.command == "graph":
-            return _cmd_graph(args)
+            from .cli_paths import cmd_graph
+
+            return cmd_graph(args)
         raise OptionError(f"unknown command {args.command!r}")  # pragma: no cover
     except SymdlnError as exc:
         print(f"symdln: error: {exc}", file=sys.stderr)

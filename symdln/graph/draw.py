@@ -19,7 +19,8 @@ import networkx as nx
 
 from ..errors import OptionError
 
-__all__ = ["draw_saddle_graph", "graph_layout", "save_graph_figure", "write_graph_html", "FIGURE_FORMATS"]
+__all__ = ["draw_saddle_graph", "graph_layout", "save_graph_figure", "save_figure_atomically", "write_graph_html",
+           "FIGURE_FORMATS"]
 
 FIGURE_FORMATS = (".png", ".svg", ".pdf")
 _SHAPES = {"global minimum": "D", "local minimum": "s", "strict saddle": "o", "non-strict saddle": "^",
@@ -169,16 +170,19 @@ def draw_saddle_graph(G: nx.DiGraph, ax=None, *, title: str | None = None, by: s
 
 def save_graph_figure(G: nx.DiGraph, path, *, title: str | None = None, by: str = "loss", highlight=None) -> Path:
     """Draw ``G`` to ``path`` (PNG, SVG or PDF by extension), written atomically."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
     path = Path(path)
     if path.suffix.lower() not in FIGURE_FORMATS:
         raise OptionError(f"figure {str(path)!r}: the extension must be one of {', '.join(FIGURE_FORMATS)}")
     ax = draw_saddle_graph(G, title=title, by=by, highlight=highlight)
-    fig = ax.figure
+    return save_figure_atomically(ax.figure, path)
+
+
+def save_figure_atomically(fig, path) -> Path:
+    """``fig`` saved to ``path`` (format by extension) through a temporary file renamed into place; the figure is
+    closed.  A failed save leaves no file (and an existing one as it was)."""
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
     fig.tight_layout()
     tmp = path.with_name(path.name + ".part")
     try:

@@ -199,6 +199,7 @@ def read_graph(path, *, fmt: str | None = None) -> nx.DiGraph:
         elif kind == "gml":
             import ast
 
+            # safe: ast.literal_eval reads literals only (numbers, strings), never code
             G = _gml_rename(nx.DiGraph(nx.read_gml(path, destringizer=ast.literal_eval)), to_file=False)
         else:
             G = _read_dot(path)

@@ -16,7 +16,6 @@ def plot_convergence(comparison, path) -> Path:
     expected rate); PNG, SVG or PDF by the file extension.  Written to a temporary file and renamed, so a failed
     export leaves nothing behind."""
     import math
-    import os
 
     from .plots import _figure
 
@@ -47,13 +46,6 @@ def plot_convergence(comparison, path) -> Path:
     ax.set_ylabel("|τ_run − τ_limit|  (accelerated time)")
     ax.set_title(f"distance to the {name} → 0 limit path", fontsize=10)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    tmp = path.with_name(path.name + ".part")
-    try:
-        fig.savefig(tmp, format=path.suffix[1:].lower())
-        os.replace(tmp, path)
-    finally:
-        plt.close(fig)
-        if tmp.exists():
-            tmp.unlink()
-    return path
+    from ..graph.draw import save_figure_atomically
+
+    return save_figure_atomically(fig, path)

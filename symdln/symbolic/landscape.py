@@ -376,8 +376,24 @@ def _as_float_matrix(W) -> np.ndarray:
         return np.array([[float(W[i, j].mid()) for j in range(W.ncols())] for i in range(W.nrows())])
     if isinstance(W, sp.MatrixBase):
         return np.array(W.evalf(30).tolist(), dtype=float)
-    return np.array([[float(sp.N(sp.sympify(x), 30)) if not isinstance(x, (int, float)) else float(x) for x in row]
-                     for row in (W.tolist() if hasattr(W, "tolist") else W)], dtype=float)
+    return np.array([[_as_float(x) for x in row] for row in (W.tolist() if hasattr(W, "tolist") else W)], dtype=float)
+
+
+def _as_float(x) -> float:
+    """One entry as float64: numbers directly, exact text parsed (never evaluated), SymPy numbers at 30 digits."""
+    if isinstance(x, (int, float, np.integer, np.floating)):
+        return float(x)
+    if isinstance(x, str):
+        from ..parse import parse_number
+
+        q = parse_number(x, name="theta entry")
+        return q.numerator / q.denominator
+    if isinstance(x, sp.Basic):
+        return float(sp.N(x, 30))
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        raise OptionError(f"`theta` entry {x!r} is not a number") from None
 
 
 def _end_to_end(model, mats) -> np.ndarray:

@@ -40,7 +40,7 @@ def mirror_alpha2(model, theta0) -> Fraction:
     u, v = theta0
     if any(sp.expand(x) != 0 for x in v):
         raise ModelError("the mirror form starts from v(0) = 0 (u(0) = √2α·1, Pesme–Flammarion); got a nonzero v(0)")
-    squares = {sp.expand(sp.sympify(x) ** 2) for x in u}
+    squares = {sp.expand(sp.S(x) ** 2) for x in u}  # safe: u(0) holds exact numbers of an init, not text
     if len(squares) != 1:
         raise ModelError("the mirror form needs u(0) = √2α·1 (every entry equal); got entries of different sizes")
     (sq,) = squares
