@@ -39,7 +39,7 @@ from .build import saddle_graph
 
 __all__ = ["landscape_graph", "observed_graph", "limit_graph", "merge_graphs"]
 
-_THR = 1e-2  # a plateau: the gradient norm below this fraction of its largest value so far
+PLATEAU_DROP = 1e-2  # a plateau: the gradient norm below this fraction of its largest value so far
 
 
 def observed_graph(visits, *, model=None, landscape=None) -> nx.DiGraph:
@@ -87,9 +87,7 @@ def limit_graph(path) -> nx.DiGraph:
         data = {"source": "limit", "count": 1}
         if tau is not None:
             data["tau_jump"] = float(sp.N(tau, 20)) if isinstance(tau, sp.Basic) else float(tau)
-            if diagonal and path.trust != "exact":
-                pass
-            else:
+            if not diagonal or path.trust == "exact":  # a float64 path has no exact times
                 data["tau_jump_exact"] = str(tau)
         if diagonal and not path.jumps[k - 1].general_position:
             data["general_position"] = False
@@ -215,7 +213,7 @@ def _follow(model, data, x0, scale, max_steps: int = 20_000):
             return None
         g = float(np.linalg.norm(rhs(0.0, solver.y)))
         gmax = max(gmax, g)
-        if g <= _THR * gmax:
+        if g <= PLATEAU_DROP * gmax:
             break
     else:
         return None
