@@ -131,6 +131,9 @@ def _limit_compare(args, model) -> int:
         for s in comp.scales:
             order = "visits the limit saddles in order" if s.order_matches else f"visits {', '.join(s.visited)}"
             print(f"scale {format_number(s.scale)}: {s.status}; {order}")
+    if any(s.status == "interrupted" for s in comp.scales):
+        print("interrupted (Ctrl-C): the scales above are the ones finished", file=sys.stderr)
+        return 130
     bad = [s for s in comp.scales if s.status != "success"]
     return 3 if bad else 0
 

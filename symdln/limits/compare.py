@@ -218,6 +218,8 @@ def convergence_study(model, scales, *, digits: int = 6, seed: int = 0, tol="1e-
         vis = detect_visits(v.solution, fams, tol=tol) if v.solution is not None else []
         sc = compare(vis, path, taus=taus)
         out.append(ScaleComparison(q, sc.rows, sc.order_matches, sc.visited, v.status, v.message))
+        if v.status == "interrupted":  # Ctrl-C: keep the scales done, skip the rest
+            break
     return Comparison(model, path, tuple(out))
 
 
