@@ -69,3 +69,21 @@ def test_bad_requests_are_refused_before_any_run(capsys, tmp_path):
     assert main(["limit", "--spectrum", "2,1", "--widths", "2", "--compare", "--plot", str(tmp_path / "a.txt")]) == 2
     assert "extension" in capsys.readouterr().err and not (tmp_path / "a.txt").exists()
     assert main(["limit", "--spectrum", "2,1", "--widths", "2", "--plot", str(tmp_path / "a.png")]) == 2
+
+
+def test_ctrl_c_keeps_the_finished_scales(monkeypatch):
+    """A run interrupted at the second scale: the first stays, the second is marked, the third is not started."""
+    import dataclasses
+
+    import symdln.flow.verify as verify
+
+    real, calls = verify.verified_flow, []
+
+    def fake(*a, **k):
+        calls.append(1)
+        v = real(*a, **k)
+        return dataclasses.replace(v, status="interrupted") if len(calls) == 2 else v
+
+    monkeypatch.setattr(verify, "verified_flow", fake)
+    comp = convergence_study(deep_linear(spectrum=[2, 1], widths=2), ["1e-10", "1e-12", "1e-14"], progress=False)
+    assert [s.status for s in comp.scales] == ["success", "interrupted"] and len(calls) == 2
