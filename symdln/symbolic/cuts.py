@@ -27,11 +27,19 @@ from __future__ import annotations
 import itertools
 import random
 
+import flint
 import sympy as sp
 
 from ..errors import ModelError
 
 __all__ = ["complement_strata"]
+
+
+def _rank(M: sp.Matrix) -> int:
+    """Exact rank over ℚ (python-flint; SymPy's is far slower on the many small draws here)."""
+    if M.rows == 0 or M.cols == 0:
+        return 0
+    return flint.fmpq_mat(M.rows, M.cols, [flint.fmpq(int(x.p), int(x.q)) for x in M]).rank()
 
 
 def _rand(rng, rows, cols, lo=-3, hi=3) -> sp.Matrix:
@@ -44,7 +52,7 @@ def _rank_matrix(rng, rows, cols, rank) -> sp.Matrix:
         if rank == 0:
             return sp.zeros(rows, cols)
         M = _rand(rng, rows, rank) * _rand(rng, rank, cols)
-        if M.rank() == rank:
+        if _rank(M) == rank:
             return M
     raise ModelError(f"no random {rows}×{cols} matrix of rank {rank} found in 64 draws")
 
@@ -62,7 +70,7 @@ def _chain(rng, dims, rank, first_rank_at: str):
         P = sp.eye(dims[0])
         for W in layers:
             P = W * P
-        if P.rank() == rank:
+        if _rank(P) == rank:
             return layers, P
     raise ModelError(f"no chain {dims} of rank {rank} found in 64 draws")
 
@@ -125,7 +133,7 @@ def _cut_point(rng, T, d, c, k, a, b, tries: int = 64):
                 lay[0] = lay[0] * N * N.T
             C[c:] = lay
         P_gt = _product(C[c:], d[c])
-        ok = (P_lt.rank() == a and P_gt.rank() == b and C[c - 1].rank() == k
+        ok = (_rank(P_lt) == a and _rank(P_gt) == b and _rank(C[c - 1]) == k
               and (C[c - 1] * P_lt).is_zero_matrix and (P_gt * C[c - 1]).is_zero_matrix
               and (P_gt.T * T * P_lt.T).is_zero_matrix)
         if ok:
@@ -168,7 +176,7 @@ def complement_strata(model, S: tuple, balanced_point, seed: int):
     for W in base[1:]:
         A_S = W * A_S
     T = M - A_S
-    rankT = T.rank()
+    rankT = _rank(T)
     d = [n[0]] + [n[l] - r for l in range(1, L)] + [n[L]]
     rng = random.Random(f"cut{seed}{S}")
     out = []

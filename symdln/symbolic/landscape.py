@@ -322,6 +322,23 @@ def exact_signature(model, point) -> tuple:
     mats = [sp.Matrix(W) for W in point]
     sxx, syx = sp.Matrix(model.sxx), sp.Matrix(model.syx)
     irrational = sorted({x for M in (*mats, sxx, syx) for x in M if not x.is_Rational}, key=str)
+    if not irrational:  # over ℚ: python-flint matrices throughout
+        import flint
+
+        def q(M):
+            return flint.fmpq_mat(M.rows, M.cols, [flint.fmpq(int(x.p), int(x.q)) for x in M])
+
+        fm = [q(W) for W in mats]
+        A = fm[0]
+        for W in fm[1:]:
+            A = W * A
+        G = A * q(sxx) - q(syx)
+
+        def eye(k):
+            return flint.fmpq_mat(k, k, [1 if i == j else 0 for i in range(k) for j in range(k)])
+
+        return _signature(fm, G, mul=lambda X, Y: X * Y, eye=eye, transpose=lambda X: X.transpose(),
+                          rank=lambda X: X.rank() if X.nrows() and X.ncols() else 0)
     field = NumberField(irrational) if irrational else RationalField()
     fm = [FieldMatrix.from_sympy(W, field) for W in mats]
     A = fm[0]
@@ -435,6 +452,10 @@ def _grad_and_loss(model, mats) -> tuple[float, float]:
     return math.sqrt(total), loss
 
 
+def _shape(M) -> tuple[int, int]:
+    return (M.nrows(), M.ncols()) if hasattr(M, "nrows") and not hasattr(M, "shape") else M.shape
+
+
 def _signature(mats, G, *, mul, eye, transpose, rank) -> tuple:
     """Ranks of ``W_l`` and of every product ``W_j⋯W_i`` (``i < j``), then — with the end-to-end gradient ``G``
     (``AΣxx − Σyx``) — of every coupling ``(W_L⋯W_{j+1})ᵀ G (W_{i−1}⋯W_1)ᵀ`` (``i < j``), the block of the Hessian
@@ -449,11 +470,11 @@ def _signature(mats, G, *, mul, eye, transpose, rank) -> tuple:
             P = mul(mats[j], P)
             out.append(rank(P))
     if L >= 2:
-        pre = [eye(mats[0].shape[1])]  # pre[l] = W_l⋯W_1
+        pre = [eye(_shape(mats[0])[1])]  # pre[l] = W_l⋯W_1
         for W in mats:
             pre.append(mul(W, pre[-1]))
         suf = [None] * (L + 2)  # suf[l] = W_L⋯W_l
-        suf[L + 1] = eye(mats[-1].shape[0])
+        suf[L + 1] = eye(_shape(mats[-1])[0])
         for l in range(L, 0, -1):
             suf[l] = mul(suf[l + 1], mats[l - 1])
         for i in range(1, L + 1):
