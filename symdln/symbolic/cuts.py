@@ -181,18 +181,23 @@ def complement_strata(model, S: tuple, balanced_point, seed: int):
     rng = random.Random(f"cut{seed}{S}")
     out = []
 
+    base_rows = [W.tolist() for W in base]
+
     def assemble(C):
         layers = []
         for l in range(1, L + 1):
-            W = sp.Matrix(base[l - 1])
-            Cl = C[l - 1]
+            rows = [list(row) for row in base_rows[l - 1]]
+            Cl = C[l - 1].tolist()
             if l == 1:
-                W[r:, :] = Cl
+                rows[r:] = [list(row) for row in Cl]
             elif l == L:
-                W[:, r:] = Cl
+                for a, row in enumerate(rows):
+                    row[r:] = Cl[a]
             else:
-                W[r:, r:] = Cl
-            layers.append(sp.ImmutableMatrix(W))
+                for a in range(r, len(rows)):
+                    rows[a][r:] = Cl[a - r]
+            layers.append(sp.ImmutableMatrix(len(rows), len(rows[0]) if rows else 0, [x for row in rows for x in row])
+                          if rows else sp.ImmutableMatrix(sp.zeros(*base[l - 1].shape)))
         return tuple(layers)
 
     # one cut at layer c: C_c of rank k with C_c P_< = 0 and P_> C_c = 0 (k = 0: a zero layer)
