@@ -98,6 +98,15 @@ def main():
             else:
                 naive_txt, ratio, agree = f"{t_naive:.2f}", f"{t_naive / t_ours:.0f}", str(inert == inert_naive)
             print(f"{depth:>5} {width:>5} {model.n_params:>6} {len(sets):>4} {t_ours:>9.3f} {t_all:>10.2f} {naive_txt:>9} {ratio:>7}  {agree}", flush=True)
+    if not args.counts_only:
+        print()
+        print("larger cases: every stratum (critical_sets, exact inertia and kinds), target goal < 2 s")
+        print(f"{'depth':>5} {'width':>5} {'params':>6} {'strata':>6} {'seconds':>8}")
+        for depth, width in ((3, 5), (4, 7)):
+            model = _model(depth, width)
+            t0 = time.perf_counter()
+            sets = critical_sets(model)
+            print(f"{depth:>5} {width:>5} {model.n_params:>6} {len(sets):>6} {time.perf_counter() - t0:>8.2f}", flush=True)
     print()
     print("Gröbner counts (one data point, seed 0): symdln's default engine (msolve on the system as symdln builds")
     print("it, plus parsing) against the pure-Python SymPy engine, each in one run; '> T' did not finish in T s")
