@@ -53,6 +53,9 @@ def cmd_count(args) -> int:
             key = p.kind if p.inertia.negative == 0 else f"saddle of index {p.inertia.negative}"
             kinds[key] = kinds.get(key, 0) + 1
         out["real_kinds"] = kinds
+    # generic data give simple points: a multiple point means a degenerate draw (the count may be smaller than
+    # the generic one), which is said, not hidden
+    out["simple_points"] = res.distinct_count == res.complex_count
     if args.json:
         print(json.dumps(out, indent=2))
     else:
@@ -62,4 +65,7 @@ def cmd_count(args) -> int:
               f"real: {res.real_count} ({how})")
         for k, v in sorted(out.get("real_kinds", {}).items()):
             print(f"  {k}: {v}")
+        if not out["simple_points"]:
+            print(f"warning: {res.complex_count - res.distinct_count} multiple point(s): this draw (--seed {args.seed}) "
+                  f"may be degenerate; generic counts need simple points: try another --seed")
     return 0

@@ -194,6 +194,7 @@ def test_count_two_hidden_layers(capsys):
     out = _run_json(capsys, ["critical", "--count", "--depth", "3", "--widths", "1", "--input-dim", "1",
                              "--output-dim", "1", "--tikhonov", "--json"])
     assert (out["complex_count"], out["distinct_count"]) == (17, 17) and out["setting"]["hidden"] == [1, 1]
+    assert out["simple_points"] is True
     assert sum((-1) ** p["inertia"][0] for p in out["real_points"]) == 1
     assert main(["critical", "--count", "--depth", "3", "--widths", "1,2,3", "--input-dim", "1", "--output-dim", "1",
                  "--tikhonov"]) == 2
@@ -201,3 +202,14 @@ def test_count_two_hidden_layers(capsys):
     assert main(["critical", "--count", "--depth", "4", "--widths", "9", "--input-dim", "9", "--output-dim", "9",
                  "--tikhonov"]) == 2
     assert "--max-count-params" in capsys.readouterr().err
+
+
+def test_count_says_when_a_draw_has_multiple_points(capsys, monkeypatch):
+    """A draw whose points are not all simple is reported as possibly degenerate (not printed as a generic count)."""
+    import symdln.symbolic.isolated as iso
+
+    monkeypatch.setattr(iso, "count_critical_points", lambda *a, **k: iso.CountResult(6, 4, 2, 2, 6, "msolve"))
+    assert main(["critical", "--count", "--depth", "2", "--widths", "1", "--input-dim", "1", "--output-dim", "1",
+                 "--tikhonov"]) == 0
+    out = capsys.readouterr().out
+    assert "2 multiple point(s)" in out and "try another --seed" in out
