@@ -158,35 +158,11 @@ def _unflat(model, x):
     return out
 
 
-def _float_data(model):
-    if isinstance(model, DiagonalLinearModel):
-        X, y = model.float64
-        return X, y.reshape(-1, 1)
-    syx = np.array(sp.Matrix(model.syx).evalf(30).tolist(), dtype=float)
-    sxx = np.array(sp.Matrix(model.sxx).evalf(30).tolist(), dtype=float)
-    return sxx, syx
-
-
 def _gradient(model, data, x):
-    """``∇ℒ`` (flat, float64) for λ = 0 (teacher/data form) or a diagonal network."""
-    mats = _unflat(model, x)
-    if isinstance(model, DiagonalLinearModel):
-        X, y = data
-        u, v = mats
-        g = X.T @ (X @ (u * v) - y) / X.shape[0]
-        return np.concatenate([(v * g).ravel(), (u * g).ravel()])
-    sxx, syx = data
-    lam = float(model.weight_decay)
-    prefix = [np.eye(mats[0].shape[1])]
-    for W in mats:
-        prefix.append(W @ prefix[-1])
-    G = prefix[-1] @ sxx - syx
-    grads = [None] * len(mats)
-    B = G
-    for l in range(len(mats), 0, -1):
-        grads[l - 1] = B @ prefix[l - 1].T + lam * mats[l - 1]
-        B = mats[l - 1].T @ B
-    return np.concatenate([g.ravel() for g in grads])
+    """``∇ℒ`` flattened (float64), by :func:`symdln.symbolic.landscape.float_gradient`."""
+    from ..symbolic.landscape import float_gradient
+
+    return np.concatenate([g.ravel() for g in float_gradient(model, _unflat(model, x), data)])
 
 
 def _follow(model, data, x0, scale, max_steps: int = 20_000):
@@ -292,7 +268,9 @@ def landscape_graph(landscape, *, eps: float = 3e-2, progress: bool | None = Non
         if st.dimension is not None:
             attrs["dimension"] = st.dimension
         G.add_node(keyof[id(st)], **attrs)
-    data = _float_data(model)
+    from ..symbolic.landscape import float_data
+
+    data = float_data(model)
     scale = max(1.0, float(np.abs(data[1]).max()))
     show = sys.stderr.isatty() if progress is None else bool(progress)
     saddles = [st for st in landscape if st.is_saddle]

@@ -14,7 +14,7 @@ scales.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 
 import mpmath
@@ -73,7 +73,6 @@ class Comparison:
     model: object
     path: object
     scales: tuple
-    meta: dict = field(default_factory=dict, compare=False)
 
     def as_dict(self) -> dict:
         return {"model": self.model.describe(), "limit": self.path.as_dict(),
@@ -88,7 +87,7 @@ class Comparison:
 
     def table_rows(self) -> tuple[list, list]:
         """``(head, rows)`` of text cells: one row per (scale, saddle) (``report.tables.format_table`` prints it)."""
-        head = ["scale", "saddle", "tau limit", "tau run (verified digits)", "error", "plateau distance"]
+        head = ["scale", "saddle", "tau limit", "tau run (verified digits)", "error", "plateau distance (float64)"]
         rows = []
         for s in self.scales:
             for r in s.rows:

@@ -21,7 +21,7 @@ float64 with SciPy's NNLS for large problems; its numbers are not certified and 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 
 import flint
@@ -97,7 +97,6 @@ class LimitPath:
     trust: str
     complete: bool = True
     reason: str = ""
-    meta: dict = field(default_factory=dict, compare=False)
 
     @property
     def jump_times(self) -> tuple:

@@ -14,7 +14,7 @@ narrowest width cuts a group, the last saddle is an orbit of best fits (``notes`
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sympy as sp
 
@@ -48,7 +48,6 @@ class DLNLimitPath:
     trust: str = "exact"
     time_reason: str = ""
     notes: tuple = ()
-    meta: dict = field(default_factory=dict, compare=False)
 
     @property
     def jump_times(self) -> tuple:

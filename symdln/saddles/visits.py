@@ -237,7 +237,7 @@ def detect_visits(
     loose_q = exact_number(loose_tol, name="loose_tol")
     if not tol_q <= loose_q < 1:
         raise OptionError(f"`loose_tol` must lie in [tol, 1), got {loose_q}")
-    from ..symbolic.landscape import Landscape
+    from ..symbolic.landscape import Landscape, _as_float_matrix
 
     if isinstance(families, Landscape):
         if families.model != model:
@@ -267,10 +267,10 @@ def detect_visits(
         thr = ref * to_arb(tol_q, p.bits)
         thr_f = float(thr.mid())
         # nearest candidate in float64 (distances of order tol·ref: float is ample to choose), crossings in arb
-        cand = np.array([_floats(B).ravel() for B in maps])
+        cand = np.array([_as_float_matrix(B).ravel() for B in maps])
 
         def nearest(A):
-            dist = np.sqrt(((cand - _floats(A).ravel()) ** 2).sum(axis=1))
+            dist = np.sqrt(((cand - _as_float_matrix(A).ravel()) ** 2).sum(axis=1))
             j = int(np.argmin(dist))
             return (j if dist[j] <= thr_f else None), j, float(dist[j])
 
@@ -414,11 +414,6 @@ def _close_passes(pts, runs, taus, loose):
         out.append((j, a, b, pts[best][3], False))
     return out
 
-
-def _floats(M: flint.arb_mat):
-    import numpy as np
-
-    return np.array([[float(M[i, j].mid()) for j in range(M.ncols())] for i in range(M.nrows())])
 
 
 def _fro(E: flint.arb_mat) -> flint.arb:

@@ -27,10 +27,10 @@ from __future__ import annotations
 import itertools
 import random
 
-import flint
 import sympy as sp
 
 from ..errors import ModelError
+from .fields import to_fmpq_mat
 
 __all__ = ["complement_strata"]
 
@@ -39,7 +39,7 @@ def _rank(M: sp.Matrix) -> int:
     """Exact rank over ℚ (python-flint; SymPy's is far slower on the many small draws here)."""
     if M.rows == 0 or M.cols == 0:
         return 0
-    return flint.fmpq_mat(M.rows, M.cols, [flint.fmpq(int(x.p), int(x.q)) for x in M]).rank()
+    return to_fmpq_mat(M).rank()
 
 
 def _rand(rng, rows, cols, lo=-3, hi=3) -> sp.Matrix:

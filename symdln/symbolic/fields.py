@@ -20,7 +20,7 @@ import sympy as sp
 
 from ..errors import ModelError
 
-__all__ = ["RationalField", "NumberField", "FieldMatrix"]
+__all__ = ["RationalField", "NumberField", "FieldMatrix", "to_fmpq_mat"]
 
 
 class RationalField:
@@ -165,3 +165,8 @@ class FieldMatrix:
 
     def is_zero(self) -> bool:
         return all(a == self.field.zero for r in self.rows for a in r)
+
+
+def to_fmpq_mat(M) -> flint.fmpq_mat:
+    """A rational SymPy matrix as a python-flint ``fmpq_mat`` (exact; for fast ranks and products over ℚ)."""
+    return flint.fmpq_mat(M.rows, M.cols, [flint.fmpq(int(x.p), int(x.q)) for x in M])

@@ -325,8 +325,7 @@ def exact_signature(model, point) -> tuple:
     if not irrational:  # over ℚ: python-flint matrices throughout
         import flint
 
-        def q(M):
-            return flint.fmpq_mat(M.rows, M.cols, [flint.fmpq(int(x.p), int(x.q)) for x in M])
+        from .fields import to_fmpq_mat as q
 
         fm = [q(W) for W in mats]
         A = fm[0]
@@ -422,34 +421,54 @@ def _end_to_end(model, mats) -> np.ndarray:
     return A
 
 
-def _grad_and_loss(model, mats) -> tuple[float, float]:
+def float_data(model) -> tuple[np.ndarray, np.ndarray]:
+    """The data of ``model`` in float64: ``(X, y)`` (diagonal networks, ``y`` a column) or ``(Σxx, Σyx)``."""
     if isinstance(model, DiagonalLinearModel):
-        X = np.array(model.X.evalf(30).tolist(), dtype=float)
-        y = np.array(model.y.evalf(30).tolist(), dtype=float).reshape(-1, 1)
-        u, v = mats
-        beta = u * v
-        r = X @ beta - y
-        g = X.T @ r / model.n_samples
-        return float(np.sqrt(np.sum((v * g) ** 2) + np.sum((u * g) ** 2))), float(0.5 * np.sum(r * r) / model.n_samples)
+        X, y = model.float64
+        return X, y.reshape(-1, 1)
     syx = np.array(sp.Matrix(model.syx).evalf(30).tolist(), dtype=float)
     sxx = np.array(sp.Matrix(model.sxx).evalf(30).tolist(), dtype=float)
+    return sxx, syx
+
+
+def float_gradient(model, mats, data=None) -> list:
+    """``∇ℒ`` at a float point, one array per layer (``[∇_u, ∇_v]`` for a diagonal network), in float64;
+    ``data`` is :func:`float_data` (pass it when calling often)."""
+    first, second = float_data(model) if data is None else data
+    if isinstance(model, DiagonalLinearModel):
+        u, v = mats
+        g = first.T @ (first @ (u * v) - second) / first.shape[0]
+        return [v * g, u * g]
+    sxx, syx = first, second
     lam = float(model.weight_decay)
-    L = len(mats)
     prefix = [np.eye(mats[0].shape[1])]
     for W in mats:
         prefix.append(W @ prefix[-1])
-    A = prefix[-1]
-    G = A @ sxx - syx
-    total = 0.0
-    B = G
-    for l in range(L, 0, -1):
-        g = B @ prefix[l - 1].T + lam * mats[l - 1]
-        total += float(np.sum(g * g))
+    B = prefix[-1] @ sxx - syx
+    grads = [None] * len(mats)
+    for l in range(len(mats), 0, -1):
+        grads[l - 1] = B @ prefix[l - 1].T + lam * mats[l - 1]
         B = mats[l - 1].T @ B
+    return grads
+
+
+def _grad_and_loss(model, mats) -> tuple[float, float]:
+    """``(‖∇ℒ‖, ℒ)`` at a float point, float64."""
+    data = float_data(model)
+    gnorm = math.sqrt(sum(float(np.sum(g * g)) for g in float_gradient(model, mats, data)))
+    if isinstance(model, DiagonalLinearModel):
+        X, y = data
+        r = X @ (mats[0] * mats[1]) - y
+        return gnorm, float(0.5 * np.sum(r * r) / model.n_samples)
+    sxx, syx = data
+    lam = float(model.weight_decay)
+    A = mats[0]
+    for W in mats[1:]:
+        A = W @ A
     c = float(sp.N(model.loss_constant, 30))
     loss = 0.5 * float(np.trace(A @ sxx @ A.T)) - float(np.sum(A * syx)) + c
     loss += 0.5 * lam * sum(float(np.sum(W * W)) for W in mats)
-    return math.sqrt(total), loss
+    return gnorm, loss
 
 
 def _shape(M) -> tuple[int, int]:
