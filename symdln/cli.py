@@ -320,7 +320,7 @@ def _flow_setup(args):
     return model, InitSpec.gaussian(args.sigma, args.seed)
 
 
-FLOW_EXIT = {"success": 0, "unverified": 3, "interrupted": 130}
+FLOW_EXIT = {"success": 0, "unverified": 3, "incomplete": 4, "interrupted": 130}
 
 
 def _cmd_flow(args) -> int:
@@ -376,7 +376,7 @@ def _cmd_flow(args) -> int:
             vals = ", ".join(f"{v.text} [{v.digits}]" for v in e["values"])
             print(f"t = {e['t']}: loss = {e['loss'].text} [{e['loss'].digits}]  {name} = {vals}")
         for c in res.crossings:
-            t = "never" if c["t"] is None else f"{c['t'].text} [{c['t'].digits}]"
+            t = "not by the end of the run" if c["t"] is None else f"{c['t'].text} [{c['t'].digits}]"
             print(f"loss < {c['level']} first at t = {t}")
         for e in res.events:
             times = ", ".join(f"{v.text} [{v.digits}]" for v in e["times"]) or "never"

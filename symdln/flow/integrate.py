@@ -99,6 +99,8 @@ def _stepper(flow, precision, solver, k, rtol, floor) -> Stepper:
     norm = ErrorNorm(kind, to_arb(floor, precision.bits), flow.shapes, flow, residual_floor(flow, precision, rtol))
     method = SOLVERS[solver](flow, k)
     method.floor = float(floor)
+    if solver == "radau":
+        method.relax = method.tolerance_relaxation(rtol)
     return Stepper(method, norm, rtol)
 
 

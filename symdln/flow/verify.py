@@ -24,10 +24,13 @@ from ..errors import OptionError, describe
 from ..models.diagonal import DiagonalLinearModel
 from ..parse import format_number, positive_number
 from .integrate import integrate_flow
-from .plan import InitSpec, RunPlan, check_feasible, plan_run
+from .plan import InitSpec, RunPlan, check_feasible, default_horizon, plan_run
 from .control import locate_crossing
 from .events import Event, event_times
 from .solution import FlowSolution, Status
+
+#: The horizon of a deep run asked only for crossings, over :func:`~symdln.flow.plan.default_horizon`.
+CROSSING_HORIZON_FACTOR = 1000
 
 __all__ = ["Verified", "VerifiedFlow", "verified_flow", "agreeing_digits", "crossing_time"]
 
@@ -62,12 +65,14 @@ class VerifiedFlow:
     ----------
     status : str
         ``"success"`` (every number has at least ``digits_wanted`` verified digits), ``"unverified"`` (some
-        have fewer; see ``min_digits``), ``"interrupted"``, or the failing status of a run
+        have fewer; see ``min_digits``), ``"incomplete"`` (a ``cross`` level was not reached by the end of the run:
+        its ``t`` is ``None``, which says nothing about later times), ``"interrupted"``, or the failing status of a run
         (``"max_steps"``, ``"max_time"``, ``"step_underflow"``, ``"nonfinite"``).
     points : tuple of dict
         Per requested time: ``t``, ``loss`` and ``values`` (singular values of ``A_θ``, or ``β``) as :class:`Verified`.
     crossings : tuple of dict
-        Per level: ``level`` and ``t`` (:class:`Verified`, or ``None`` when the loss never fell below it).
+        Per level: ``level`` and ``t`` (:class:`Verified`, or ``None`` when the loss did not fall below it by the
+        end of the run; the status is then ``"incomplete"``).
     runs : tuple of dict
         Plan, stats and status of every run made.
     events : tuple of dict
@@ -290,6 +295,11 @@ def verified_flow(
         raise OptionError(f"`retries` must be an int ≥ 0, got {describe(retries)}")
     check_feasible(model, init, max_time)
     horizon = t_end if t_end is not None else (max(at_q) if at_q and not levels else None)
+    if horizon is None and levels and not at_q and not isinstance(model, DiagonalLinearModel) and model.depth >= 3:
+        # only crossings: the run stops at the last one, so a long horizon costs nothing when the levels are reached,
+        # and a few hundred L-stable steps of growing size when one is not; accelerated escape times σ^{L−2}·t_k
+        # depend on the initialization's small singular values and can exceed the default horizon's 10/s_min
+        horizon = CROSSING_HORIZON_FACTOR * default_horizon(model, init.layer_scale)
     if coordinates not in ("primal", "mirror"):
         raise OptionError(f"`coordinates` must be 'primal' or 'mirror', got {describe(coordinates)}")
     if coordinates == "mirror" and (not isinstance(model, DiagonalLinearModel) or init.kind != "pf"):
@@ -345,7 +355,13 @@ def verified_flow(
     if not compared and sols:  # the verification run failed or was interrupted: the first run's numbers, unverified
         cmp, best = _unverified(measures[-1]), sols[-1]
     worst = _min_digits(cmp) if best is not None else None
-    if status is None:
+    missed = [format_number(lv) for lv, c in zip(levels, cmp[1]) if c is None] if best is not None else []
+    if status is None and missed:
+        # a level not reached by the horizon is not "never": the run ended before it could tell
+        status_text = "incomplete"
+        message = (f"the loss did not fall below {', '.join(missed)} by t = {float(best.t_final.mid()):.6g} (the end "
+                   f"of the run); give a larger `t_end` (--t-end) to look further")
+    elif status is None:
         status_text = "success" if worst is not None and worst >= digits else "unverified"
         message = (f"every reported number has at least {digits} verified significant digits" if status_text == "success"
                    else f"some reported numbers have only {worst} verified digits (wanted {digits}) after "
