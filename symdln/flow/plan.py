@@ -148,7 +148,7 @@ def default_horizon(model, sigma: Fraction) -> Fraction:
 
 
 #: Largest ``(L − 2)·log10(1/σ)`` a deep run is started for without a wall-clock limit (measured with Radau IIA,
-#: both runs of a verified flow: depth 3 from σ = 1e-30 in ~20 s, from σ = 1e-60 in ~105 s; the cost grows about
+#: both runs of a verified flow: depth 3 from σ = 1e-30 in ~11 s, from σ = 1e-60 in ~45 s; the cost grows about
 #: linearly in log(1/σ) and the working digits, docs/flow.md).
 DEEP_DECADES_LIMIT = 60
 
@@ -162,7 +162,7 @@ def check_feasible(model, init: InitSpec, max_time) -> None:
         raise OptionError(
             f"depth {model.depth} from a per-layer scale {format_number(init.layer_scale)}: plateaus last about "
             f"σ^-{model.depth - 2} = 1e{decades:.0f}; runs with (L−2)·log10(1/σ) ≤ {DEEP_DECADES_LIMIT} are started "
-            f"without a time limit (depth 3 from σ = 1e-60 takes ~2 min; the cost grows like (L−2)·log10(1/σ) times "
+            f"without a time limit (depth 3 from σ = 1e-60 takes ~45 s; the cost grows like (L−2)·log10(1/σ) times "
             f"the working digits, here about {math.ceil((decades / DEEP_DECADES_LIMIT) ** 2 * 2)} min); use a "
             f"larger σ, or give `max_time` (--max-time) to run with a wall-clock bound"
         )
