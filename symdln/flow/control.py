@@ -52,29 +52,24 @@ class Stepper:
 
     def measure(self, y1, err) -> float:
         """``‖err‖ / rtol`` as a float (``inf`` when non-finite)."""
-        ratio = self.norm(y1, err) / self.rtol
+        return self._ratio(self.norm(y1, err))
+
+    def _ratio(self, size) -> float:
+        ratio = size / self.rtol
         r = float(ratio.mid()) if ratio.is_finite() else math.inf
         return r if math.isfinite(r) else math.inf
 
     def frozen_measure(self, y):
         """``measure`` with the norm's layer weights frozen at ``y`` (:class:`~.norms.FrozenNorm`): for Newton iterations."""
         frozen = FrozenNorm(self.norm, y)
-
-        def measure(y1, err) -> float:
-            ratio = frozen(y1, err) / self.rtol
-            r = float(ratio.mid()) if ratio.is_finite() else math.inf
-            return r if math.isfinite(r) else math.inf
-
-        return measure
+        return lambda y1, err: self._ratio(frozen(y1, err))
 
     def attempt(self, y, f0, H):
         """One step of size ``H``: ``(y1, err/rtol, factor)``, ``factor`` the next step's size over ``H`` (≤ 0.9
         when the step is rejected, ``err/rtol > 1``); an order-adaptive solver proposes its own factor."""
-        if getattr(self.solver, "newton_measure", False):
-            y1, r, fac = self.solver.adaptive_step(y, f0, H, self.measure, self.frozen_measure(y))
-            return y1, r, (self.factor(r) if fac is None else fac)
         if hasattr(self.solver, "adaptive_step"):
-            y1, r, fac = self.solver.adaptive_step(y, f0, H, self.measure)
+            newton = (self.frozen_measure(y),) if getattr(self.solver, "newton_measure", False) else ()
+            y1, r, fac = self.solver.adaptive_step(y, f0, H, self.measure, *newton)
             return y1, r, (self.factor(r) if fac is None else fac)
         y1, err = self.solver.step(y, f0, H)
         r = self.measure(y1, err)
