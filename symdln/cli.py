@@ -223,9 +223,12 @@ def _dln_model(args):
 
 
 def _explore_exit(summary: dict) -> int:
-    """0 when the run reached its end and the verification run agreed; 130 interrupted; 3 unverified; 1 failed."""
+    """0 when the run reached its end and the verification run agreed; 130 interrupted; 3 unverified;
+    4 incomplete (the horizon ended a plateau); 1 failed."""
     if summary["status"] == "interrupted":
         return 130
+    if summary["status"] == "incomplete":
+        return 4
     if summary["status"] not in ("success", "event", "converged"):
         return 1
     v = summary.get("verification")

@@ -12,6 +12,10 @@ Rules (NUMERICS.md, MATH §3), with ``σ`` the per-layer size of the initializat
   (L−2)·log10(1/σ)``);
 * **horizon**: depth ≤ 2: ``3(log(1/σ) + 50)/s_min``; depth ``L ≥ 3``: ``10σ^{−(L−2)}/s_min + 100``;
   diagonal: ten times the first jump time ``log(1/α)/‖∇L(0)‖_∞`` of the α → 0 limit (MATH §4.1);
+* **horizon of a run that stops at an event** (a loss level, the last ``--cross`` level): at depth ``L ≥ 3``
+  ``EVENT_HORIZON_FACTOR`` times the above (:func:`event_horizon`): accelerated escape times ``σ^{L−2}·t_k``
+  depend on the initialization's small singular values and can exceed ``10/s_min`` (depth 4, σ = 1e-15, seed 3:
+  4.26e31 against 1e31), and the run stops at its event anyway;
 * **floor** of the error norm: ``σ/1024``;
 * **solver**: ``"radau"`` at depth ≥ 3 (stiff), ``"gbs"`` otherwise.
 """
@@ -29,7 +33,8 @@ from ..parse import format_number, positive_number
 from ..precision import Precision, digits_for_flow
 from .integrate import choose_solver, initial_scale
 
-__all__ = ["InitSpec", "RunPlan", "plan_run", "default_horizon", "check_feasible"]
+__all__ = ["InitSpec", "RunPlan", "plan_run", "default_horizon", "event_horizon", "check_feasible",
+           "EVENT_HORIZON_FACTOR"]
 
 _KINDS = ("gaussian", "balanced", "pf", "point")
 
@@ -145,6 +150,20 @@ def default_horizon(model, sigma: Fraction) -> Fraction:
         return Fraction(math.ceil(3 * (log_inv + 50) / s_min))
     s_q = Fraction(s_min).limit_denominator(10**9)
     return Fraction(math.ceil(Fraction(10) / sigma ** (model.depth - 2) / s_q + 100))
+
+
+#: The horizon of a deep run that stops at an event, over :func:`default_horizon` (module docstring).
+EVENT_HORIZON_FACTOR = 1000
+
+
+def event_horizon(model, sigma: Fraction) -> Fraction:
+    """The horizon of a run that stops at an event: :func:`default_horizon`, times ``EVENT_HORIZON_FACTOR`` at depth
+    ``L ≥ 3`` (a long horizon costs nothing when the event happens, and a few hundred L-stable steps of growing size
+    when it does not; at depth ≤ 2 and for diagonal networks the default already allows for slow draws)."""
+    h = default_horizon(model, sigma)
+    if isinstance(model, DiagonalLinearModel) or model.depth < 3:
+        return h
+    return EVENT_HORIZON_FACTOR * h
 
 
 #: Largest ``(L − 2)·log10(1/σ)`` a deep run is started for without a wall-clock limit (measured with Radau IIA,

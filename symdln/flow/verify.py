@@ -24,13 +24,10 @@ from ..errors import OptionError, describe
 from ..models.diagonal import DiagonalLinearModel
 from ..parse import format_number, positive_number
 from .integrate import integrate_flow
-from .plan import InitSpec, RunPlan, check_feasible, default_horizon, plan_run
+from .plan import InitSpec, RunPlan, check_feasible, event_horizon, plan_run
 from .control import locate_crossing
 from .events import Event, event_times
 from .solution import FlowSolution, Status
-
-#: The horizon of a deep run asked only for crossings, over :func:`~symdln.flow.plan.default_horizon`.
-CROSSING_HORIZON_FACTOR = 1000
 
 __all__ = ["Verified", "VerifiedFlow", "verified_flow", "agreeing_digits", "crossing_time"]
 
@@ -295,11 +292,8 @@ def verified_flow(
         raise OptionError(f"`retries` must be an int ≥ 0, got {describe(retries)}")
     check_feasible(model, init, max_time)
     horizon = t_end if t_end is not None else (max(at_q) if at_q and not levels else None)
-    if horizon is None and levels and not at_q and not isinstance(model, DiagonalLinearModel) and model.depth >= 3:
-        # only crossings: the run stops at the last one, so a long horizon costs nothing when the levels are reached,
-        # and a few hundred L-stable steps of growing size when one is not; accelerated escape times σ^{L−2}·t_k
-        # depend on the initialization's small singular values and can exceed the default horizon's 10/s_min
-        horizon = CROSSING_HORIZON_FACTOR * default_horizon(model, init.layer_scale)
+    if horizon is None and levels and not at_q:
+        horizon = event_horizon(model, init.layer_scale)  # only crossings: the run stops at the last one
     if coordinates not in ("primal", "mirror"):
         raise OptionError(f"`coordinates` must be 'primal' or 'mirror', got {describe(coordinates)}")
     if coordinates == "mirror" and (not isinstance(model, DiagonalLinearModel) or init.kind != "pf"):

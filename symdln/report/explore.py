@@ -22,7 +22,7 @@ import numpy as np
 from .. import __version__
 from ..errors import FlowError, ModelError, OptionError, describe
 from ..flow.integrate import integrate_flow, tolerance
-from ..flow.plan import InitSpec, check_feasible, default_horizon
+from ..flow.plan import InitSpec, check_feasible, event_horizon
 from ..flow.solution import FlowSolution, Status
 from ..graph.build import saddle_graph
 from ..graph.io import write_graph
@@ -48,12 +48,14 @@ LANDSCAPE_PARAMS = 64
 
 
 def default_t_end(model: DeepLinearModel, sigma: Fraction) -> Fraction:
-    """A horizon long enough to learn every mode from scale ``σ``: :func:`symdln.flow.plan.default_horizon`.
+    """The default horizon of :func:`explore` from scale ``σ``: :func:`symdln.flow.plan.event_horizon` (the run stops
+    below ``loss_below``).
 
-    Depth ≤ 2: ``3 (log(1/σ) + 50) / s_min`` (mode k escapes near ``log(1/σ)/s_k``); depth
-    ``L ≥ 3``: ``10 σ^{−(L−2)} / s_min + 100`` (escape times grow like ``σ^{−(L−2)}``).
+    Depth ≤ 2: ``3 (log(1/σ) + 50) / s_min`` (mode k escapes near ``log(1/σ)/s_k``); depth ``L ≥ 3``:
+    ``1000 (10 σ^{−(L−2)} / s_min + 100)`` (escape times grow like ``σ^{−(L−2)}``, with a constant set by the draw).
+    No horizon is long enough for every draw: a run that reaches it on a plateau is reported ``incomplete``.
     """
-    return default_horizon(model, sigma)
+    return event_horizon(model, sigma)
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,7 @@ def explore(
         from ..limits.compare import compare
 
         comparison = compare(visits, limit)
+    unfinished = _unfinished(model, sol, families)
     title = _title(model, spec, sigma_q, init)
     files = _write_figures(sol, visits, G, out_dir, model, limit=limit, title=title, scale=per_layer)
     summary = {
@@ -176,8 +179,8 @@ def explore(
         "rtol": format_number(rtol_q),
         "loss_below": format_number(tolerance(loss_below, name="loss_below", high=Fraction(10**30))),
         "t_end": format_number(horizon),
-        "status": "interrupted" if interrupted else sol.status.name.lower(),
-        "message": ("interrupted: the files hold what finished" if interrupted else sol.message),
+        "status": "interrupted" if interrupted else ("incomplete" if unfinished else sol.status.name.lower()),
+        "message": ("interrupted: the files hold what finished" if interrupted else (unfinished or sol.message)),
         "t_final": sol.t_final.mid().str(20, radius=False),
         "final_loss": sol.losses[-1].mid().str(20, radius=False),
         "stats": sol.stats.as_dict(),
@@ -201,6 +204,33 @@ def explore(
     files["summary"] = path
     summary["files"]["summary"] = str(path)
     return ExploreResult(sol, visits, G, summary, files)
+
+
+def _unfinished(model, sol: FlowSolution, families) -> str | None:
+    """Why a run that reached its horizon has not finished learning (``None`` when it has, or cannot be told).
+
+    The run ended at ``t_end`` (not at ``loss_below``) with a loss nearer the loss of a saddle family than the exact
+    global minimum ``ℒ*`` (λ = 0): closer than half the smallest gap ``ℒ_S − ℒ* > 0`` between a family and the
+    minimum.  Accelerated escape times depend on the draw and have no upper bound, so a horizon can end a plateau
+    early; the report then says so instead of calling the run a success."""
+    if sol.status is not Status.SUCCESS or model.weight_decay != 0:
+        return None
+    from ..symbolic.analysis import global_minimum_value
+
+    gmin = global_minimum_value(model)
+    if gmin is None:
+        return None
+    gaps = [f.loss - gmin for f in families]
+    gaps = [float(g) for g in gaps if float(g) > 0]
+    if not gaps:
+        return None
+    final = float(sol.losses[-1].mid())
+    if final - float(gmin) <= min(gaps) / 2:
+        return None
+    return (f"the run reached t_end = {format_number(Fraction(sol.t_final.mid().str(20, radius=False)))} on a plateau "
+            f"at loss {final:.6g}, above the global minimum {gmin if gmin.is_Rational else f'{float(gmin):.6g}'}: modes "
+            f"are still to be "
+            f"learned (the escape times depend on the draw); raise --t-end")
 
 
 def _check_out(out) -> Path:

@@ -81,3 +81,38 @@ def test_interrupted_verification_is_kept_and_marked(monkeypatch, tmp_path, caps
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["status"] == "interrupted" and summary["verification"]["status"] == "interrupted"
     assert [v["label"] for v in summary["visits"]] == ["{}", "{1}", "{1,2}", "{1,2,3}"]
+
+
+def test_horizon_ending_a_plateau_is_incomplete_not_success(tmp_path):
+    """A given ``t_end`` between the two escapes (depth 2, s = (2, 1), σ = 1e-10: near ln(1/σ²)/s_k ≈ 11.5 and 23)
+    ends the run on the plateau of {1} (loss 1/2 > 0 = the global minimum): status incomplete, CLI exit 4."""
+    from symdln.cli import main
+
+    m = deep_linear(spectrum=[2, 1], widths=2, depth=2, rotation_seed=3)
+    res = explore(m, sigma="1e-10", seed=2, t_end=16, out=tmp_path / "a", verify=False, progress=False)
+    assert [v.name for v in res.visits] == ["{}", "{1}"]
+    assert res.summary["status"] == "incomplete" and "raise --t-end" in res.summary["message"]
+    assert abs(float(res.summary["final_loss"]) - 0.5) < 1e-3
+    code = main(["explore", "--spectrum", "2,1", "--widths", "2", "--rotation-seed", "3", "--sigma", "1e-10",
+                 "--seed", "2", "--t-end", "16", "--no-verify", "--no-progress", "--out", str(tmp_path / "b")])
+    assert code == 4
+
+
+def test_converged_rank_deficient_run_is_not_incomplete(tmp_path):
+    """Width 1 under s = (2, 1): the global minimum is the best rank-1 fit, loss 1/2 > 0 (never below
+    ``loss_below``); a run that reaches the horizon there has finished: status success, not incomplete."""
+    m = deep_linear(spectrum=[2, 1], widths=1, depth=2, rotation_seed=3)
+    res = explore(m, sigma="1e-10", seed=2, out=tmp_path, verify=False, progress=False)
+    assert res.summary["status"] == "success", res.summary["message"]
+    assert abs(float(res.summary["final_loss"]) - 0.5) < 1e-12
+
+
+@pytest.mark.slow
+def test_default_deep_horizon_reaches_a_late_escape(tmp_path):
+    """Depth 4, σ = 1e-15, seed 3: the second escape is at t ≈ 4.2583e31, past 10σ^{−2}/s_min = 1e31 (the old
+    default horizon, which ended this run on the plateau of {1} and called it a success)."""
+    m = deep_linear(spectrum=[2, 1], depth=4, widths=2, rotation_seed=1)
+    res = explore(m, sigma="1e-15", seed=3, out=tmp_path, progress=False)
+    assert res.summary["status"] == "event"
+    assert [v.name for v in res.visits] == ["{}", "{1}", "{1,2}"]
+    assert abs(float(res.summary["t_final"]) / 4.2583033e31 - 1) < 1e-6
