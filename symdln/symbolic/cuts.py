@@ -27,6 +27,7 @@ from __future__ import annotations
 import itertools
 import random
 
+import flint
 import sympy as sp
 
 from ..errors import ModelError
@@ -34,23 +35,37 @@ from .fields import to_fmpq_mat
 
 __all__ = ["complement_strata"]
 
+# Exact arithmetic over ℚ in python-flint matrices throughout (SymPy matrices only for the representatives returned).
 
-def _rank(M: sp.Matrix) -> int:
-    """Exact rank over ℚ (python-flint; SymPy's is far slower on the many small draws here)."""
-    if M.rows == 0 or M.cols == 0:
+
+def _zeros(rows: int, cols: int) -> flint.fmpq_mat:
+    return flint.fmpq_mat(rows, cols)
+
+
+def _eye(n: int) -> flint.fmpq_mat:
+    return flint.fmpq_mat(n, n, [1 if i == j else 0 for i in range(n) for j in range(n)])
+
+
+def _rank(M: flint.fmpq_mat) -> int:
+    """Exact rank over ℚ."""
+    if M.nrows() == 0 or M.ncols() == 0:
         return 0
-    return to_fmpq_mat(M).rank()
+    return M.rank()
 
 
-def _rand(rng, rows, cols, lo=-3, hi=3) -> sp.Matrix:
-    return sp.Matrix(rows, cols, lambda i, j: rng.randint(lo, hi))
+def _is_zero(M: flint.fmpq_mat) -> bool:
+    return all(x == 0 for x in M.entries())
 
 
-def _rank_matrix(rng, rows, cols, rank) -> sp.Matrix:
+def _rand(rng, rows, cols, lo=-3, hi=3) -> flint.fmpq_mat:
+    return flint.fmpq_mat(rows, cols, [rng.randint(lo, hi) for _ in range(rows * cols)])
+
+
+def _rank_matrix(rng, rows, cols, rank) -> flint.fmpq_mat:
     """A random integer matrix of exactly ``rank`` (retried until it is)."""
     for _ in range(64):
         if rank == 0:
-            return sp.zeros(rows, cols)
+            return _zeros(rows, cols)
         M = _rand(rng, rows, rank) * _rand(rng, rank, cols)
         if _rank(M) == rank:
             return M
@@ -67,9 +82,7 @@ def _chain(rng, dims, rank, first_rank_at: str):
             rows, cols = dims[k + 1], dims[k]
             pinned = (k == 0) if first_rank_at == "first" else (k == n - 1)
             layers.append(_rank_matrix(rng, rows, cols, rank) if pinned else _rank_matrix(rng, rows, cols, min(rows, cols)))
-        P = sp.eye(dims[0])
-        for W in layers:
-            P = W * P
+        P = _product(layers, dims[0])
         if _rank(P) == rank:
             return layers, P
     raise ModelError(f"no chain {dims} of rank {rank} found in 64 draws")
@@ -87,14 +100,26 @@ def _rank_pairs(a_max: int, b_of_a, fixed_a: int | None, fixed_b: int | None):
     return out
 
 
-def _nullspace_cols(M: sp.Matrix, n: int) -> sp.Matrix:
-    """Columns spanning ``{x : M x = 0}`` in ``ℚ^n`` (``n × 0`` when trivial)."""
-    ns = M.nullspace() if M.rows else [sp.eye(n)[:, i] for i in range(n)]
-    return sp.Matrix.hstack(*ns) if ns else sp.zeros(n, 0)
+def _nullspace_cols(M: flint.fmpq_mat, n: int) -> flint.fmpq_mat:
+    """Columns spanning ``{x : M x = 0}`` in ``ℚ^n`` (``n × 0`` when trivial): one per free column of the reduced row
+    echelon form, 1 there and ``−R[i, f]`` at the pivots (SymPy's basis: small entries, whatever the scale of ``M``)."""
+    if M.nrows() == 0:
+        return _eye(n)
+    R, rank = M.rref()
+    pivots = []
+    for i in range(rank):
+        pivots.append(next(j for j in range(n) if R[i, j] != 0))
+    free = [j for j in range(n) if j not in pivots]
+    N = flint.fmpq_mat(n, len(free))
+    for k, f in enumerate(free):
+        N[f, k] = 1
+        for i, p in enumerate(pivots):
+            N[p, k] = -R[i, f]
+    return N
 
 
 def _product(layers, n_in):
-    P = sp.eye(n_in)
+    P = _eye(n_in)
     for W in layers:
         P = W * P
     return P
@@ -113,48 +138,46 @@ def _cut_point(rng, T, d, c, k, a, b, tries: int = 64):
             lay, _ = _chain(rng, d[:c], a, "first")
             if c == L:
                 kerT = _nullspace_cols(T, n0)
-                lay[0] = _rank_matrix(rng, d[1], a, a) * _rank_matrix(rng, a, kerT.cols, a) * kerT.T
+                lay[0] = _rank_matrix(rng, d[1], a, a) * _rank_matrix(rng, a, kerT.ncols(), a) * kerT.transpose()
             if k > 0:
                 N = _nullspace_cols(C[c - 1], d[c - 1])
-                lay[-1] = N * N.T * lay[-1]
+                lay[-1] = N * N.transpose() * lay[-1]
             C[:c - 1] = lay
         P_lt = _product(C[:c - 1], n0)
         # right chain (layers c+1 … L): its columns in (T X)^⊥, X the row space of P_<; its kernel ⊇ image C_c
         if c < L:
-            TX = T * P_lt.T
-            perp = _nullspace_cols(TX.T, nL)
-            if perp.cols == 0:
+            TX = T * P_lt.transpose()
+            perp = _nullspace_cols(TX.transpose(), nL)
+            if perp.ncols() == 0:
                 continue
             lay, _ = _chain(rng, d[c:], b, "last")
-            lay[-1] = perp * _rank_matrix(rng, perp.cols, b, b) * _rank_matrix(rng, b, d[L - 1], b)
+            lay[-1] = perp * _rank_matrix(rng, perp.ncols(), b, b) * _rank_matrix(rng, b, d[L - 1], b)
             if k > 0:
                 U = C[c - 1]
-                N = _nullspace_cols(U.T, d[c])  # z with zᵀ U = 0
-                lay[0] = lay[0] * N * N.T
+                N = _nullspace_cols(U.transpose(), d[c])  # z with zᵀ U = 0
+                lay[0] = lay[0] * N * N.transpose()
             C[c:] = lay
         P_gt = _product(C[c:], d[c])
         ok = (_rank(P_lt) == a and _rank(P_gt) == b and _rank(C[c - 1]) == k
-              and (C[c - 1] * P_lt).is_zero_matrix and (P_gt * C[c - 1]).is_zero_matrix
-              and (P_gt.T * T * P_lt.T).is_zero_matrix)
+              and _is_zero(C[c - 1] * P_lt) and _is_zero(P_gt * C[c - 1])
+              and _is_zero(P_gt.transpose() * T * P_lt.transpose()))
         if ok:
             return C
     raise ModelError(f"no exact representative of the cut at layer {c} (ranks a = {a}, b = {b}, middle {k}) "
                      f"found in {tries} draws")
 
 
-def _most_generic(draw, assemble, model, draws: int = 6, rounds: int = 3) -> list:
-    """Draws whose invariant ranks (:func:`symdln.symbolic.landscape.exact_signature`) are maximal: ranks only drop
-    on special draws, so a draw with the entrywise-largest signature is generic for its stratum (the listing then
-    does not depend on the luck of one draw, nor on the target's orientation).  When the draws show several
-    Pareto-maximal signatures (the rank conditions given do not pin one stratum), one draw of each is returned:
-    each is a stratum of its own."""
-    from .landscape import exact_signature
-
+def _most_generic(draw, signature, draws: int = 6, rounds: int = 3) -> list:
+    """Draws whose invariant ranks (``signature``: :func:`symdln.symbolic.landscape.rational_signature` of the
+    assembled point) are maximal: ranks only drop on special draws, so a draw with the entrywise-largest signature is
+    generic for its stratum (the listing then does not depend on the luck of one draw, nor on the target's
+    orientation).  When the draws show several Pareto-maximal signatures (the rank conditions given do not pin one
+    stratum), one draw of each is returned: each is a stratum of its own."""
     seen = {}
     for _ in range(rounds):
         for _ in range(draws):
             C = draw()
-            seen.setdefault(exact_signature(model, assemble(C)), C)
+            seen.setdefault(signature(C), C)
         top = tuple(max(col) for col in zip(*seen))
         if top in seen:
             return [seen[top]]
@@ -162,28 +185,31 @@ def _most_generic(draw, assemble, model, draws: int = 6, rounds: int = 3) -> lis
     return [seen[sg] for sg in sorted(maximal)]
 
 
+def _to_sympy(M: flint.fmpq_mat) -> sp.ImmutableMatrix:
+    return sp.ImmutableMatrix(M.nrows(), M.ncols(), [sp.Rational(int(x.p), int(x.q)) for x in M.entries()])
+
+
 def complement_strata(model, S: tuple, balanced_point, seed: int):
     """``[(stratum name, exact point)]`` of the complement strata of pivot set ``S`` (module docstring)."""
+    from .landscape import rational_signature
+
     L, n = model.depth, model.widths
     if L < 3 or model.form != "teacher" or model.weight_decay != 0:
         return []
     r = len(S)
-    M = sp.Matrix(model.target)
     base = [sp.Matrix(W) for W in balanced_point]
     if any(not x.is_Rational for W in base for x in W):
         return []  # irrational representatives (number fields): not constructed here yet
-    A_S = base[0]
-    for W in base[1:]:
-        A_S = W * A_S
-    T = M - A_S
+    base_q = [to_fmpq_mat(W) for W in base]
+    T = to_fmpq_mat(sp.Matrix(model.target)) - _product(base_q, n[0])
     rankT = _rank(T)
     d = [n[0]] + [n[l] - r for l in range(1, L)] + [n[L]]
     rng = random.Random(f"cut{seed}{S}")
     out = []
-
-    base_rows = [W.tolist() for W in base]
+    base_rows = [W.tolist() for W in base_q]
 
     def assemble(C):
+        """The full layers (``fmpq_mat``): the balanced point's learned blocks with the complement blocks ``C``."""
         layers = []
         for l in range(1, L + 1):
             rows = [list(row) for row in base_rows[l - 1]]
@@ -196,9 +222,15 @@ def complement_strata(model, S: tuple, balanced_point, seed: int):
             else:
                 for a in range(r, len(rows)):
                     rows[a][r:] = Cl[a - r]
-            layers.append(sp.ImmutableMatrix(len(rows), len(rows[0]) if rows else 0, [x for row in rows for x in row])
-                          if rows else sp.ImmutableMatrix(sp.zeros(*base[l - 1].shape)))
-        return tuple(layers)
+            shape = (base_q[l - 1].nrows(), base_q[l - 1].ncols())
+            layers.append(flint.fmpq_mat(*shape, [x for row in rows for x in row]))
+        return layers
+
+    def signature(C):
+        return rational_signature(model, assemble(C))
+
+    def point(C):
+        return tuple(_to_sympy(W) for W in assemble(C))
 
     # one cut at layer c: C_c of rank k with C_c P_< = 0 and P_> C_c = 0 (k = 0: a zero layer)
     for c in range(1, L + 1):
@@ -217,11 +249,11 @@ def complement_strata(model, S: tuple, balanced_point, seed: int):
                     return min(min(right), d[c] - k, n[L] - min(a, rankT))
             pairs = _rank_pairs(a_max, b_of_a, fixed, n[L] if c == L else None)
             for a, b in pairs:
-                found = _most_generic(lambda: _cut_point(rng, T, d, c, k, a, b), assemble, model)
+                found = _most_generic(lambda: _cut_point(rng, T, d, c, k, a, b), signature)
                 tag = "" if k == 0 else f", middle rank {k}"
                 name = f"cut {c}" + ("" if len(pairs) == 1 and k == 0 else f" (ranks {a},{b}{tag})")
                 for v, C in enumerate(found, start=1):
-                    out.append((name + ("" if len(found) == 1 else f" [variant {v}]"), assemble(C)))
+                    out.append((name + ("" if len(found) == 1 else f" [variant {v}]"), point(C)))
     # two zero layers other than (1, L), S ≠ ∅ (for S = ∅ they are the Z{i,j} families)
     if r > 0:
         for i, j in itertools.combinations(range(1, L + 1), 2):
@@ -230,10 +262,10 @@ def complement_strata(model, S: tuple, balanced_point, seed: int):
             if any(d[l] == 0 for l in range(1, L) if l not in (i, j)) or d[i] * d[i - 1] == 0 or d[j] * d[j - 1] == 0:
                 continue  # an empty layer cannot be a zero layer: the same set as one with fewer
             def draw(i=i, j=j):
-                return [sp.zeros(d[l], d[l - 1]) if l in (i, j) else _rank_matrix(rng, d[l], d[l - 1], min(d[l], d[l - 1]))
+                return [_zeros(d[l], d[l - 1]) if l in (i, j) else _rank_matrix(rng, d[l], d[l - 1], min(d[l], d[l - 1]))
                         for l in range(1, L + 1)]
 
-            found = _most_generic(draw, assemble, model)
+            found = _most_generic(draw, signature)
             for v, C in enumerate(found, start=1):
-                out.append((f"Z{{{i},{j}}}" + ("" if len(found) == 1 else f" [variant {v}]"), assemble(C)))
+                out.append((f"Z{{{i},{j}}}" + ("" if len(found) == 1 else f" [variant {v}]"), point(C)))
     return out

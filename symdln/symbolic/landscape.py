@@ -323,21 +323,9 @@ def exact_signature(model, point) -> tuple:
     sxx, syx = sp.Matrix(model.sxx), sp.Matrix(model.syx)
     irrational = sorted({x for M in (*mats, sxx, syx) for x in M if not x.is_Rational}, key=str)
     if not irrational:  # over ℚ: python-flint matrices throughout
-        import flint
-
         from .fields import to_fmpq_mat as q
 
-        fm = [q(W) for W in mats]
-        A = fm[0]
-        for W in fm[1:]:
-            A = W * A
-        G = A * q(sxx) - q(syx)
-
-        def eye(k):
-            return flint.fmpq_mat(k, k, [1 if i == j else 0 for i in range(k) for j in range(k)])
-
-        return _signature(fm, G, mul=lambda X, Y: X * Y, eye=eye, transpose=lambda X: X.transpose(),
-                          rank=lambda X: X.rank() if X.nrows() and X.ncols() else 0)
+        return rational_signature(model, [q(W) for W in mats])
     field = NumberField(irrational) if irrational else RationalField()
     fm = [FieldMatrix.from_sympy(W, field) for W in mats]
     A = fm[0]
@@ -354,6 +342,24 @@ def exact_signature(model, point) -> tuple:
         return FieldMatrix([[field.one if i == j else field.zero for j in range(k)] for i in range(k)], field)
 
     return _signature(fm, G, mul=lambda X, Y: X * Y, eye=eye, transpose=lambda X: X.transpose(), rank=rank)
+
+
+def rational_signature(model, layers) -> tuple:
+    """:func:`exact_signature` of a point given as python-flint ``fmpq_mat`` layers (no SymPy on the way)."""
+    import flint
+
+    from .fields import to_fmpq_mat as q
+
+    A = layers[0]
+    for W in layers[1:]:
+        A = W * A
+    G = A * q(sp.Matrix(model.sxx)) - q(sp.Matrix(model.syx))
+
+    def eye(k):
+        return flint.fmpq_mat(k, k, [1 if i == j else 0 for i in range(k) for j in range(k)])
+
+    return _signature(list(layers), G, mul=lambda X, Y: X * Y, eye=eye, transpose=lambda X: X.transpose(),
+                      rank=lambda X: X.rank() if X.nrows() and X.ncols() else 0)
 
 
 def float_hessian(model, mats) -> np.ndarray:
