@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 
 import flint
 import numpy as np
@@ -35,7 +36,7 @@ from ..models.dln import DeepLinearModel
 from ..models.init import check_point
 from .calculus import diagonal_hessian_entries, dln_gradient, dln_hessian_entries
 from .fields import FieldMatrix, NumberField, RationalField
-from .inertia import Inertia, field_nullspace, inertia, nullspace
+from .inertia import Inertia, charpoly_inertia, field_nullspace, inertia, nullspace, symmetric_charpoly
 from .algebraic import exact_sign
 from .order import descent_order
 
@@ -120,8 +121,8 @@ def _sq(E, zero) -> object:
     return sum((E[i, j] * E[i, j] for i in range(E.nrows()) for j in range(E.ncols())), zero)
 
 
-def _rational_point(model, theta):
-    theta = check_point(model, theta)
+def _rational_point(theta):
+    """An already checked point as ``fmpq_mat`` layers (a clear error for irrational entries)."""
     for l, W in enumerate(theta, start=1):
         for x in W:
             if not x.is_Rational:
@@ -218,6 +219,7 @@ class _Loss:
         return [(W.nrows(), W.ncols()) for W in th]
 
 
+@lru_cache(maxsize=32)
 def global_minimum_value(model) -> sp.Expr | None:
     """The exact global minimum of the loss when symdln knows it in closed form (λ = 0), else ``None``."""
     if isinstance(model, DiagonalLinearModel):
@@ -231,10 +233,11 @@ def global_minimum_value(model) -> sp.Expr | None:
     return min((f.loss for f in pivot_families(model)), key=lambda x: sp.N(x, 50))
 
 
-def _escape_rates(H_rows, n: int, max_report: int = 8):
-    """Negative eigenvalues of ``H`` exactly (factors of the characteristic polynomial) and float64 eigenvectors."""
-    M = flint.fmpq_mat(H_rows)
-    cp = M.charpoly()
+def _escape_rates(H_rows, n: int, max_report: int = 8, cp=None):
+    """Negative eigenvalues of ``H`` exactly (factors of the characteristic polynomial ``cp``, computed when not
+    given) and float64 eigenvectors."""
+    if cp is None:
+        cp = symmetric_charpoly(flint.fmpq_mat(H_rows))
     _, factors = cp.factor()
     negs = []
     for f, mult in factors:
@@ -251,9 +254,9 @@ def _escape_rates(H_rows, n: int, max_report: int = 8):
         if f.degree() <= 2:
             x = sp.Symbol("x")
             poly = sp.Poly([sp.Rational(int(c.p), int(c.q)) for c in reversed(f.coeffs())], x)
-            for root in sp.roots(poly, x):
+            for root in sp.roots(poly, x):  # exact radicals (no nsimplify: it may return a nearby number)
                 if abs(sp.N(root) - float(val.mid())) < 1e-6 * (1 + abs(float(val.mid()))):
-                    exact = str(sp.nsimplify(-root))
+                    exact = str(sp.radsimp(-root))
         idx = int(np.argmin(np.abs(w - float(val.mid()))))
         vec = V[:, idx]
         out.append(
@@ -301,7 +304,7 @@ def analyze_point(model, theta, *, family_dimension: int | None = None, seed: in
     point = check_point(model, theta)
     irrational = sorted({x for W in point for x in W if not x.is_Rational}, key=str)
     if not irrational:
-        return analyze_exact(_Loss(model), _rational_point(model, theta), family_dimension=family_dimension, seed=seed)
+        return analyze_exact(_Loss(model), _rational_point(point), family_dimension=family_dimension, seed=seed)
     field = NumberField(irrational)
     loss = _Loss(model, field)
     th = tuple(FieldMatrix.from_sympy(W, field) for W in point)
@@ -328,7 +331,12 @@ def analyze_exact(loss: _Loss, th, *, family_dimension=None, is_global: bool | N
     gnorm = sum((g * g for g in grad), F.zero)
     rows = loss.hessian(th)
     n = len(rows)
-    inert = inertia(rows) if loss.rational else inertia(rows, field=F)
+    cp = None
+    if loss.rational:  # exact: Descartes' rule on the characteristic polynomial (real-rooted: H is symmetric)
+        cp = symmetric_charpoly(flint.fmpq_mat(rows))
+        inert = charpoly_inertia(cp)
+    else:
+        inert = inertia(rows, field=F)
     val = F.to_sympy(value)
     critical = gnorm == F.zero
     if is_global is None:
@@ -341,7 +349,7 @@ def analyze_exact(loss: _Loss, th, *, family_dimension=None, is_global: bool | N
     elif inert.negative > 0:
         kind, order, reason = "strict saddle", 2, "the Hessian has a negative eigenvalue"
         order_at_most = 2
-        escape = _escape_rates(rows, n) if loss.rational else _escape_numeric(rows, F)
+        escape = _escape_rates(rows, n, cp=cp) if loss.rational else _escape_numeric(rows, F)
     elif is_global:
         kind, reason = "global minimum", "the loss equals the global minimum value"
     elif inert.zero == 0:

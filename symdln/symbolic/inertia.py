@@ -65,6 +65,59 @@ def to_fmpq_rows(H) -> list[list[flint.fmpq]]:
     return out
 
 
+def symmetric_charpoly(M: flint.fmpq_mat) -> flint.fmpq_poly:
+    """``det(xI − M)`` of a symmetric rational matrix through its range: ``M B = B C`` for ``B`` the pivot columns of
+    ``M`` (a basis of ``range M``, invariant and orthogonal to ``ker M``), so ``det(xI − M) = x^{n−r} det(xI − C)``
+    with ``C = (BᵀB)⁻¹BᵀMB`` (``r × r``, ``r = rank M``): Hessians at critical points of overparametrized networks
+    have large kernels, and the small characteristic polynomial is much cheaper.
+
+    Examples
+    --------
+    >>> import flint
+    >>> symmetric_charpoly(flint.fmpq_mat([[1, 1, 0], [1, 1, 0], [0, 0, 0]]))
+    x^3 + (-2)*x^2
+    """
+    n = M.nrows()
+    if M != M.transpose():
+        raise ModelError("symmetric_charpoly needs a symmetric matrix")
+    x = flint.fmpq_poly([0, 1])
+    R, r = M.rref()
+    if r == 0:
+        return x ** n
+    pivots = [next(j for j in range(n) if R[i, j] != 0) for i in range(r)]
+    B = flint.fmpq_mat(n, r, [M[i, j] for i in range(n) for j in pivots])
+    Bt = B.transpose()
+    C = (Bt * B).solve(Bt * (M * B))
+    return C.charpoly() * x ** (n - r)
+
+
+def charpoly_inertia(cp: flint.fmpq_poly) -> Inertia:
+    """``(neg, zero, pos)`` from the characteristic polynomial of a symmetric matrix: its roots are all real, so
+    Descartes' rule of signs is exact (positive roots = sign changes of ``q(x)``, negative ones = those of ``q(−x)``,
+    with ``cp = x^z q``, ``q(0) ≠ 0``).  Raises when the two counts do not add up (roots not all real).
+
+    Examples
+    --------
+    >>> import flint
+    >>> charpoly_inertia(flint.fmpq_poly([0, -1, 0, 1]))  # x³ − x: roots −1, 0, 1
+    Inertia(negative=1, zero=1, positive=1)
+    """
+    c = [cp[i] for i in range(cp.degree() + 1)]
+    z = next(i for i, v in enumerate(c) if v != 0)
+    q = c[z:]
+
+    def changes(seq):
+        signs = [(v > 0) - (v < 0) for v in seq if v != 0]
+        return sum(1 for a, b in zip(signs, signs[1:]) if a != b)
+
+    pos = changes(q)
+    neg = changes([v if i % 2 == 0 else -v for i, v in enumerate(q)])
+    if pos + neg != len(q) - 1:
+        raise ModelError(f"the characteristic polynomial has non-real roots ({pos} + {neg} sign changes, degree "
+                         f"{len(q) - 1}): the matrix is not symmetric")
+    return Inertia(neg, z, pos)
+
+
 def inertia(H, field=None) -> Inertia:
     """``(neg, zero, pos)`` of a symmetric matrix by exact block LDLᵀ.
 

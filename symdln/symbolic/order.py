@@ -35,6 +35,8 @@ from functools import lru_cache
 import flint
 import numpy as np
 
+from .fields import RationalField
+
 __all__ = ["OrderResult", "descent_order", "MAX_LATTICE_LINES"]
 
 #: At most this many exact line expansions are spent certifying that the cubic form vanishes on the kernel.
@@ -81,9 +83,16 @@ def _lead(coeffs, F):
     return next(((j, coeffs[j]) for j in range(1, len(coeffs)) if coeffs[j] != F.zero), None)
 
 
-def _combine(F, kernel, coeffs):
+def _combine(F, kernel, draws) -> list:
+    """The vectors ``Σ_j c_j kernel[j]`` for each coefficient list ``c`` in ``draws`` (one matrix product over ℚ)."""
+    if not draws:
+        return []
+    if isinstance(F, RationalField):
+        K = flint.fmpq_mat(len(kernel), len(kernel[0]), [F(x) for v in kernel for x in v])
+        C = flint.fmpq_mat(len(draws), len(kernel), [F(c) for cs in draws for c in cs])
+        return [list(row) for row in (C * K).tolist()]
     n = len(kernel[0])
-    return [sum((F(c) * v[i] for c, v in zip(coeffs, kernel) if c), F.zero) for i in range(n)]
+    return [[sum((F(c) * v[i] for c, v in zip(cs, kernel) if c), F.zero) for i in range(n)] for cs in draws]
 
 
 def _zero_layers(loss, th) -> int:
@@ -122,10 +131,8 @@ def _random_lines(search: _Search, kernel, blocks, seed: int, samples: int) -> N
     F = search.F
     rng = random.Random(seed)
     candidates = [list(v) for v in kernel]
-    for _ in range(samples):
-        coeffs = [rng.randint(-3, 3) for _ in kernel]
-        if any(coeffs):
-            candidates.append(_combine(F, kernel, coeffs))
+    draws = [[rng.randint(-3, 3) for _ in kernel] for _ in range(samples)]
+    candidates += _combine(F, kernel, [c for c in draws if any(c)])
     for d in candidates:
         for a, b in [(0, 0)] + list(blocks):  # also flip one layer's block: odd terms in that layer change sign
             search.try_line([(-x if a <= i < b else x) for i, x in enumerate(d)])
@@ -274,7 +281,7 @@ def _quartic_search(search: _Search, kernel, seed: int, starts: int = 12) -> Non
         for bits in (12, 24, 40):
             scale = 2**bits
             q = [Fraction(int(round(c * scale)), scale) for c in coords]
-            search.try_line(_combine(search.F, kernel, q))
+            search.try_line(_combine(search.F, kernel, [q])[0])
             if search.best is not None and search.best[0] <= 4:
                 return
 

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symdln.errors import ModelError
-from symdln.symbolic.inertia import inertia, nullspace
+from symdln.symbolic.inertia import charpoly_inertia, inertia, nullspace, symmetric_charpoly
 
 
 def descartes_inertia(M: sp.Matrix):
@@ -31,6 +31,31 @@ def test_inertia_matches_descartes(n, k, rnd):
     D = sp.diag(*[rnd.choice([-2, -1, 0, 1, sp.Rational(1, 2)]) for _ in range(k)])
     M = B * D * B.T
     assert inertia(M).as_tuple() == descartes_inertia(M)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 9), st.integers(1, 9), st.randoms(use_true_random=False))
+def test_range_charpoly_and_its_inertia(n, k, rnd):
+    """The characteristic polynomial through the range equals the full one (flint's, on the whole matrix), and its
+    Descartes inertia equals the exact LDLᵀ one, on low-rank symmetric matrices (large kernels, as Hessians have)."""
+    import flint
+
+    B = sp.Matrix(n, k, lambda i, j: sp.Rational(rnd.randint(-3, 3), rnd.randint(1, 3)))
+    D = sp.diag(*[rnd.choice([-2, -1, 0, 1, sp.Rational(1, 2)]) for _ in range(k)])
+    M = B * D * B.T
+    Mq = flint.fmpq_mat(n, n, [flint.fmpq(int(x.p), int(x.q)) for x in M])
+    cp = symmetric_charpoly(Mq)
+    assert cp == Mq.charpoly()
+    assert charpoly_inertia(cp) == inertia(M)
+
+
+def test_range_charpoly_refuses_non_symmetric():
+    import flint
+
+    with pytest.raises(ModelError, match="symmetric"):
+        symmetric_charpoly(flint.fmpq_mat([[0, 1], [0, 0]]))
+    with pytest.raises(ModelError, match="non-real roots"):
+        charpoly_inertia(flint.fmpq_poly([1, 0, 1]))  # x² + 1
 
 
 def test_zero_diagonal_needs_two_by_two_pivots():
