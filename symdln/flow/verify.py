@@ -20,7 +20,7 @@ from typing import Any
 
 import flint
 
-from ..errors import OptionError, describe
+from ..errors import ModelError, OptionError, describe
 from ..models.diagonal import DiagonalLinearModel
 from ..parse import format_number, positive_number
 from .integrate import integrate_flow
@@ -69,7 +69,8 @@ class VerifiedFlow:
         Per requested time: ``t``, ``loss`` and ``values`` (singular values of ``A_θ``, or ``β``) as :class:`Verified`.
     crossings : tuple of dict
         Per level: ``level`` and ``t`` (:class:`Verified`, or ``None`` when the loss did not fall below it by the
-        end of the run; the status is then ``"incomplete"``).
+        end of the run; the status is then ``"incomplete"``, unless the level lies at or below the exact global
+        minimum of the loss (λ = 0), a certified "never" given with its reason under ``never``).
     runs : tuple of dict
         Plan, stats and status of every run made.
     events : tuple of dict
@@ -302,8 +303,10 @@ def verified_flow(
                     working_digits=working_digits, solver=solver, coordinates=coordinates)
     if at_q and max(at_q) > plan.horizon:
         raise OptionError(f"`at` asks for t = {format_number(max(at_q))} beyond the horizon {format_number(plan.horizon)}")
-    if not at_q and not events and loss_below is None:
-        loss_below = min(levels)  # nothing is asked after the last crossing: stop there
+    never = _below_minimum(model, levels)
+    reach = [lv for lv in levels if lv not in never]
+    if not at_q and not events and loss_below is None and reach:
+        loss_below = min(reach)  # nothing is asked after the last crossing: stop there
     values_name = "beta" if isinstance(model, DiagonalLinearModel) else "singular_values"
     theta0 = init.build(model)
     runs, sols, measures = [], [], []
@@ -349,12 +352,15 @@ def verified_flow(
     if not compared and sols:  # the verification run failed or was interrupted: the first run's numbers, unverified
         cmp, best = _unverified(measures[-1]), sols[-1]
     worst = _min_digits(cmp) if best is not None else None
-    missed = [format_number(lv) for lv, c in zip(levels, cmp[1]) if c is None] if best is not None else []
+    missed = [format_number(lv) for lv, c in zip(levels, cmp[1]) if c is None and lv not in never] if best is not None else []
     if status is None and missed:
         # a level not reached by the horizon is not "never": the run ended before it could tell
         status_text = "incomplete"
         message = (f"the loss did not fall below {', '.join(missed)} by t = {float(best.t_final.mid()):.6g} (the end "
                    f"of the run); give a larger `t_end` (--t-end) to look further")
+    elif status is None and worst is None and not at_q and not events and levels and len(never) == len(levels):
+        status_text = "success"  # nothing numeric to verify: every level is certified out of reach
+        message = "every level lies at or below the exact global minimum of the loss: the loss never falls below it"
     elif status is None:
         status_text = "success" if worst is not None and worst >= digits else "unverified"
         message = (f"every reported number has at least {digits} verified significant digits" if status_text == "success"
@@ -363,7 +369,7 @@ def verified_flow(
     else:
         status_text = status.name.lower()
         message = status.value + ("" if compared else " Reported numbers are from a run that was not verified.")
-    points, crossings, evs = _package(cmp, best, at_q, levels, events) if best is not None else ((), (), ())
+    points, crossings, evs = _package(cmp, best, at_q, levels, events, never) if best is not None else ((), (), ())
     if any(p.get("loss") is not None and p["loss"].upper_bound for p in points):
         message += "; losses below the arithmetic's resolution are reported as upper bounds (\"<…\")"
     return VerifiedFlow(status_text, message, digits, worst, points, crossings, tuple(runs), init, values_name, best, evs)
@@ -399,7 +405,27 @@ def _min_digits(cmp):
     return min(ks) if ks else None
 
 
-def _package(cmp, sol: FlowSolution, at_q, levels, events=()):
+def _below_minimum(model, levels) -> dict:
+    """``{level: reason}`` for the levels at or below the exact global minimum ``ℒ*`` of the loss (when symdln knows
+    it: λ = 0): ``ℒ ≥ ℒ*`` everywhere, so the loss never falls below them: a certified "never", not a level the run
+    failed to reach."""
+    if not levels:
+        return {}
+    from ..symbolic.algebraic import exact_sign
+    from ..symbolic.analysis import global_minimum_value
+    import sympy
+
+    try:
+        gmin = global_minimum_value(model)
+    except ModelError:  # e.g. tied singular values: no closed form here, nothing certified
+        return {}
+    if gmin is None:
+        return {}
+    return {lv: f"never: the global minimum of the loss is {gmin}" for lv in levels
+            if exact_sign(sympy.Rational(lv.numerator, lv.denominator) - gmin) <= 0}
+
+
+def _package(cmp, sol: FlowSolution, at_q, levels, events=(), never=None):
     p = sol.precision
     points = []
     for t, q in zip(at_q, cmp[0]):
@@ -420,6 +446,8 @@ def _package(cmp, sol: FlowSolution, at_q, levels, events=()):
     crossings = []
     for lv, c in zip(levels, cmp[1]):
         crossings.append({"level": format_number(lv), "t": None if c is None else Verified(_text(c[0], c[1], p), c[1], p.decimal(c[0]))})
+        if never and lv in never:
+            crossings[-1]["never"] = never[lv]
     evs = tuple({"name": ev.name, "times": tuple(Verified(_text(v, k, p), k, p.decimal(v)) for v, k in e)}
                 for ev, e in zip(events, cmp[2]))
     return tuple(points), tuple(crossings), evs
