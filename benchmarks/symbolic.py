@@ -24,7 +24,10 @@ from symdln.models import deep_linear
 from symdln.symbolic import loss_expr, weight_symbols
 from symdln.symbolic.analysis import _Loss, _rational_point
 from symdln.symbolic.critical import critical_sets
-from symdln.symbolic.inertia import inertia
+import flint
+
+from symdln.models.init import check_point
+from symdln.symbolic.inertia import charpoly_inertia, symmetric_charpoly
 from symdln.errors import ModelError
 from symdln.symbolic.isolated import count_critical_points, tikhonov_system
 
@@ -38,8 +41,8 @@ def ours(model, points):
     t = time.perf_counter()
     out = []
     for p in points:
-        th = _rational_point(model, p)
-        out.append(inertia(loss.hessian(th)).as_tuple())
+        th = _rational_point(check_point(model, p))  # the exact Hessian's inertia, as analyze_point computes it
+        out.append(charpoly_inertia(symmetric_charpoly(flint.fmpq_mat(loss.hessian(th)))).as_tuple())
     return time.perf_counter() - t, out
 
 

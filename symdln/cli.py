@@ -415,17 +415,21 @@ def _cmd_critical(args) -> int:
 
         an = weight_decay_analysis(model)
         text, data = weight_decay_table(an, latex=args.latex)
-        complete = True
+        complete, missing = True, ()
     else:
         from .symbolic.landscape import landscape
 
         land = landscape(model, seed=args.seed, max_params=args.max_params, max_strata=args.max_strata)
         text, data = critical_table(land.critical_sets(), latex=args.latex)
         complete = land.complete
+        missing = land.not_listed
     if args.json:
-        print(json.dumps({"model": model.describe(), "complete": complete, "critical_sets": data}, indent=2))
+        print(json.dumps({"model": model.describe(), "complete": complete, "exhaustive": complete and not missing,
+                          "not_listed": list(missing), "critical_sets": data}, indent=2))
     else:
         print(text)
+        for what in missing:
+            print(f"not listed: {what}")
         if not complete:
             print("interrupted (Ctrl-C): the strata above are the ones finished")
     return 0 if complete else 130

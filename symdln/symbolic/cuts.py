@@ -33,7 +33,7 @@ import sympy as sp
 from ..errors import ModelError
 from .fields import to_fmpq_mat
 
-__all__ = ["complement_strata"]
+__all__ = ["complement_strata", "not_listed"]
 
 # Exact arithmetic over ℚ in python-flint matrices throughout (SymPy matrices only for the representatives returned).
 
@@ -269,3 +269,20 @@ def complement_strata(model, S: tuple, balanced_point, seed: int):
             for v, C in enumerate(found, start=1):
                 out.append((f"Z{{{i},{j}}}" + ("" if len(found) == 1 else f" [variant {v}]"), point(C)))
     return out
+
+
+def not_listed(model, families) -> tuple[str, ...]:
+    """What kinds of critical points a landscape of ``model`` does not list (empty when the listing is exhaustive:
+    depth ≤ 2, diagonal networks).  ``families`` are the model's pivot families."""
+    from ..models.dln import DeepLinearModel
+
+    if not isinstance(model, DeepLinearModel) or model.depth < 3 or model.weight_decay != 0:
+        return ()
+    out = ["critical points whose complement layers (outside the learned modes) multiply to zero with no zero layer, "
+           "beyond the single cuts listed (Achour, Malgouyres & Gerchinovitz 2024 classify them by the ranks of the "
+           "partial products); Landscape.locate reports such points as unlisted"]
+    if model.form != "teacher":
+        out.append("cuts in the complement (one zero complement layer) in the data form")
+    elif any(not x.is_Rational for f in families if f.end_to_end is not None for x in f.end_to_end):
+        out.append("cuts in the complement of pivot sets whose representatives are irrational")
+    return tuple(out)

@@ -181,11 +181,17 @@ class Landscape:
     ``landscape["{1}"]`` is the first stratum with that label (``landscape["{1}", "generic"]`` a given stratum).
     """
 
-    def __init__(self, model, strata, seed: int, complete: bool = True) -> None:
+    def __init__(self, model, strata, seed: int, complete: bool = True, not_listed: tuple = ()) -> None:
         self.model = model
         self.strata = tuple(strata)
         self.seed = seed
         self.complete = complete  # False: interrupted (Ctrl-C), ``strata`` holds the finished ones
+        self.not_listed = tuple(not_listed)  # kinds of critical points this listing does not construct
+
+    @property
+    def exhaustive(self) -> bool:
+        """Whether every critical point of the model lies in a listed stratum (not interrupted, nothing unlisted)."""
+        return self.complete and not self.not_listed
 
     def __len__(self) -> int:
         return len(self.strata)
@@ -222,6 +228,7 @@ class Landscape:
 
     def as_dict(self) -> dict:
         return {"model": self.model.describe(), "seed": self.seed, "complete": self.complete,
+                "exhaustive": self.exhaustive, "not_listed": list(self.not_listed),
                 "strata": [s.as_dict() for s in self.strata]}
 
     def locate(self, theta, *, rtol: float = 1e-8) -> Location:
@@ -313,7 +320,13 @@ def landscape(model, *, seed: int = 0, max_params: int | None = None, max_strata
         a = c.analysis
         strata.append(Stratum(StratumLabel.parse(c.label, c.stratum, diagonal=diagonal), a.kind, a.inertia, a.order,
                               a.order_at_most, c.dimension, c.point, c.loss, c.end_to_end, tuple(a.escape), a, model))
-    return Landscape(model, strata, seed, complete)
+    missing = ()
+    if not diagonal:
+        from .cuts import not_listed
+        from .pivots import pivot_families
+
+        missing = not_listed(model, pivot_families(model))
+    return Landscape(model, strata, seed, complete, missing)
 
 
 def exact_signature(model, point) -> tuple:

@@ -161,3 +161,21 @@ def test_ctrl_c_keeps_the_finished_strata(monkeypatch, capsys):
     calls[0] = 0
     assert main(["critical", "--depth", "3", "--widths", "2", "--spectrum", "3,2,1"]) == 130
     assert "interrupted" in capsys.readouterr().out
+
+
+def test_listing_says_what_it_does_not_list(capsys):
+    """Depth ≥ 3: the cuts module does not construct every complement whose product vanishes, so the listing is not
+    exhaustive and says so (text and JSON); depth 2 (every critical point lies in a pivot family) is exhaustive."""
+    import json
+
+    from symdln.cli import main
+
+    deep = landscape(deep_linear(spectrum=[2, 1], widths=2, depth=3))
+    assert deep.complete and not deep.exhaustive and any("no zero layer" in w for w in deep.not_listed)
+    assert landscape(deep_linear(spectrum=[2, 1], widths=2)).exhaustive
+    assert main(["critical", "--depth", "3", "--widths", "2", "--spectrum", "2,1", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["complete"] is True and out["exhaustive"] is False and out["not_listed"]
+    assert main(["critical", "--depth", "3", "--widths", "2", "--X", "1,0,1;0,1,1", "--Y", "1,2,0;0,1,1"]) == 0
+    text = capsys.readouterr().out
+    assert "not listed: cuts in the complement (one zero complement layer) in the data form" in text
