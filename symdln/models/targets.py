@@ -103,11 +103,14 @@ def teacher_from_spectrum(
 def rational_svd(M: sp.MatrixBase) -> ExactSVD | None:
     """The exact SVD of ``M`` when it is rational (rational singular values and singular vectors), else ``None``.
 
-    Requires distinct nonzero singular values (general position).  Diagonal targets and
-    targets built from Cayley rotations qualify.
+    Diagonal targets and targets built from Cayley rotations qualify.  A repeated singular value needs an
+    orthonormal rational basis of its right singular space: the eigenvectors of ``MᵀM`` are orthogonalized exactly
+    (Gram–Schmidt over ℚ), and each must then have a rational norm.
 
     >>> rational_svd(sp.Matrix([[0, 2], [3, 0]])).s
     (3, 2)
+    >>> rational_svd(sp.Matrix([[2, 0], [0, 2]])).s
+    (2, 2)
     >>> rational_svd(sp.Matrix([[1, 1], [0, 1]])) is None
     True
     """
@@ -120,15 +123,20 @@ def rational_svd(M: sp.MatrixBase) -> ExactSVD | None:
         if val == 0:
             continue
         root = sp.sqrt(val)
-        if mult != 1 or not root.is_Rational:
+        if not root.is_Rational:
             return None
-        v = basis[0]
-        norm = sp.sqrt(sum(x**2 for x in v))
-        if not norm.is_Rational:
-            return None
-        v = v / norm
-        u = M * v / root
-        pairs.append((root, u, v))
+        ortho = []
+        for b in basis:  # exact Gram–Schmidt inside the eigenspace
+            w = sp.Matrix(b)
+            for q in ortho:
+                w = w - q * (q.dot(w) / q.dot(q))
+            ortho.append(w)
+        for v in ortho:
+            norm = sp.sqrt(v.dot(v))
+            if not norm.is_Rational:
+                return None
+            v = v / norm
+            pairs.append((root, M * v / root, v))
     pairs.sort(key=lambda t: t[0], reverse=True)
     k = len(pairs)
     U = _complete([p[1] for p in pairs], m)

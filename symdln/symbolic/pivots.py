@@ -118,8 +118,9 @@ def _modes(model: DeepLinearModel):
         mu = sorted((r for r in roots if r != 0), key=lambda r: sp.N(r, 50), reverse=True)
         if len(set(mu)) != len(mu):
             raise ModelError(
-                "the target's nonzero singular values are not distinct; the pivot families are "
-                "then not isolated (general position is needed)"
+                "the target's nonzero singular values are not distinct and its SVD is not rational (equal values "
+                "are supported for a teacher target with a rational SVD, e.g. --spectrum 2,2,1 or a diagonal "
+                "--target; in the data form general position is needed)"
             )
         s = [sp.sqrt(m) for m in mu]
     if lam == 0:

@@ -87,7 +87,9 @@ def test_rational_svd_of_targets():
         assert m.svd is not None and m.svd.s == s and m.svd.matrix() == m.target
         assert m.svd.U.T * m.svd.U == sp.eye(m.target.shape[0]) and m.svd.V.T * m.svd.V == sp.eye(m.target.shape[1])
     assert deep_linear("1,1;0,1", widths=2).svd is None  # golden-ratio singular values
-    assert deep_linear("2,0;0,2", widths=2).svd is None  # repeated singular value: not in general position
+    tied = deep_linear("0,2;-2,0", widths=2).svd  # repeated singular value: an orthonormal rational basis exists
+    assert tied.s == (2, 2) and tied.matrix() == sp.Matrix([[0, 2], [-2, 0]]) and tied.V.T * tied.V == sp.eye(2)
+    assert deep_linear("1,1;1,-1", widths=2).svd is None  # singular values √2, √2
     assert rational_svd(sp.Matrix([[1, 2]])) is None  # singular value √5
 
 

@@ -282,3 +282,20 @@ def test_equal_singular_values_give_orbits(depth):
     A = _prod(swapped)
     assert A == sp.diag(0, 2, 0)
     assert descartes_inertia(hessian(m, swapped)) == one.inertia.as_tuple()
+
+
+def test_tied_target_given_as_a_matrix():
+    """A target with equal singular values given by entries (a permuted, signed diagonal matrix, whose SVD is exact)
+    is no longer refused: its exact SVD has a rational orthonormal basis of the tied space, and every family's
+    inertia holds at its representative by Descartes' rule on the exact Hessian, with nullity = dimension at
+    depth 2 (Morse–Bott, as for the spectrum form)."""
+    M = sp.Matrix([[0, -3, 0], [3, 0, 0], [0, 0, 1]])  # singular values 3, 3, 1
+    m = deep_linear(target=M, depth=2, widths=3)
+    assert m.svd is not None and m.svd.s == (3, 3, 1) and m.svd.matrix() == M
+    sets = critical_sets(m)
+    assert {c.label for c in sets} == {"{}", "{1}", "{3}", "{1,2}", "{1,3}", "{1,2,3}"}
+    for c in sets:
+        assert descartes_inertia(hessian(m, c.point)) == c.inertia.as_tuple(), c.label
+        if c.stratum != "origin":
+            assert c.inertia.zero == c.dimension, c.label
+    assert [c.label for c in sets if c.kind == "global minimum"] == ["{1,2,3}"]
