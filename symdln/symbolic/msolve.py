@@ -21,6 +21,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import flint
 import sympy as sp
 
 from ..errors import ModelError
@@ -74,7 +75,8 @@ def _integer_polys(equations, variables, modulus: int | None = None) -> list[str
                 if c == 0:
                     continue
             mon = "*".join(f"{g}^{k}" if k > 1 else str(g) for g, k in zip(gens, monom) if k)
-            terms.append(f"{c}*{mon}" if mon else str(c))
+            c = str(flint.fmpz(int(c)))  # any length (str(int) refuses past 4300 digits)
+            terms.append(f"{c}*{mon}" if mon else c)
         out.append("+".join(terms).replace("+-", "-") if terms else "0")
     return out
 
@@ -132,10 +134,9 @@ def _parse_parametrization(text: str) -> tuple[int, list]:
     if multiplicity > 0:
         # the eliminating polynomial (coefficients in increasing degree) parametrizes the radical by a separating
         # linear form: the degree of its squarefree part is the number of distinct solutions
-        import flint
-
         elim = _split_top(_split_top(_split_top(param[5])[1])[0])
-        f = flint.fmpz_poly([int(c) for c in _split_top(elim[1])])
+        # flint parses integers of any length (Python's int() refuses strings past 4300 digits)
+        f = flint.fmpz_poly([flint.fmpz(c.strip()) for c in _split_top(elim[1])])
         distinct = f.degree() - f.gcd(f.derivative()).degree()
     reals = _split_top(top[2])
     boxes = _split_top(reals[1]) if len(reals) > 1 else []
@@ -197,8 +198,6 @@ _DYADIC = re.compile(r"^\s*(-?\d+)\s*(?:/\s*2\^(\d+))?\s*$")
 def box_to_arb(box) -> list:
     """The isolating box of one real solution as arb balls (exact dyadic endpoints; call inside a flint
     precision context wide enough for them)."""
-    import flint
-
     out = []
     for lo, hi in box:
         ends = []
@@ -206,7 +205,7 @@ def box_to_arb(box) -> list:
             m = _DYADIC.match(text)
             if not m:
                 raise ModelError(f"unexpected msolve box endpoint {text!r}")
-            ends.append(flint.fmpq(int(m.group(1)), 2 ** int(m.group(2) or 0)))
+            ends.append(flint.fmpq(flint.fmpz(m.group(1)), flint.fmpz(2) ** int(m.group(2) or 0)))
         a, b = flint.arb(ends[0]), flint.arb(ends[1])
         out.append(a.union(b))
     return out

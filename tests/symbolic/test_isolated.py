@@ -123,3 +123,13 @@ def test_two_hidden_layers_count_and_classification():
         glob = [p for p in pts if p.kind == "global minimum"]
         assert glob and all(p.lowest for p in glob)
         assert not [p for p in pts if p.lowest and p.kind == "local minimum"]  # ties are symmetric: certified
+
+
+@needs_msolve
+def test_coefficients_past_python_int_string_limit():
+    """x² = N, y² = 1 with N of 4400 digits (Python's int ↔ str conversion refuses more than 4300): the system goes
+    to msolve and its parametrization and boxes come back through flint's integer parser. 4 complex points, all
+    real (x = ±√N, y = ±1) — a crash, before, after msolve had finished (the (3, 2, 3) Tikhonov row, 245 points)."""
+    x, y = sp.symbols("x y")
+    res = count_critical_points([x**2 - (10**4400 + 7), y**2 - 1], [x, y], engine="msolve")
+    assert (res.complex_count, res.real_count) == (4, 4)
