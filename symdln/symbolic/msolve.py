@@ -95,24 +95,28 @@ def _run(exe: Path, text: str, args: list[str], timeout: float | None) -> str:
         return outp.read_text()
 
 
+_SEPARATORS = re.compile(r"[\[\],]")
+
+
 def _split_top(s: str) -> list[str]:
-    """Top-level comma-separated items of a bracketed list ``[a, [b, c], d]``."""
+    """Top-level comma-separated items of a bracketed list ``[a, [b, c], d]`` (the scan visits brackets and commas
+    only: msolve's parametrizations run to megabytes of digits)."""
     s = s.strip()
     if not (s.startswith("[") and s.endswith("]")):
         raise ModelError(f"unexpected msolve output: {s[:80]!r}")
-    items, depth, cur = [], 0, []
-    for ch in s[1:-1]:
+    items, depth, start = [], 0, 1
+    for m in _SEPARATORS.finditer(s, 1, len(s) - 1):
+        ch = m.group()
         if ch == "[":
             depth += 1
         elif ch == "]":
             depth -= 1
-        if ch == "," and depth == 0:
-            items.append("".join(cur).strip())
-            cur = []
-        else:
-            cur.append(ch)
-    if "".join(cur).strip():
-        items.append("".join(cur).strip())
+        elif depth == 0:
+            items.append(s[start:m.start()].strip())
+            start = m.end()
+    last = s[start:len(s) - 1].strip()
+    if last:
+        items.append(last)
     return items
 
 
