@@ -164,13 +164,14 @@ def _odefun_once(model, sigma, ref, tol_digits: int, degree: int, budget: float)
 
 def _odefun(model, sigma, ref, want=None, budget=600):
     """mpmath's Taylor ``odefun``: degree 20 at tolerance 1e-20 (NUMERICS.md's oracle) when ``want`` is ``None``;
-    otherwise tuned for ``want`` digits at every value: tolerance ``10^-(want+3)``, degree ``want + 5`` (Taylor
-    methods want the degree to grow with the digits), tightened by 5 digits until the values have ``want``.
+    otherwise tuned for ``want`` digits at every value: tolerance ``10^-(want-3)`` first (its global errors were
+    measured below its local tolerance), degree ``tol digits + 5`` (Taylor methods want the degree to grow with the
+    digits), tightened by 5 digits until the values have ``want``.
     ``(wall of the first attempt that reaches them, digits, note)``."""
     if want is None:
         w, d = _odefun_once(model, sigma, ref, 20, 20, budget)
         return w, d, "deg 20, tol 1e-20"
-    total, k = 0.0, want + 3
+    total, k = 0.0, max(5, want - 3)
     while total < budget:
         w, d = _odefun_once(model, sigma, ref, k, k + 5, budget - total)
         total += w
