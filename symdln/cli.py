@@ -21,7 +21,12 @@ __all__ = ["main", "build_parser"]
 
 
 class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose usage errors are :class:`OptionError` (caught by :func:`main`)."""
+    """An ArgumentParser whose usage errors are :class:`OptionError` (caught by :func:`main`), and which takes no
+    abbreviated options (``critical --out`` would otherwise be read as ``--output-dim``)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str):  # noqa: D401 - argparse hook
         raise OptionError(f"{self.prog}: {message}")
@@ -87,7 +92,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--sigma", type=_number, default=Fraction(1, 10**30), help="initialization scale σ (default 1e-30)")
     g.add_argument("--seed", type=_nonneg_int, default=0, help="seed of the Gaussian initialization (default 0)")
     g.add_argument("--rtol", type=_number, default=None, help="expert: local relative tolerance (default: planned)")
-    g.add_argument("--t-end", type=_number, default=None, help="final time (default: long enough to learn every mode)")
+    g.add_argument("--t-end", type=_number, default=None, help="final time (default: planned from σ and the depth; a run it ends too early is reported incomplete)")
     g.add_argument("--json", action="store_true", help="print a machine-readable summary on stdout")
     g.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="show a progress bar")
 
