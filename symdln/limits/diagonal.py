@@ -342,6 +342,9 @@ class _ActiveSet:
         self.sgn = np.zeros(X.shape[1])
         self.R = np.zeros((0, 0))
         self.z = np.zeros(0)
+        # the signed columns of P, in P's order, kept in a buffer (column k appended in place; rebuilt on a drop)
+        self._buf = np.empty((X.shape[0], X.shape[0] + 1), order="F")
+        self._signs = np.zeros(0)  # the signs the buffer's columns were built with
         def tri(R, b, trans="N"):  # LAPACK's triangular solve without SciPy's argument checks (hot loop)
             x, info = dtrtrs(R, b, lower=0, trans=1 if trans == "T" else 0)
             if info != 0:
@@ -353,11 +356,20 @@ class _ActiveSet:
     def _cols(self, idx):
         return self.X[:, idx] * self.sgn[idx]
 
+    @property
+    def _A(self):
+        """The signed columns of ``P`` (a view of the buffer)."""
+        return self._buf[:, :len(self.P)]
+
     def _refactor(self) -> bool:
+        if len(self.P) > self._buf.shape[1]:
+            return False
+        A = self._cols(self.P)
+        self._buf[:, :len(self.P)] = A
+        self._signs = self.sgn[self.P]
         if not self.P:
             self.R = np.zeros((0, 0))
             return True
-        A = self._cols(self.P)
         try:
             self.R = np.linalg.cholesky(A.T @ A).T
         except np.linalg.LinAlgError:
@@ -371,18 +383,24 @@ class _ActiveSet:
             if aa <= 0:
                 return False
             self.R = np.array([[math.sqrt(aa)]])
+            self._buf[:, 0] = a
+            self._signs = np.array([self.sgn[j]])
             return True
+        k = len(self.P)
+        if k >= self._buf.shape[1]:
+            return False
         try:
-            r12 = self._tri(self.R, self._cols(self.P).T @ a, trans="T")
+            r12 = self._tri(self.R, self._A.T @ a, trans="T")
         except np.linalg.LinAlgError:
             return False
         r22sq = aa - float(r12 @ r12)
         if r22sq <= 1e-13 * aa:  # (numerically) dependent column: let the caller fall back
             return False
-        k = len(self.P)
         R = np.zeros((k + 1, k + 1))
         R[:k, :k], R[:k, k], R[k, k] = self.R, r12, math.sqrt(r22sq)
         self.R = R
+        self._buf[:, k] = a
+        self._signs = np.append(self._signs, self.sgn[j])
         return True
 
     def _solve(self):
@@ -396,13 +414,16 @@ class _ActiveSet:
         """The next saddle ``β`` for boundary signs ``at`` (``g = −∇L(β)`` at the previous saddle ``beta``), or
         ``None`` when the warm start cannot settle (the caller then solves from scratch)."""
         self.sgn = at.astype(float)
-        if any(self.sgn[i] == 0 for i in self.P):
+        if self.P and not self.sgn[self.P].all():  # an active coordinate left the boundary
+            return None
+        if self.P and not np.array_equal(self.sgn[self.P], self._signs) and not self._refactor():
             return None
         z = np.zeros(self.X.shape[1])
         z[self.P] = np.abs(beta[self.P])
         w = self.sgn * g
+        free = at == 0  # off the boundary: cannot enter
         for _ in range(3 * self.X.shape[1] + 10):
-            w[at == 0] = -np.inf
+            w[free] = -np.inf
             if self.P:
                 w[self.P] = -np.inf
             j = int(np.argmax(w))
@@ -437,7 +458,7 @@ class _ActiveSet:
                     break
             else:
                 return None
-            r = self.y - self._cols(self.P) @ z[self.P] if self.P else self.y
+            r = self.y - self._A @ z[self.P] if self.P else self.y
             g = (self.X.T @ r) / self.n
             w = self.sgn * g
         return None
