@@ -209,10 +209,10 @@ def explore(
 def _unfinished(model, sol: FlowSolution, families) -> str | None:
     """Why a run that reached its horizon has not finished learning (``None`` when it has, or cannot be told).
 
-    The run ended at ``t_end`` (not at ``loss_below``) with a loss nearer the loss of a saddle family than the exact
-    global minimum ``ℒ*`` (λ = 0): closer than half the smallest gap ``ℒ_S − ℒ* > 0`` between a family and the
-    minimum.  Accelerated escape times depend on the draw and have no upper bound, so a horizon can end a plateau
-    early; the report then says so instead of calling the run a success."""
+    The run ended at ``t_end`` (not at ``loss_below``) with its loss more than half the smallest gap
+    ``ℒ_S − ℒ* > 0`` between a pivot family and the exact global minimum ``ℒ*`` (λ = 0) above ``ℒ*``: it has not
+    reached a global minimum.  Accelerated escape times depend on the draw and have no upper bound, so a horizon can
+    end a plateau early; the report then says so instead of calling the run a success."""
     if sol.status is not Status.SUCCESS or model.weight_decay != 0:
         return None
     from ..symbolic.analysis import global_minimum_value
@@ -229,8 +229,7 @@ def _unfinished(model, sol: FlowSolution, families) -> str | None:
         return None
     return (f"the run reached t_end = {format_number(Fraction(sol.t_final.mid().str(20, radius=False)))} on a plateau "
             f"at loss {final:.6g}, above the global minimum {gmin if gmin.is_Rational else f'{float(gmin):.6g}'}: modes "
-            f"are still to be "
-            f"learned (the escape times depend on the draw); raise --t-end")
+            f"are still to be learned (the escape times depend on the draw); raise --t-end")
 
 
 def _check_out(out) -> Path:
