@@ -32,6 +32,7 @@ import sympy as sp
 
 from ..errors import ModelError
 from .fields import to_fmpq_mat
+from .inertia import nullspace
 
 __all__ = ["complement_strata", "not_listed"]
 
@@ -101,21 +102,12 @@ def _rank_pairs(a_max: int, b_of_a, fixed_a: int | None, fixed_b: int | None):
 
 
 def _nullspace_cols(M: flint.fmpq_mat, n: int) -> flint.fmpq_mat:
-    """Columns spanning ``{x : M x = 0}`` in ``ℚ^n`` (``n × 0`` when trivial): one per free column of the reduced row
-    echelon form, 1 there and ``−R[i, f]`` at the pivots (SymPy's basis: small entries, whatever the scale of ``M``)."""
+    """Columns spanning ``{x : M x = 0}`` in ``ℚ^n`` (``n × 0`` when trivial): the reduced-row-echelon basis of
+    :func:`~symdln.symbolic.inertia.nullspace` (small entries, whatever the scale of ``M``)."""
     if M.nrows() == 0:
         return _eye(n)
-    R, rank = M.rref()
-    pivots = []
-    for i in range(rank):
-        pivots.append(next(j for j in range(n) if R[i, j] != 0))
-    free = [j for j in range(n) if j not in pivots]
-    N = flint.fmpq_mat(n, len(free))
-    for k, f in enumerate(free):
-        N[f, k] = 1
-        for i, p in enumerate(pivots):
-            N[p, k] = -R[i, f]
-    return N
+    basis = nullspace(M)
+    return flint.fmpq_mat(n, len(basis), [v[i] for i in range(n) for v in basis])
 
 
 def _product(layers, n_in):

@@ -84,7 +84,7 @@ def symmetric_charpoly(M: flint.fmpq_mat) -> flint.fmpq_poly:
     R, r = M.rref()
     if r == 0:
         return x ** n
-    pivots = [next(j for j in range(n) if R[i, j] != 0) for i in range(r)]
+    pivots = rref_pivots(R, r)
     B = flint.fmpq_mat(n, r, [M[i, j] for i in range(n) for j in pivots])
     Bt = B.transpose()
     C = (Bt * B).solve(Bt * (M * B))
@@ -226,18 +226,18 @@ def field_nullspace(rows, field) -> list[list]:
     return basis
 
 
+def rref_pivots(R: flint.fmpq_mat, rank: int) -> list[int]:
+    """The pivot columns of a reduced row echelon form of the given rank (the first nonzero of each of its rows)."""
+    return [next(j for j in range(R.ncols()) if R[i, j] != 0) for i in range(rank)]
+
+
 def nullspace(H) -> list[list[flint.fmpq]]:
     """An exact basis of the kernel of a rational matrix (from its reduced row echelon form)."""
     rows = to_fmpq_rows(H) if not isinstance(H, flint.fmpq_mat) else None
     M = H if isinstance(H, flint.fmpq_mat) else flint.fmpq_mat(rows)
     n = M.ncols()
     R, rank = M.rref()
-    pivots = []
-    r = 0
-    for c in range(n):
-        if r < rank and R[r, c] != 0:
-            pivots.append(c)
-            r += 1
+    pivots = rref_pivots(R, rank)
     free = [c for c in range(n) if c not in pivots]
     basis = []
     for f in free:
