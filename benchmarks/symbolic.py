@@ -2,12 +2,15 @@
 
 For DLNs of depth 2–4 with hidden widths 2–4 (2×2 target, spectrum (2, 1); up to 48 parameters)
 it prints, per model, the time symdln takes to build the Hessian (closed form, exact rationals)
-and get the exact inertia (block LDLᵀ) at each critical set's representative, next to the naive
+and get the exact inertia (Descartes' rule on the exact characteristic polynomial, as ``analyze_point``) at each
+critical set's representative, next to the naive
 path (``sympy.hessian`` of the loss, substitution, ``Matrix.eigenvals()`` and the signs of the
 eigenvalues), measured in the same run, and their ratio.  The naive path runs in a subprocess
 with a time limit; "> T" means it did not finish.  Then the time to count the complex and real
 critical points for each row of MATH §5 and further rows (two hidden layers included) with symdln's default
-engine (msolve) next to the pure-Python SymPy engine, in the same run.
+engine (msolve) next to the pure-Python SymPy engine and next to the msolve binary alone on the plain system
+(symdln calls it on that system today, so the msolve/symdln ratio shows symdln's own overhead until the structural
+reductions of issue 9 exist), in the same run.
 
 Run: python benchmarks/symbolic.py [--naive-timeout 120] [--counts-only] [--sympy-timeout 120]
 """
@@ -113,7 +116,10 @@ def main():
     print()
     print("Gröbner counts (one data point, seed 0): symdln's default engine (msolve on the system as symdln builds")
     print("it, plus parsing) against the pure-Python SymPy engine, each in one run; '> T' did not finish in T s")
-    print(f"{'hidden':>8} {'dx':>3} {'dy':>3} {'complex':>8} {'real':>5} {'symdln s':>9} {'sympy s':>9} {'ratio':>7}")
+    print("msolve s: the msolve binary alone on the plain system (-P 1, as symdln calls it, no parsing); its ratio is")
+    print("msolve/symdln (above 1: symdln faster)")
+    print(f"{'hidden':>8} {'dx':>3} {'dy':>3} {'complex':>8} {'real':>5} {'symdln s':>9} {'sympy s':>9} {'ratio':>7} "
+          f"{'msolve s':>9} {'msolve/symdln':>13}")
     rows = [((1,), 1, 1), ((1,), 2, 2), ((1,), 3, 3), ((2,), 1, 1), ((2,), 2, 2), ((2,), 1, 3), ((3,), 1, 1),
             ((3,), 2, 2), ((2,), 2, 3), ((3,), 3, 2), ((3,), 2, 3), ((1, 1), 1, 1), ((2, 2), 1, 1), ((1, 2), 1, 2)]
     for hidden, dx, dy in rows:
@@ -128,7 +134,38 @@ def main():
         t_sym = _sympy_count(eqs, vs, args.sympy_timeout)
         sym_txt = f"> {args.sympy_timeout:.0f}" if t_sym is None else f"{t_sym:.2f}"
         ratio = "-" if t_ours is None else (f"> {args.sympy_timeout / t_ours:.0f}" if t_sym is None else f"{t_sym / t_ours:.0f}")
-        print(f"{str(hidden):>8} {dx:>3} {dy:>3} {cnt:>8} {real:>5} {ours_txt:>9} {sym_txt:>9} {ratio:>7}", flush=True)
+        t_ms, ms_txt = _msolve_plain(eqs, vs, args.count_timeout)
+        ms_ratio = "-" if t_ms is None or t_ours is None else f"{t_ms / t_ours:.2f}"
+        print(f"{str(hidden):>8} {dx:>3} {dy:>3} {cnt:>8} {real:>5} {ours_txt:>9} {sym_txt:>9} {ratio:>7} "
+              f"{ms_txt:>9} {ms_ratio:>13}", flush=True)
+
+
+def _msolve_plain(eqs, vs, timeout):
+    """``(seconds, text)`` of the msolve binary alone on the plain system (rational parametrization and real roots,
+    the flags symdln uses; the system written as symdln writes it; no parsing of the output)."""
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from symdln.symbolic.msolve import _integer_polys, msolve_path
+
+    exe = msolve_path()
+    if exe is None:
+        return None, "absent"
+    text = ",".join(str(v) for v in vs) + "\n0\n" + ",\n".join(_integer_polys(eqs, vs)) + "\n"
+    with tempfile.TemporaryDirectory() as d:
+        inp = Path(d, "in.ms")
+        inp.write_text(text)
+        t = time.perf_counter()
+        try:
+            subprocess.run([str(exe), "-P", "1", "-p", "128", "-f", str(inp), "-o", str(Path(d, "out.ms"))],
+                           capture_output=True, timeout=timeout, check=True)
+        except subprocess.TimeoutExpired:
+            return None, f"> {timeout:.0f}"
+        except subprocess.CalledProcessError:
+            return None, "failed"
+        w = time.perf_counter() - t
+        return w, f"{w:.2f}"
 
 
 def _sympy_worker(eqs, vs, q):
