@@ -92,7 +92,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--sigma", type=_number, default=Fraction(1, 10**30), help="initialization scale σ (default 1e-30)")
     g.add_argument("--seed", type=_nonneg_int, default=0, help="seed of the Gaussian initialization (default 0)")
     g.add_argument("--rtol", type=_number, default=None, help="expert: local relative tolerance (default: planned)")
-    g.add_argument("--t-end", type=_number, default=None, help="final time (default: planned from σ and the depth; a run it ends too early is reported incomplete)")
+    g.add_argument("--t-end", type=_number, default=None, help="final time (default: planned from σ and the depth; a run it ends too early is "
+                   "reported incomplete)")
     g.add_argument("--json", action="store_true", help="print a machine-readable summary on stdout")
     g.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="show a progress bar")
 
@@ -420,16 +421,15 @@ def _cmd_critical(args) -> int:
 
         an = weight_decay_analysis(model)
         text, data = weight_decay_table(an, latex=args.latex)
-        complete, missing = True, ()
+        complete, exhaustive, missing = True, True, ()
     else:
         from .symbolic.landscape import landscape
 
         land = landscape(model, seed=args.seed, max_params=args.max_params, max_strata=args.max_strata)
         text, data = critical_table(land.critical_sets(), latex=args.latex)
-        complete = land.complete
-        missing = land.not_listed
+        complete, exhaustive, missing = land.complete, land.exhaustive, land.not_listed
     if args.json:
-        print(json.dumps({"model": model.describe(), "complete": complete, "exhaustive": complete and not missing,
+        print(json.dumps({"model": model.describe(), "complete": complete, "exhaustive": exhaustive,
                           "not_listed": list(missing), "critical_sets": data}, indent=2))
     else:
         print(text)

@@ -233,11 +233,9 @@ def global_minimum_value(model) -> sp.Expr | None:
     return min((f.loss for f in pivot_families(model)), key=lambda x: sp.N(x, 50))
 
 
-def _escape_rates(H_rows, n: int, max_report: int = 8, cp=None):
-    """Negative eigenvalues of ``H`` exactly (factors of the characteristic polynomial ``cp``, computed when not
-    given) and float64 eigenvectors."""
-    if cp is None:
-        cp = symmetric_charpoly(flint.fmpq_mat(H_rows))
+def _escape_rates(H_rows, cp, max_report: int = 8):
+    """Negative eigenvalues of ``H`` exactly (factors of its characteristic polynomial ``cp``, the one the inertia was
+    read from) and float64 eigenvectors."""
     _, factors = cp.factor()
     negs = []
     for f, mult in factors:
@@ -349,7 +347,7 @@ def analyze_exact(loss: _Loss, th, *, family_dimension=None, is_global: bool | N
     elif inert.negative > 0:
         kind, order, reason = "strict saddle", 2, "the Hessian has a negative eigenvalue"
         order_at_most = 2
-        escape = _escape_rates(rows, n, cp=cp) if loss.rational else _escape_numeric(rows, F)
+        escape = _escape_rates(rows, cp) if loss.rational else _escape_numeric(rows, F)
     elif is_global:
         kind, reason = "global minimum", "the loss equals the global minimum value"
     elif inert.zero == 0:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -357,16 +357,23 @@ def exact_signature(model, point) -> tuple:
     return _signature(fm, G, mul=lambda X, Y: X * Y, eye=eye, transpose=lambda X: X.transpose(), rank=rank)
 
 
+@lru_cache(maxsize=32)
+def _rational_data(model) -> tuple:
+    """``(Σxx, Σyx)`` of a rational model as ``fmpq_mat`` (converted once per model: the cuts sign many draws)."""
+    from .fields import to_fmpq_mat as q
+
+    return q(sp.Matrix(model.sxx)), q(sp.Matrix(model.syx))
+
+
 def rational_signature(model, layers) -> tuple:
     """:func:`exact_signature` of a point given as python-flint ``fmpq_mat`` layers (no SymPy on the way)."""
     import flint
 
-    from .fields import to_fmpq_mat as q
-
     A = layers[0]
     for W in layers[1:]:
         A = W * A
-    G = A * q(sp.Matrix(model.sxx)) - q(sp.Matrix(model.syx))
+    sxx, syx = _rational_data(model)
+    G = A * sxx - syx
 
     def eye(k):
         return flint.fmpq_mat(k, k, [1 if i == j else 0 for i in range(k) for j in range(k)])
