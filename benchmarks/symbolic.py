@@ -7,12 +7,13 @@ critical set's representative, next to the naive
 path (``sympy.hessian`` of the loss, substitution, ``Matrix.eigenvals()`` and the signs of the
 eigenvalues), measured in the same run, and their ratio.  The naive path runs in a subprocess
 with a time limit; "> T" means it did not finish.  Then the time to count the complex and real
-critical points for each row of MATH §5 and further rows (two hidden layers included) with symdln's default
-engine (msolve) next to the pure-Python SymPy engine and next to the msolve binary alone on the plain system
-(symdln calls it on that system today, so the msolve/symdln ratio shows symdln's own overhead until the structural
-reductions of issue 9 exist), in the same run.
+critical points for each row of MATH §5 and further rows (two and three hidden layers) with symdln's default
+(``count_tikhonov``: msolve on the active-neuron pattern systems, weights eliminated, sign symmetry quotiented out)
+next to the pure-Python SymPy engine on the plain gradient system and next to the msolve binary alone on the plain
+system, in the same run; msolve/symdln above 1 means symdln is faster.  Rows past the plain system's reach are run
+with the plain timeout only.
 
-Run: python benchmarks/symbolic.py [--naive-timeout 120] [--counts-only] [--sympy-timeout 120]
+Run: python benchmarks/symbolic.py [--naive-timeout 120] [--counts-only] [--sympy-timeout 120] [--count-timeout 300]
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import flint
 from symdln.models.init import check_point
 from symdln.symbolic.inertia import charpoly_inertia, symmetric_charpoly
 from symdln.errors import ModelError
-from symdln.symbolic.isolated import count_critical_points, tikhonov_system
+from symdln.symbolic.isolated import count_critical_points, count_tikhonov, tikhonov_system
 
 
 def _model(depth, width):
@@ -114,29 +115,35 @@ def main():
             sets = critical_sets(model)
             print(f"{depth:>5} {width:>5} {model.n_params:>6} {len(sets):>6} {time.perf_counter() - t0:>8.2f}", flush=True)
     print()
-    print("Gröbner counts (one data point, seed 0): symdln's default engine (msolve on the system as symdln builds")
-    print("it, plus parsing) against the pure-Python SymPy engine, each in one run; '> T' did not finish in T s")
-    print("msolve s: the msolve binary alone on the plain system (-P 1, as symdln calls it, no parsing); its ratio is")
-    print("msolve/symdln (above 1: symdln faster)")
-    print(f"{'hidden':>8} {'dx':>3} {'dy':>3} {'complex':>8} {'real':>5} {'symdln s':>9} {'sympy s':>9} {'ratio':>7} "
-          f"{'msolve s':>9} {'msolve/symdln':>13}")
+    print("Gröbner counts (one data point, seed 0): symdln's default (count_tikhonov: msolve on the active-neuron")
+    print("pattern systems, plus parsing) against the pure-Python SymPy engine on the plain system, each in one run;")
+    print("'> T' did not finish in T s. msolve s: the msolve binary alone on the plain gradient system of all weights")
+    print("(-P 1, no parsing); msolve/symdln above 1: symdln faster.  Goal: every row under 60 s.")
+    print(f"{'hidden':>9} {'dx':>3} {'dy':>3} {'complex':>8} {'real':>5} {'patterns':>8} {'symdln s':>9} {'sympy s':>9} "
+          f"{'ratio':>7} {'msolve s':>9} {'msolve/symdln':>13}")
     rows = [((1,), 1, 1), ((1,), 2, 2), ((1,), 3, 3), ((2,), 1, 1), ((2,), 2, 2), ((2,), 1, 3), ((3,), 1, 1),
-            ((3,), 2, 2), ((2,), 2, 3), ((3,), 3, 2), ((3,), 2, 3), ((1, 1), 1, 1), ((2, 2), 1, 1), ((1, 2), 1, 2)]
+            ((3,), 2, 2), ((2,), 2, 3), ((3,), 3, 2), ((3,), 2, 3), ((1, 1), 1, 1), ((2, 2), 1, 1), ((1, 2), 1, 2),
+            ((2, 2), 1, 2), ((3, 3), 1, 1), ((4,), 3, 3), ((2, 2, 2), 1, 1), ((4, 4), 1, 1), ((3, 3), 2, 2)]
     for hidden, dx, dy in rows:
-        eqs, vs = tikhonov_system(list(hidden), dx, dy)
         t = time.perf_counter()
         try:
-            res = count_critical_points(eqs, vs, timeout=args.count_timeout)
+            res = count_tikhonov(list(hidden), dx, dy, timeout=args.count_timeout)
             t_ours = time.perf_counter() - t
-            ours_txt, cnt, real = f"{t_ours:.2f}", str(res.complex_count), str(res.real_count)
+            ours_txt, cnt, real, pats = f"{t_ours:.2f}", str(res.complex_count), str(res.real_count), str(res.systems)
         except ModelError:
-            t_ours, ours_txt, cnt, real = None, f"> {args.count_timeout:.0f}", "?", "?"
-        t_sym = _sympy_count(eqs, vs, args.sympy_timeout)
+            t_ours, ours_txt, cnt, real, pats = None, f"> {args.count_timeout:.0f}", "?", "?", "?"
+        n_params = sum(a * b for a, b in zip([dx, *hidden], [*hidden, dy]))
+        eqs, vs = tikhonov_system(list(hidden), dx, dy)
+        t_sym = _sympy_count(eqs, vs, args.sympy_timeout) if n_params <= 16 else None
         sym_txt = f"> {args.sympy_timeout:.0f}" if t_sym is None else f"{t_sym:.2f}"
-        ratio = "-" if t_ours is None else (f"> {args.sympy_timeout / t_ours:.0f}" if t_sym is None else f"{t_sym / t_ours:.0f}")
+        if n_params > 16:
+            sym_txt = "-"
+        ratio = ("-" if t_ours is None or n_params > 16 else
+                 f"> {args.sympy_timeout / t_ours:.0f}" if t_sym is None else f"{t_sym / t_ours:.0f}")
         t_ms, ms_txt = _msolve_plain(eqs, vs, args.count_timeout)
-        ms_ratio = "-" if t_ms is None or t_ours is None else f"{t_ms / t_ours:.2f}"
-        print(f"{str(hidden):>8} {dx:>3} {dy:>3} {cnt:>8} {real:>5} {ours_txt:>9} {sym_txt:>9} {ratio:>7} "
+        ms_ratio = ("-" if t_ours is None else f"> {args.count_timeout / t_ours:.0f}" if t_ms is None
+                    else f"{t_ms / t_ours:.2f}")
+        print(f"{str(hidden):>9} {dx:>3} {dy:>3} {cnt:>8} {real:>5} {pats:>8} {ours_txt:>9} {sym_txt:>9} {ratio:>7} "
               f"{ms_txt:>9} {ms_ratio:>13}", flush=True)
 
 

@@ -153,6 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     cr.add_argument("--data-points", type=_positive_int, default=1, help="--count: number of random data points")
     cr.add_argument("--engine", choices=["auto", "msolve", "sympy"], default="auto",
                     help="--count: Gröbner engine (auto: msolve when installed)")
+    cr.add_argument("--method", choices=["auto", "neurons", "plain"], default="auto",
+                    help="--count: 'neurons' sums over active-neuron patterns (one data point, msolve), 'plain' solves "
+                         "the gradient system of all weights (auto: neurons when it applies)")
     cr.add_argument("--max-count-params", type=_positive_int, default=40,
                     help="--count: refuse systems with more variables (default 40)")
     cr.add_argument("--max-params", type=_positive_int, default=400, help="refuse models with more parameters (default 400)")

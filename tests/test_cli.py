@@ -202,6 +202,20 @@ def test_count_two_hidden_layers(capsys):
     assert main(["critical", "--count", "--depth", "4", "--widths", "9", "--input-dim", "9", "--output-dim", "9",
                  "--tikhonov"]) == 2
     assert "--max-count-params" in capsys.readouterr().err
+    assert main(["critical", "--count", "--depth", "4", "--widths", "9", "--input-dim", "9", "--output-dim", "9",
+                 "--tikhonov", "--method", "plain"]) == 2
+    assert "--max-count-params" in capsys.readouterr().err
+    assert main(["critical", "--count", "--depth", "2", "--widths", "2", "--input-dim", "1", "--output-dim", "1",
+                 "--tikhonov", "--method", "neurons", "--data-points", "2"]) == 2
+    assert "--method neurons needs --data-points 1" in capsys.readouterr().err
+
+
+def test_count_by_neuron_patterns_text(capsys):
+    """The default method on a row the plain system needs ~200 s for: 977 points, the method said."""
+    assert main(["critical", "--count", "--depth", "3", "--widths", "3", "--input-dim", "1", "--output-dim", "1",
+                 "--tikhonov"]) == 0
+    out = capsys.readouterr().out
+    assert "977; distinct: 977; real: 1" in out and "50 active-neuron patterns" in out
 
 
 def test_count_says_when_a_draw_has_multiple_points(capsys, monkeypatch):
@@ -210,6 +224,6 @@ def test_count_says_when_a_draw_has_multiple_points(capsys, monkeypatch):
 
     monkeypatch.setattr(iso, "count_critical_points", lambda *a, **k: iso.CountResult(6, 4, 2, 2, 6, "msolve"))
     assert main(["critical", "--count", "--depth", "2", "--widths", "1", "--input-dim", "1", "--output-dim", "1",
-                 "--tikhonov"]) == 0
+                 "--tikhonov", "--method", "plain"]) == 0
     out = capsys.readouterr().out
     assert "2 multiple point(s)" in out and "try another --seed" in out

