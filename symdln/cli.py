@@ -156,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     cr.add_argument("--method", choices=["auto", "neurons", "plain"], default="auto",
                     help="--count: 'neurons' sums over active-neuron patterns (one data point, msolve), 'plain' solves "
                          "the gradient system of all weights (auto: neurons when it applies)")
+    cr.add_argument("--second-draw", action=argparse.BooleanOptionalAction, default=None,
+                    help="--count: count a second random draw (--seed + 1) too and compare (default: with --method "
+                         "neurons; exit 3 when the counts differ)")
     cr.add_argument("--max-count-params", type=_positive_int, default=40,
                     help="--count: refuse systems with more variables (default 40)")
     cr.add_argument("--max-params", type=_positive_int, default=400, help="refuse models with more parameters (default 400)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from .errors import OptionError
+from .errors import ModelError, OptionError
 
 __all__ = ["cmd_count"]
 
@@ -47,9 +47,37 @@ def cmd_count(args) -> int:
 
         check_pattern_size(hidden, args.output_dim, args.max_count_params)
     common = dict(seed=args.seed, engine=engine, method=method)
-    res = count_tikhonov(hidden, args.input_dim, args.output_dim, args.data_points, **common)
-    out = {"setting": {"hidden": hidden, "input_dim": args.input_dim, "output_dim": args.output_dim,
-                       "data_points": args.data_points, "seed": args.seed}, **res.as_dict()}
+    setting = {"hidden": hidden, "input_dim": args.input_dim, "output_dim": args.output_dim,
+               "data_points": args.data_points, "seed": args.seed}
+    from .symbolic.neurons import CountInterrupted
+
+    try:
+        res = count_tikhonov(hidden, args.input_dim, args.output_dim, args.data_points, **common)
+        second = None
+        second_note = None
+        if args.second_draw if args.second_draw is not None else method == "neurons":
+            try:
+                second = count_tikhonov(hidden, args.input_dim, args.output_dim, args.data_points,
+                                        **{**common, "seed": args.seed + 1})
+            except ModelError as exc:  # a degenerate second draw says nothing about the first
+                second_note = str(exc)
+    except CountInterrupted as exc:
+        partial = {"status": "interrupted", "patterns_done": len(exc.done), "patterns": exc.total,
+                   "complex_count_at_least": sum(p.weight * p.with_multiplicity for p in exc.done)}
+        if args.json:
+            print(json.dumps({"setting": setting, **partial}, indent=2))
+        else:
+            print(f"interrupted after {partial['patterns_done']} of {exc.total} active-neuron patterns: at least "
+                  f"{partial['complex_count_at_least']} complex critical points so far (not the count)")
+        return 130
+    out = {"setting": setting, **res.as_dict()}
+    if second_note is not None:
+        out["second_draw"] = {"seed": args.seed + 1, "agrees": None, "note": second_note}
+    if second is not None:
+        out["second_draw"] = {"seed": args.seed + 1, "complex_count": second.complex_count,
+                              "distinct_count": second.distinct_count,
+                              "agrees": (second.complex_count, second.distinct_count) == (res.complex_count,
+                                                                                          res.distinct_count)}
     if res.distinct_count == res.complex_count:
         points = classify_tikhonov(hidden, args.input_dim, args.output_dim, args.data_points, **common)
         out["real_points"] = [p.as_dict() for p in points]
@@ -75,4 +103,12 @@ def cmd_count(args) -> int:
         if not out["simple_points"]:
             print(f"warning: {res.complex_count - res.distinct_count} multiple point(s): this draw (--seed {args.seed}) "
                   f"may be degenerate; generic counts need simple points: try another --seed")
-    return 0
+        if second is not None:
+            sd = out["second_draw"]
+            print(f"second draw (--seed {sd['seed']}): {sd['complex_count']} complex, {sd['distinct_count']} distinct"
+                  + (" (the same counts: consistent with generic data)" if sd["agrees"] else
+                     ": the counts differ, one draw is degenerate (the larger count is the better bound)"))
+        elif second_note is not None:
+            print(f"second draw (--seed {args.seed + 1}) not compared: {second_note}")
+    # two draws that disagree: one is not generic, and the count printed may not be the generic one
+    return 3 if second is not None and not out["second_draw"]["agrees"] else 0

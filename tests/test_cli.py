@@ -210,12 +210,25 @@ def test_count_two_hidden_layers(capsys):
     assert "--method neurons needs --data-points 1" in capsys.readouterr().err
 
 
+def test_count_second_draw_disagreeing_exits_3(capsys, monkeypatch):
+    """Two draws with different counts: one is degenerate; said, with exit 3 (the counts are stand-ins)."""
+    import symdln.symbolic.isolated as iso
+
+    monkeypatch.setattr(iso, "count_tikhonov", lambda *a, seed=0, **k: iso.CountResult(9 - seed, 9 - seed, 1, 4, 9,
+                                                                                        "msolve", 0.0, "neurons", 4))
+    monkeypatch.setattr(iso, "classify_tikhonov", lambda *a, **k: [])
+    assert main(["critical", "--count", "--depth", "2", "--widths", "2", "--input-dim", "1", "--output-dim", "1",
+                 "--tikhonov", "--method", "plain", "--second-draw", "--engine", "sympy"]) == 3
+    assert "the counts differ" in capsys.readouterr().out
+
+
 def test_count_by_neuron_patterns_text(capsys):
     """The default method on a row the plain system needs ~200 s for: 977 points, the method said."""
     assert main(["critical", "--count", "--depth", "3", "--widths", "3", "--input-dim", "1", "--output-dim", "1",
                  "--tikhonov"]) == 0
     out = capsys.readouterr().out
     assert "977; distinct: 977; real: 1" in out and "50 active-neuron patterns" in out
+    assert "second draw (--seed 1): 977 complex, 977 distinct (the same counts" in out
 
 
 def test_count_says_when_a_draw_has_multiple_points(capsys, monkeypatch):

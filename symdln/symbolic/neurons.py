@@ -48,7 +48,7 @@ from ..errors import ModelError
 
 __all__ = ["NeuronCount", "PatternCount", "active_patterns", "pattern_system", "count_by_neurons",
            "origin_is_simple", "neuron_points", "check_pattern_size",
-           "MAX_PATTERNS"]
+           "MAX_PATTERNS", "CountInterrupted"]
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,16 @@ class PatternCount:
     def weight(self) -> int:
         """``2^{|S|}``: critical points per solution."""
         return 2 ** sum(len(s) for s in self.pattern)
+
+
+class CountInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`count_by_neurons`: ``done`` (the :class:`PatternCount` of the patterns finished) and
+    ``total`` (the number of patterns); their sums are lower bounds, not the count."""
+
+    def __init__(self, done, total):
+        super().__init__(f"interrupted after {len(done)} of {total} active-neuron patterns")
+        self.done = tuple(done)
+        self.total = total
 
 
 @dataclass(frozen=True)
@@ -224,7 +234,9 @@ def count_by_neurons(data, *, timeout: float | None = None, precision_bits: int 
     """Exact counts of the critical points of :func:`~symdln.symbolic.isolated.tikhonov_problem` with one data
     point, ``N = Σ_S 2^{|S|} N_S`` over active-neuron patterns ``S`` (module docstring), with msolve.
 
-    Raises ``ModelError`` when the draw is degenerate (the identity would not hold) instead of returning a count.
+    Raises ``ModelError`` when the draw is degenerate (the identity would not hold) instead of returning a count,
+    and :class:`CountInterrupted` (with the patterns finished) on Ctrl-C.  A tqdm bar counts the patterns (shown
+    when stderr is a terminal, or with ``progress=True``).
 
     Examples
     --------
@@ -242,9 +254,12 @@ def count_by_neurons(data, *, timeout: float | None = None, precision_bits: int 
     pats = active_patterns(data.hidden)
     done = []
     show = progress if progress is not None else None
-    for pattern in tqdm(pats, desc="neuron patterns", unit="pattern", disable=(not show) if show is not None else None,
-                        leave=False):
-        done.append(_solve_pattern(data, pattern, timeout, precision_bits))
+    try:
+        for pattern in tqdm(pats, desc="neuron patterns", unit="pattern",
+                            disable=(not show) if show is not None else None, leave=False):
+            done.append(_solve_pattern(data, pattern, timeout, precision_bits))
+    except KeyboardInterrupt:
+        raise CountInterrupted(done, len(pats)) from None
     return NeuronCount(
         complex_count=sum(p.weight * p.with_multiplicity for p in done),
         distinct_count=sum(p.weight * p.distinct for p in done),

@@ -155,3 +155,28 @@ def test_size_limits_refuse_before_computing():
         pattern_system(tikhonov_data(1, 1, 1, 2), ((0,),))
     with pytest.raises(ModelError, match="method"):
         count_tikhonov(1, 1, 1, method="fast")
+
+
+def test_ctrl_c_keeps_the_patterns_done(monkeypatch, capsys):
+    """Ctrl-C during a count: the patterns finished are kept (a lower bound, said as such); the CLI exits 130."""
+    import symdln.symbolic.neurons as nm
+    from symdln.cli import main
+    from symdln.symbolic.neurons import CountInterrupted
+
+    real = nm._solve_pattern
+    calls = []
+
+    def interrupting(*a, **k):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(*a, **k)
+
+    monkeypatch.setattr(nm, "_solve_pattern", interrupting)
+    with pytest.raises(CountInterrupted) as exc:
+        count_by_neurons(tikhonov_data([2, 2], 2, 1, seed=9))
+    assert len(exc.value.done) == 2 and exc.value.total == 10
+    calls.clear()
+    assert main(["critical", "--count", "--tikhonov", "--depth", "3", "--widths", "2", "--input-dim", "2",
+                 "--output-dim", "1", "--seed", "9"]) == 130
+    assert "interrupted after 2 of 10 active-neuron patterns" in capsys.readouterr().out
