@@ -267,6 +267,8 @@ def landscape_graph(landscape, *, eps: float = 3e-2, progress: bool | None = Non
             attrs["order"] = st.order
         if st.dimension is not None:
             attrs["dimension"] = st.dimension
+        if st.dimension_bounds is not None:
+            attrs["dimension_min"], attrs["dimension_max"] = st.dimension_bounds
         G.add_node(keyof[id(st)], **attrs)
     from ..symbolic.landscape import float_data
 

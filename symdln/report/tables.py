@@ -33,11 +33,18 @@ def critical_table(sets, *, latex: bool = False):
     for c in sets:
         loss = sp.latex(c.loss) if latex else str(c.loss)
         order = str(c.order) if c.order is not None else (f"≤{c.analysis.order_at_most}" if c.analysis.order_at_most else "-")
-        rows.append([c.label, c.stratum, loss, "?" if c.dimension is None else str(c.dimension), str(c.inertia), c.kind,
-                     order])
+        bounds = getattr(c, "dimension_bounds", None)
+        dim = (str(c.dimension) if c.dimension is not None else
+               f"{bounds[0]}–{bounds[1]}" if bounds else "?")
+        rows.append([c.label, c.stratum, loss, dim, str(c.inertia), c.kind, order])
     text = format_table(head, rows, latex=latex, math_cols=(2,))
-    if any(c.dimension is None for c in sets):
-        note = "dim ?: not computed (strata from cuts in the complement; symbolic/cuts.py)"
+    notes = []
+    if any(c.dimension is None and getattr(c, "dimension_bounds", None) for c in sets):
+        notes.append("dim a–b: certified bounds (the hidden-layer symmetry orbit; the Zariski tangent space of "
+                     "{∇ℒ = 0, ranks of the layer products fixed}); symbolic/dimension.py")
+    if any(c.dimension is None and not getattr(c, "dimension_bounds", None) for c in sets):
+        notes.append("dim ?: not computed")
+    for note in notes:
         text += ("\n% " if latex else "\n") + note
     return text, [c.as_dict() for c in sets]
 

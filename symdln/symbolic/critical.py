@@ -70,8 +70,11 @@ class CriticalSet:
     end_to_end : sympy.ImmutableMatrix
         ``A_θ`` (or ``β`` as a column for a diagonal network).
     dimension : int or None
-        ``None`` for the strata from cuts (:mod:`symdln.symbolic.cuts`), whose dimension is not computed.
+        ``None`` for a stratum from cuts (:mod:`symdln.symbolic.cuts`) whose dimension is only bounded.
     analysis : PointAnalysis
+    dimension_bounds : (int, int) or None
+        For the strata from cuts: certified ``(lower, upper)`` bounds on the stratum's dimension
+        (:func:`symdln.symbolic.dimension.stratum_dimension_bounds`); ``dimension`` is set when they agree.
     """
 
     label: str
@@ -81,6 +84,7 @@ class CriticalSet:
     end_to_end: sp.ImmutableMatrix
     dimension: int | None
     analysis: PointAnalysis
+    dimension_bounds: tuple | None = None
 
     @property
     def inertia(self):
@@ -101,6 +105,7 @@ class CriticalSet:
             "loss": str(self.loss),
             "loss_float": float(sp.N(self.loss, 20)),
             "dimension": self.dimension,
+            "dimension_bounds": list(self.dimension_bounds) if self.dimension_bounds else None,
             "end_to_end": [[str(x) for x in row] for row in self.end_to_end.tolist()],
             "point": [[[str(x) for x in row] for row in W.tolist()] for W in self.point],
         }
@@ -420,9 +425,17 @@ def _pivot_strata(model, families, rank, rng, seed, out, bar) -> None:
         if len(distinct) == 1 and r > 0:
             analyzed = [("all", analyzed[0][1], analyzed[0][2])]
         for name, pt, a in analyzed:
-            out.append(CriticalSet(fam.name, name, pt, fam.loss, _end_to_end(pt), a.family_dimension, a))
+            dim, bounds = a.family_dimension, None
+            if name == "balanced" and L >= 3 and all(x.is_Rational for W in pt for x in W):
+                # the balanced stratum is a proper subset of B_S: its own dimension (certified bounds)
+                from .dimension import stratum_dimension_bounds
+
+                bounds = stratum_dimension_bounds(model, pt)
+                dim = bounds[0] if bounds[0] == bounds[1] else None
+            out.append(CriticalSet(fam.name, name, pt, fam.loss, _end_to_end(pt), dim, a, bounds))
         if L >= 3:
             base = analyzed[0][1] if analyzed[0][0] != "origin" else tuple(sp.zeros(n[l], n[l - 1]) for l in range(1, L + 1))
+            from .dimension import stratum_dimension_bounds
             from .landscape import exact_signature
 
             extra = complement_strata(model, S, base, seed)  # [] where not constructed (e.g. number fields)
@@ -440,7 +453,9 @@ def _pivot_strata(model, families, rank, rng, seed, out, bar) -> None:
                 if r == 0 and name.startswith("cut") and "middle" not in name:  # A = 0 with one zero layer
                     c = name.split()[1]
                     label, name = f"Z{{{c}}}", "generic" + name[len("cut ") + len(c):]
-                out.append(CriticalSet(label, name, pt, a.loss, _end_to_end(pt), None, a))
+                bounds = stratum_dimension_bounds(model, pt)
+                dim = bounds[0] if bounds[0] == bounds[1] else None
+                out.append(CriticalSet(label, name, pt, a.loss, _end_to_end(pt), dim, a, bounds))
         bar.update()
 
 

@@ -110,7 +110,7 @@ class Stratum:
         Exact ``(negative, zero, positive)`` eigenvalue counts of the Hessian at the representative.
     order : int or None
         Saddle order (MATH §2); ``order_at_most`` when only an upper bound is certified.
-    dimension : int or None (not computed for strata from cuts)
+    dimension : int or None (``None``: a stratum from cuts whose dimension is only bounded)
     point : tuple of sympy matrices
     loss : sympy.Expr
     end_to_end : sympy.ImmutableMatrix
@@ -130,6 +130,7 @@ class Stratum:
     escape: tuple
     analysis: Any = field(repr=False, compare=False)
     model: Any = field(default=None, repr=False, compare=False)
+    dimension_bounds: tuple | None = field(default=None, compare=False)
 
     @property
     def is_saddle(self) -> bool:
@@ -147,6 +148,7 @@ class Stratum:
         d = self.analysis.as_dict()
         d.update({"label": self.label.text, "family": self.label.family, "members": list(self.label.members),
                   "stratum": self.label.stratum, "dimension": self.dimension,
+                  "dimension_bounds": list(self.dimension_bounds) if self.dimension_bounds else None,
                   "point": [[[str(x) for x in row] for row in sp.Matrix(W).tolist()] for W in self.point]})
         return d
 
@@ -223,7 +225,8 @@ class Landscape:
         """The landscape as :class:`~symdln.symbolic.critical.CriticalSet` records (the older view)."""
         from .critical import CriticalSet
 
-        return [CriticalSet(s.label.text, s.label.stratum, s.point, s.loss, s.end_to_end, s.dimension, s.analysis)
+        return [CriticalSet(s.label.text, s.label.stratum, s.point, s.loss, s.end_to_end, s.dimension, s.analysis,
+                            s.dimension_bounds)
                 for s in self.strata]
 
     def as_dict(self) -> dict:
@@ -319,7 +322,8 @@ def landscape(model, *, seed: int = 0, max_params: int | None = None, max_strata
     for c in sets:
         a = c.analysis
         strata.append(Stratum(StratumLabel.parse(c.label, c.stratum, diagonal=diagonal), a.kind, a.inertia, a.order,
-                              a.order_at_most, c.dimension, c.point, c.loss, c.end_to_end, tuple(a.escape), a, model))
+                              a.order_at_most, c.dimension, c.point, c.loss, c.end_to_end, tuple(a.escape), a, model,
+                              c.dimension_bounds))
     missing = ()
     if not diagonal:
         from .cuts import not_listed
