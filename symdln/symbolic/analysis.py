@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 from fractions import Fraction
 from functools import lru_cache
 
@@ -86,6 +87,14 @@ class PointAnalysis:
     family_dimension: int | None = None
     escape: tuple = field(default_factory=tuple)
     order_at_most: int | None = None
+    #: the exact Hessian (``flint.fmpq_mat``) at rational points, kept for later exact work on the same point (e.g.
+    #: :func:`symdln.symbolic.dimension.stratum_dimension_bounds`); not pickled
+    hessian: Any = field(default=None, repr=False, compare=False)
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("hessian", None)  # flint matrices do not pickle
+        return state
 
     @property
     def nullity(self) -> int:
@@ -329,9 +338,10 @@ def analyze_exact(loss: _Loss, th, *, family_dimension=None, is_global: bool | N
     gnorm = sum((g * g for g in grad), F.zero)
     rows = loss.hessian(th)
     n = len(rows)
-    cp = None
+    cp = Hq = None
     if loss.rational:  # exact: Descartes' rule on the characteristic polynomial (real-rooted: H is symmetric)
-        cp = symmetric_charpoly(flint.fmpq_mat(rows))
+        Hq = flint.fmpq_mat(rows)
+        cp = symmetric_charpoly(Hq)
         inert = charpoly_inertia(cp)
     else:
         inert = inertia(rows, field=F)
@@ -353,7 +363,7 @@ def analyze_exact(loss: _Loss, th, *, family_dimension=None, is_global: bool | N
     elif inert.zero == 0:
         kind, reason = "local minimum", "the Hessian is positive definite"
     else:
-        kernel = nullspace(flint.fmpq_mat(rows)) if loss.rational else field_nullspace(rows, F)
+        kernel = nullspace(Hq) if loss.rational else field_nullspace(rows, F)
         blocks, k = [], 0
         for r, c in loss.shapes(th):
             blocks.append((k, k + r * c))
@@ -383,6 +393,7 @@ def analyze_exact(loss: _Loss, th, *, family_dimension=None, is_global: bool | N
         family_dimension=family_dimension,
         escape=escape,
         order_at_most=order_at_most,
+        hessian=Hq,
     )
 
 

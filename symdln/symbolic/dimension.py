@@ -19,25 +19,40 @@ When the two agree the dimension is exact (Morse–Bott-like strata); otherwise 
 from __future__ import annotations
 
 import flint
+import numpy as np
 
+from ..errors import ModelError
 from ..matops import to_fmpq_mat
 from .inertia import nullspace
 
 __all__ = ["stratum_dimension_bounds"]
 
 
-def _eye(n: int) -> flint.fmpq_mat:
-    return flint.fmpq_mat(n, n, [1 if i == j else 0 for i in range(n) for j in range(n)])
+# primes below 2²⁶: a product of two residues is below 2⁵², so int64 matrix products of up to 2¹¹ terms do not overflow
+_PRIMES = (67108859, 67108837, 67108819)
 
 
-def _rank(rows: list, n: int) -> int:
-    return flint.fmpq_mat(len(rows), n, [x for r in rows for x in r]).rank() if rows else 0
+def _residues(M: flint.fmpq_mat, p: int) -> np.ndarray | None:
+    """``M`` modulo ``p`` as an int64 array (``None`` when ``p`` divides the common denominator)."""
+    N, d = M.numer_denom()
+    if int(d) % p == 0:
+        return None
+    R = flint.nmod_mat(N, p) * flint.nmod(int(d), p) ** -1
+    return np.array([int(x) for x in R.entries()], dtype=np.int64).reshape(M.nrows(), M.ncols())
 
 
-def stratum_dimension_bounds(model, point, hessian_rows=None) -> tuple[int, int]:
+def _rank_mod(A: np.ndarray, p: int) -> int:
+    return flint.nmod_mat(A.shape[0], A.shape[1], A.ravel().tolist(), p).rank() if A.size else 0
+
+
+def stratum_dimension_bounds(model, point, hessian=None) -> tuple[int, int]:
     """``(lower, upper)`` (module docstring) for a DLN ``model`` (λ = 0) at an exact critical ``point``.
 
-    ``hessian_rows``: the exact Hessian as rows of ``fmpq`` (computed when not given).
+    The ranks are taken modulo a prime ``p < 2²⁶`` (exact, fast): a rank modulo ``p`` is at most the rank over ℚ,
+    so ``n − rank`` can only grow and the orbit's rank only shrink — both bounds stay certified (and equal the ranks
+    over ℚ unless ``p`` divides one of finitely many minors).  The kernels of the layer products are computed over
+    ℚ and then reduced, so the constraints are the true ones modulo ``p``.  ``hessian``: the exact Hessian at the
+    point (``flint.fmpq_mat``, e.g. ``PointAnalysis.hessian``), reduced instead of recomputed.
 
     Examples
     --------
@@ -49,68 +64,100 @@ def stratum_dimension_bounds(model, point, hessian_rows=None) -> tuple[int, int]
     (4, 5)
     """
     Ws = [to_fmpq_mat(W) for W in point]
+    if max(max(W.nrows(), W.ncols()) for W in Ws) > 2048:  # pragma: no cover - refused long before (max_params)
+        raise ModelError("layers wider than 2048: int64 residue products could overflow")
+    from .landscape import _rational_data
+
+    sxx, syx = _rational_data(model)
+    # the kernels of the products are exact (over ℚ), then reduced: the constraints are the true ones modulo p
+    kernels = {}
+    for i in range(len(Ws)):
+        P = None
+        for j in range(i, len(Ws)):
+            P = Ws[j] if P is None else Ws[j] * P
+            U, V = nullspace(P.transpose()), nullspace(P)
+            if U and V:
+                kernels[i, j] = (flint.fmpq_mat(len(U), P.nrows(), [x for u in U for x in u]),
+                                 flint.fmpq_mat(P.ncols(), len(V), [v[q] for q in range(P.ncols()) for v in V]))
+    for p in _PRIMES:
+        out = _bounds_mod(Ws, sxx, syx, kernels, p, hessian)
+        if out is not None:
+            return out
+    raise ModelError("every prime tried divides a denominator of the point")  # pragma: no cover
+
+
+def _bounds_mod(Ws, sxx, syx, kernels, p, hessian=None):
+    from .calculus import dln_hessian_entries
+
     L = len(Ws)
     shapes = [(W.nrows(), W.ncols()) for W in Ws]
     off = [0]
     for r, c in shapes:
         off.append(off[-1] + r * c)
     n = off[-1]
-    if hessian_rows is None:
-        from .calculus import dln_hessian_entries
-        from .landscape import _rational_data
+    mods = [_residues(W, p) for W in Ws]
+    data = [None if M is None else _residues(M, p) for M in (sxx, syx)]
+    if any(m is None for m in mods) or (sxx is not None and data[0] is None) or data[1] is None:
+        return None
 
-        sxx, syx = _rational_data(model)
-        hessian_rows = dln_hessian_entries(Ws, sxx, syx)
-    rows = [[flint.fmpq(x) for x in r] for r in hessian_rows]
-    # tangent of {rank P_ij ≤ ρ}: for each product, uᵀ (W_j⋯W_{k+1}) δW_k (W_{k−1}⋯W_i) v = 0
-    for i in range(L):
-        P = _eye(shapes[i][1])
-        for j in range(i, L):
-            P = Ws[j] * P
-            U, V = nullspace(P.transpose()), nullspace(P)
-            if not U or not V:
-                continue
-            Um = flint.fmpq_mat(len(U), P.nrows(), [x for u in U for x in u])
-            Vm = flint.fmpq_mat(P.ncols(), len(V), [v[q] for q in range(P.ncols()) for v in V])
-            left, right = {}, {}
-            a = Um
-            for k in range(j, i - 1, -1):  # left[k] = Uᵀ W_j⋯W_{k+1}
-                left[k] = a
-                a = a * Ws[k]
-            b = Vm
-            for k in range(i, j + 1):  # right[k] = W_{k−1}⋯W_i V
-                right[k] = b
-                b = Ws[k] * b
-            for s in range(len(U)):
-                for t in range(len(V)):
-                    row = [flint.fmpq(0)] * n
-                    for k in range(i, j + 1):
-                        r_k, c_k = shapes[k]
-                        A, B = left[k], right[k]
-                        for p in range(r_k):
-                            ap = A[s, p]
-                            if ap == 0:
-                                continue
-                            base = off[k] + p * c_k
-                            for q in range(c_k):
-                                row[base + q] += ap * B[q, t]
-                    rows.append(row)
-    upper = n - _rank(rows, n)
-    # the orbit of the hidden-layer GL action
+    def nm(A):
+        return flint.nmod_mat(A.shape[0], A.shape[1], A.ravel().tolist(), p)
+
+    # the Hessian modulo p (the exact one reduced, or the closed form in nmod arithmetic), then its kernel K (n × k)
+    if hessian is not None:
+        N, d = hessian.numer_denom()
+        if int(d) % p == 0:
+            return None
+        H = flint.nmod_mat(N, p) * flint.nmod(int(d), p) ** -1
+    else:
+        H = flint.nmod_mat(dln_hessian_entries([nm(W) for W in mods], None if sxx is None else nm(data[0]),
+                                               nm(data[1])), p)
+    X, k = H.nullspace()
+    K = np.array([int(x) for x in X.entries()], dtype=np.int64).reshape(n, n)[:, :k]
+    # tangent of {rank P_ij ≤ ρ} on K: uᵀ (W_j⋯W_{k+1}) δW_m (W_{m−1}⋯W_i) v = 0 for every kernel vector
+    blocks = []
+    for (i, j), (Uq, Vq) in kernels.items():
+        Um, Vm = _residues(Uq, p), _residues(Vq, p)
+        if Um is None or Vm is None:
+            return None
+        left = {}
+        a = Um
+        for m in range(j, i - 1, -1):  # left[m] = Uᵀ W_j⋯W_{m+1}
+            left[m] = a
+            a = (a @ mods[m]) % p
+        b = Vm
+        acc = np.zeros((Um.shape[0], Vm.shape[1], k), dtype=np.int64)
+        for m in range(i, j + 1):  # b = W_{m−1}⋯W_i V
+            r, c = shapes[m]
+            Km = K[off[m]:off[m + 1]].reshape(r, c, k)
+            T = np.einsum("sa,ack->sck", left[m], Km) % p
+            acc = (acc + np.einsum("sck,ct->stk", T, b) % p) % p
+            b = (mods[m] @ b) % p
+        blocks.append(acc.reshape(-1, k))
+    upper = k
+    if blocks and k:
+        C = np.vstack(blocks)
+        if C.shape[0] > k:
+            # a random combination of the rows (k of them): its rank is at most C's, so the bound stays valid (and
+            # equal with probability ≥ 1 − k/p); fewer entries to hand to flint
+            rng = np.random.default_rng(C.shape[0])
+            acc = np.zeros((k, k), dtype=np.int64)
+            for lo in range(0, C.shape[0], 1024):  # 1024 products below 2⁵² per sum: no int64 overflow
+                Rk = rng.integers(0, p, size=(k, min(1024, C.shape[0] - lo)), dtype=np.int64)
+                acc = (acc + (Rk @ C[lo:lo + 1024]) % p) % p
+            C = acc
+        upper = k - _rank_mod(C, p)
+    # the orbit of the hidden-layer GL action: X = E_ab at hidden layer l gives δW_l = E_ab W_l (row a gets row b of
+    # W_l) and δW_{l+1} = −W_{l+1} E_ab (column b gets minus column a of W_{l+1})
     cols = []
     for l in range(1, L):
         d = shapes[l - 1][0]
+        c, (r2, c2) = shapes[l - 1][1], shapes[l]
         for a in range(d):
             for b in range(d):
-                vec = [flint.fmpq(0)] * n
-                # X = E_ab: δW_l = E_ab W_l (row a gets row b of W_l), δW_{l+1} = −W_{l+1} E_ab (column b gets
-                # minus column a of W_{l+1})
-                r, c = shapes[l - 1]
-                for q in range(c):
-                    vec[off[l - 1] + a * c + q] = Ws[l - 1][b, q]
-                r2, c2 = shapes[l]
-                for p in range(r2):
-                    vec[off[l] + p * c2 + b] -= Ws[l][p, a]
+                vec = np.zeros(n, dtype=np.int64)
+                vec[off[l - 1] + a * c: off[l - 1] + (a + 1) * c] = mods[l - 1][b, :]
+                vec[off[l] + b: off[l] + r2 * c2: c2] = (-mods[l][:, a]) % p
                 cols.append(vec)
-    lower = _rank(cols, n)
+    lower = _rank_mod(np.array(cols), p) if cols else 0
     return lower, upper
