@@ -180,3 +180,14 @@ def test_ctrl_c_keeps_the_patterns_done(monkeypatch, capsys):
     assert main(["critical", "--count", "--tikhonov", "--depth", "3", "--widths", "2", "--input-dim", "2",
                  "--output-dim", "1", "--seed", "9"]) == 130
     assert "interrupted after 2 of 10 active-neuron patterns" in capsys.readouterr().out
+
+
+def test_large_rows_obey_morse_theory():
+    """Rows the plain system needs minutes for: the real points classified from the pattern boxes satisfy
+    Σ(−1)^index = 1 (ℒ coercive, every point nondegenerate) and the lowest minimum is a global one."""
+    for row in (([3], 2, 3), ([2, 2], 1, 2), ([2], 2, 3)):
+        pts = classify_tikhonov(*row)
+        assert len(pts) == count_tikhonov(*row).real_count
+        assert sum((-1) ** p.inertia.negative for p in pts) == 1
+        assert all(p.inertia.zero == 0 for p in pts)
+        assert any(p.kind == "global minimum" for p in pts)
