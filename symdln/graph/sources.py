@@ -3,17 +3,18 @@
 * :func:`landscape_graph`: every stratum of a :class:`~symdln.symbolic.landscape.Landscape` is a node; from each
   saddle's exact representative, each escape direction ``d`` (every unstable eigenvector of the Hessian, pair
   combinations inside a multiple eigenvalue, the exact order-≥3 directions of non-strict saddles; both signs
-  where the loss decreases along both) is followed downhill by a float64 gradient flow from ``θ + εd`` to the
-  first plateau, polished to the critical point there (Levenberg–Marquardt on ``∇ℒ = 0``) and located in the
-  landscape: an edge ``"theory"`` with the escape ``rate`` ``−λ`` (strict saddles; Hessian eigenvalues, unlike
-  the inertia, depend on the point of the symmetry orbit: these are the representative's) or ``order``
-  (non-strict), ``count`` directions, and ``located`` (the end point's rank signature and Hessian inertia match
-  the stratum's; if not the edge is kept with ``located=False``, the ``distance`` and the ``reason``).  Edges are
-  the ones these directions reach in float64: inside a multiple eigenvalue other combinations may reach other
-  strata, and a descent slower than another unstable rate at the same saddle (e.g. swapping a learned mode for a
-  larger one while a free hidden unit could add it) can be carried past its end by rounding noise growing along
-  the faster direction, giving an edge to a lower stratum instead.  The graph attribute ``theory_edges`` says
-  so; the list of strata (nodes) is the landscape's, exact.
+  where the loss decreases along both) is followed downhill from ``θ + εd`` to the first plateau, polished to the
+  critical point there (Levenberg–Marquardt on ``∇ℒ = 0``) and located in the landscape: an edge ``"theory"``
+  with the escape ``rate`` ``−λ`` (strict saddles; Hessian eigenvalues, unlike the inertia, depend on the point
+  of the symmetry orbit: these are the representative's) or ``order`` (non-strict), ``count`` directions,
+  ``followed`` and ``located`` (the end point's rank signature and Hessian inertia match the stratum's; if not
+  the edge is kept with ``located=False``, the ``distance`` and the ``reason``).  The fastest directions are
+  followed by float64 flows; a direction slower than another unstable rate at the same saddle (e.g. swapping a
+  learned mode for a larger one while a free hidden unit could add it) in high precision
+  (:func:`_follow_precise`: errors along the faster direction grow by ``(1/ε)^{fastest/rate − 1}`` relative to
+  the slow one; in float64 they carried such runs past their end, to an edge to a lower stratum).  Inside a
+  multiple eigenvalue other combinations than those followed may reach other strata; the graph attribute
+  ``theory_edges`` says so; the list of strata (nodes) is the landscape's, exact.
 * :func:`observed_graph`: consecutive visits of one or several runs (:func:`~symdln.graph.build.saddle_graph`).
 * :func:`limit_graph`: the saddles of a limit path in order, edges ``"limit"`` carrying the jump time.
 * :func:`merge_graphs`: the union; node attributes are merged, ``visits`` and edge ``count`` add up, an edge's
@@ -200,29 +201,117 @@ def _follow(model, data, x0, scale, max_steps: int = 20_000):
     return fit.x
 
 
+#: a direction is followed in high precision when another unstable rate at the same saddle is this much faster
+SLOW_RATIO = 1.5
+#: the precision a slow direction needs grows like (fastest/rate − 1)·log10(1/ε); past this it is not followed
+MAX_FOLLOW_DIGITS = 160
+
+
+def _exact_eigenpairs(st, digits: int = 60):
+    """``[(−λ, eigenvector as mpf list)]`` for the negative eigenvalues of the exact Hessian of a strict saddle with a
+    rational representative (mpmath's symmetric eigensolver in its own context at ``digits``), or ``None``."""
+    import mpmath
+
+    H = getattr(st.analysis, "hessian", None)
+    if H is None or H.nrows() > 80:
+        return None
+    ctx = mpmath.MPContext()
+    ctx.dps = digits
+    n = H.nrows()
+    Hm = ctx.matrix([[ctx.mpf(int(H[i, j].p)) / int(H[i, j].q) for j in range(n)] for i in range(n)])
+    w, V = ctx.eigsy(Hm)
+    scale = max(1, max(abs(x) for x in w))
+    return [(-w[i], [V[k, i] for k in range(n)]) for i in range(n) if w[i] < -ctx.mpf(10) ** (-digits // 2) * scale]
+
+
+def _follow_precise(model, data, st, d, rate, fastest, eps, scale):
+    """Follow the slow unstable direction ``d`` (high-precision unit vector) of ``st`` with symdln's integrator,
+    from ``θ + εd`` with ``θ`` exact, to the first plateau; then polish in float64 (Levenberg–Marquardt).
+
+    Rounding and truncation errors along a faster unstable direction (rate ``fastest``) grow by
+    ``(1/ε)^{fastest/rate − 1}`` relative to the slow one before the slow escape is over, so the run's tolerance is
+    ``10^{−D}`` with ``D = (fastest/rate − 1)·log10(1/ε) + 10`` (ten digits of margin) and it carries ``D + 10``
+    digits.  Returns the end point, or ``None`` (needs more than
+    :data:`MAX_FOLLOW_DIGITS`, no plateau by the horizon, or the polish failed)."""
+    from fractions import Fraction
+
+    from scipy.optimize import least_squares
+
+    from ..flow.integrate import integrate_flow
+    from ..precision import Precision
+
+    digits = int(math.ceil((fastest / rate - 1) * math.log10(1 / eps) + 10))
+    if digits > MAX_FOLLOW_DIGITS:
+        return None
+    step = Fraction(eps).limit_denominator(1000) * Fraction(math.sqrt(scale)).limit_denominator(1000)
+    dq = [Fraction(str(v)) for v in d]  # the mpf's decimal digits, exactly
+    theta, k = [], 0
+    for W in st.point:
+        W = sp.Matrix(W)
+        r, c = W.shape
+        theta.append(sp.Matrix(r, c, lambda a, b, W=W, k=k: W[a, b] + sp.Rational(step * dq[k + a * c + b])))
+        k += r * c
+    stop = None
+    # the plateau comes after ~log(1/ε)/rate (measured: at 21–32 % of the long horizon): the short horizon first
+    for horizon in (1.2 * math.log(1 / eps) / rate + 6 / rate, 3 * math.log(1 / eps) / rate + 20 / rate):
+        sol = integrate_flow(model, theta, Fraction(horizon).limit_denominator(1000), precision=Precision(digits + 10),
+                             rtol=Fraction(1, 10**digits), throw=False, progress=False, max_time=120)
+        gmax = 0.0
+        for y in sol.states:
+            x = np.concatenate([np.array([[float(W[a, b].mid()) for b in range(W.ncols())]
+                                          for a in range(W.nrows())], dtype=float).ravel() for W in y])
+            g = float(np.linalg.norm(_gradient(model, data, x)))
+            gmax = max(gmax, g)
+            if g <= PLATEAU_DROP * gmax:
+                stop = x
+                break
+        if stop is not None:
+            break
+    if stop is None:
+        return None
+    fit = least_squares(lambda x: _gradient(model, data, x), stop, method="lm", xtol=1e-15, ftol=1e-15, gtol=1e-15)
+    if not np.linalg.norm(_gradient(model, data, fit.x)) <= 1e-12 * scale:
+        return None
+    return fit.x
+
+
 def _escape_directions(model, st, x0):
-    """``(unit direction, rate or None, order)`` to follow from a saddle stratum's representative: every
-    eigenvector of the float64 Hessian with a negative eigenvalue (rate ``−λ``), and inside an eigenvalue cluster
-    (a multiple rate: its eigenvectors are an arbitrary basis) also the normalized sums and differences of pairs;
-    for a non-strict saddle, its exact escape directions of order ≥ 3."""
+    """``(unit direction, rate or None, order, high-precision direction or None, fastest rate)`` to follow from a
+    saddle stratum's representative: every eigenvector of the Hessian with a negative eigenvalue (rate ``−λ``; from
+    the exact Hessian at 60 digits when the representative is rational, else float64), and inside an eigenvalue
+    cluster (a multiple rate: its eigenvectors are an arbitrary basis) also the normalized sums and differences of
+    pairs; for a non-strict saddle, its exact escape directions of order ≥ 3."""
     from ..symbolic.landscape import float_hessian
 
-    H = float_hessian(model, _unflat(model, x0))
-    w, V = np.linalg.eigh(H)
-    tol = 1e-9 * max(1.0, float(np.abs(w).max()) if w.size else 1.0)
-    neg = [i for i in range(len(w)) if w[i] < -tol]
-    out = [(V[:, i], float(-w[i]), 2) for i in neg]
-    for a in range(len(neg)):
-        for b in range(a + 1, len(neg)):
-            i, j = neg[a], neg[b]
-            if abs(w[i] - w[j]) <= 1e-9 * max(1.0, abs(w[i])):
-                for v in (V[:, i] + V[:, j], V[:, i] - V[:, j]):
-                    out.append((v / np.linalg.norm(v), float(-w[i]), 2))
+    out = []
+    pairs = _exact_eigenpairs(st) if st.kind == "strict saddle" else None
+    if pairs is not None:
+        rates = [float(r) for r, _ in pairs]
+        vecs = [v for _, v in pairs]
+    else:
+        H = float_hessian(model, _unflat(model, x0))
+        w, V = np.linalg.eigh(H)
+        tol = 1e-9 * max(1.0, float(np.abs(w).max()) if w.size else 1.0)
+        neg = [i for i in range(len(w)) if w[i] < -tol]
+        rates = [float(-w[i]) for i in neg]
+        vecs = [list(V[:, i]) for i in neg]
+    fastest = max(rates, default=0.0)
+    for rate, v in zip(rates, vecs):
+        out.append((np.array([float(x) for x in v]), rate, 2, v if pairs is not None else None, fastest))
+    for a in range(len(rates)):
+        for b in range(a + 1, len(rates)):
+            if abs(rates[a] - rates[b]) <= 1e-9 * max(1.0, rates[a]):
+                for sgn in (1, -1):
+                    v = [x + sgn * y for x, y in zip(vecs[a], vecs[b])]
+                    norm = math.sqrt(sum(float(x) ** 2 for x in v))
+                    v = [x / norm for x in v]
+                    out.append((np.array([float(x) for x in v]), rates[a], 2, v if pairs is not None else None,
+                                fastest))
     for e in st.escape:
         if e.rate is None and e.order >= 3:
             d = np.array([float(sp.N(v, 20)) for v in e.direction], dtype=float)
             if d.shape == x0.shape and np.linalg.norm(d):
-                out.append((d / np.linalg.norm(d), None, e.order))
+                out.append((d / np.linalg.norm(d), None, e.order, None, None))
     return out
 
 
@@ -256,8 +345,10 @@ def landscape_graph(landscape, *, eps: float = 3e-2, progress: bool | None = Non
         counts[st.label.text] = counts.get(st.label.text, 0) + 1
     keyof = {id(st): _key(st.label.text, st.label.stratum, counts[st.label.text] == 1) for st in landscape}
     G = nx.DiGraph(model=json.dumps(model.describe()), sources="theory",
-                   theory_edges="reached by float64 flows along unstable eigenvectors (and exact order>=3 directions); "
-                                "may miss descents slower than another unstable rate at the same saddle")
+                   theory_edges="reached by gradient flows along unstable eigenvectors (and exact order>=3 directions): "
+                                "in float64, or in high precision (symdln's integrator, digits growing with the "
+                                "ratio to the fastest rate) when a faster unstable rate exists at the same saddle "
+                                "and the representative is rational; edge attribute 'followed'")
     for st in landscape:
         attrs = {"loss": str(st.loss), "loss_float": float(sp.N(st.loss, 20)), "kind": st.kind,
                  "index": st.inertia.negative, "nullity": st.inertia.zero, "family": st.label.family,
@@ -276,14 +367,22 @@ def landscape_graph(landscape, *, eps: float = 3e-2, progress: bool | None = Non
     scale = max(1.0, float(np.abs(data[1]).max()))
     show = sys.stderr.isatty() if progress is None else bool(progress)
     saddles = [st for st in landscape if st.is_saddle]
+    unresolved = 0
     try:
         for st in tqdm(saddles, desc="escape directions", unit="saddle", disable=not show, leave=False):
             x0 = _flat_state(model, [np.array(sp.Matrix(W).evalf(30).tolist(), dtype=float) for W in st.point])
             loss0 = float(sp.N(st.loss, 30))
-            for d, rate, order in _escape_directions(model, st, x0):
+            for d, rate, order, d_hp, fastest in _escape_directions(model, st, x0):
                 signs = (1, -1) if order % 2 == 0 else (1,)
+                precise = d_hp is not None and rate is not None and rate * SLOW_RATIO < fastest
                 for sgn in signs:
-                    end = _follow(model, data, x0 + sgn * eps * math.sqrt(scale) * d, scale)
+                    if precise:  # a faster unstable rate at this saddle: float64 noise along it would take over
+                        end = _follow_precise(model, data, st, [sgn * x for x in d_hp], rate, fastest, eps, scale)
+                        if end is None:
+                            unresolved += 1
+                            continue
+                    else:
+                        end = _follow(model, data, x0 + sgn * eps * math.sqrt(scale) * d, scale)
                     if end is None:
                         continue
                     loc = landscape.locate(_unflat(model, end))
@@ -297,10 +396,13 @@ def landscape_graph(landscape, *, eps: float = 3e-2, progress: bool | None = Non
                     else:
                         edge["order"] = order
                     edge["located"] = bool(edge.get("located", True) and loc.exact_match)
+                    edge["followed"] = ("high precision" if precise or edge.get("followed") == "high precision"
+                                        else "float64")
                     if not loc.exact_match:
                         edge["distance"] = float(loc.distance)
                         edge["reason"] = loc.reason
                     G.add_edge(tail, head, **edge)
     except KeyboardInterrupt:
         G.graph["complete"] = False
+    G.graph["unresolved_directions"] = unresolved  # slow directions not followed (too many digits, no plateau)
     return G

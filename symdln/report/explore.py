@@ -159,7 +159,7 @@ def explore(
     if land is not None and model.depth == 2:
         from ..graph.sources import landscape_graph
 
-        graphs.append(landscape_graph(land))  # every stratum and its escapes (float64 flows; ~1 s at this size)
+        graphs.append(landscape_graph(land))  # every stratum and its escapes (slow ones in high precision; ~5 s here)
     from ..graph.sources import merge_graphs
 
     G = merge_graphs(*graphs)
