@@ -368,6 +368,10 @@ def landscape_graph(landscape, *, eps: float = 3e-2, progress: bool | None = Non
     show = sys.stderr.isatty() if progress is None else bool(progress)
     saddles = [st for st in landscape if st.is_saddle]
     unresolved = 0
+    from .._threads import single_blas_thread
+
+    blas = single_blas_thread()
+    blas.__enter__()  # small float64 Hessians and LM polishes: one BLAS thread (restored below)
     try:
         for st in tqdm(saddles, desc="escape directions", unit="saddle", disable=not show, leave=False):
             x0 = _flat_state(model, [np.array(sp.Matrix(W).evalf(30).tolist(), dtype=float) for W in st.point])
@@ -404,5 +408,7 @@ def landscape_graph(landscape, *, eps: float = 3e-2, progress: bool | None = Non
                     G.add_edge(tail, head, **edge)
     except KeyboardInterrupt:
         G.graph["complete"] = False
+    finally:
+        blas.__exit__(None, None, None)
     G.graph["unresolved_directions"] = unresolved  # slow directions not followed (too many digits, no plateau)
     return G

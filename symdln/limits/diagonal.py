@@ -157,8 +157,12 @@ def diagonal_limit_path(model: DiagonalLinearModel, *, exact: bool = True, max_j
         max_jumps = 10 * d + 10
     elif not isinstance(max_jumps, int) or max_jumps < 1:
         raise ModelError(f"`max_jumps` must be a positive integer, got {describe(max_jumps)}")
-    run = _exact_run if exact else _float_run
-    return run(model, max_jumps, progress)
+    if exact:
+        return _exact_run(model, max_jumps, progress)
+    from .._threads import single_blas_thread
+
+    with single_blas_thread():  # n × d matrix-vector products and small Cholesky factors: one BLAS thread
+        return _float_run(model, max_jumps, progress)
 
 
 def _bar(progress, total):

@@ -222,6 +222,8 @@ class _Loss:
         else:
             lam = self.lam if self.lam != F.zero else 0
             rows = dln_hessian_entries(th, self.sxx, self.syx, lam)
+            if self.rational:  # fmpq entries, and int 0 where no block wrote: fmpq_mat takes both as they are
+                return rows
         return [[x if not isinstance(x, (int, sp.Basic)) else F(x) for x in r] for r in rows]
 
     def shapes(self, th):
@@ -325,23 +327,25 @@ def analyze_point(model, theta, *, family_dimension: int | None = None, seed: in
     return analyze_exact(loss, th, family_dimension=family_dimension, is_global=is_global, seed=seed)
 
 
-def analyze_exact(loss: _Loss, th, *, family_dimension=None, is_global: bool | None = None, seed: int = 0) -> PointAnalysis:
+def analyze_exact(loss: _Loss, th, *, family_dimension=None, is_global: bool | None = None, seed: int = 0,
+                  hessian=None) -> PointAnalysis:
     """:func:`analyze_point` on a point already in ``loss``'s field (ℚ or a number field).
 
     ``is_global`` tells, when known structurally, whether the point's value is the global minimum;
-    otherwise it is compared with :func:`global_minimum_value` (rational points).
+    otherwise it is compared with :func:`global_minimum_value` (rational points).  ``hessian``: ``(rows,
+    characteristic polynomial)`` already computed at ``th`` by the caller (rational points), not recomputed.
     """
     F = loss.field
     model = loss.model
     value = loss.value(th)
     grad = loss.gradient(th)
     gnorm = sum((g * g for g in grad), F.zero)
-    rows = loss.hessian(th)
+    rows, cp = hessian if hessian is not None else (loss.hessian(th), None)
     n = len(rows)
-    cp = Hq = None
+    Hq = None
     if loss.rational:  # exact: Descartes' rule on the characteristic polynomial (real-rooted: H is symmetric)
         Hq = flint.fmpq_mat(rows)
-        cp = symmetric_charpoly(Hq)
+        cp = symmetric_charpoly(Hq) if cp is None else cp
         inert = charpoly_inertia(cp)
     else:
         inert = inertia(rows, field=F)

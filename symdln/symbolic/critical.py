@@ -48,7 +48,7 @@ from ..models.dln import DeepLinearModel
 from .cuts import complement_strata
 from .analysis import PointAnalysis, _Loss, analyze_exact, analyze_point
 from .fields import FieldMatrix, NumberField, RationalField
-from .inertia import field_nullspace
+from .inertia import charpoly_inertia, field_nullspace, symmetric_charpoly
 from .pivots import mode_values, pivot_families
 
 __all__ = ["CriticalSet", "critical_sets", "pivot_family_dimension", "depth2_critical_set_dimension"]
@@ -368,12 +368,15 @@ def compute_critical_sets(model, *, seed: int = 0, max_params: int = MAX_PARAMS,
     if not isinstance(model, (DiagonalLinearModel, DeepLinearModel)):
         raise ModelError(f"`model` must be a DeepLinearModel or DiagonalLinearModel, got {describe(model)}")
     check_landscape_size(model, max_params=max_params, max_strata=max_strata)
+    from .._threads import single_blas_thread
+
     out: list[CriticalSet] = []
     try:
-        if isinstance(model, DiagonalLinearModel):
-            out.extend(_diagonal_sets(model, seed))
-        else:
-            _dln_sets(model, seed, out, progress)
+        with single_blas_thread():  # small matrices: BLAS threads cost more than they save
+            if isinstance(model, DiagonalLinearModel):
+                out.extend(_diagonal_sets(model, seed))
+            else:
+                _dln_sets(model, seed, out, progress)
     except KeyboardInterrupt:
         return out, False
     return out, True
@@ -441,9 +444,17 @@ def _pivot_strata(model, families, rank, rng, seed, out, bar) -> None:
             extra = complement_strata(model, S, base, seed)  # [] where not constructed (e.g. number fields)
             listed = {(exact_signature(model, c.point), c.inertia.as_tuple(), c.kind, c.analysis.order) for c in out
                       if c.label == fam.name} if extra else set()
-            for name, pt in extra:
-                a = analyze_point(model, pt, seed=seed)
-                key = (exact_signature(model, pt), a.inertia.as_tuple(), a.kind, a.order)
+            qloss = _Loss(model) if extra else None
+            for name, pt, layers, sig in extra:
+                # the inertia first: a strict saddle's kind and order follow from it, so a candidate whose
+                # (signature, inertia) is listed with a negative eigenvalue is the same stratum: no full analysis
+                rows = qloss.hessian(layers)
+                cp = symmetric_charpoly(flint.fmpq_mat(rows))
+                inert = charpoly_inertia(cp)
+                if inert.negative > 0 and (sig, inert.as_tuple(), "strict saddle", 2) in listed:
+                    continue
+                a = analyze_exact(qloss, layers, seed=seed, hessian=(rows, cp))
+                key = (sig, a.inertia.as_tuple(), a.kind, a.order)
                 if key in listed:
                     continue  # the same stratum as one listed (e.g. a cut whose extra range lies in the learned one)
                 listed.add(key)

@@ -164,7 +164,7 @@ def _most_generic(draw, signature, draws: int = 6, rounds: int = 3) -> list:
     assembled point) are maximal: ranks only drop on special draws, so a draw with the entrywise-largest signature is
     generic for its stratum (the listing then does not depend on the luck of one draw, nor on the target's
     orientation).  When the draws show several Pareto-maximal signatures (the rank conditions given do not pin one
-    stratum), one draw of each is returned: each is a stratum of its own."""
+    stratum), one draw of each is returned: each is a stratum of its own.  Returns ``[(signature, draw)]``."""
     seen = {}
     for _ in range(rounds):
         for _ in range(draws):
@@ -172,9 +172,9 @@ def _most_generic(draw, signature, draws: int = 6, rounds: int = 3) -> list:
             seen.setdefault(signature(C), C)
         top = tuple(max(col) for col in zip(*seen))
         if top in seen:
-            return [seen[top]]
+            return [(top, seen[top])]
     maximal = [sg for sg in seen if not any(o != sg and all(a >= b for a, b in zip(o, sg)) for o in seen)]
-    return [seen[sg] for sg in sorted(maximal)]
+    return [(sg, seen[sg]) for sg in sorted(maximal)]
 
 
 def _to_sympy(M: flint.fmpq_mat) -> sp.ImmutableMatrix:
@@ -182,7 +182,8 @@ def _to_sympy(M: flint.fmpq_mat) -> sp.ImmutableMatrix:
 
 
 def complement_strata(model, S: tuple, balanced_point, seed: int):
-    """``[(stratum name, exact point)]`` of the complement strata of pivot set ``S`` (module docstring)."""
+    """``[(stratum name, exact point, its layers as fmpq_mat, its rank signature)]`` of the complement strata of
+    pivot set ``S`` (module docstring)."""
     from .landscape import rational_signature
 
     L, n = model.depth, model.widths
@@ -244,8 +245,8 @@ def complement_strata(model, S: tuple, balanced_point, seed: int):
                 found = _most_generic(lambda: _cut_point(rng, T, d, c, k, a, b), signature)
                 tag = "" if k == 0 else f", middle rank {k}"
                 name = f"cut {c}" + ("" if len(pairs) == 1 and k == 0 else f" (ranks {a},{b}{tag})")
-                for v, C in enumerate(found, start=1):
-                    out.append((name + ("" if len(found) == 1 else f" [variant {v}]"), point(C)))
+                for v, (sg, C) in enumerate(found, start=1):
+                    out.append((name + ("" if len(found) == 1 else f" [variant {v}]"), point(C), assemble(C), sg))
     # two zero layers other than (1, L), S ≠ ∅ (for S = ∅ they are the Z{i,j} families)
     if r > 0:
         for i, j in itertools.combinations(range(1, L + 1), 2):
@@ -258,8 +259,8 @@ def complement_strata(model, S: tuple, balanced_point, seed: int):
                         for l in range(1, L + 1)]
 
             found = _most_generic(draw, signature)
-            for v, C in enumerate(found, start=1):
-                out.append((f"Z{{{i},{j}}}" + ("" if len(found) == 1 else f" [variant {v}]"), point(C)))
+            for v, (sg, C) in enumerate(found, start=1):
+                out.append((f"Z{{{i},{j}}}" + ("" if len(found) == 1 else f" [variant {v}]"), point(C), assemble(C), sg))
     return out
 
 
