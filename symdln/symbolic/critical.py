@@ -48,8 +48,8 @@ from ..models.dln import DeepLinearModel
 from .cuts import complement_strata
 from .analysis import PointAnalysis, _Loss, analyze_exact, analyze_point
 from .fields import FieldMatrix, NumberField, RationalField
-from .inertia import charpoly_inertia, field_nullspace, symmetric_charpoly
-from .pivots import mode_values, pivot_families
+from .inertia import charpoly_inertia, symmetric_charpoly
+from .pivots import mode_values, pivot_families, tied_eigenvectors
 
 __all__ = ["CriticalSet", "critical_sets", "pivot_family_dimension", "depth2_critical_set_dimension"]
 
@@ -229,7 +229,6 @@ def _pivot_point(model: DeepLinearModel, S: tuple, rng, generic: bool):
     r = len(S)
     sigma = sp.Matrix(model.syx) * sp.Matrix(model.sxx).inv() * sp.Matrix(model.syx).T
     B = sp.Matrix(model.syx) * sp.Matrix(model.sxx).inv()
-    Sig = FieldMatrix.from_sympy(sigma, field)
     Bm = FieldMatrix.from_sympy(B, field)
     vecs = []
     spaces = {}  # eigenvalue group → orthogonal eigenvector basis (several vectors when singular values are equal)
@@ -239,17 +238,8 @@ def _pivot_point(model: DeepLinearModel, S: tuple, rng, generic: bool):
 
     for i in S:
         g = group(i)
-        if g not in spaces:
-            m = field(mu[i - 1])
-            shifted = Sig - FieldMatrix([[m if a == b else field.zero for b in range(n[-1])] for a in range(n[-1])],
-                                        field)
-            basis = []
-            for u in field_nullspace(shifted.rows, field):  # Gram–Schmidt without normalization: exact
-                for w in basis:
-                    c = sum((x * y for x, y in zip(u, w)), field.zero) / sum((y * y for y in w), field.zero)
-                    u = [x - c * y for x, y in zip(u, w)]
-                basis.append(u)
-            spaces[g] = basis
+        if g not in spaces:  # the same orthogonal eigenvectors as the family's exact A_S (pivots._tied_end_to_end)
+            spaces[g] = tied_eigenvectors(sigma, mu[i - 1], field)
         vecs.append(spaces[g][sum(1 for j in S if j < i and group(j) == g)])
     # the free maps between the kernels of consecutive hidden layers; generic: every product of
     # consecutive ones has full rank (certified, so the point is not in a smaller stratum)

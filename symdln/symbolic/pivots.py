@@ -38,7 +38,7 @@ from ..matops import to_arb_mat
 from ..models.dln import DeepLinearModel
 from ..precision import Precision
 
-__all__ = ["PivotFamily", "pivot_families", "format_label", "mode_values"]
+__all__ = ["PivotFamily", "pivot_families", "format_label", "mode_values", "tied_eigenvectors"]
 
 _MAX_FAMILIES = 4096
 
@@ -116,11 +116,10 @@ def _modes(model: DeepLinearModel):
         x = sp.Symbol("x")
         roots = sp.Poly(sigma.charpoly(x).as_expr(), x).all_roots()
         mu = sorted((r for r in roots if r != 0), key=lambda r: sp.N(r, 50), reverse=True)
-        if len(set(mu)) != len(mu):
+        if any(not m.is_Rational and mu.count(m) > 1 for m in mu):
             raise ModelError(
-                "the target's nonzero singular values are not distinct and its SVD is not rational (equal values "
-                "are supported for a teacher target with a rational SVD, e.g. --spectrum 2,2,1 or a diagonal "
-                "--target; in the data form general position is needed)"
+                "Σ = ΣyxΣxx⁻¹Σyxᵀ has a repeated irrational eigenvalue (equal singular values are supported when "
+                "they are rational, where the tied eigenspace has an exact orthogonal basis)"
             )
         s = [sp.sqrt(m) for m in mu]
     if lam == 0:
@@ -164,7 +163,7 @@ def pivot_families(model: DeepLinearModel) -> list[PivotFamily]:
     ks = range(min(rmax, len(usable)) + 1)
     if L == 1:
         ks = [min(rmax, len(usable))]  # depth 1 is convex: A_θ = W_1, the only critical point is the minimum
-    # groups of equal values (teacher form with a known SVD; elsewhere _modes refuses ties)
+    # groups of equal values (_modes refuses ties only for irrational eigenvalues)
     group = {}
     for i in range(len(mu)):
         group[i] = next(j for j in range(i + 1) if sp.simplify(mu[j] - mu[i]) == 0)
@@ -200,8 +199,57 @@ def pivot_families(model: DeepLinearModel) -> list[PivotFamily]:
                 for i in S:
                     A += active[i] * U[:, i] * V[:, i].T
                 A = sp.ImmutableMatrix(A) if all(x.is_Rational for x in A) else None
+            elif lam == 0 and any(sizes[group[i]] > 1 for i in S):
+                # a tied (rational) eigenvalue: the canonical member's exact projector, from the same orthogonal
+                # eigenvectors as its representative (critical._pivot_point), not an arbitrary float basis
+                A = _tied_end_to_end(model, S, group)
             out.append(PivotFamily(label, loss, k, lam == 0 and label == top, A, orbit))
     return out
+
+
+def tied_eigenvectors(sigma: sp.Matrix, m, field=None) -> list:
+    """An orthogonal basis (Gram–Schmidt without normalization: exact) of the eigenspace of ``sigma`` for the
+    eigenvalue ``m``, from the reduced-row-echelon basis of its kernel; entries in ``field`` (ℚ by default).
+    The canonical member of an orbit of equal singular values uses its first vectors.
+
+    >>> [list(map(str, v)) for v in tied_eigenvectors(sp.Matrix([[2, 0], [0, 2]]), 2)]
+    [['1', '0'], ['0', '1']]
+    """
+    from .fields import FieldMatrix, RationalField
+    from .inertia import field_nullspace
+
+    field = RationalField() if field is None else field
+    n = sigma.rows
+    Sig = FieldMatrix.from_sympy(sp.Matrix(sigma), field)
+    mm = field(m)
+    shifted = Sig - FieldMatrix([[mm if a == b else field.zero for b in range(n)] for a in range(n)], field)
+    basis = []
+    for u in field_nullspace(shifted.rows, field):
+        for w in basis:
+            c = sum((x * y for x, y in zip(u, w)), field.zero) / sum((y * y for y in w), field.zero)
+            u = [x - c * y for x, y in zip(u, w)]
+        basis.append(u)
+    return basis
+
+
+def _tied_end_to_end(model, S, group):
+    """``A_S = Σ_{i∈S} ũ_iũ_iᵀ/‖ũ_i‖² · Σyx Σxx⁻¹`` exactly, with the tied groups' first orthogonal eigenvectors
+    (every ``μ_i``, ``i ∈ S``, rational), or ``None`` when one is irrational (then untied: the float map is
+    unambiguous)."""
+    mu, _ = _modes(model)
+    if any(not mu[i].is_Rational for i in S):
+        return None
+    sigma = sp.Matrix(model.syx) * sp.Matrix(model.sxx).inv() * sp.Matrix(model.syx).T
+    B = sp.Matrix(model.syx) * sp.Matrix(model.sxx).inv()
+    P = sp.zeros(sigma.rows, sigma.rows)
+    used = {}
+    for i in S:
+        g = group[i]
+        basis = used.setdefault(g, tied_eigenvectors(sigma, mu[i]))
+        k = sum(1 for j in S if j < i and group[j] == g)
+        u = sp.Matrix([sp.Rational(int(x.p), int(x.q)) for x in (basis[k])])
+        P += u * u.T / (u.T * u)[0, 0]
+    return sp.ImmutableMatrix(P * B)
 
 
 @lru_cache(maxsize=256)

@@ -324,3 +324,47 @@ def test_exact_escape_rates_are_eigenvalues_exactly():
             assert cp % q == 0, (c.label, c.stratum, e.rate_exact)
             checked += 1
     assert checked >= 3
+
+
+@pytest.mark.parametrize("depth", [2, 3])
+def test_tied_data_form_matches_the_teacher_form(depth):
+    """Data form with equal singular values (no longer refused): X = [2I | 0] has XXᵀ/N = I, so the loss is the
+    teacher loss of M = YXᵀ/N (singular values 3, 3, 1; a rational SVD, handled by the independent SVD path) plus a
+    constant. Same families, inertias, kinds and dimensions; losses shifted by one constant; each family's exact
+    A_S is the representative's end-to-end map; at depth 2 the nullity is the dimension (Morse–Bott)."""
+    M = sp.Matrix([[0, -3, 0], [3, 0, 0], [0, 0, 1]])
+    X = "2,0,0,0;0,2,0,0;0,0,2,0"
+    Y = "0,-6,0,0;6,0,0,0;0,0,2,0"
+    data = deep_linear(X=X, Y=Y, depth=depth, widths=2)
+    teacher = deep_linear(target=M, depth=depth, widths=2)
+    assert sp.Matrix(data.syx) == M and sp.Matrix(data.sxx) == sp.eye(3)
+    d_sets, t_sets = critical_sets(data), critical_sets(teacher)
+
+    def table(sets):  # cuts in the complement are constructed in the teacher form only (docs)
+        return sorted((c.label, c.stratum, c.inertia.as_tuple(), c.kind, c.dimension) for c in sets
+                      if c.dimension_bounds is None or c.stratum == "balanced")
+
+    assert table(d_sets) == table(t_sets)
+    assert {c.label for c in d_sets if c.label.startswith("{")} == {"{}", "{1}", "{3}", "{1,2}", "{1,3}"}
+    shift = {c.loss - t.loss for c in d_sets for t in t_sets if (c.label, c.stratum) == (t.label, t.stratum)}
+    assert len(shift) == 1
+    from symdln.symbolic.pivots import pivot_families
+
+    fams = {f.name: f for f in pivot_families(data)}
+    for c in d_sets:
+        assert all(g.is_zero_matrix for g in gradient(data, c.point)), c.label
+        if c.label in fams and fams[c.label].end_to_end is not None:
+            assert _prod([sp.Matrix(W) for W in c.point]) == fams[c.label].end_to_end, c.label
+        if depth == 2 and c.stratum != "origin":
+            assert descartes_inertia(hessian(data, c.point))[1] == c.dimension, c.label
+    assert fams["{1}"].end_to_end is not None and fams["{1}"].orbit_dimension == 1
+
+
+def test_repeated_irrational_eigenvalue_is_refused():
+    """Σ = diag(B, B) with B's eigenvalues irrational: each is double; refused with the reason (no exact
+    orthogonal basis of a tied eigenspace over ℚ)."""
+    from symdln.errors import ModelError
+
+    m = deep_linear(X="1,0,0,0;0,1,0,0;0,0,1,0;0,0,0,1", Y="1,1,0,0;1,2,0,0;0,0,1,1;0,0,1,2", depth=2, widths=2)
+    with pytest.raises(ModelError, match="repeated irrational eigenvalue"):
+        critical_sets(m)
