@@ -423,7 +423,7 @@ def _pivot_strata(model, families, rank, rng, seed, out, bar) -> None:
                 # the balanced stratum is a proper subset of B_S: its own dimension (certified bounds)
                 from .dimension import stratum_dimension_bounds
 
-                bounds = stratum_dimension_bounds(model, pt, a.hessian)
+                bounds = stratum_dimension_bounds(model, pt, a.hessian, a.inertia.zero)
                 dim = bounds[0] if bounds[0] == bounds[1] else None
             out.append(CriticalSet(fam.name, name, pt, fam.loss, _end_to_end(pt), dim, a, bounds))
         if L >= 3:
@@ -454,7 +454,7 @@ def _pivot_strata(model, families, rank, rng, seed, out, bar) -> None:
                 if r == 0 and name.startswith("cut") and "middle" not in name:  # A = 0 with one zero layer
                     c = name.split()[1]
                     label, name = f"Z{{{c}}}", "generic" + name[len("cut ") + len(c):]
-                bounds = stratum_dimension_bounds(model, pt, a.hessian)
+                bounds = stratum_dimension_bounds(model, pt, a.hessian, a.inertia.zero)
                 dim = bounds[0] if bounds[0] == bounds[1] else None
                 out.append(CriticalSet(label, name, pt, a.loss, _end_to_end(pt), dim, a, bounds))
         bar.update()

@@ -45,14 +45,16 @@ def _rank_mod(A: np.ndarray, p: int) -> int:
     return flint.nmod_mat(A.shape[0], A.shape[1], A.ravel().tolist(), p).rank() if A.size else 0
 
 
-def stratum_dimension_bounds(model, point, hessian=None) -> tuple[int, int]:
+def stratum_dimension_bounds(model, point, hessian=None, nullity: int | None = None) -> tuple[int, int]:
     """``(lower, upper)`` (module docstring) for a DLN ``model`` (λ = 0) at an exact critical ``point``.
 
     The ranks are taken modulo a prime ``p < 2²⁶`` (exact, fast): a rank modulo ``p`` is at most the rank over ℚ,
     so ``n − rank`` can only grow and the orbit's rank only shrink — both bounds stay certified (and equal the ranks
     over ℚ unless ``p`` divides one of finitely many minors).  The kernels of the layer products are computed over
     ℚ and then reduced, so the constraints are the true ones modulo ``p``.  ``hessian``: the exact Hessian at the
-    point (``flint.fmpq_mat``, e.g. ``PointAnalysis.hessian``), reduced instead of recomputed.
+    point (``flint.fmpq_mat``, e.g. ``PointAnalysis.hessian``), reduced instead of recomputed; ``nullity``: the
+    Hessian's exact nullity (e.g. from the inertia), an upper bound already: when the orbit reaches it the tangent
+    space is not needed.
 
     Examples
     --------
@@ -69,6 +71,14 @@ def stratum_dimension_bounds(model, point, hessian=None) -> tuple[int, int]:
     from .landscape import _rational_data
 
     sxx, syx = _rational_data(model)
+    for p in _PRIMES:  # the orbit first: when it fills the Hessian's kernel the dimension is settled
+        lower = _orbit_rank(Ws, p)
+        if lower is not None:
+            break
+    else:  # pragma: no cover
+        raise ModelError("every prime tried divides a denominator of the point")
+    if nullity is not None and lower == nullity:
+        return lower, lower
     # the kernels of the products are exact (over ℚ), then reduced: the constraints are the true ones modulo p
     kernels = {}
     for i in range(len(Ws)):
@@ -80,16 +90,41 @@ def stratum_dimension_bounds(model, point, hessian=None) -> tuple[int, int]:
                 kernels[i, j] = (flint.fmpq_mat(len(U), P.nrows(), [x for u in U for x in u]),
                                  flint.fmpq_mat(P.ncols(), len(V), [v[q] for q in range(P.ncols()) for v in V]))
     for p in _PRIMES:
-        out = _bounds_mod(Ws, sxx, syx, kernels, p, hessian)
-        if out is not None:
-            return out
+        upper = _tangent_dimension(Ws, sxx, syx, kernels, p, hessian)
+        if upper is not None:
+            return lower, upper
     raise ModelError("every prime tried divides a denominator of the point")  # pragma: no cover
 
 
-def _bounds_mod(Ws, sxx, syx, kernels, p, hessian=None):
+def _orbit_rank(Ws, p):
+    """The rank modulo ``p`` of the hidden-layer GL action's differential at ``Ws`` (``None``: ``p`` divides a
+    denominator).  ``X = E_ab`` at hidden layer ``l`` gives ``δW_l = E_ab W_l`` (row ``a`` gets row ``b`` of ``W_l``)
+    and ``δW_{l+1} = −W_{l+1} E_ab`` (column ``b`` gets minus column ``a`` of ``W_{l+1}``)."""
+    mods = [_residues(W, p) for W in Ws]
+    if any(m is None for m in mods):
+        return None
+    shapes = [(W.nrows(), W.ncols()) for W in Ws]
+    off = [0]
+    for r, c in shapes:
+        off.append(off[-1] + r * c)
+    n = off[-1]
+    cols = []
+    for l in range(1, len(Ws)):
+        d = shapes[l - 1][0]
+        c, (r2, c2) = shapes[l - 1][1], shapes[l]
+        for a in range(d):
+            for b in range(d):
+                vec = np.zeros(n, dtype=np.int64)
+                vec[off[l - 1] + a * c: off[l - 1] + (a + 1) * c] = mods[l - 1][b, :]
+                vec[off[l] + b: off[l] + r2 * c2: c2] = (-mods[l][:, a]) % p
+                cols.append(vec)
+    return _rank_mod(np.array(cols), p) if cols else 0
+
+
+def _tangent_dimension(Ws, sxx, syx, kernels, p, hessian=None):
+    """``dim(ker H ∩ {uᵀ δP_ij v = 0})`` computed modulo ``p`` (at least the value over ℚ), or ``None``."""
     from .calculus import dln_hessian_entries
 
-    L = len(Ws)
     shapes = [(W.nrows(), W.ncols()) for W in Ws]
     off = [0]
     for r, c in shapes:
@@ -147,17 +182,4 @@ def _bounds_mod(Ws, sxx, syx, kernels, p, hessian=None):
                 acc = (acc + (Rk @ C[lo:lo + 1024]) % p) % p
             C = acc
         upper = k - _rank_mod(C, p)
-    # the orbit of the hidden-layer GL action: X = E_ab at hidden layer l gives δW_l = E_ab W_l (row a gets row b of
-    # W_l) and δW_{l+1} = −W_{l+1} E_ab (column b gets minus column a of W_{l+1})
-    cols = []
-    for l in range(1, L):
-        d = shapes[l - 1][0]
-        c, (r2, c2) = shapes[l - 1][1], shapes[l]
-        for a in range(d):
-            for b in range(d):
-                vec = np.zeros(n, dtype=np.int64)
-                vec[off[l - 1] + a * c: off[l - 1] + (a + 1) * c] = mods[l - 1][b, :]
-                vec[off[l] + b: off[l] + r2 * c2: c2] = (-mods[l][:, a]) % p
-                cols.append(vec)
-    lower = _rank_mod(np.array(cols), p) if cols else 0
-    return lower, upper
+    return upper
