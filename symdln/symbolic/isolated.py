@@ -32,6 +32,7 @@ __all__ = [
     "tikhonov_data",
     "tikhonov_variables",
     "tikhonov_problem",
+    "tikhonov_loss",
     "tikhonov_system",
     "count_tikhonov",
     "classify_tikhonov",
@@ -144,7 +145,16 @@ def tikhonov_problem(hidden, input_dim: int, output_dim: int, data_points: int =
     >>> [str(v) for v in vs]
     ['a0_0', 'b0_0', 'c0_0']
     """
-    data = tikhonov_data(hidden, input_dim, output_dim, data_points, seed=seed)
+    return tikhonov_loss(tikhonov_data(hidden, input_dim, output_dim, data_points, seed=seed))
+
+
+def tikhonov_loss(data: TikhonovData):
+    """``(loss, variables)`` of a drawn (or hand-made) :class:`TikhonovData` (see :func:`tikhonov_problem`).
+
+    >>> loss, vs = tikhonov_loss(tikhonov_data(1, 1, 1))
+    >>> len(vs), loss.is_polynomial(*vs)
+    (2, True)
+    """
     dims = data.dims
     variables = tikhonov_variables(dims)
     Ws, k = [], 0
@@ -252,8 +262,11 @@ class _Quotient:
         return inertia(rows)
 
 
-def count_critical_points(equations, variables, *, engine: str = "auto", timeout: float | None = None) -> CountResult:
-    """Exact complex (with multiplicity), distinct and real counts of the solutions of a zero-dimensional system.
+def count_critical_points(equations, variables=None, *, engine: str = "auto",
+                          timeout: float | None = None) -> CountResult:
+    """Exact complex (with multiplicity), distinct and real counts of the solutions of a zero-dimensional system,
+    or of the critical points of a Tikhonov-regularized DLN given as its :class:`TikhonovData` (``equations``;
+    then :func:`count_tikhonov`, by active-neuron patterns when it applies).
 
     ``engine``: ``"msolve"`` (:mod:`.msolve`, C; seconds where SymPy takes minutes), ``"sympy"`` (this module's
     Gröbner basis and Hermite trace form, pure Python, exact) or ``"auto"`` (msolve when installed).  The result
@@ -268,6 +281,10 @@ def count_critical_points(equations, variables, *, engine: str = "auto", timeout
     >>> count_critical_points([x**2 - 2, y**2 - 1], [x, y]).real_count
     4
     """
+    if isinstance(equations, TikhonovData):
+        return count_tikhonov(equations, engine=engine, timeout=timeout)
+    if variables is None:
+        raise ModelError("count_critical_points needs `variables` with a list of equations (or a TikhonovData)")
     if engine not in ("auto", "msolve", "sympy"):
         raise ModelError(f"`engine` must be 'auto', 'msolve' or 'sympy', got {engine!r}")
     if engine != "sympy":
@@ -448,14 +465,16 @@ def _classify_balls(loss, gens, balls, digits, symmetries, bits=None):
     raise ModelError("could not certify the inertia of every real critical point (boxes too wide)")
 
 
-def count_tikhonov(hidden, input_dim: int, output_dim: int, data_points: int = 1, *, seed: int = 0,
-                   engine: str = "auto", method: str = "auto", timeout: float | None = None) -> CountResult:
+def count_tikhonov(hidden, input_dim: int | None = None, output_dim: int | None = None, data_points: int = 1, *,
+                   seed: int = 0, engine: str = "auto", method: str = "auto",
+                   timeout: float | None = None) -> CountResult:
     """Exact counts of the critical points of :func:`tikhonov_problem` (complex with multiplicity, distinct, real).
 
     ``method``: ``"neurons"`` (one data point, msolve: the sum over active-neuron patterns of
     :mod:`.neurons`, with the weights eliminated and the sign symmetry quotiented out; seconds where the plain
     system takes minutes), ``"plain"`` (the gradient system of all weights, either engine) or ``"auto"``
     (``"neurons"`` when it applies).  A degenerate draw raises ``ModelError`` instead of giving a smaller count.
+    ``hidden`` may also be a :class:`TikhonovData` (a draw, or data made by hand), counted as it is.
 
     Examples
     --------
@@ -467,7 +486,9 @@ def count_tikhonov(hidden, input_dim: int, output_dim: int, data_points: int = 1
         raise ModelError(f"`method` must be 'auto', 'neurons' or 'plain', got {method!r}")
     if engine not in ("auto", "msolve", "sympy"):
         raise ModelError(f"`engine` must be 'auto', 'msolve' or 'sympy', got {engine!r}")
-    data = tikhonov_data(hidden, input_dim, output_dim, data_points, seed=seed)
+    data = hidden if isinstance(hidden, TikhonovData) else tikhonov_data(hidden, input_dim, output_dim, data_points,
+                                                                            seed=seed)
+    data_points = data.data_points
     from .msolve import msolve_path
 
     have_msolve = msolve_path() is not None
@@ -483,9 +504,8 @@ def count_tikhonov(hidden, input_dim: int, output_dim: int, data_points: int = 1
         n = sum(a * b for a, b in zip(data.dims, data.dims[1:]))
         return CountResult(c.complex_count, c.distinct_count, c.real_count, n, c.complex_count, "msolve",
                            round(c.seconds, 3), "neurons", len(c.patterns))
-    loss, vs = tikhonov_problem(list(data.hidden), input_dim, output_dim, data_points, seed=seed)
-    res = count_critical_points([sp.diff(loss, v) for v in vs], vs, engine=engine, timeout=timeout)
-    return res
+    loss, vs = tikhonov_loss(data)
+    return count_critical_points([sp.diff(loss, v) for v in vs], vs, engine=engine, timeout=timeout)
 
 
 @functools.lru_cache(maxsize=4)

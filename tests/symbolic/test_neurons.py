@@ -191,3 +191,17 @@ def test_large_rows_obey_morse_theory():
         assert sum((-1) ** p.inertia.negative for p in pts) == 1
         assert all(p.inertia.zero == 0 for p in pts)
         assert any(p.kind == "global minimum" for p in pts)
+
+
+def test_count_critical_points_takes_the_model():
+    """``count_critical_points(model)`` with the Tikhonov model (its draw) counts by neuron patterns; the same draw's
+    gradient system counted as equations gives the same numbers (plain msolve)."""
+    data = tikhonov_data([2, 1], 2, 2, seed=6)
+    a = count_critical_points(data)
+    from symdln.symbolic.isolated import tikhonov_loss
+
+    loss, vs = tikhonov_loss(data)
+    b = count_critical_points([sp.diff(loss, v) for v in vs], vs)
+    assert a.method == "neurons" and b.method == "plain" and _counts(a) == _counts(b)
+    with pytest.raises(ModelError, match="variables"):
+        count_critical_points([sp.Symbol("x")])
