@@ -14,11 +14,15 @@ widths ``(n_0, n_1 − r, …, n_{L−1} − r, n_L)`` and target ``T`` at which
   ``(a, b) = (dim X, dim Y)`` (``a ≤`` the left chain's widths, ``b ≤ n_L − rank(T|_X)`` and the right chain's
   widths); label ``{S}`` with stratum ``cut c`` (``S = ∅``: ``Z{c}``, the ``A = 0`` points with one zero layer);
 * **two zero layers** ``C_i = C_j = 0`` (every condition holds), other complement layers generic: stratum
-  ``Z{i,j}`` of ``{S}`` (``(1, L)`` is the generic stratum listed with the family).
+  ``Z{i,j}`` of ``{S}`` (``(1, L)`` is the generic stratum listed with the family);
+* **an empty complement layer** (a hidden width equal to ``|S|``): every product through it is the zero map of an
+  empty space, every gradient condition on the complement is vacuous and all complement layers are free; the
+  generic (full-rank) draw is listed as ``{S} free complement (empty layer c)``.  With non-uniform widths this is
+  where gradient descent usually ends: at widths ``(3, 2)`` the global minima with ``W_1`` of rank 3.
 
 Representatives are exact rationals drawn from a seed and certified: the chains' ranks are exactly ``a`` and ``b``
 (so the point is in the intended stratum and not a smaller one), the orthogonality holds exactly, and the exact
-analysis checks ``∇ℒ = 0``.  Complements whose product vanishes without a zero layer are not listed yet;
+analysis checks ``∇ℒ = 0``.  Complements whose product vanishes otherwise are not listed yet (:func:`not_listed`);
 :meth:`symdln.symbolic.landscape.Landscape.locate` reports such points as unlisted.
 """
 
@@ -225,6 +229,20 @@ def complement_strata(model, S: tuple, balanced_point, seed: int):
     def point(C):
         return tuple(_to_sympy(W) for W in assemble(C))
 
+    # an empty complement layer (a hidden width equal to |S|): every product through it is an empty (zero) map, so
+    # every gradient condition on the complement is vacuous and all complement layers are free; the most generic
+    # draw (full-rank layers) is the open part of this component
+    if r > 0 and any(d[c] == 0 for c in range(1, L)):
+        def draw_free():
+            return [_rank_matrix(rng, d[l], d[l - 1], min(d[l], d[l - 1])) if d[l] * d[l - 1] else
+                    _zeros(d[l], d[l - 1]) for l in range(1, L + 1)]
+
+        if any(d[l] * d[l - 1] for l in range(1, L + 1)):
+            empty = ",".join(str(c) for c in range(1, L) if d[c] == 0)
+            found = _most_generic(draw_free, signature)
+            for v, (sg, C) in enumerate(found, start=1):
+                out.append((f"free complement (empty layer {empty})" + ("" if len(found) == 1 else f" [variant {v}]"),
+                            point(C), assemble(C), sg))
     # one cut at layer c: C_c of rank k with C_c P_< = 0 and P_> C_c = 0 (k = 0: a zero layer)
     for c in range(1, L + 1):
         left, right = d[:c], d[c:]  # P_<: d_0 → … → d_{c−1};  P_>: d_c → … → d_L
@@ -271,9 +289,10 @@ def not_listed(model, families) -> tuple[str, ...]:
 
     if not isinstance(model, DeepLinearModel) or model.depth < 3 or model.weight_decay != 0:
         return ()
-    out = ["critical points whose complement layers (outside the learned modes) multiply to zero with no zero layer, "
-           "beyond the single cuts listed (Achour, Malgouyres & Gerchinovitz 2024 classify them by the ranks of the "
-           "partial products); Landscape.locate reports such points as unlisted"]
+    out = ["critical points whose complement layers (outside the learned modes) multiply to zero in other ways than "
+           "the cuts listed: with no zero layer, or beside a zero layer through a chain whose own product vanishes, "
+           "or with lower ranks inside a free complement (Achour, Malgouyres & Gerchinovitz 2024 classify them by the "
+           "ranks of the partial products); Landscape.locate reports such points as unlisted"]
     if model.form != "teacher":
         out.append("cuts in the complement (one zero complement layer) in the data form")
     elif any(not x.is_Rational for f in families if f.end_to_end is not None for x in f.end_to_end):

@@ -2,6 +2,9 @@
 point found by minimizing ‖∇ℒ‖² from random starts must be located in a listed stratum of the same inertia, or be
 reported as unlisted)."""
 
+import random
+
+import flint
 import numpy as np
 import pytest
 import sympy as sp
@@ -179,3 +182,51 @@ def test_listing_says_what_it_does_not_list(capsys):
     assert main(["critical", "--depth", "3", "--widths", "2", "--X", "1,0,1;0,1,1", "--Y", "1,2,0;0,1,1"]) == 0
     text = capsys.readouterr().out
     assert "not listed: cuts in the complement (one zero complement layer) in the data form" in text
+
+
+def test_free_complement_holds_the_minima_gradient_descent_finds():
+    """Widths (3, 2) at depth 3 (n_2 = |S| = 2 for S = {1,2}): the complement layer 2 is empty, so W_1 is free to
+    carry a third row in W_2's kernel. Random-start Levenberg–Marquardt ends there (W_1 of rank 3): such global
+    minima were unlisted (B_S asks every partial product to have rank |S|). Each is located in the listed
+    "free complement" stratum with the index and nullity of an independent finite-difference Hessian, and the
+    stratum's claimed inertia holds at random points of it (random complement rows, exact Descartes count)."""
+    m = deep_linear(spectrum=[3, 2, 1], widths=[3, 2], depth=3, rotation_seed=1)
+    L = landscape(m)
+    free = [s for s in L.strata if s.label.stratum.startswith("free complement")]
+    assert {s.label.text for s in free} == {"{1,2}", "{1,3}", "{2,3}"}
+    glob = next(s for s in free if s.label.text == "{1,2}")
+    assert glob.kind == "global minimum" and glob.dimension == glob.inertia.zero == 13
+    M = np.array(sp.Matrix(m.target).evalf(30).tolist(), dtype=float)
+    unpack, grad, hess = _numpy_flow(M, m.shapes)
+    rng = np.random.default_rng(5)
+    P = sum(r * c for r, c in m.shapes)
+    found = 0
+    for _ in range(20):
+        x0 = rng.normal(size=P) * rng.choice([0.3, 1.0])
+        r = least_squares(grad, x0, method="lm", xtol=1e-15, ftol=1e-15, gtol=1e-15, max_nfev=3000)
+        if np.linalg.norm(grad(r.x)) > 1e-9:
+            continue
+        loc = L.locate(unpack(r.x), rtol=1e-7)
+        if not (loc.exact_match and loc.stratum in free):
+            continue
+        ev = np.linalg.eigvalsh(hess(r.x))
+        tol = 1e-5 * max(1.0, np.abs(ev).max())
+        neg, zero = int((ev < -tol).sum()), int((np.abs(ev) <= tol).sum())
+        assert (neg, zero) == (loc.stratum.inertia.negative, loc.stratum.inertia.zero)
+        found += 1
+    assert found >= 3  # (before: no listed stratum had their rank signature)
+    # random points of the stratum: the learned blocks of the representative, a random third row of W_1 in the
+    # direction W_2 kills
+    from symdln.symbolic.calculus import gradient, hessian
+
+    W1, W2, W3 = (sp.Matrix(W) for W in glob.point)
+    k = W2.nullspace()[0]  # W_2 k = 0: the empty complement direction of hidden layer 1
+    prng = random.Random(4)
+    for _ in range(3):
+        row = sp.Matrix([[sp.Rational(prng.randint(-5, 5), prng.randint(1, 4)) for _ in range(3)]])
+        pt = [W1 + k * row, W2, W3]
+        assert all(g.is_zero_matrix for g in gradient(m, pt))
+        Hq = flint.fmpq_mat([[flint.fmpq(int(x.p), int(x.q)) for x in r] for r in hessian(m, pt).tolist()])
+        from symdln.symbolic.inertia import charpoly_inertia, symmetric_charpoly
+
+        assert charpoly_inertia(symmetric_charpoly(Hq)) == glob.inertia
