@@ -290,8 +290,9 @@ def not_listed(model, families) -> tuple[str, ...]:
     if not isinstance(model, DeepLinearModel) or model.depth < 3 or model.weight_decay != 0:
         return ()
     out = ["critical points whose complement layers (outside the learned modes) multiply to zero in other ways than "
-           "the cuts listed: with no zero layer, or beside a zero layer through a chain whose own product vanishes, "
-           "or with lower ranks inside a free complement (Achour, Malgouyres & Gerchinovitz 2024 classify them by the "
+           "the cuts listed: with no zero layer, or beside a zero layer through a chain whose own product vanishes; "
+           "and points whose free layers have lower ranks than the generic ones listed (e.g. Z{2,3} with W_1 of "
+           "rank 1, a free complement of lower rank) (Achour, Malgouyres & Gerchinovitz 2024 classify them by the "
            "ranks of the partial products); Landscape.locate reports such points as unlisted"]
     if model.form != "teacher":
         out.append("cuts in the complement (one zero complement layer) in the data form")
