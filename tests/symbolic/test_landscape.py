@@ -110,6 +110,23 @@ def _numpy_flow(M, shapes):
     return unpack, grad, hess
 
 
+def _random_critical_points(m, land, *, seed, starts):
+    """``(location, (index, nullity))`` of the critical points Levenberg–Marquardt on ∇ℒ = 0 (float64) reaches from
+    random starts, the index and nullity from an independent finite-difference Hessian."""
+    M = np.array(sp.Matrix(m.target).evalf(30).tolist(), dtype=float)
+    unpack, grad, hess = _numpy_flow(M, m.shapes)
+    rng = np.random.default_rng(seed)
+    P = sum(r * c for r, c in m.shapes)
+    for _ in range(starts):
+        x0 = rng.normal(size=P) * rng.choice([0.3, 1.0])
+        r = least_squares(grad, x0, method="lm", xtol=1e-15, ftol=1e-15, gtol=1e-15, max_nfev=3000)
+        if np.linalg.norm(grad(r.x)) > 1e-9:
+            continue
+        ev = np.linalg.eigvalsh(hess(r.x))
+        tol = 1e-5 * max(1.0, np.abs(ev).max())
+        yield land.locate(unpack(r.x), rtol=1e-7), (int((ev < -tol).sum()), int((np.abs(ev) <= tol).sum()))
+
+
 @pytest.mark.parametrize("depth,widths", [(2, 3), (3, 2)])
 def test_random_start_critical_points_are_located_with_their_inertia(depth, widths):
     """Critical points from Levenberg–Marquardt on ∇ℒ = 0 (float64) from random starts: each is located in a listed
@@ -118,20 +135,8 @@ def test_random_start_critical_points_are_located_with_their_inertia(depth, widt
     points with one zero layer are listed, so no found point has a signature the landscape lacks."""
     m = deep_linear(spectrum=[3, 2, 1], widths=widths, depth=depth, rotation_seed=1)
     L = landscape(m)
-    M = np.array(sp.Matrix(m.target).evalf(30).tolist(), dtype=float)
-    unpack, grad, hess = _numpy_flow(M, m.shapes)
-    rng = np.random.default_rng(11)
-    P = sum(r * c for r, c in m.shapes)
     located = unlisted = 0
-    for _ in range(14):
-        x0 = rng.normal(size=P) * rng.choice([0.3, 1.0])
-        r = least_squares(grad, x0, method="lm", xtol=1e-15, ftol=1e-15, gtol=1e-15, max_nfev=3000)
-        if np.linalg.norm(grad(r.x)) > 1e-9:
-            continue
-        loc = L.locate(unpack(r.x), rtol=1e-7)
-        ev = np.linalg.eigvalsh(hess(r.x))
-        tol = 1e-5 * max(1.0, np.abs(ev).max())
-        neg, zero = int((ev < -tol).sum()), int((np.abs(ev) <= tol).sum())
+    for loc, (neg, zero) in _random_critical_points(m, L, seed=11, starts=14):
         if loc.exact_match:
             located += 1
             assert (neg, zero) == (loc.stratum.inertia.negative, loc.stratum.inertia.zero), (loc.label, loc.signature)
@@ -196,24 +201,11 @@ def test_free_complement_holds_the_minima_gradient_descent_finds():
     assert {s.label.text for s in free} == {"{1,2}", "{1,3}", "{2,3}"}
     glob = next(s for s in free if s.label.text == "{1,2}")
     assert glob.kind == "global minimum" and glob.dimension == glob.inertia.zero == 13
-    M = np.array(sp.Matrix(m.target).evalf(30).tolist(), dtype=float)
-    unpack, grad, hess = _numpy_flow(M, m.shapes)
-    rng = np.random.default_rng(5)
-    P = sum(r * c for r, c in m.shapes)
     found = 0
-    for _ in range(20):
-        x0 = rng.normal(size=P) * rng.choice([0.3, 1.0])
-        r = least_squares(grad, x0, method="lm", xtol=1e-15, ftol=1e-15, gtol=1e-15, max_nfev=3000)
-        if np.linalg.norm(grad(r.x)) > 1e-9:
-            continue
-        loc = L.locate(unpack(r.x), rtol=1e-7)
-        if not (loc.exact_match and loc.stratum in free):
-            continue
-        ev = np.linalg.eigvalsh(hess(r.x))
-        tol = 1e-5 * max(1.0, np.abs(ev).max())
-        neg, zero = int((ev < -tol).sum()), int((np.abs(ev) <= tol).sum())
-        assert (neg, zero) == (loc.stratum.inertia.negative, loc.stratum.inertia.zero)
-        found += 1
+    for loc, (neg, zero) in _random_critical_points(m, L, seed=5, starts=20):
+        if loc.exact_match and loc.stratum in free:
+            assert (neg, zero) == (loc.stratum.inertia.negative, loc.stratum.inertia.zero)
+            found += 1
     assert found >= 3  # (before: no listed stratum had their rank signature)
     # random points of the stratum: the learned blocks of the representative, a random third row of W_1 in the
     # direction W_2 kills
