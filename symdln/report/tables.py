@@ -43,7 +43,7 @@ def critical_table(sets, *, latex: bool = False):
         notes.append("dim a–b: certified bounds (the hidden-layer symmetry orbit; the Zariski tangent space of "
                      "{∇ℒ = 0, ranks of the layer products fixed}); symbolic/dimension.py")
     if any(c.dimension is None and not getattr(c, "dimension_bounds", None) for c in sets):
-        notes.append("dim ?: not computed")
+        notes.append("dim ?: not computed (a balanced stratum at an irrational representative)")
     for note in notes:
         text += ("\n% " if latex else "\n") + note
     return text, [c.as_dict() for c in sets]

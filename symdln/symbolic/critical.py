@@ -419,12 +419,15 @@ def _pivot_strata(model, families, rank, rng, seed, out, bar) -> None:
             analyzed = [("all", analyzed[0][1], analyzed[0][2])]
         for name, pt, a in analyzed:
             dim, bounds = a.family_dimension, None
-            if name == "balanced" and L >= 3 and all(x.is_Rational for W in pt for x in W):
-                # the balanced stratum is a proper subset of B_S: its own dimension (certified bounds)
-                from .dimension import stratum_dimension_bounds
+            if name == "balanced" and L >= 3:
+                # the balanced stratum is a proper subset of B_S: its own dimension (certified bounds; not computed
+                # at irrational representatives, '?', rather than B_S's)
+                dim = None
+                if all(x.is_Rational for W in pt for x in W):
+                    from .dimension import stratum_dimension_bounds
 
-                bounds = stratum_dimension_bounds(model, pt, a.hessian, a.inertia.zero)
-                dim = bounds[0] if bounds[0] == bounds[1] else None
+                    bounds = stratum_dimension_bounds(model, pt, a.hessian, a.inertia.zero)
+                    dim = bounds[0] if bounds[0] == bounds[1] else None
             out.append(CriticalSet(fam.name, name, pt, fam.loss, _end_to_end(pt), dim, a, bounds))
         if L >= 3:
             base = analyzed[0][1] if analyzed[0][0] != "origin" else tuple(sp.zeros(n[l], n[l - 1]) for l in range(1, L + 1))
