@@ -26,7 +26,12 @@ def test_bounds_equal_the_closed_forms_where_known(kwargs):
             checked += 1
         if c.label.startswith("Z{") and "," in c.label:
             i, j = (int(x) for x in c.label[2:-1].split(","))
-            assert lo == hi == m.n_params - n[i] * n[i - 1] - n[j] * n[j - 1], c.label
+            if c.stratum == "generic":
+                assert lo == hi == m.n_params - n[i] * n[i - 1] - n[j] * n[j - 1], c.label
+            else:  # "W_l rank k, …": rank-k layers, k(m + n − k) each
+                dim = sum(int(k) * (n[int(l)] + n[int(l) - 1] - int(k))
+                          for l, k in (part.strip()[2:].split(" rank ") for part in c.stratum.split(",")))
+                assert lo <= dim <= hi and c.dimension == dim, c.label
             checked += 1
         if c.dimension is not None and c.dimension_bounds is not None:
             assert c.dimension_bounds == (c.dimension, c.dimension)

@@ -222,3 +222,21 @@ def test_free_complement_holds_the_minima_gradient_descent_finds():
         from symdln.symbolic.inertia import charpoly_inertia, symmetric_charpoly
 
         assert charpoly_inertia(symmetric_charpoly(Hq)) == glob.inertia
+
+
+def test_lower_rank_zero_layer_strata_hold_the_points_random_starts_find():
+    """Widths (3, 2): random-start searches often end at W_2 = W_3 = 0 with W_1 of rank 1 or 2 (before: unlisted).
+    Those strata are listed with the exact dimension k(m + n − k) of rank-k 3×3 matrices, and the points found are
+    located in them with the index and nullity of an independent finite-difference Hessian."""
+    m = deep_linear(spectrum=[3, 2, 1], widths=[3, 2], depth=3, rotation_seed=1)
+    L = landscape(m)
+    low = {s.label.stratum: s for s in L.strata if s.label.text == "Z{2,3}"}
+    assert {"generic", "W_1 rank 1", "W_1 rank 2"} <= set(low)
+    assert (low["W_1 rank 1"].dimension, low["W_1 rank 2"].dimension) == (5, 8)
+    assert all(s.inertia.zero >= s.dimension for s in low.values())
+    found = 0
+    for loc, (neg, zero) in _random_critical_points(m, L, seed=5, starts=20):
+        if loc.exact_match and loc.stratum.label.text == "Z{2,3}":
+            assert (neg, zero) == (loc.stratum.inertia.negative, loc.stratum.inertia.zero)
+            found += 1
+    assert found >= 3

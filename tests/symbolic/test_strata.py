@@ -225,6 +225,19 @@ def test_claimed_inertia_and_kind_hold_at_random_points_of_each_stratum(kwargs):
                     pt = _one_zero_layer_point(rng, m, c.point, min(zero_layers))
                 else:
                     pt = _symmetry(rng, c.point)
+            elif c.label.startswith("Z{") and " rank " in c.stratum:
+                # lower-rank free layers: random rank-k layers until the point has the stratum's rank signature
+                from symdln.symbolic.landscape import exact_signature
+
+                ranks = {int(lk.strip()[2:].split(" rank ")[0]): int(lk.split(" rank ")[1]) for lk in c.stratum.split(",")}
+                want = exact_signature(m, c.point)
+                for _draw in range(200):
+                    pt = [_rand_int(rng, W.shape[0], ranks[l]) * _rand_int(rng, ranks[l], W.shape[1]) if l in ranks
+                          else sp.zeros(*W.shape) for l, W in enumerate(c.point, start=1)]
+                    if exact_signature(m, pt) == want:
+                        break
+                else:
+                    raise AssertionError(f"{c.label} {c.stratum}: no draw with signature {want}; last {exact_signature(m, pt)}")
             elif c.label.startswith("Z") or c.label == "{}":
                 # A = 0 families: the zero layers stay zero, the others are random and generic
                 i, j = min(zero_layers), max(zero_layers)
