@@ -33,7 +33,8 @@ import flint
 from symdln.models.init import check_point
 from symdln.symbolic.inertia import charpoly_inertia, symmetric_charpoly
 from symdln.errors import ModelError
-from symdln.symbolic.isolated import count_critical_points, count_tikhonov, tikhonov_system
+from symdln.symbolic.isolated import count_critical_points
+from symdln.symbolic.tikhonov import count_tikhonov, tikhonov_system
 
 
 def _model(depth, width):

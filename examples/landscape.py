@@ -23,7 +23,7 @@ for values, loss in wd.local_minima:
     print(f"local minimum with mode values {[round(float(sp.N(v)), 6) for v in values]}: loss {float(sp.N(loss)):.10f}")
 
 # complex and real critical points of a Tikhonov-regularized network (MATH §5 row (2, 2, 2))
-from symdln.symbolic.isolated import tikhonov_system
+from symdln.symbolic.tikhonov import tikhonov_system
 
 res = symdln.count_critical_points(*tikhonov_system(2, 2, 2))
 print(f"\n(2, 2, 2): {res.complex_count} complex critical points, {res.real_count} real")

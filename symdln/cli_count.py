@@ -1,5 +1,5 @@
 """``symdln critical --count``: isolated critical points of Tikhonov-regularized DLNs, counted exactly at any depth
-and classified (:mod:`symdln.symbolic.isolated`, :mod:`symdln.symbolic.msolve`)."""
+and classified (:mod:`symdln.symbolic.tikhonov`, :mod:`symdln.symbolic.isolated`, :mod:`symdln.symbolic.msolve`)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def cmd_count(args) -> int:
     if len(hidden) != args.depth - 1:
         raise OptionError(f"--widths {','.join(map(str, args.widths))}: give 1 or {args.depth - 1} widths for "
                           f"--depth {args.depth}")
-    from .symbolic.isolated import classify_tikhonov, count_tikhonov
+    from .symbolic.tikhonov import classify_tikhonov, count_tikhonov
     from .symbolic.msolve import msolve_path
 
     engine = args.engine

@@ -212,11 +212,11 @@ def test_count_two_hidden_layers(capsys):
 
 def test_count_second_draw_disagreeing_exits_3(capsys, monkeypatch):
     """Two draws with different counts: one is degenerate; said, with exit 3 (the counts are stand-ins)."""
-    import symdln.symbolic.isolated as iso
+    import symdln.symbolic.tikhonov as tk
 
-    monkeypatch.setattr(iso, "count_tikhonov", lambda *a, seed=0, **k: iso.CountResult(9 - seed, 9 - seed, 1, 4, 9,
-                                                                                        "msolve", 0.0, "neurons", 4))
-    monkeypatch.setattr(iso, "classify_tikhonov", lambda *a, **k: [])
+    monkeypatch.setattr(tk, "count_tikhonov", lambda *a, seed=0, **k: tk.CountResult(9 - seed, 9 - seed, 1, 4, 9,
+                                                                                      "msolve", 0.0, "neurons", 4))
+    monkeypatch.setattr(tk, "classify_tikhonov", lambda *a, **k: [])
     assert main(["critical", "--count", "--depth", "2", "--widths", "2", "--input-dim", "1", "--output-dim", "1",
                  "--tikhonov", "--method", "plain", "--second-draw", "--engine", "sympy"]) == 3
     assert "the counts differ" in capsys.readouterr().out
@@ -233,9 +233,9 @@ def test_count_by_neuron_patterns_text(capsys):
 
 def test_count_says_when_a_draw_has_multiple_points(capsys, monkeypatch):
     """A draw whose points are not all simple is reported as possibly degenerate (not printed as a generic count)."""
-    import symdln.symbolic.isolated as iso
+    import symdln.symbolic.tikhonov as tk
 
-    monkeypatch.setattr(iso, "count_critical_points", lambda *a, **k: iso.CountResult(6, 4, 2, 2, 6, "msolve"))
+    monkeypatch.setattr(tk, "count_critical_points", lambda *a, **k: tk.CountResult(6, 4, 2, 2, 6, "msolve"))
     assert main(["critical", "--count", "--depth", "2", "--widths", "1", "--input-dim", "1", "--output-dim", "1",
                  "--tikhonov", "--method", "plain"]) == 0
     out = capsys.readouterr().out

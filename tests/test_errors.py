@@ -20,6 +20,7 @@ def test_public_api_snapshot():
         "weight_decay_analysis", "InitSpec", "RunPlan", "VerifiedFlow", "load_solution", "plan_run", "verified_flow",
         "Event", "plateau_events", "Landscape", "landscape", "limit_path", "LimitPath", "DLNLimitPath",
         "NonUniqueLimitError", "landscape_graph", "limit_graph", "merge_graphs", "observed_graph",
+        "count_tikhonov", "classify_tikhonov", "tikhonov_data",
     ])
     for name in symdln.__all__:
         assert hasattr(symdln, name)

@@ -103,10 +103,10 @@ def active_patterns(hidden) -> list[tuple]:
 
 def pattern_system(data, pattern) -> tuple[list, list, list]:
     """``(equations, unknowns, Γ unknowns)`` of one active-neuron pattern (the module's system; ``data`` from
-    :func:`~symdln.symbolic.isolated.tikhonov_data` with one data point).  Unknowns: ``H{l}_{i}``, ``G{l}_{i}``
+    :func:`~symdln.symbolic.tikhonov.tikhonov_data` with one data point).  Unknowns: ``H{l}_{i}``, ``G{l}_{i}``
     (``Γ``) per active neuron, then ``r{k}``.
 
-    >>> from symdln.symbolic.isolated import tikhonov_data
+    >>> from symdln.symbolic.tikhonov import tikhonov_data
     >>> eqs, vs, gam = pattern_system(tikhonov_data(1, 1, 1), ((0,),))
     >>> [str(v) for v in vs], [str(g) for g in gam]
     (['H1_0', 'G1_0', 'r0'], ['G1_0'])
@@ -170,7 +170,7 @@ def origin_is_simple(data) -> bool:
     neuron ``i``'s block is singular exactly when ``α_i P_i = 1`` (``α_i = Σ_j x_j²/λ¹_ij``,
     ``P_i = Σ_k y_k²/λ²_ki``), compared exactly.
 
-    >>> from symdln.symbolic.isolated import tikhonov_data
+    >>> from symdln.symbolic.tikhonov import tikhonov_data
     >>> origin_is_simple(tikhonov_data(2, 1, 1))
     True
     """
@@ -231,7 +231,7 @@ def _solve_pattern(data, pattern, timeout, precision_bits) -> PatternCount:
 
 def count_by_neurons(data, *, timeout: float | None = None, precision_bits: int = 128,
                      progress: bool | None = None) -> NeuronCount:
-    """Exact counts of the critical points of :func:`~symdln.symbolic.isolated.tikhonov_problem` with one data
+    """Exact counts of the critical points of :func:`~symdln.symbolic.tikhonov.tikhonov_problem` with one data
     point, ``N = Σ_S 2^{|S|} N_S`` over active-neuron patterns ``S`` (module docstring), with msolve.
 
     Raises ``ModelError`` when the draw is degenerate (the identity would not hold) instead of returning a count,
@@ -240,7 +240,7 @@ def count_by_neurons(data, *, timeout: float | None = None, precision_bits: int 
 
     Examples
     --------
-    >>> from symdln.symbolic.isolated import tikhonov_data
+    >>> from symdln.symbolic.tikhonov import tikhonov_data
     >>> c = count_by_neurons(tikhonov_data([1, 1], 1, 1))
     >>> c.complex_count, c.distinct_count, c.real_count
     (17, 17, 1)
@@ -271,7 +271,7 @@ def count_by_neurons(data, *, timeout: float | None = None, precision_bits: int 
 
 def neuron_points(data, count: NeuronCount):
     """The real critical points of ``count`` as weight vectors of arb balls (the order of
-    :func:`~symdln.symbolic.isolated.tikhonov_variables`): for each real solution with every ``Γ > 0`` and each
+    :func:`~symdln.symbolic.tikhonov.tikhonov_variables`): for each real solution with every ``Γ > 0`` and each
     sign vector ``s``, ``g_{l,i} = s_{l,i}√Γ_{l,i}``, ``h_{l,i} = −g_{l,i} Q_{l,i}``, ``r`` and
     ``W_l = −(g_l h_{l−1}ᵀ) ⊘ Λ_l``.  Call inside a flint precision context; each ball contains the point."""
     from .msolve import box_to_arb

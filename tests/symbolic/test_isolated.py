@@ -4,7 +4,8 @@ import pytest
 import sympy as sp
 
 from symdln.errors import ModelError
-from symdln.symbolic.isolated import count_critical_points, tikhonov_system
+from symdln.symbolic.isolated import count_critical_points
+from symdln.symbolic.tikhonov import tikhonov_system
 from symdln.symbolic.msolve import msolve_path
 
 # Bharadwaj (arXiv 2301.12651), extending Mehta–Chen–Tang–Hauenstein (TPAMI 2022): (d, dx, dy) -> N_C
@@ -64,7 +65,8 @@ def test_small_systems(engine):
 @pytest.mark.parametrize("dims", [(1, 1, 1), (1, 2, 2), (2, 1, 1), (1, 3, 3), (3, 1, 1), (2, 2, 2)])
 def test_real_points_classified_obey_morse_theory(dims):
     """ℒ is coercive (λ_ij > 0) with nondegenerate critical points: Σ_p (−1)^{index p} = χ(ℝ^n) = 1."""
-    from symdln.symbolic.isolated import classify_real_points, tikhonov_problem
+    from symdln.symbolic.isolated import classify_real_points
+    from symdln.symbolic.tikhonov import tikhonov_problem
 
     loss, vs = tikhonov_problem(*dims)
     pts = classify_real_points(loss, vs)
@@ -110,7 +112,8 @@ def test_msolve_and_sympy_agree_and_a_second_seed_too(dims):
 def test_two_hidden_layers_count_and_classification():
     """Two hidden layers of width 1, one data point: 17 complex critical points, origin included (the published
     row reads 16: a point was lost); the real points obey Morse theory; symmetric minima are certified tied."""
-    from symdln.symbolic.isolated import classify_real_points_msolve, tikhonov_problem, tikhonov_symmetries
+    from symdln.symbolic.isolated import classify_real_points_msolve
+    from symdln.symbolic.tikhonov import tikhonov_problem, tikhonov_symmetries
 
     for seed in (0, 1):
         r = count_critical_points(*tikhonov_system([1, 1], 1, 1, seed=seed), engine="msolve")

@@ -6,8 +6,9 @@ import pytest
 import sympy as sp
 
 from symdln.errors import ModelError
-from symdln.symbolic.isolated import (TikhonovData, classify_tikhonov, count_critical_points, count_tikhonov,
-                                      tikhonov_data, tikhonov_problem)
+from symdln.symbolic.isolated import count_critical_points
+from symdln.symbolic.tikhonov import (TikhonovData, classify_tikhonov, count_tikhonov, tikhonov_data,
+                                      tikhonov_problem)
 from symdln.symbolic.msolve import box_to_arb, msolve_count, msolve_path
 from symdln.symbolic.neurons import (active_patterns, check_pattern_size, count_by_neurons, neuron_points,
                                      origin_is_simple, pattern_system)
@@ -198,7 +199,7 @@ def test_count_critical_points_takes_the_model():
     gradient system counted as equations gives the same numbers (plain msolve)."""
     data = tikhonov_data([2, 1], 2, 2, seed=6)
     a = count_critical_points(data)
-    from symdln.symbolic.isolated import tikhonov_loss
+    from symdln.symbolic.tikhonov import tikhonov_loss
 
     loss, vs = tikhonov_loss(data)
     b = count_critical_points([sp.diff(loss, v) for v in vs], vs)
