@@ -1,0 +1,109 @@
+"""The zero-layer families of a deep linear network (depth ≥ 3): ``Z{i,j}``, every point with ``W_i = W_j = 0``.
+
+Every such point is critical (each gradient block passes through a zero layer).  The generic stratum has full-rank
+runs of nonzero layers and a generic target coupling; the strata with lower ranks of the free layers are listed
+too when there are few choices (:data:`MAX_RANK_CHOICES`), with their exact dimension ``Σ k(m + n − k)``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import flint
+import sympy as sp
+
+from ..errors import ModelError
+from .analysis import _Loss, analyze_exact, analyze_point
+from .critical import CriticalSet, _end_to_end, _generic_run, _product
+
+__all__ = ["zero_layer_strata", "MAX_RANK_CHOICES"]
+
+
+def _target_coupling_generic(model, layers, i: int, j: int) -> bool:
+    """``rank((W_L⋯W_{j+1})ᵀ Σyx (W_{i−1}⋯W_1)ᵀ) = min(rank W_L⋯W_{j+1}, rank Σyx, rank W_{i−1}⋯W_1)``."""
+    L, n = model.depth, model.widths
+    left = sp.eye(n[j]) if j == L else _product([layers[l] for l in range(j + 1, L + 1)])
+    right = sp.eye(n[0]) if i == 1 else _product([layers[l] for l in range(1, i)])
+    S = sp.Matrix(model.syx)
+    K = left.T * S * right.T
+    return K.rank() == min(left.rank(), S.rank(), right.rank())
+
+
+def zero_layer_strata(model, pairs, rng, seed, out, bar) -> None:
+    L, n = model.depth, model.widths
+    for i, j in pairs:  # (1, L) is B_∅ above
+        # the nonzero layers form up to three runs (before i, between i and j, after j); each is
+        # certified generic, so no representative has an extra zero layer or a rank drop; and the
+        # target seen through the outer runs, (W_L⋯W_{j+1})ᵀ Σyx (W_{i−1}⋯W_1)ᵀ, which pairs δW_j with
+        # δW_i in the Hessian, has the largest rank its factors allow
+        for _ in range(64):
+            layers = {i: sp.zeros(n[i], n[i - 1]), j: sp.zeros(n[j], n[j - 1])}
+            for lo, hi in ((1, i - 1), (i + 1, j - 1), (j + 1, L)):
+                if lo <= hi:
+                    run = _generic_run(rng, [n[l] for l in range(lo - 1, hi + 1)], f"Z{{{i},{j}}}")
+                    for l, Wm in zip(range(lo, hi + 1), run):
+                        layers[l] = sp.Matrix(n[l], n[l - 1], lambda a, b, Wm=Wm: Wm[a][b])
+            if _target_coupling_generic(model, layers, i, j):
+                break
+        else:
+            raise ModelError(f"no generic representative of Z{{{i},{j}}} found in 64 random draws")
+        pt = tuple(sp.ImmutableMatrix(layers[l]) for l in range(1, L + 1))
+        dim = model.n_params - n[i] * n[i - 1] - n[j] * n[j - 1]
+        a = analyze_point(model, pt, family_dimension=dim, seed=seed)
+        out.append(CriticalSet(f"Z{{{i},{j}}}", "generic", pt, a.loss, _end_to_end(pt), dim, a))
+        _lower_rank_strata(model, i, j, rng, seed, out)
+        bar.update()
+
+
+#: the lower-rank strata of a two-zero-layer family are listed when there are at most this many rank choices
+MAX_RANK_CHOICES = 8
+
+
+def _lower_rank_strata(model, i, j, rng, seed, out) -> None:
+    """The strata of ``Z{i,j}`` whose free layers have lower ranks than the generic ones: every point with
+    ``W_i = W_j = 0`` is critical, and the ranks of the free layers are invariants of a stratum (random-start
+    searches end there often: at widths (3, 2), ``W_2 = W_3 = 0`` with ``W_1`` of rank 1).  One stratum per choice of
+    ranks (at most :data:`MAX_RANK_CHOICES` choices; otherwise :func:`~symdln.symbolic.cuts.not_listed` says so),
+    its representative the draw of largest rank signature among several, kept when its (signature, inertia, kind,
+    order) is not listed yet."""
+    from .cuts import _most_generic, _rank_matrix
+    from .dimension import stratum_dimension_bounds
+    from .landscape import exact_signature, rational_signature
+
+    L, n = model.depth, model.widths
+    free = [l for l in range(1, L + 1) if l not in (i, j) and n[l] * n[l - 1]]
+    options = [range(1, min(n[l], n[l - 1]) + 1) for l in free]
+    if not free or math.prod(len(o) for o in options) > MAX_RANK_CHOICES:
+        return
+    label = f"Z{{{i},{j}}}"
+    listed = {(exact_signature(model, c.point), c.inertia.as_tuple(), c.kind, c.analysis.order) for c in out
+              if c.label == label}
+    qloss = _Loss(model)
+    for ranks in itertools.product(*options):
+        if all(k == max(o) for k, o in zip(ranks, options)):
+            continue  # the generic stratum, listed
+        want = dict(zip(free, ranks))
+
+        def draw(want=want):
+            return [_rank_matrix(rng, n[l], n[l - 1], want[l]) if l in want else flint.fmpq_mat(n[l], n[l - 1])
+                    for l in range(1, L + 1)]
+
+        for sig, layers in _most_generic(draw, lambda C: rational_signature(model, C)):
+            a = analyze_exact(qloss, tuple(layers), seed=seed)
+            key = (sig, a.inertia.as_tuple(), a.kind, a.order)
+            if key in listed or not a.is_critical:
+                if not a.is_critical:
+                    raise ModelError(f"internal error: a {label} representative is not critical")
+                continue
+            listed.add(key)
+            pt = tuple(sp.ImmutableMatrix(W.nrows(), W.ncols(), [sp.Rational(int(x.p), int(x.q)) for x in W.entries()])
+                       for W in layers)
+            # exact: the points of largest signature are open and dense in the irreducible set
+            # {W_i = W_j = 0, rank W_l = k_l}, a product of determinantal varieties of dimensions k(m + n − k)
+            dim = sum(k * (n[l] + n[l - 1] - k) for l, k in want.items())
+            bounds = stratum_dimension_bounds(model, pt, a.hessian, a.inertia.zero)
+            if not bounds[0] <= dim <= bounds[1]:  # pragma: no cover - the closed form and the bounds disagree
+                raise ModelError(f"internal error: {label} {want}: dimension {dim} outside the bounds {bounds}")
+            name = ", ".join(f"W_{l} rank {k}" for l, k in want.items())
+            out.append(CriticalSet(label, name, pt, a.loss, _end_to_end(pt), dim, a))
