@@ -292,7 +292,7 @@ def not_listed(model, families) -> tuple[str, ...]:
     out = ["critical points whose complement layers (outside the learned modes) multiply to zero in other ways than "
            "the cuts listed: with no zero layer, or beside a zero layer through a chain whose own product vanishes; "
            "and points whose free layers have lower ranks than the generic ones listed (in a free complement, or in "
-           "a Z{i,j} family with more than 8 choices of ranks) (Achour, Malgouyres & Gerchinovitz 2024 classify them by the "
+           "a Z{i,j} family with more than 12 choices of ranks) (Achour, Malgouyres & Gerchinovitz 2024 classify them by the "
            "ranks of the partial products); Landscape.locate reports such points as unlisted"]
     if model.form != "teacher":
         out.append("cuts in the complement (one zero complement layer) in the data form")

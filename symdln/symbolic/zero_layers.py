@@ -2,7 +2,8 @@
 
 Every such point is critical (each gradient block passes through a zero layer).  The generic stratum has full-rank
 runs of nonzero layers and a generic target coupling; the strata with lower ranks of the free layers are listed
-too when there are few choices (:data:`MAX_RANK_CHOICES`), with their exact dimension ``Σ k(m + n − k)``.
+too when there are few choices (:data:`MAX_RANK_CHOICES`), and those with further zero layers (``Z{i,j,l,…}``), with
+their exact dimension ``Σ k(m + n − k)``.
 """
 
 from __future__ import annotations
@@ -56,8 +57,9 @@ def zero_layer_strata(model, pairs, rng, seed, out, bar) -> None:
         bar.update()
 
 
-#: the lower-rank strata of a two-zero-layer family are listed when there are at most this many rank choices
-MAX_RANK_CHOICES = 8
+#: the lower-rank strata of a two-zero-layer family (ranks 0 … max of its free layers) are listed when there are at
+#: most this many choices
+MAX_RANK_CHOICES = 12
 
 
 def _lower_rank_strata(model, i, j, rng, seed, out) -> None:
@@ -73,37 +75,42 @@ def _lower_rank_strata(model, i, j, rng, seed, out) -> None:
 
     L, n = model.depth, model.widths
     free = [l for l in range(1, L + 1) if l not in (i, j) and n[l] * n[l - 1]]
-    options = [range(1, min(n[l], n[l - 1]) + 1) for l in free]
+    # rank 0 (a further zero layer) only after j, so that (i, j) are the two first zero layers: each set of three
+    # or more zero layers is listed once, under its own label Z{i,j,l,…}
+    options = [range(0 if l > j else 1, min(n[l], n[l - 1]) + 1) for l in free]
     if not free or math.prod(len(o) for o in options) > MAX_RANK_CHOICES:
         return
-    label = f"Z{{{i},{j}}}"
-    listed = {(exact_signature(model, c.point), c.inertia.as_tuple(), c.kind, c.analysis.order) for c in out
-              if c.label == label}
     qloss = _Loss(model)
     for ranks in itertools.product(*options):
-        if all(k == max(o) for k, o in zip(ranks, options)):
-            continue  # the generic stratum, listed
-        want = dict(zip(free, ranks))
+        if all(k == max(o) for k, o in zip(ranks, options)) or not any(ranks):
+            continue  # the generic stratum (listed), or every layer zero (the origin)
+        zeros = sorted({i, j} | {l for l, k in zip(free, ranks) if k == 0})
+        label = "Z{" + ",".join(map(str, zeros)) + "}"
+        full = {l: k for l, k in zip(free, ranks) if k}
+        want = {l: k for l, k in full.items() if k < min(n[l], n[l - 1])}
+        listed = {(exact_signature(model, c.point), c.inertia.as_tuple(), c.kind, c.analysis.order) for c in out
+                  if c.label == label}
 
-        def draw(want=want):
-            return [_rank_matrix(rng, n[l], n[l - 1], want[l]) if l in want else flint.fmpq_mat(n[l], n[l - 1])
+        def draw(full=full):
+            return [_rank_matrix(rng, n[l], n[l - 1], full[l]) if l in full else flint.fmpq_mat(n[l], n[l - 1])
                     for l in range(1, L + 1)]
 
         for sig, layers in _most_generic(draw, lambda C: rational_signature(model, C)):
             a = analyze_exact(qloss, tuple(layers), seed=seed)
+            if not a.is_critical:
+                raise ModelError(f"internal error: a {label} representative is not critical")
             key = (sig, a.inertia.as_tuple(), a.kind, a.order)
-            if key in listed or not a.is_critical:
-                if not a.is_critical:
-                    raise ModelError(f"internal error: a {label} representative is not critical")
+            if key in listed:
                 continue
             listed.add(key)
             pt = tuple(sp.ImmutableMatrix(W.nrows(), W.ncols(), [sp.Rational(int(x.p), int(x.q)) for x in W.entries()])
                        for W in layers)
             # exact: the points of largest signature are open and dense in the irreducible set
-            # {W_i = W_j = 0, rank W_l = k_l}, a product of determinantal varieties of dimensions k(m + n − k)
-            dim = sum(k * (n[l] + n[l - 1] - k) for l, k in want.items())
+            # {W_z = 0 for the zero layers, rank W_l = k_l}, a product of determinantal varieties of dimensions
+            # k(m + n − k)
+            dim = sum(k * (n[l] + n[l - 1] - k) for l, k in full.items())
             bounds = stratum_dimension_bounds(model, pt, a.hessian, a.inertia.zero)
             if not bounds[0] <= dim <= bounds[1]:  # pragma: no cover - the closed form and the bounds disagree
-                raise ModelError(f"internal error: {label} {want}: dimension {dim} outside the bounds {bounds}")
-            name = ", ".join(f"W_{l} rank {k}" for l, k in want.items())
+                raise ModelError(f"internal error: {label} {full}: dimension {dim} outside the bounds {bounds}")
+            name = ", ".join(f"W_{l} rank {k}" for l, k in want.items()) or "generic"
             out.append(CriticalSet(label, name, pt, a.loss, _end_to_end(pt), dim, a))

@@ -230,10 +230,12 @@ def test_claimed_inertia_and_kind_hold_at_random_points_of_each_stratum(kwargs):
                 from symdln.symbolic.landscape import exact_signature
 
                 ranks = {int(lk.strip()[2:].split(" rank ")[0]): int(lk.split(" rank ")[1]) for lk in c.stratum.split(",")}
+                zeros = {int(x) for x in c.label[2:-1].split(",")}
                 want = exact_signature(m, c.point)
                 for _draw in range(200):
-                    pt = [_rand_int(rng, W.shape[0], ranks[l]) * _rand_int(rng, ranks[l], W.shape[1]) if l in ranks
-                          else sp.zeros(*W.shape) for l, W in enumerate(c.point, start=1)]
+                    pt = [sp.zeros(*W.shape) if l in zeros else
+                          _rand_int(rng, W.shape[0], ranks[l]) * _rand_int(rng, ranks[l], W.shape[1]) if l in ranks
+                          else _rand_int(rng, *W.shape) for l, W in enumerate(c.point, start=1)]
                     if exact_signature(m, pt) == want:
                         break
                 else:
