@@ -173,7 +173,6 @@ def _follow(model, data, x0, scale, max_steps: int = 20_000):
     (so a slow start from a non-strict saddle is not one).  Stopping at the first plateau keeps the float64 noise
     in the next saddle's unstable directions (~1e-16, amplified) from carrying the run past it."""
     from scipy.integrate import LSODA
-    from scipy.optimize import least_squares
 
     def rhs(t, x):
         return -_gradient(model, data, x)
@@ -194,8 +193,14 @@ def _follow(model, data, x0, scale, max_steps: int = 20_000):
             break
     else:
         return None
-    fit = least_squares(lambda x: _gradient(model, data, x), solver.y, method="lm", xtol=1e-15, ftol=1e-15,
-                        gtol=1e-15)
+    return _polish(model, data, solver.y, scale)
+
+
+def _polish(model, data, x, scale):
+    """Levenberg–Marquardt on ``∇ℒ = 0`` from a plateau point: the critical point there, or ``None``."""
+    from scipy.optimize import least_squares
+
+    fit = least_squares(lambda z: _gradient(model, data, z), x, method="lm", xtol=1e-15, ftol=1e-15, gtol=1e-15)
     if not np.linalg.norm(_gradient(model, data, fit.x)) <= 1e-12 * scale:
         return None
     return fit.x
@@ -237,8 +242,6 @@ def _follow_precise(model, data, st, d, rate, fastest, eps, scale):
     :data:`MAX_FOLLOW_DIGITS`, no plateau by the horizon, or the polish failed)."""
     from fractions import Fraction
 
-    from scipy.optimize import least_squares
-
     from ..flow.integrate import integrate_flow
     from ..precision import Precision
 
@@ -269,12 +272,7 @@ def _follow_precise(model, data, st, d, rate, fastest, eps, scale):
                 break
         if stop is not None:
             break
-    if stop is None:
-        return None
-    fit = least_squares(lambda x: _gradient(model, data, x), stop, method="lm", xtol=1e-15, ftol=1e-15, gtol=1e-15)
-    if not np.linalg.norm(_gradient(model, data, fit.x)) <= 1e-12 * scale:
-        return None
-    return fit.x
+    return None if stop is None else _polish(model, data, stop, scale)
 
 
 def _escape_directions(model, st, x0):

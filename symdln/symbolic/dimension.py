@@ -96,6 +96,15 @@ def stratum_dimension_bounds(model, point, hessian=None, nullity: int | None = N
     raise ModelError("every prime tried divides a denominator of the point")  # pragma: no cover
 
 
+def _offsets(Ws) -> tuple[list, list]:
+    """The layers' shapes and the offsets of their flattened (row-major) blocks in θ."""
+    shapes = [(W.nrows(), W.ncols()) for W in Ws]
+    off = [0]
+    for r, c in shapes:
+        off.append(off[-1] + r * c)
+    return shapes, off
+
+
 def _orbit_rank(Ws, p):
     """The rank modulo ``p`` of the hidden-layer GL action's differential at ``Ws`` (``None``: ``p`` divides a
     denominator).  ``X = E_ab`` at hidden layer ``l`` gives ``δW_l = E_ab W_l`` (row ``a`` gets row ``b`` of ``W_l``)
@@ -103,10 +112,7 @@ def _orbit_rank(Ws, p):
     mods = [_residues(W, p) for W in Ws]
     if any(m is None for m in mods):
         return None
-    shapes = [(W.nrows(), W.ncols()) for W in Ws]
-    off = [0]
-    for r, c in shapes:
-        off.append(off[-1] + r * c)
+    shapes, off = _offsets(Ws)
     n = off[-1]
     cols = []
     for l in range(1, len(Ws)):
@@ -125,10 +131,7 @@ def _tangent_dimension(Ws, sxx, syx, kernels, p, hessian=None):
     """``dim(ker H ∩ {uᵀ δP_ij v = 0})`` computed modulo ``p`` (at least the value over ℚ), or ``None``."""
     from .calculus import dln_hessian_entries
 
-    shapes = [(W.nrows(), W.ncols()) for W in Ws]
-    off = [0]
-    for r, c in shapes:
-        off.append(off[-1] + r * c)
+    shapes, off = _offsets(Ws)
     n = off[-1]
     mods = [_residues(W, p) for W in Ws]
     data = [None if M is None else _residues(M, p) for M in (sxx, syx)]

@@ -253,10 +253,9 @@ def count_by_neurons(data, *, timeout: float | None = None, precision_bits: int 
     t0 = time.perf_counter()
     pats = active_patterns(data.hidden)
     done = []
-    show = progress if progress is not None else None
     try:
         for pattern in tqdm(pats, desc="neuron patterns", unit="pattern",
-                            disable=(not show) if show is not None else None, leave=False):
+                            disable=None if progress is None else not progress, leave=False):
             done.append(_solve_pattern(data, pattern, timeout, precision_bits))
     except KeyboardInterrupt:
         raise CountInterrupted(done, len(pats)) from None

@@ -81,6 +81,7 @@ def _lower_rank_strata(model, i, j, rng, seed, out) -> None:
     if not free or math.prod(len(o) for o in options) > MAX_RANK_CHOICES:
         return
     qloss = _Loss(model)
+    listed_by_label: dict = {}  # label → keys of its listed strata (signatures computed once per label)
     for ranks in itertools.product(*options):
         if all(k == max(o) for k, o in zip(ranks, options)) or not any(ranks):
             continue  # the generic stratum (listed), or every layer zero (the origin)
@@ -88,8 +89,10 @@ def _lower_rank_strata(model, i, j, rng, seed, out) -> None:
         label = "Z{" + ",".join(map(str, zeros)) + "}"
         full = {l: k for l, k in zip(free, ranks) if k}
         want = {l: k for l, k in full.items() if k < min(n[l], n[l - 1])}
-        listed = {(exact_signature(model, c.point), c.inertia.as_tuple(), c.kind, c.analysis.order) for c in out
-                  if c.label == label}
+        if label not in listed_by_label:
+            listed_by_label[label] = {(exact_signature(model, c.point), c.inertia.as_tuple(), c.kind,
+                                       c.analysis.order) for c in out if c.label == label}
+        listed = listed_by_label[label]
 
         def draw(full=full):
             return [_rank_matrix(rng, n[l], n[l - 1], full[l]) if l in full else flint.fmpq_mat(n[l], n[l - 1])

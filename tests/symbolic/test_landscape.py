@@ -200,6 +200,8 @@ def test_free_complement_holds_the_minima_gradient_descent_finds():
     free = [s for s in L.strata if s.label.stratum.startswith("free complement")]
     assert {s.label.text for s in free} == {"{1,2}", "{1,3}", "{2,3}"}
     glob = next(s for s in free if s.label.text == "{1,2}")
+    # by hand: W_1 ∈ GL(3) (9), W_2 (2×3, 6) with W_2W_1's row space the one of A_S (−2), then W_3 is fixed by
+    # W_3 W_2 W_1 = A_S: 9 + 6 − 2 = 13
     assert glob.kind == "global minimum" and glob.dimension == glob.inertia.zero == 13
     found = 0
     for loc, (neg, zero) in _random_critical_points(m, L, seed=5, starts=20):
