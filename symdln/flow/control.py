@@ -18,7 +18,7 @@ import flint
 from ..errors import FlowError
 from .norms import ErrorNorm, FrozenNorm
 
-__all__ = ["Stepper", "locate_crossing"]
+__all__ = ["Stepper", "SwitchedDense", "locate_crossing"]
 
 _SAFETY = 0.94
 _TARGET = 0.65
@@ -113,6 +113,20 @@ class Stepper:
                 f0 = self.field(y)
             H = (H * flint.arb(fac)).mid()
         raise FlowError(f"dense output did not converge in {max_steps} steps")
+
+
+class SwitchedDense:
+    """The dense output of a run that switched from GBS to Radau IIA at ``t_switch`` (:mod:`.stiffness`): a value
+    between stored points is stepped to by the solver that made that step, so it has that step's accuracy and cost.
+    Offers what the dense output uses of a :class:`Stepper`: ``flow``, ``float_times`` and :meth:`advance`."""
+
+    def __init__(self, before: Stepper, after: Stepper, t_switch: flint.arb) -> None:
+        self.before, self.after, self.t_switch = before, after, t_switch
+        self.flow = after.flow
+        self.float_times = after.float_times
+
+    def advance(self, y, t0: flint.arb, t1: flint.arb, max_steps: int = 10_000):
+        return (self.before if t0 < self.t_switch else self.after).advance(y, t0, t1, max_steps)
 
 
 def locate_crossing(stepper: Stepper, t0, y0, t1, thr, resolution, quantity=None):

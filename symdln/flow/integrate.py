@@ -22,9 +22,10 @@ from ..models.init import check_point
 from ..parse import exact_number
 from ..precision import Precision, digits_for_flow, to_arb
 from ..symbolic.compile import compile_flow, flatten
-from .control import Stepper, locate_crossing
+from .control import Stepper, SwitchedDense, locate_crossing
 from .norms import ErrorNorm, frobenius
 from .solution import FlowSolution, FlowStats, Status
+from .stiffness import StiffnessDetector
 from .solvers import SOLVERS
 from .solvers.gbs import order_for_tolerance
 from .solvers.radau import stages_for_tolerance as radau_stages
@@ -130,6 +131,7 @@ def integrate_flow(
     seed: int | None = None,
     init: dict | None = None,
     coordinates: str = "primal",
+    stiffness_switch: bool | None = None,
     progress: bool | None = None,
     throw: bool = True,
 ) -> FlowSolution:
@@ -157,7 +159,8 @@ def integrate_flow(
     solver : {"auto", "gbs", "radau", "implicit"}
         ``"gbs"``: explicit extrapolation; ``"radau"``: Radau IIA collocation with the exact Jacobian (L-stable
         and stiffly accurate, for the stiff plateaus of depth ≥ 3); ``"implicit"``: extrapolated linearly
-        implicit Euler (L-stable, loses order on long stiff plateaus); ``"auto"``: radau at depth ≥ 3.
+        implicit Euler (L-stable, loses order on long stiff plateaus); ``"auto"``: radau at depth ≥ 3 and in the
+        mirror form, otherwise gbs switching to radau when the run turns out stiff (``stiffness_switch``).
     loss_below : exact number or float, optional
         Terminal event: stop at the first time the loss falls below this value (located by
         root finding on the dense output).
@@ -183,6 +186,11 @@ def integrate_flow(
     coordinates : {"primal", "mirror"}
         ``"mirror"``: a diagonal network from ``(√2α·1, 0)`` integrated in its dual coordinates
         ``r' = −∇L(α² sinh 2r)`` (:mod:`symdln.symbolic.mirror`); the solution's states are then ``(r,)``.
+    stiffness_switch : bool, optional
+        Let a GBS run switch to Radau IIA for good once its steps are bounded by stability rather than accuracy
+        (:mod:`symdln.flow.stiffness`; e.g. the data form with ill-conditioned inputs).  Default: when ``solver``
+        is ``"auto"``.  ``stats.solver`` is then ``"radau"`` and ``stats.switch_step`` the index in ``ts`` of the
+        point where it took over; the dense output steps with the solver that made each step.
     progress : bool, optional
         Show a tqdm bar (default: when stderr is a terminal).
     throw : bool
@@ -221,6 +229,10 @@ def integrate_flow(
 
         alpha2 = mirror_alpha2(model, theta0)
     method = choose_solver(model, solver, coordinates)
+    if stiffness_switch is None:
+        stiffness_switch = solver == "auto"
+    elif not isinstance(stiffness_switch, bool):
+        raise OptionError(f"`stiffness_switch` must be True, False or None, got {describe(stiffness_switch)}")
     scale_q = initial_scale(theta0) if scale is None else exact_number(scale, name="scale")
     if scale_q <= 0:
         raise OptionError(f"`scale` must be > 0, got {scale_q}")
@@ -247,6 +259,11 @@ def integrate_flow(
     with precision.flint():
         bits = precision.bits
         stepper = _stepper(flow, precision, method, k, rtol_q, floor_q)
+        detector = None
+        if stiffness_switch and method == "gbs":
+            detector = StiffnessDetector(flow, k, lambda: _stepper(flow, precision, "radau", stages_for("radau", rtol_q),
+                                                                   rtol_q, floor_q))
+        switch_step, first, nfev_before = None, None, 0
         T = to_arb(t_end_q, bits).mid()
         thr = None if thr_q is None else to_arb(thr_q, bits)
         gthr = None if gthr_q is None else to_arb(gthr_q, bits)
@@ -309,6 +326,16 @@ def integrate_flow(
                     if not lo.is_finite():
                         status = Status.NONFINITE
                     H = (H * flint.arb(fac)).mid()
+                    switch = None
+                    if status is None and detector is not None:
+                        switch = detector.observe(y, f0, ts[-1] - ts[-2])
+                    if switch is not None:
+                        # stiff from here: Radau IIA (L-stable) for the rest of the run and for its dense output
+                        nfev_before += stepper.nfev
+                        first, (stepper, H) = stepper, switch
+                        method, k, detector, switch_step = "radau", stepper.solver.k, None, len(ts) - 1
+                        stepper.float_times = first.float_times
+                        f0 = stepper.field(y)
                 else:
                     rejected += 1
                     streak += 1
@@ -323,13 +350,14 @@ def integrate_flow(
     stats = FlowStats(
         steps=steps,
         rejected_steps=rejected,
-        nfev=stepper.nfev,
+        nfev=nfev_before + stepper.nfev + (detector.trial_nfev if detector is not None else 0),
         stages=k,
         digits=precision.digits,
         seconds=time.perf_counter() - t_start,
         solver=method,
         njev=stepper.solver.njev,
         nlu=stepper.solver.nlu,
+        switch_step=switch_step,
     )
     sol = FlowSolution(
         model=model,
@@ -347,7 +375,7 @@ def integrate_flow(
         init=init,
         coordinates=coordinates,
         alpha2=alpha2,
-        _dense=stepper,
+        _dense=stepper if first is None else SwitchedDense(first, stepper, ts[switch_step]),
     )
     if throw and not status.ok:
         raise FlowError(f"{status.value} (stopped at t = {float(t.mid()):.6g} after {steps} steps)", solution=sol)

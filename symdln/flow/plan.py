@@ -17,7 +17,8 @@ Rules (NUMERICS.md, MATH §3), with ``σ`` the per-layer size of the initializat
   depend on the initialization's small singular values and can exceed ``10/s_min`` (depth 4, σ = 1e-15, seed 3:
   4.26e31 against 1e31), and the run stops at its event anyway;
 * **floor** of the error norm: ``σ/1024``;
-* **solver**: ``"radau"`` at depth ≥ 3 (stiff), ``"gbs"`` otherwise.
+* **solver**: ``"radau"`` at depth ≥ 3 (stiff), ``"gbs"`` otherwise, switching to ``"radau"`` when the run turns
+  out stiff (:mod:`.stiffness`; ``solver="auto"`` only).
 """
 
 from __future__ import annotations
@@ -105,13 +106,15 @@ class InitSpec:
 
 @dataclass(frozen=True)
 class RunPlan:
-    """Precision, tolerance, horizon, error-norm floor and solver of one run."""
+    """Precision, tolerance, horizon, error-norm floor and solver of one run (``stiffness_switch``: a GBS run may go
+    on with Radau IIA once it is stiff, :mod:`symdln.flow.stiffness`)."""
 
     digits: int
     rtol: Fraction
     horizon: Fraction
     floor: Fraction
     solver: str
+    stiffness_switch: bool = False
 
     @property
     def precision(self) -> Precision:
@@ -125,7 +128,7 @@ class RunPlan:
 
     def as_dict(self) -> dict:
         return {"digits": self.digits, "rtol": format_number(self.rtol), "horizon": format_number(self.horizon),
-                "floor": format_number(self.floor), "solver": self.solver}
+                "floor": format_number(self.floor), "solver": self.solver, "stiffness_switch": self.stiffness_switch}
 
 
 def _log10(q: Fraction) -> float:
@@ -238,4 +241,6 @@ def plan_run(model, init: InitSpec, *, digits: int = 10, t_end=None, absolute_ti
     if rtol_q < Fraction(1, 10 ** max(1, work - 5)):
         raise OptionError(f"`working_digits` = {work} cannot carry rtol = {format_number(rtol_q)}: give at least "
                           f"{math.ceil(-_log10(rtol_q)) + 5} working digits, or a looser rtol")
-    return RunPlan(digits=work, rtol=rtol_q, horizon=horizon, floor=sigma / 1024, solver=choose_solver(model, solver, coordinates))
+    chosen = choose_solver(model, solver, coordinates)
+    return RunPlan(digits=work, rtol=rtol_q, horizon=horizon, floor=sigma / 1024, solver=chosen,
+                   stiffness_switch=solver == "auto" and chosen == "gbs")

@@ -40,7 +40,9 @@ class Status(enum.Enum):
 @dataclass(frozen=True)
 class FlowStats:
     """Work done: accepted and rejected steps, vector-field evaluations, extrapolation stages, digits,
-    the solver, Jacobians and matrix inversions."""
+    the solver, Jacobians and matrix inversions.  ``solver`` and ``stages`` are those at the end of the run;
+    ``switch_step`` is the index of the accepted point (in ``ts``) from which a GBS run found itself stiff and went
+    on with Radau IIA (:mod:`symdln.flow.stiffness`), ``None`` when it did not."""
 
     steps: int
     rejected_steps: int
@@ -51,6 +53,7 @@ class FlowStats:
     solver: str = "gbs"
     njev: int = 0
     nlu: int = 0
+    switch_step: int | None = None
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -116,11 +119,18 @@ class FlowSolution:
     def dense(self):
         """The stepper serving the dense output (rebuilt from the recorded plan after loading)."""
         if self._dense is None:
-            from .integrate import make_stepper
+            from .integrate import make_stepper, stages_for
 
-            object.__setattr__(self, "_dense", make_stepper(self.model, self.precision, self.stats.solver,
-                                                             self.stats.stages, self.rtol, self.floor or self.scale / 1024,
-                                                             self.coordinates, self.alpha2))
+            def build(solver, stages):
+                return make_stepper(self.model, self.precision, solver, stages, self.rtol, self.floor or self.scale / 1024,
+                                    self.coordinates, self.alpha2)
+
+            dense = build(self.stats.solver, self.stats.stages)
+            if self.stats.switch_step is not None:  # GBS before the switch (module stiffness), Radau after
+                from .control import SwitchedDense
+
+                dense = SwitchedDense(build("gbs", stages_for("gbs", self.rtol)), dense, self.ts[self.stats.switch_step])
+            object.__setattr__(self, "_dense", dense)
         return self._dense
 
     @property

@@ -212,6 +212,7 @@ def _run(model, theta0, plan: RunPlan, init: InitSpec, loss_below, progress, max
         model, theta0, plan.horizon, precision=plan.precision, rtol=plan.rtol, solver=plan.solver,
         loss_below=loss_below, scale=init.layer_scale, floor=plan.floor, seed=init.seed, init=init.as_dict(), progress=progress,
         max_steps=max_steps, max_time=max_time, throw=False, coordinates=coordinates,
+        stiffness_switch=plan.stiffness_switch,
     )
 
 
