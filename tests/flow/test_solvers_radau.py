@@ -1,5 +1,6 @@
 """Radau IIA: empirical order against a closed form, L-stability, and the deep-plateau oracles it was built for."""
 
+import functools
 import math
 
 import flint
@@ -139,3 +140,35 @@ def test_accelerated_times_agree_across_scales_deep(capsys):
     """σ = 1e-30 and 1e-60 at depth 3; σ = 1e-15 and 1e-30 at depth 4 (plateaus to 1e60)."""
     _same_accelerated_times(capsys, 3, "1e-30", "1e-60", 20)
     _same_accelerated_times(capsys, 4, "1e-15", "1e-30", 20)
+
+
+@functools.lru_cache(maxsize=1)
+def _reference_crossings():
+    from symdln.flow.plan import InitSpec
+    from symdln.flow.verify import verified_flow
+
+    m = deep_linear(spectrum=[2, 1], depth=3, widths=2, rotation_seed=1)
+    return verified_flow(m, InitSpec.gaussian("1e-30", 0), digits=15, cross=("1", "0.001")).crossings
+
+
+@pytest.mark.parametrize("digits", [4, 8])
+def test_newton_failures_do_not_stall_the_run(digits):
+    """At rtol = 1e-7 and 1e-11 (4 and 8 digits), after the first escape at depth 3 from σ = 1e-30, steps with errors
+    of 1e-13·rtol grew ×4 into Newton failures and shrank ×0.2, for ever (10,000 attempts, no progress).  Now a
+    failure halves the step and the next steps grow back towards half the failed size only: the run reaches both
+    crossings in a few hundred steps, at the times a 15-digit run verifies (to the digits this run verified)."""
+    from symdln.flow.plan import InitSpec
+    from symdln.flow.verify import verified_flow
+
+    m = deep_linear(spectrum=[2, 1], depth=3, widths=2, rotation_seed=1)
+    init = InitSpec.gaussian("1e-30", 0)
+    r = verified_flow(m, init, digits=digits, cross=("1", "0.001"), max_steps=3000)
+    assert r.status == "success", r.status
+    assert all(run["stats"]["steps"] < 1500 for run in r.runs)
+    ref = _reference_crossings()
+    with mpmath.workdps(40):
+        for c, cref in zip(r.crossings, ref):
+            k = c["t"].digits
+            assert k >= digits
+            a, b = mpmath.mpf(c["t"].text), mpmath.mpf(cref["t"].text)
+            assert abs(a - b) <= abs(b) * mpmath.mpf(10) ** (1 - k)

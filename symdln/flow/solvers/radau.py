@@ -112,6 +112,7 @@ class RadauIIA(Solver):
         self._full = False  # inverses at full precision (set when reduced bits failed once)
         self._lin = None  # (H, J, inverses) of the last step: reused while H is held and Newton contracts fast
         self._theta = 1.0  # the last Newton contraction rate
+        self._limit = None  # after a Newton failure: a step size the next accepted steps grow towards (×1.2 each)
 
     @property
     def error_order(self) -> int:
@@ -126,12 +127,12 @@ class RadauIIA(Solver):
         return 10.0 * q ** ((self.s - 1) / (2 * self.s))
 
     def state(self):
-        return (self._eta, self._jac, self._src, self._acc, self._full, self._lin, self._theta)
+        return (self._eta, self._jac, self._src, self._acc, self._full, self._lin, self._theta, self._limit)
 
     def restore(self, state) -> None:
         if state is None:
-            state = (1.0, None, None, None, False, None, 1.0)
-        self._eta, self._jac, self._src, self._acc, self._full, self._lin, self._theta = state
+            state = (1.0, None, None, None, False, None, 1.0, None)
+        self._eta, self._jac, self._src, self._acc, self._full, self._lin, self._theta, self._limit = state
 
     def _jacobian(self, y):
         if self._jac is not None and self._jac[0] is y:
@@ -244,8 +245,10 @@ class RadauIIA(Solver):
             if how == "reduced":
                 self._full = True  # the reduced bits did not carry this run's Newton iterations: full ones from now on
         if out is None:
+            # Newton failed: halve the step (RADAU5), and let the next steps grow back towards this size slowly
             self._lin = None
-            return y, math.inf, None
+            self._limit = (H * 0.5).mid()
+            return y, math.inf, 0.5
         Zm, y1 = out
         # error estimate: (I − hγ0J)⁻¹ (γ0 h f0 + Σ e_i Z_i) = (γ/h − J)⁻¹ (·) γ/h
         est = flatten(f0) * (gamma0 * H) + (flint.arb_mat(1, s, list(e)) * Zm).transpose()
@@ -322,6 +325,14 @@ class RadauIIA(Solver):
             if math.isfinite(pred):
                 fac = max(0.2, min(fac, pred))
         self._acc = (H, max(r, 1e-2))
+        if self._limit is not None:
+            # after a Newton failure at 2·limit the step grows back only to the limit, which relaxes by 1.2 a step
+            # (without it, steps with tiny errors grew ×4 into the failure and shrank again, for ever: depth 3,
+            # σ = 1e-30, rtol = 1e-11 after the first escape)
+            fac = min(fac, max(1.0, float((self._limit / H).mid())))
+            self._limit = (self._limit * flint.arb("1.2")).mid()
+            if float((self._limit / H).mid()) > 1e6:
+                self._limit = None
         if 1.0 <= fac <= 1.2:
             return 1.0  # hold H: the next step reuses the Jacobian and the inverses (RADAU5's rule)
         return fac * 0.8 if fac < 1 else fac  # shrinking: 20 % more, so that the next steps can hold
