@@ -138,6 +138,13 @@ def _limit_compare(args, model) -> int:
     return 3 if bad else 0
 
 
+def _brief(model) -> str:
+    """A model in a few words, for messages."""
+    if hasattr(model, "widths"):
+        return f"a depth-{model.depth} {model.form}-form network of widths {list(model.widths)}"
+    return f"a diagonal network with X of shape {tuple(model.X.shape)}"
+
+
 def cmd_graph(args) -> int:
     from .graph import landscape_graph, limit_graph, merge_graphs, observed_graph, write_graph
     from .graph.draw import FIGURE_FORMATS, save_graph_figure, write_graph_html
@@ -160,6 +167,19 @@ def cmd_graph(args) -> int:
                 raise OptionError(f"--from {f!r}: no such file")
             sols.append(load_solution(f))
     model = sols[0].model if sols and not (args.spectrum or args.target or args.X) else _any_model(args)
+    if sols:  # a graph describes one model: runs of others (or of another model than the options') are refused
+        import json
+
+        def same(m) -> str:
+            return json.dumps(m.describe(), sort_keys=True)
+
+        for f, s in zip(args.runs, sols):
+            if same(s.model) != same(model):
+                what = "the model of the first --from file" if model is sols[0].model else "the model of the options"
+                a, b = _brief(s.model), _brief(model)
+                how = f"{a} against {b}" if a != b else f"both {a}, with other targets, data or weight decay"
+                raise OptionError(f"--from {f!r}: the run is of another model than {what} ({how}); a saddle graph "
+                                  f"describes one model")
     theory, limit = args.theory, args.limit
     if not (theory or limit or sols):
         theory = limit = True

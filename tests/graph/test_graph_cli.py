@@ -30,6 +30,17 @@ def test_saved_runs_give_the_observed_path(tmp_path, capsys):
     assert main(["graph", "--from", str(traj), "--limit", "--out", str(tmp_path / "g.json")]) == 0
     G = read_graph(tmp_path / "g.json")
     assert G.edges["{}", "{1}"]["source"] == "limit,observed" and G.nodes["{1}"]["visits"] == 1
+    # a run of one model is not merged into the graph of another (the limit times and losses would be the other's)
+    for other in (["--spectrum", "3,2,1"], ["--spectrum", "2,1", "--widths", "2", "--rotation-seed", "2"]):
+        capsys.readouterr()
+        assert main(["graph", "--from", str(traj), *other, "--limit", "--out", str(tmp_path / "h.json")]) == 2
+        assert "another model" in capsys.readouterr().err and not (tmp_path / "h.json").exists()
+    diag = tmp_path / "diag.json"
+    assert main(["flow", "--model", "diagonal", "--X", "1,1/2,-1;1/3,1,2", "--y", "1,-1", "--alpha", "1e-3",
+                 "--save", str(diag)]) == 0
+    capsys.readouterr()
+    assert main(["graph", "--from", str(traj), "--from", str(diag), "--out", str(tmp_path / "h.json")]) == 2
+    assert "diagonal network" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("argv, message", [
