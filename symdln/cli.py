@@ -427,7 +427,12 @@ def _cmd_critical(args) -> int:
 
         an = weight_decay_analysis(model)
         text, data = weight_decay_table(an, latex=args.latex)
-        complete, exhaustive, missing = True, True, ()
+        # the table lists the local minima only (the modes' other critical points combine into saddles)
+        complete, exhaustive = True, False
+        missing = ("saddles and local maxima of the regularized loss: this table lists its local minima (every "
+                   "critical point is balanced and decouples over the modes, MATH §1.3; choices with a mode at a "
+                   "critical point of its f that is not a local minimum are not local minima: saddles, maxima or degenerate "
+                   "points such as a double root of f')",)
     else:
         from .symbolic.landscape import landscape
 

@@ -134,6 +134,8 @@ def test_critical_weight_decay_lists_spurious_minima(capsys):
     out = _run_json(capsys, ["critical", "--spectrum", "3,2,1/2", "--depth", "3", "--weight-decay", "1/5", "--json"])
     kinds = [c["kind"] for c in out["critical_sets"]]
     assert kinds[0] == "global minimum" and kinds.count("spurious local minimum") == 2
+    # only minima are listed: the origin-like saddles are not, and the record says so
+    assert out["complete"] and not out["exhaustive"] and "local minima" in out["not_listed"][0]
 
 
 def test_analyze_point_file(tmp_path, capsys):
