@@ -383,6 +383,10 @@ def _dln_sets(model, seed: int, out: list, progress) -> None:
     try:
         _pivot_strata(model, families, rank, rng, seed, out, bar)
         zero_layer_strata(model, pairs, rng, seed, out, bar)
+        if L >= 3:  # B_∅'s generic stratum is W_1 = W_L = 0 with full-rank middle layers; its lower ranks too
+            from .zero_layers import _lower_rank_strata
+
+            _lower_rank_strata(model, 1, L, rng, seed, out)
     finally:
         bar.close()
 

@@ -242,3 +242,35 @@ def test_lower_rank_zero_layer_strata_hold_the_points_random_starts_find():
             assert (neg, zero) == (loc.stratum.inertia.negative, loc.stratum.inertia.zero)
             found += 1
     assert found >= 3
+
+
+def test_b_empty_has_its_lower_rank_middle_layers():
+    """W_1 = W_3 = 0 with W_2 of rank 1 is critical (every gradient block passes through a zero layer); SymPy's exact
+    Hessian at W_2 = diag(1, 0) has inertia (2, 8, 2) (characteristic polynomial, Descartes), and the landscape lists
+    that stratum (it listed Z{1,2} W_3 rank 1 and Z{2,3} W_1 rank 1 but not this one) and locates the point in it."""
+    import sympy as sp
+
+    m = deep_linear(spectrum=[2, 1], widths=2, depth=3)
+    ws = sp.symbols("w0:12")
+    W = [sp.Matrix(2, 2, ws[4 * k:4 * k + 4]) for k in range(3)]
+    loss = sum(e**2 for e in (W[2] * W[1] * W[0] - m.syx)) / 2
+    pt = dict(zip(ws, [0] * 4 + [1, 0, 0, 0] + [0] * 4))
+    H = sp.hessian(loss, ws).subs(pt)
+    assert all(sp.diff(loss, w).subs(pt) == 0 for w in ws)
+    x = sp.Symbol("x")
+    coeffs = sp.Poly(H.charpoly(x).as_expr(), x).all_coeffs()  # real roots only (H symmetric): Descartes is exact
+    zero = len(coeffs) - 1 - max(i for i, c in enumerate(coeffs) if c != 0)
+    deg = len(coeffs) - 1
+
+    def changes(cs):
+        nz = [c for c in cs if c != 0]
+        return sum(1 for a, b in zip(nz, nz[1:]) if a * b < 0)
+
+    mirrored = [c * (-1) ** (deg - i) for i, c in enumerate(coeffs)]  # p(−x)
+    assert (changes(mirrored), zero, changes(coeffs)) == (2, 8, 2)  # (negative, zero, positive) eigenvalues
+    L = landscape(m)
+    rows = [s for s in L.strata if s.label.text == "Z{1,3}"]
+    assert [s.label.stratum for s in rows] == ["W_2 rank 1"]
+    assert rows[0].inertia.as_tuple() == (2, 8, 2) and rows[0].dimension == 3
+    loc = L.locate((sp.zeros(2, 2), sp.Matrix([[1, 0], [0, 0]]), sp.zeros(2, 2)))
+    assert loc.exact_match and loc.stratum is rows[0]
