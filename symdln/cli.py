@@ -276,7 +276,8 @@ def _cmd_explore(args) -> int:
     if v and "same_visits" in v:
         print()
         print(f"verification at rtol {v['rtol']} and {v['digits']} digits: same visits = {v['same_visits']}, "
-              f"arrival times agree to {v['agreeing_digits']} digits")
+              + (f"arrival times agree to {v['agreeing_digits']} digits" if v['agreeing_digits'] is not None
+               else "no arrival times to compare"))
     elif v:
         print(f"\nverification: {v['status']} ({v['reason']})")
     lim = s.get("limit")

@@ -97,7 +97,10 @@ def dln_limit_path(model: DeepLinearModel) -> DLNLimitPath:
     saddles = [DLNLimitSaddle(0, "{}", 0, fams[frozenset()].loss if frozenset() in fams else model.loss_constant,
                               sp.ImmutableMatrix(sp.zeros(*model.target.shape)) if model.form == "teacher" else None,
                               sp.Integer(0) if teacher2 else None)]
-    k = 0
+    if model.depth == 1:  # convex: the origin is not critical, the only critical point is the minimum
+        fam = fams[frozenset(range(1, K + 1))]
+        saddles = [DLNLimitSaddle(0, format_label(frozenset(range(1, K + 1))), K, fam.loss, fam.end_to_end, None)]
+    k = K if model.depth == 1 else 0
     while k < K:  # equal singular values are learned together: one jump per group of equal values
         j = k + 1
         while j < K and sp.simplify(mu[j] - mu[k]) == 0:

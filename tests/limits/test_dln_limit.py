@@ -84,3 +84,23 @@ def test_equal_singular_values_are_learned_together():
         ("{}", sp.Rational(9, 2), 0), ("{1,2}", sp.Rational(1, 2), sp.Rational(1, 2)), ("{1,2,3}", 0, 1)]
     q = limit_path(deep_linear(spectrum=[2, 2, 1], widths=1))
     assert [x.label for x in q.saddles] == ["{}", "{1}"] and "orbit" in q.notes[0]
+
+
+def test_depth_one_is_the_least_squares_fit_alone(capsys, tmp_path):
+    """Depth 1 is convex: the origin is not critical and the only critical point is W = M (teacher) or the least-squares
+    fit (data form), NumPy's lstsq; `limit`, `explore` and `graph` ran into a KeyError there."""
+    from symdln.cli import main
+
+    p = limit_path(deep_linear(spectrum=[3, 2, 1], depth=1))
+    assert [(s.label, s.loss) for s in p.saddles] == [("{1,2,3}", 0)]
+    Xs, Ys = "1,0,1;0,1,1", "1,2,0;0,1,3"
+    q = limit_path(deep_linear(X=Xs, Y=Ys, depth=1))
+    X = np.array([[float(sp.Rational(v)) for v in r.split(",")] for r in Xs.split(";")])
+    Y = np.array([[float(sp.Rational(v)) for v in r.split(",")] for r in Ys.split(";")])
+    W = np.linalg.lstsq(X.T, Y.T, rcond=None)[0].T
+    assert len(q.saddles) == 1
+    loss = np.sum((W @ X - Y) ** 2) / (2 * X.shape[1])
+    assert math.isclose(float(sp.N(q.saddles[0].loss, 30)), loss, rel_tol=1e-12)
+    assert main(["limit", "--depth", "1"]) == 0
+    assert main(["graph", "--depth", "1", "--out", str(tmp_path / "g.json")]) == 0
+    assert main(["explore", "--depth", "1", "--out", str(tmp_path / "e"), "--no-verify"]) == 0
