@@ -347,9 +347,9 @@ def _cmd_flow(args) -> int:
     if any(c == 0 for c in cross):
         raise OptionError("--cross levels must be > 0")
     if args.save is not None:  # checked before any computation
-        save = Path(args.save)
-        if save.is_dir() or not save.parent.is_dir():
-            raise OptionError(f"--save {args.save!r}: give a file name in an existing folder")
+        from .cli_paths import writable_file
+
+        writable_file(args.save, "--save")
     events = ()
     if args.plateau is not None:
         from .flow.events import plateau_events

@@ -18,6 +18,24 @@ from .parse import format_number, parse_matrix, parse_number, parse_vector
 __all__ = ["cmd_limit", "cmd_graph"]
 
 
+def writable_file(path: str, option: str) -> Path:
+    """Check, before any computation, that ``path`` can be written: a non-empty file name (not a folder) in an
+    existing folder where a file can be created (a temporary one is made and removed)."""
+    import tempfile
+
+    if not str(path).strip():
+        raise OptionError(f"{option} is empty: give a file name")
+    p = Path(path)
+    if p.is_dir() or not p.parent.is_dir():
+        raise OptionError(f"{option} {str(path)!r}: give a file name in an existing folder")
+    try:
+        with tempfile.TemporaryFile(dir=p.parent):
+            pass
+    except OSError as exc:
+        raise OptionError(f"{option} {str(path)!r}: the folder {str(p.parent)!r} is not writable ({exc.strerror})") from None
+    return p
+
+
 def _read_table(path: str, name: str, *, vector: bool):
     """Exact rows from a CSV file (cells parsed by :func:`parse_number`) or a .npy array (each value exactly)."""
     import numpy as np
@@ -119,6 +137,7 @@ def _limit_compare(args, model) -> int:
 
         if Path(args.plot).suffix.lower() not in _FORMATS:
             raise OptionError(f"--plot {args.plot!r}: the extension must be one of {', '.join(_FORMATS)}")
+        writable_file(args.plot, "--plot")
     comp = convergence_study(model, scales, digits=args.digits, seed=args.seed, progress=args.progress)
     if args.plot:
         from .report.limit_plot import plot_convergence
@@ -158,6 +177,7 @@ def cmd_graph(args) -> int:
                               f"{', '.join(FIGURE_FORMATS)}")
         if not o.parent.is_dir():
             raise OptionError(f"--out {str(o)!r}: the folder {str(o.parent)!r} does not exist")
+        writable_file(str(o), "--out")
     sols = []
     if args.runs:
         from .flow.store import load_solution

@@ -34,6 +34,7 @@ __all__ = [
     "exact_matrix",
     "positive_number",
     "format_number",
+    "check_magnitudes",
 ]
 
 _DECIMAL = re.compile(r"^([+-]?)(\d+(?:\.\d*)?|\.\d+)(?:[eE]([+-]?\d+))?$")
@@ -81,6 +82,27 @@ def parse_number(text: str, *, name: str = "value") -> Fraction:
     exponent -= len(frac)
     value = Fraction(mantissa) * (Fraction(10) ** exponent)
     return -value if sign == "-" else value
+
+
+#: Largest magnitude (and inverse of the smallest nonzero one) of a model's data: beyond it float64 views, used for
+#: ordering, plots and the float paths, overflow or flush to zero.
+MAGNITUDE_LIMIT = Fraction(10) ** 300
+
+
+def check_magnitudes(values, *, name: str, small: bool = True) -> None:
+    """Refuse numbers with ``|x| > 1e300`` or (``small``) ``0 < |x| < 1e-300`` (:data:`MAGNITUDE_LIMIT`), naming
+    ``name``.
+
+    >>> check_magnitudes([Fraction(1, 3), 0, 10**299], name="target")
+    """
+    for x in values:
+        q = x if isinstance(x, Fraction) else Fraction(int(sp.Rational(x).p), int(sp.Rational(x).q))
+        if abs(q) > MAGNITUDE_LIMIT or (small and q != 0 and abs(q) < 1 / MAGNITUDE_LIMIT):
+            exponent = len(str(abs(q.numerator))) - len(str(q.denominator))
+            accepted = "0 and magnitudes in [1e-300, 1e300]" if small else "magnitudes up to 1e300"
+            raise ParseError(f"`{name}` holds a number of magnitude about 1e{exponent}; accepted: {accepted} (float64 "
+                             f"views, for ordering, plots and the float paths, would overflow or vanish); rescale "
+                             f"the problem")
 
 
 def parse_vector(text: str, *, name: str = "vector") -> tuple[Fraction, ...]:

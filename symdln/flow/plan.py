@@ -30,7 +30,7 @@ from fractions import Fraction
 from ..errors import OptionError, describe
 from ..models.diagonal import DiagonalLinearModel
 from ..models.init import balanced_init, gaussian_init, layer_scale, pf_init
-from ..parse import format_number, positive_number
+from ..parse import check_magnitudes, format_number, positive_number
 from ..precision import Precision, digits_for_flow
 from .integrate import choose_solver, initial_scale
 
@@ -67,16 +67,19 @@ class InitSpec:
     @classmethod
     def gaussian(cls, sigma, seed: int = 0) -> "InitSpec":
         s = positive_number(sigma, name="sigma")
+        check_magnitudes([s], name="sigma", small=False)
         return cls("gaussian", s, s, seed)
 
     @classmethod
     def balanced(cls, a0, depth: int) -> "InitSpec":
         a = positive_number(a0, name="scale")
+        check_magnitudes([a], name="scale", small=False)
         return cls("balanced", a, layer_scale(a, depth))
 
     @classmethod
     def pf(cls, alpha) -> "InitSpec":
         a = positive_number(alpha, name="alpha")
+        check_magnitudes([a], name="alpha", small=False)
         return cls("pf", a, a)
 
     @classmethod
@@ -175,8 +178,29 @@ def event_horizon(model, sigma: Fraction) -> Fraction:
 DEEP_DECADES_LIMIT = 60
 
 
-def check_feasible(model, init: InitSpec, max_time) -> None:
-    """Refuse, before any computation, a deep run this engine cannot finish, unless a ``max_time`` bounds it."""
+#: Sizes a run is started for: every layer dimension (the error norm builds ``n × n`` matrices), and the parameters
+#: of a run without a wall-clock bound (explicit steps cost ``~P`` per field evaluation, the implicit ones invert
+#: ``P × P`` matrices: ``~P³`` operations at hundreds of digits; measured: depth 3, widths 3 (P = 27) ~2 ms a
+#: complex pair at 400 bits).
+MAX_LAYER_DIM = 1000
+MAX_FLOW_PARAMS = {"gbs": 5000, "implicit": 300, "radau": 300}
+
+
+def check_feasible(model, init: InitSpec, max_time, solver: str = "auto", coordinates: str = "primal") -> None:
+    """Refuse, before any computation, a run this engine cannot finish: layers wider than :data:`MAX_LAYER_DIM`
+    always; more parameters than :data:`MAX_FLOW_PARAMS` or deep plateaus past :data:`DEEP_DECADES_LIMIT` unless a
+    ``max_time`` bounds the run."""
+    dims = [model.dim] if isinstance(model, DiagonalLinearModel) else list(model.widths)
+    if max(dims) > MAX_LAYER_DIM:
+        raise OptionError(f"a layer of dimension {max(dims)} (widths {dims}): the flow's error norm builds n × n "
+                          f"matrices in multiprecision (~{max(dims) ** 2:.1e} entries); the limit is {MAX_LAYER_DIM}")
+    P = 2 * model.dim if isinstance(model, DiagonalLinearModel) else model.n_params
+    chosen = choose_solver(model, solver, coordinates)
+    if P > MAX_FLOW_PARAMS[chosen] and max_time is None:
+        cost = "field evaluations of ~P² operations" if chosen == "gbs" else f"P × P inversions (~{P ** 3:.1e} operations each)"
+        raise OptionError(f"{P} parameters (widths {dims}): the {chosen} solver's steps cost {cost} at hundreds of "
+                          f"digits; runs with at most {MAX_FLOW_PARAMS[chosen]} parameters are started without a time "
+                          f"limit; give `max_time` (--max-time) to run with a wall-clock bound")
     if isinstance(model, DiagonalLinearModel) or model.depth < 3 or max_time is not None:
         return
     decades = (model.depth - 2) * max(0.0, -_log10(init.layer_scale))

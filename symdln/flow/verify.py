@@ -292,7 +292,7 @@ def verified_flow(
         raise OptionError("nothing to report: give `at` times, `cross` levels or `events`")
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         raise OptionError(f"`retries` must be an int ≥ 0, got {describe(retries)}")
-    check_feasible(model, init, max_time)
+    check_feasible(model, init, max_time, solver, coordinates)
     horizon = t_end if t_end is not None else (max(at_q) if at_q and not levels else None)
     if horizon is None and levels and not at_q:
         horizon = event_horizon(model, init.layer_scale)  # only crossings: the run stops at the last one

@@ -14,7 +14,7 @@ import numpy as np
 import sympy as sp
 
 from ..errors import ModelError
-from ..parse import exact_matrix, exact_vector
+from ..parse import check_magnitudes, exact_matrix, exact_vector
 
 __all__ = ["DiagonalLinearModel", "diagonal_linear"]
 
@@ -85,6 +85,8 @@ def diagonal_linear(X, y) -> DiagonalLinearModel:
     """
     Xm = exact_matrix(X, name="X")
     yv = exact_vector(y, name="y")
+    check_magnitudes(Xm, name="X")
+    check_magnitudes(yv, name="y")
     if len(yv) != Xm.shape[0]:
         raise ModelError(f"`y` has {len(yv)} entries but `X` has {Xm.shape[0]} rows (samples); they must match")
     ym = sp.ImmutableMatrix([[sp.Rational(q.numerator, q.denominator)] for q in yv])

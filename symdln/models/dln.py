@@ -18,7 +18,7 @@ from typing import Sequence
 import sympy as sp
 
 from ..errors import ModelError, describe
-from ..parse import exact_matrix, exact_number
+from ..parse import check_magnitudes, exact_matrix, exact_number
 from .targets import ExactSVD, rational_svd, teacher_from_spectrum
 
 __all__ = ["DeepLinearModel", "deep_linear"]
@@ -207,6 +207,7 @@ def deep_linear(
     lam = exact_number(weight_decay, name="weight_decay")
     if lam < 0:
         raise ModelError(f"`weight_decay` must be ≥ 0, got {lam}")
+    check_magnitudes([lam], name="weight_decay")
     given = [name for name, v in (("target", target), ("spectrum", spectrum), ("X/Y", X if X is not None else Y)) if v is not None]
     if len(given) != 1:
         raise ModelError(
@@ -231,6 +232,7 @@ def deep_linear(
         target = svd.matrix()
     if target is not None:
         M = exact_matrix(target, name="target")
+        check_magnitudes(M, name="spectrum" if svd is not None else "target")
         if svd is None:
             svd = rational_svd(M)
         widths_all = (M.shape[1], *hidden, M.shape[0])
@@ -239,6 +241,8 @@ def deep_linear(
         raise ModelError("the data form needs both `X` (n_0 × N) and `Y` (n_L × N)")
     Xm = exact_matrix(X, name="X")
     Ym = exact_matrix(Y, name="Y")
+    check_magnitudes(Xm, name="X")
+    check_magnitudes(Ym, name="Y")
     if Xm.shape[1] != Ym.shape[1]:
         raise ModelError(
             f"`X` has {Xm.shape[1]} columns (samples) but `Y` has {Ym.shape[1]}; both need N columns"

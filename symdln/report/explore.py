@@ -234,6 +234,8 @@ def _unfinished(model, sol: FlowSolution, families) -> str | None:
 
 def _check_out(out) -> Path:
     """The output folder, created and checked writable before any computation (a clear error otherwise)."""
+    if not str(out).strip():
+        raise OptionError("`out` is empty: give a folder for the report (the default is ./symdln-explore)")
     path = Path(out)
     if path.exists() and not path.is_dir():
         raise OptionError(f"`out` {str(path)!r} exists and is not a directory; give a folder for the report")
