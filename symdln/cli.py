@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 
 from fractions import Fraction
@@ -291,18 +292,22 @@ def _cmd_explore(args) -> int:
     return code
 
 
-def _read_init_file(path: str):
+def _read_init_file(path: str, option: str = "--init-file"):
     p = Path(path)
+    if p.is_dir():
+        raise OptionError(f"{option} {path!r} is a folder; give a JSON file")
     if not p.is_file():
-        raise OptionError(f"--init-file: no such file {path!r}")
+        raise OptionError(f"{option}: no such file {path!r}")
     try:
         data = json.loads(p.read_text(), parse_float=str, parse_int=str)
     except json.JSONDecodeError as exc:
-        raise OptionError(f"--init-file {path!r} is not valid JSON: {exc}") from None
+        raise OptionError(f"{option} {path!r} is not valid JSON: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise OptionError(f"{option} {path!r} cannot be read: {exc}") from None
     if isinstance(data, dict):
         data = data.get("theta", data.get("weights"))
     if not isinstance(data, list):
-        raise OptionError(f"--init-file {path!r}: expected a list of matrices (or {{'theta': [...]}})")
+        raise OptionError(f"{option} {path!r}: expected a list of matrices (or {{'theta': [...]}})")
     return data
 
 
@@ -326,8 +331,20 @@ def _flow_setup(args):
     if args.model == "diagonal":
         if args.X is None or args.y is None:
             raise OptionError("--model diagonal needs --X and --y")
+        _refuse_dln_options(args)
+        for opt, v in (("--scale", args.scale), ("--init-file", args.init_file)):
+            if v is not None:
+                raise OptionError(f"{opt} goes with --model dln; a diagonal network starts from u = √2α, v = 0 "
+                                  f"(--alpha)")
         model = diagonal_linear(parse_matrix(args.X, name="--X"), parse_vector(args.y, name="--y"))
         return model, InitSpec.pf(args.alpha if args.alpha is not None else args.sigma)
+    for opt, v in (("--alpha", args.alpha), ("--y", args.y)):
+        if v is not None:
+            raise OptionError(f"{opt} goes with --model diagonal (a deep linear network's init scale is --sigma, "
+                              f"or --scale with --init balanced)")
+    if args.scale is not None and (args.init != "balanced" or args.init_file):
+        raise OptionError("--scale goes with --init balanced (every mode's product); the Gaussian init's size is "
+                          "--sigma")
     model = _dln_model(args)
     if args.init_file:
         return model, InitSpec.from_point(model, _read_init_file(args.init_file))
@@ -343,7 +360,11 @@ def _cmd_flow(args) -> int:
     from .flow.verify import verified_flow
 
     at = _time_list(args.at, "--at")
+    if any(t == 0 for t in at):
+        raise OptionError("--at times must be > 0 (t = 0 is the initialization, known exactly)")
     cross = _time_list(args.cross, "--cross")
+    if args.loss_below is not None and args.loss_below <= 0:
+        raise OptionError(f"--loss-below must be > 0, got {format_number(args.loss_below)}")
     if any(c == 0 for c in cross):
         raise OptionError("--cross levels must be > 0")
     if args.save is not None:  # checked before any computation
@@ -403,10 +424,24 @@ def _cmd_flow(args) -> int:
     return FLOW_EXIT.get(res.status, 1)
 
 
+def _refuse_dln_options(args) -> None:
+    """``--model diagonal`` takes --X and --y only: DLN options would be silently ignored."""
+    given = [n for n, v in (("--spectrum", args.spectrum), ("--target", args.target), ("--Y", args.Y),
+                            ("--widths", args.widths)) if v is not None]
+    if args.weight_decay:
+        given.append("--weight-decay")
+    if args.depth != 2:
+        given.append("--depth")
+    if given:
+        raise OptionError(f"{', '.join(given)} {'go' if len(given) > 1 else 'goes'} with --model dln; a diagonal "
+                          f"network is given by --X and --y")
+
+
 def _any_model(args):
     if args.model == "diagonal":
         from .models import diagonal_linear
 
+        _refuse_dln_options(args)
         if args.X is None or args.y is None:
             raise OptionError("--model diagonal needs --X and --y")
         return diagonal_linear(parse_matrix(args.X, name="--X"), parse_vector(args.y, name="--y"))
@@ -456,7 +491,7 @@ def _cmd_analyze(args) -> int:
     from .symbolic.analysis import analyze_point
 
     model = _any_model(args)
-    theta = _read_init_file(args.point_file)
+    theta = _read_init_file(args.point_file, "--point-file")
     a = analyze_point(model, theta)
     if args.json:
         print(json.dumps(a.as_dict(), indent=2))
@@ -470,6 +505,29 @@ def _cmd_analyze(args) -> int:
     return 0
 
 
+_NEGATIVE = re.compile(r"^-(\d|\.\d)")
+
+
+def _join_negative_values(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """``--X -2/3,1;1,1`` → ``--X=-2/3,1;1,1``: argparse takes a value starting with ``-`` for an option unless it is
+    a plain negative number, so matrices and vectors with a negative first entry need the ``=`` form otherwise."""
+    takes_value = set()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                takes_value |= {o for a in sub._actions if a.nargs != 0 for o in a.option_strings}
+    out, i = [], 0
+    while i < len(argv):
+        tok = argv[i]
+        if tok in takes_value and i + 1 < len(argv) and _NEGATIVE.match(argv[i + 1]):
+            out.append(f"{tok}={argv[i + 1]}")
+            i += 2
+            continue
+        out.append(tok)
+        i += 1
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``symdln`` console script; returns the exit status."""
     parser = build_parser()
@@ -477,6 +535,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
             argv = ["explore", *argv]
+        argv = _join_negative_values(parser, argv)
         args = parser.parse_args(argv)
         if args.command is None:
             args = parser.parse_args(["explore"])

@@ -14,6 +14,14 @@ def cmd_count(args) -> int:
     """Run the count the parsed ``critical --count`` options ask for; print text or JSON; the exit status."""
     if not args.tikhonov:
         raise OptionError("--count counts isolated critical points: add --tikhonov (entrywise weight decay)")
+    ignored = [n for n, v in (("--spectrum", args.spectrum), ("--target", args.target), ("--X", args.X),
+                              ("--Y", args.Y)) if v is not None] + (["--weight-decay"] if args.weight_decay else [])
+    if args.model != "dln":
+        ignored.append("--model diagonal")
+    if ignored:
+        raise OptionError(f"{', '.join(ignored)}: --count --tikhonov counts the critical points of random data "
+                          f"(--data-points) with random entrywise Tikhonov weights, of the sizes --widths, --input-dim "
+                          f"and --output-dim; these options do not apply")
     if args.depth < 2:
         raise OptionError(f"--count needs at least one hidden layer (--depth ≥ 2), got --depth {args.depth}")
     if args.widths is None or args.input_dim is None or args.output_dim is None:

@@ -11,7 +11,7 @@ import sys
 from fractions import Fraction
 from pathlib import Path
 
-from .cli import _any_model, _dln_model
+from .cli import _any_model, _dln_model, _refuse_dln_options
 from .errors import OptionError
 from .parse import format_number, parse_matrix, parse_number, parse_vector
 
@@ -83,6 +83,7 @@ def cmd_limit(args) -> int:
             raise OptionError("--model diagonal needs one of --X or --X-file")
         if (args.y is None) == (args.y_file is None):
             raise OptionError("--model diagonal needs one of --y or --y-file")
+        _refuse_dln_options(args)
         X = parse_matrix(args.X, name="--X") if args.X is not None else _read_table(args.X_file, "--X-file", vector=False)
         y = parse_vector(args.y, name="--y") if args.y is not None else _read_table(args.y_file, "--y-file", vector=True)
         model = diagonal_linear(X, y)

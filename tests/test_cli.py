@@ -79,6 +79,16 @@ def test_flow_diagonal_follows_the_published_saddles(capsys, tau, beta):
         (["flow", "--mirror", "--at", "1"], "--mirror is for --model diagonal"),
         (["critical", "--spectrum", "1e400"], "magnitude about 1e400"),
         (["explore", "--out", ""], "`out` is empty"),
+        (["flow", "--at", "0"], "--at times must be > 0"),
+        (["flow", "--loss-below", "0"], "--loss-below must be > 0"),
+        (["flow", "--rtol", "1e-400", "--at", "1"], "got 1e-400"),
+        (["flow", "--scale", "1e-8", "--at", "1"], "--scale goes with --init balanced"),
+        (["flow", "--alpha", "1e-5", "--at", "1"], "--alpha goes with --model diagonal"),
+        (["critical", "--model", "diagonal", "--X", "1,2;3,4", "--y", "1,2", "--spectrum", "3,2,1"],
+         "--spectrum goes with --model dln"),
+        (["critical", "--count", "--tikhonov", "--widths", "1", "--input-dim", "3", "--output-dim", "3",
+          "--weight-decay", "1/2"], "do not apply"),
+        (["analyze", "--point-file", "/tmp"], "--point-file '/tmp' is a folder"),
         (["flow", "--at", "1", "--save", "/proc/t.json"], "not writable"),
         (["graph", "--out", "/proc/g.json"], "not writable"),
         (["limit", "--compare", "--scales", "1e-5", "--plot", "/proc/version/c.png"], "existing folder"),
@@ -93,6 +103,13 @@ def test_bad_input_is_a_clear_error(capsys, argv, needle):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("symdln: error:") and needle in err
+
+
+def test_negative_first_entries_need_no_equals_sign(capsys):
+    """argparse takes ``-2/3,1`` for an option; the command line joins it to the option before it."""
+    out = _run_json(capsys, ["limit", "--model", "diagonal", "--X", "-2/3,1;1,1", "--y", "-1,2", "--json"])
+    ref = _run_json(capsys, ["limit", "--model", "diagonal", "--X=-2/3,1;1,1", "--y=-1,2", "--json"])
+    assert out == ref and out["saddles"]
 
 
 def test_init_file_exact(tmp_path, capsys):

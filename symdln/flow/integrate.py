@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 from ..errors import FlowError, OptionError, PrecisionError, describe
 from ..models.diagonal import DiagonalLinearModel
 from ..models.init import check_point
-from ..parse import exact_number
+from ..parse import exact_number, format_number
 from ..precision import Precision, digits_for_flow, to_arb
 from ..symbolic.compile import compile_flow, flatten
 from .control import Stepper, SwitchedDense, locate_crossing
@@ -41,7 +41,7 @@ def tolerance(value, *, name: str, low: Fraction = Fraction(1, 10**300), high: F
     else:
         q = exact_number(value, name=name)
     if not low <= q <= high:
-        raise OptionError(f"`{name}` must lie in [{float(low):.0e}, {float(high)}], got {float(q):.3g}")
+        raise OptionError(f"`{name}` must lie in [{format_number(low)}, {format_number(high)}], got {format_number(q)}")
     return q
 
 
