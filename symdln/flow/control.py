@@ -33,8 +33,9 @@ def _as_float(x: flint.arb) -> float:
 class Stepper:
     """Attempts steps of one solver and turns error ratios into step-size factors."""
 
-    def __init__(self, solver, norm: ErrorNorm, rtol: Fraction) -> None:
+    def __init__(self, solver, norm: ErrorNorm, rtol: Fraction, state_bits: int | None = None) -> None:
         self.solver = solver
+        self.state_bits = state_bits  # the steps' arithmetic, when below the run's (time keeps the run's precision)
         self.flow = solver.flow
         self.norm = norm
         self.rtol = flint.arb(flint.fmpq(rtol.numerator, rtol.denominator))
@@ -48,7 +49,10 @@ class Stepper:
 
     def field(self, y):
         self.nfev_extra += 1
-        return self.flow.field(y)
+        if self.state_bits is None:
+            return self.flow.field(y)
+        with flint.ctx.workprec(self.state_bits):
+            return self.flow.field(y)
 
     def measure(self, y1, err) -> float:
         """``‖err‖ / rtol`` as a float (``inf`` when non-finite)."""
@@ -66,7 +70,14 @@ class Stepper:
 
     def attempt(self, y, f0, H):
         """One step of size ``H``: ``(y1, err/rtol, factor)``, ``factor`` the next step's size over ``H`` (≤ 0.9
-        when the step is rejected, ``err/rtol > 1``); an order-adaptive solver proposes its own factor."""
+        when the step is rejected, ``err/rtol > 1``); an order-adaptive solver proposes its own factor.  The step's
+        arithmetic is at ``state_bits`` when set (``H`` itself, a difference of times, keeps its bits)."""
+        if self.state_bits is None:
+            return self._attempt(y, f0, H)
+        with flint.ctx.workprec(self.state_bits):
+            return self._attempt(y, f0, H)
+
+    def _attempt(self, y, f0, H):
         if hasattr(self.solver, "adaptive_step"):
             newton = (self.frozen_measure(y),) if getattr(self.solver, "newton_measure", False) else ()
             y1, r, fac = self.solver.adaptive_step(y, f0, H, self.measure, *newton)

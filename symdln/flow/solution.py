@@ -123,7 +123,7 @@ class FlowSolution:
 
             def build(solver, stages):
                 return make_stepper(self.model, self.precision, solver, stages, self.rtol, self.floor or self.scale / 1024,
-                                    self.coordinates, self.alpha2)
+                                    self.coordinates, self.alpha2, scale=self.scale)
 
             dense = build(self.stats.solver, self.stats.stages)
             if self.stats.switch_step is not None:  # GBS before the switch (module stiffness), Radau after

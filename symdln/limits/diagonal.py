@@ -304,10 +304,15 @@ def _float_run(model, max_jumps, progress) -> LimitPath:
             new_beta = active.step(at, g, beta, 1e-11 * scale)
             if new_beta is None:  # the warm start failed (cycling, ill-conditioning): SciPy's NNLS from scratch
                 z, _ = nnls(X[:, B] * at[B], y, maxiter=50 * max(len(B), 1))
+                _check_unique(X[:, B] * at[B], z, B, t_new)  # the warm start's Cholesky refused a dependent column?
                 new_beta = np.zeros(d)
                 new_beta[B] = z * at[B]
                 new_beta[np.abs(new_beta) <= 1e-14 * max(1.0, float(np.abs(new_beta).max()))] = 0.0
                 active.reset(new_beta, at)
+            elif any(active.dependent(j, at[j]) for j in B if new_beta[j] == 0):
+                # a boundary coordinate left at zero whose column lies in the span of the support's: the minimizer
+                # may be a segment (duplicate or collinear columns)
+                _check_unique(X[:, B] * at[B], np.abs(new_beta[B]), B, t_new)
             new_loss = loss(new_beta)
             G = X[:, hit].T @ X[:, hit]
             coupled = len(hit) > 1 and bool(np.abs(G - np.diag(np.diag(G))).max() > 1e-12 * np.abs(G).max())
@@ -324,6 +329,44 @@ def _float_run(model, max_jumps, progress) -> LimitPath:
         bar.close()
     return LimitPath(model, tuple(saddles), tuple(jumps), "float64 (unverified)", complete, reason)
 
+
+
+def _check_unique(A, z, B, t_new) -> None:
+    """Raise :class:`NonUniqueLimitError` when :func:`_float_ambiguous` finds the step's minimizer not unique."""
+    amb = _float_ambiguous(A, z)
+    if amb:
+        coords = tuple(int(B[k]) for k in amb)
+        raise NonUniqueLimitError(
+            f"the constrained least-squares step at tau = {t_new:.6g} has (numerically) several minimizers along "
+            f"coordinates {[c + 1 for c in coords]} (1-based): the limit path is not defined there (duplicate or "
+            f"collinear columns of X among them?); float mode decides this with a rank tolerance of 1e-9, exact mode "
+            f"exactly", coords, t_new)
+
+
+def _float_ambiguous(A, z, rank_tol: float = 1e-9) -> list[int]:
+    """Float twin of :func:`~symdln.limits.signqp.ambiguous_coordinates` for ``min_{z ≥ 0} ½‖Az − y‖²`` at its
+    minimizer ``z``: the coordinates a nonzero kernel direction ``δ`` of ``A`` (singular values below ``rank_tol``
+    times the largest) moves while keeping ``δ_i ≥ 0`` where ``z_i = 0`` (an LP, SciPy's HiGHS), empty when none."""
+    from scipy.optimize import linprog
+
+    if A.shape[1] == 0:
+        return []
+    _, sv, Vt = np.linalg.svd(A, full_matrices=True)
+    sv = np.concatenate([sv, np.zeros(A.shape[1] - len(sv))])
+    N = Vt[sv <= rank_tol * max(float(sv.max()), 1e-300)].T  # columns: kernel basis
+    if N.shape[1] == 0:
+        return []
+    support = sorted({int(i) for i in np.flatnonzero(np.abs(N).max(axis=1) > 1e-9)})
+    Z = np.flatnonzero(z <= 1e-12 * max(1.0, float(np.abs(z).max())))
+    if len(Z) == 0:
+        return support  # every coordinate is free to move both ways
+    NZ = N[Z]
+    if np.linalg.matrix_rank(NZ, tol=1e-9) < N.shape[1]:
+        return support  # a kernel direction that leaves the zero coordinates at zero
+    k = N.shape[1]
+    res = linprog(np.zeros(k), A_ub=-NZ, b_ub=np.zeros(len(Z)), A_eq=NZ.sum(axis=0)[None, :], b_eq=[1.0],
+                  bounds=[(None, None)] * k, method="highs")
+    return support if res.status == 0 else []
 
 
 class _ActiveSet:
@@ -406,6 +449,21 @@ class _ActiveSet:
         self._buf[:, k] = a
         self._signs = np.append(self._signs, self.sgn[j])
         return True
+
+    def dependent(self, j: int, sign: float, tol: float = 1e-10) -> bool:
+        """Whether column ``j`` (times ``sign``) lies, to ``tol`` relative, in the span of the support's columns (one
+        triangular solve with the kept Cholesky factor)."""
+        a = self.X[:, j] * sign
+        aa = float(a @ a)
+        if aa == 0:
+            return True
+        if not self.P:
+            return False
+        try:
+            r12 = self._tri(self.R, self._A.T @ a, trans="T")
+        except np.linalg.LinAlgError:
+            return True
+        return aa - float(r12 @ r12) <= tol * aa
 
     def _solve(self):
         c = self.sgn[self.P] * self.Xty[self.P]

@@ -205,3 +205,37 @@ def test_diagonal_verified_digits_against_mpmath_odefun():
             exact = s[i] * s[4 + i]
             if exact != 0:
                 _holds(v, exact, ctx)
+
+
+_MIRROR_X = "-1,-7/3,-3/2,5/4,3/2;-3/2,-9/4,4/5,-9/4,-1/2;9,1,-9,8,3/2"
+_MIRROR_Y = "4,7/2,5/4"
+
+
+def test_no_number_claims_more_digits_than_the_tighter_runs_tolerance():
+    """Mirror coordinates, α = 1e-6, t = 150, 8 digits: the runs (rtol 1e-11 and 1e-14) agreed to 16–17 digits on
+    β_3 and β_5, which were right to 15.  Oracle: an independent Taylor integrator of the (u, v) equations at 400 and
+    700 bits (tolerances 1e-60 and 1e-100, the same 20 digits): β_3 = −0.12988522484630948292,
+    β_5 = −5.68614197332537564984e-8.  Claims are now capped at log10(1/rtol) of the tighter run, and hold."""
+    from symdln.models import diagonal_linear
+
+    m = diagonal_linear(_MIRROR_X, _MIRROR_Y)
+    r = verified_flow(m, InitSpec.pf("1e-6"), digits=8, at=["150"], coordinates="mirror")
+    assert r.status == "success", r.message
+    tight = min(Fraction(run["plan"]["rtol"]) for run in r.runs)
+    cap = len(str(tight.denominator)) - 1
+    (point,) = r.points
+    assert all(v.digits <= cap for v in point["values"]) and point["loss"].digits <= cap
+    ctx = mpmath.MPContext()
+    ctx.dps = 40
+    for v, exact in ((point["values"][2], "-0.12988522484630948292"), (point["values"][4], "-5.68614197332537564984e-8")):
+        _holds(v, ctx.mpf(exact), ctx)
+
+
+def test_a_step_ending_within_rounding_of_the_end_is_the_end():
+    """The same network to t = 130 in (u, v): an accepted step landed within rounding of T without being marked the
+    last one, the next had no room left, and the run reported step_underflow with no numbers.  Now it ends there."""
+    from symdln.models import diagonal_linear
+
+    r = verified_flow(diagonal_linear(_MIRROR_X, _MIRROR_Y), InitSpec.pf("1e-6"), digits=8, at=["130"])
+    assert r.status == "success", r.message
+    assert all(run["status"] == "success" for run in r.runs)

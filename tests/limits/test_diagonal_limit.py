@@ -81,6 +81,19 @@ def test_coupled_tie_is_flagged_and_non_unique_step_names_the_coordinates():
     assert e.value.coordinates == (1, 2)
 
 
+@pytest.mark.parametrize("X, y, tau", [("2,2;1,1;3,3;-3/2,-3/2", "1/2,-3,1,-1", "8/5"), ("1,-1;2,-2;0,0;-3,3", "0,-1,0,1", "4/5")])
+def test_float_mode_refuses_a_non_unique_step_like_exact_mode(X, y, tau):
+    """Duplicate (or negated) columns: at the first jump any split of β between them is a minimizer.  Float mode
+    picked one silently (the second column never entered the active set); it now raises as exact mode does."""
+    m = diagonal_linear(X, y)
+    with pytest.raises(NonUniqueLimitError) as exact:
+        limit_path(m)
+    with pytest.raises(NonUniqueLimitError, match="several minimizers") as flt:
+        limit_path(m, exact=False)
+    assert exact.value.coordinates == flt.value.coordinates == (0, 1)
+    assert exact.value.time == Fraction(tau) and math.isclose(float(flt.value.time), float(Fraction(tau)))
+
+
 @pytest.mark.parametrize("seed", range(8))
 def test_path_against_scipy_on_random_instances(seed):
     """Every saddle is the sign-constrained least-squares solution (SciPy lsq_linear with bounds), the loss
