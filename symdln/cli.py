@@ -410,8 +410,8 @@ def _cmd_flow(args) -> int:
             if "error" in e:
                 print(f"t = {e['t']}: {e['error']}")
                 continue
-            vals = ", ".join(f"{v.text} [{v.digits}]" for v in e["values"])
-            print(f"t = {e['t']}: loss = {e['loss'].text} [{e['loss'].digits}]  {name} = {vals}")
+            vals = ", ".join(f"{v.text} {v.tag}" for v in e["values"])
+            print(f"t = {e['t']}: loss = {e['loss'].text} {e['loss'].tag}  {name} = {vals}")
         for c in res.crossings:
             t = (c.get("never") or "not by the end of the run") if c["t"] is None else f"{c['t'].text} [{c['t'].digits}]"
             print(f"loss < {c['level']} first at t = {t}")

@@ -40,18 +40,29 @@ class Verified:
     :mod:`.norms`) in both runs; ``text`` is then ``"<bound"`` and ``digits`` is 0.
 
     ``full`` is the better run's value at its working precision (for further computation, not for print).
+
+    ``exact``: a singular value of ``A_θ`` beyond the narrowest width ``r_max``, zero at every ``θ`` (``text`` "0",
+    ``digits`` ``None``: no digit count applies).
     """
 
     text: str
     digits: int | None
     full: str
     upper_bound: bool = False
+    exact: bool = False
 
     def as_dict(self) -> dict:
         out = {"value": self.text, "digits": self.digits}
         if self.upper_bound:
             out["upper_bound"] = True
+        if self.exact:
+            out["exact"] = True
         return out
+
+    @property
+    def tag(self) -> str:
+        """``[k]``, or ``[exact]``, for print."""
+        return "[exact]" if self.exact else f"[{self.digits}]"
 
 
 @dataclass(frozen=True)
@@ -164,9 +175,14 @@ def _measure(sol: FlowSolution, at, levels, values_name: str, events=()):
                 vals = [A[i, 0] for i in range(A.nrows())]
             else:
                 vals = [flint.arb(p.mp.nstr(s, p.digits + 5, strip_zeros=False)) for s in singular_values(A, p)]
+                vals[sol.model.r_max:] = [EXACT_ZERO] * (len(vals) - sol.model.r_max)  # rank A_θ ≤ r_max at every θ
         points.append((lo, vals))
     crossings = [crossing_time(sol, lv) for lv in levels]
     return points, crossings, [list(event_times(sol, ev)) for ev in events]
+
+
+#: A singular value of ``A_θ`` that is zero at every ``θ`` (beyond the narrowest width): exact, not measured.
+EXACT_ZERO = "exact zero"
 
 
 def _loss_resolution(sol: FlowSolution) -> flint.arb:
@@ -195,6 +211,8 @@ def _compare(m1, m2, p_loose, p_tight, floor=None, rtol_tight=None):
         def one(a, b):
             if a is None or b is None:
                 return None
+            if a is EXACT_ZERO or b is EXACT_ZERO:
+                return b, "exact"
             return b, min(agreeing_digits(a, b, cap), claim)
 
         points = []
@@ -388,7 +406,8 @@ def verified_flow(
 
 def _unverified(measure):
     """The shape of a comparison, with every digit count ``None`` (no second run to compare with)."""
-    points = [None if q is None else ((q[0], None), [(v, None) for v in q[1]]) for q in measure[0]]
+    points = [None if q is None else ((q[0], None), [(v, "exact" if v is EXACT_ZERO else None) for v in q[1]])
+              for q in measure[0]]
     return points, [None if c is None else (c, None) for c in measure[1]], [[(c, None) for c in e] for e in measure[2]]
 
 
@@ -412,7 +431,7 @@ def _min_digits(cmp):
         ks += [v[1] for v in q[1]]
     ks += [c[1] for c in cmp[1] if c is not None]
     ks += [c[1] for e in cmp[2] for c in e]
-    ks = [k for k in ks if k is not None]
+    ks = [k for k in ks if k is not None and k != "exact"]
     return min(ks) if ks else None
 
 
@@ -452,7 +471,8 @@ def _package(cmp, sol: FlowSolution, at_q, levels, events=(), never=None):
         points.append({
             "t": format_number(t),
             "loss": loss,
-            "values": tuple(Verified(_text(v, kv, p), kv, p.decimal(v)) for v, kv in vals),
+            "values": tuple(Verified("0", None, "0", exact=True) if kv == "exact" else
+                            Verified(_text(v, kv, p), kv, p.decimal(v)) for v, kv in vals),
         })
     crossings = []
     for lv, c in zip(levels, cmp[1]):

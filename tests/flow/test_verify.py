@@ -239,3 +239,19 @@ def test_a_step_ending_within_rounding_of_the_end_is_the_end():
     r = verified_flow(diagonal_linear(_MIRROR_X, _MIRROR_Y), InitSpec.pf("1e-6"), digits=8, at=["130"])
     assert r.status == "success", r.message
     assert all(run["status"] == "success" for run in r.runs)
+
+
+def test_singular_values_beyond_the_narrowest_width_are_exact_zeros(capsys):
+    """Width 1 under a rank-2 target: σ_2(A_θ) = 0 at every θ (rank A_θ ≤ 1).  Both runs computed ~1e-92 there, which
+    no agreement can verify, so every such run ended `unverified` (exit 3) after a retry.  Now it is an exact zero."""
+    import json
+
+    assert main(["flow", "--spectrum", "2,1", "--widths", "1", "--sigma", "1e-10", "--at", "20", "--digits", "6",
+                 "--json", "--no-progress"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["status"] == "success" and len(out["runs"]) == 2
+    top, zero = out["points"][0]["singular_values"]
+    assert zero == {"value": "0", "digits": None, "exact": True} and top["digits"] >= 6
+    m = deep_linear(X="1,0,1;0,1,1", Y="1,2,0;0,1,3", widths=1)
+    r = verified_flow(m, InitSpec.gaussian("1e-8"), digits=6, at=["30"])
+    assert r.status == "success" and r.points[0]["values"][1].exact
