@@ -8,7 +8,7 @@ import symdln
 RANK = {
     "errors": 0, "parse": 0, "precision": 0, "matops": 0, "spectra": 0, "_citation": 0,
     "models": 1, "symbolic": 2, "flow": 3, "saddles": 4, "limits": 5, "graph": 5,
-    "report": 6, "sweeps": 6, "cli": 7, "cli_paths": 7, "cli_count": 7, "__main__": 8, "__init__": 9,
+    "report": 6, "sweeps": 6, "cli": 7, "cli_paths": 7, "cli_count": 7, "cli_flow": 7, "__main__": 8, "__init__": 9,
 }
 
 
