@@ -309,7 +309,7 @@ def _float_run(model, max_jumps, progress) -> LimitPath:
                 new_beta[B] = z * at[B]
                 new_beta[np.abs(new_beta) <= 1e-14 * max(1.0, float(np.abs(new_beta).max()))] = 0.0
                 active.reset(new_beta, at)
-            elif any(active.dependent(j, at[j]) for j in B if new_beta[j] == 0):
+            elif any(active.dependent(j, at[j]) for j in B[new_beta[B] == 0]):
                 # a boundary coordinate left at zero whose column lies in the span of the support's: the minimizer
                 # may be a segment (duplicate or collinear columns)
                 _check_unique(X[:, B] * at[B], np.abs(new_beta[B]), B, t_new)
