@@ -20,11 +20,15 @@ import sympy as sp
 from scipy.optimize import least_squares
 
 from symdln.models import deep_linear
+from symdln.symbolic.calculus import dln_gradient
 from symdln.symbolic.landscape import landscape
 
 
 def _flow(M, shapes):
+    """Unpack a flat float64 vector into layers, and the teacher-form gradient by symdln's closed form
+    (:func:`symdln.symbolic.calculus.dln_gradient`, in NumPy matrices)."""
     sizes = [r * c for r, c in shapes]
+    Mm = np.asmatrix(M)
 
     def unpack(x):
         out, k = [], 0
@@ -34,16 +38,8 @@ def _flow(M, shapes):
         return out
 
     def grad(x):
-        Ws = unpack(x)
-        pre = [np.eye(Ws[0].shape[1])]
-        for W in Ws:
-            pre.append(W @ pre[-1])
-        B = pre[-1] - M
-        out = [None] * len(Ws)
-        for l in range(len(Ws), 0, -1):
-            out[l - 1] = B @ pre[l - 1].T
-            B = Ws[l - 1].T @ B
-        return np.concatenate([g.ravel() for g in out])
+        grads, _ = dln_gradient([np.asmatrix(W) for W in unpack(x)], None, Mm)
+        return np.concatenate([np.asarray(g).ravel() for g in grads])
 
     return unpack, grad
 

@@ -87,8 +87,6 @@ class StiffnessDetector:
         self.make_stiff = make_stiff
         self.streak = 0
         self.wait = CONSECUTIVE
-        self.rho = 0.0
-        self.trials = 0
         self._stiff = None
         self._v = None
 
@@ -108,7 +106,6 @@ class StiffnessDetector:
                 break
             v = (Jv * (1 / size)).mid()
         self._v = v
-        self.rho = rho
         return rho
 
     @property
@@ -126,7 +123,6 @@ class StiffnessDetector:
             return None
         if self._stiff is None:
             self._stiff = self.make_stiff()
-        self.trials += 1
         trial = (H * TRIAL_FACTOR).mid()
         _, r, _ = self._stiff.attempt(y, f0, trial)
         if r <= 1:
