@@ -197,10 +197,12 @@ def check_feasible(model, init: InitSpec, max_time, solver: str = "auto", coordi
     P = 2 * model.dim if isinstance(model, DiagonalLinearModel) else model.n_params
     chosen = choose_solver(model, solver, coordinates)
     if P > MAX_FLOW_PARAMS[chosen] and max_time is None:
-        cost = "field evaluations of ~P² operations" if chosen == "gbs" else f"P × P inversions (~{P ** 3:.1e} operations each)"
+        cost = ("field evaluations of ~P² operations" if chosen == "gbs"
+                else f"P × P inversions (~{P ** 3:.1e} operations each)")
         raise OptionError(f"{P} parameters (widths {dims}): the {chosen} solver's steps cost {cost} at hundreds of "
                           f"digits; runs with at most {MAX_FLOW_PARAMS[chosen]} parameters are started without a time "
-                          f"limit; give `max_time` (`symdln flow --max-time`; `explore` has no time bound) to run with a wall-clock bound")
+                          f"limit; give `max_time` (`symdln flow --max-time`; `explore` has no time bound) to run "
+                          f"with a wall-clock bound")
     if isinstance(model, DiagonalLinearModel) or model.depth < 3 or max_time is not None:
         return
     decades = (model.depth - 2) * max(0.0, -_log10(init.layer_scale))
@@ -210,7 +212,8 @@ def check_feasible(model, init: InitSpec, max_time, solver: str = "auto", coordi
             f"σ^-{model.depth - 2} = 1e{decades:.0f}; runs with (L−2)·log10(1/σ) ≤ {DEEP_DECADES_LIMIT} are started "
             f"without a time limit (depth 3 from σ = 1e-60 takes ~45 s; the cost grows like (L−2)·log10(1/σ) times "
             f"the working digits, here about {math.ceil((decades / DEEP_DECADES_LIMIT) ** 2 * 2)} min); use a "
-            f"larger σ, or give `max_time` (`symdln flow --max-time`; `explore` has no time bound) to run with a wall-clock bound"
+            f"larger σ, or give `max_time` (`symdln flow --max-time`; `explore` has no time bound) to run with a "
+            f"wall-clock bound"
         )
 
 

@@ -194,6 +194,15 @@ def _loss_resolution(sol: FlowSolution) -> flint.arb:
         return (rho * rho * 100).mid()
 
 
+def tolerance_digits(rtol: Fraction) -> int:
+    """``⌊log10(1/rtol)⌋``: the most digits a verification by a run at ``rtol`` can give (:func:`_compare`).
+
+    >>> tolerance_digits(Fraction(1, 10**16)), tolerance_digits(Fraction(3, 10**15))
+    (16, 14)
+    """
+    return math.floor(math.log10(rtol.denominator) - math.log10(rtol.numerator))
+
+
 def _compare(m1, m2, p_loose, p_tight, floor=None, rtol_tight=None):
     """Pairs ``(value from the tighter run, verified digits)``; a loss below ``floor`` in both runs becomes
     ``(floor, "bound")``.
@@ -204,9 +213,7 @@ def _compare(m1, m2, p_loose, p_tight, floor=None, rtol_tight=None):
     agreeing to 17 digits on a β_i that was right to 15).  So no number gets more than ``log10(1/rtol_tight)``
     digits."""
     cap = p_loose.digits - 2
-    claim = cap
-    if rtol_tight is not None:
-        claim = min(cap, math.floor(math.log10(rtol_tight.denominator) - math.log10(rtol_tight.numerator)))
+    claim = cap if rtol_tight is None else min(cap, tolerance_digits(rtol_tight))
     with p_tight.flint():
         def one(a, b):
             if a is None or b is None:

@@ -24,6 +24,7 @@ from ..errors import FlowError, ModelError, OptionError, describe
 from ..flow.integrate import integrate_flow, tolerance
 from ..flow.plan import InitSpec, check_feasible, event_horizon
 from ..flow.solution import FlowSolution, Status
+from ..flow.verify import tolerance_digits
 from ..graph.build import saddle_graph
 from ..graph.io import write_graph
 from ..models.dln import DeepLinearModel, deep_linear
@@ -280,9 +281,8 @@ def _verify(model, theta0, horizon, precision, rtol_q, loss_below, scale, seed, 
                 rel = abs((v.t_arrive - w.t_arrive) / w.t_arrive)
                 worst = max(worst, float(rel.mid()))
                 pairs += 1
-    # no more digits than the tighter run's tolerance carries (as symdln.flow.verify: agreement beyond it is chance)
-    cap = math.log10(rtol2.denominator) - math.log10(rtol2.numerator)
-    agree = math.inf if not pairs else min(cap, math.inf if worst == 0 else -math.log10(worst))
+    # no more digits than the tighter run's tolerance carries (as verified_flow's numbers)
+    agree = math.inf if not pairs else min(tolerance_digits(rtol2), math.inf if worst == 0 else -math.log10(worst))
     return {
         "ok": same and sol2.status.ok,
         "status": "verified" if same and sol2.status.ok else "disagrees",
