@@ -29,6 +29,7 @@ import numpy as np
 
 from ..errors import ModelError, describe
 from ..models.diagonal import DiagonalLinearModel
+from .activeset import ActiveSet
 from .signqp import ambiguous_coordinates, nonneg_qp
 
 __all__ = ["LimitSaddle", "LimitJump", "LimitPath", "NonUniqueLimitError", "diagonal_limit_path"]
@@ -265,70 +266,87 @@ def _float_run(model, max_jumps, progress) -> LimitPath:
         return float(r @ r) / (2 * n)
 
     beta, s, t = np.zeros(d), np.zeros(d), 0.0
-    at = np.zeros(d, dtype=int)  # boundary flags: ±1 when s_i sits on ±1
-    saddles, jumps = [], []
+    at = np.zeros(d)  # boundary flags: ±1.0 when s_i sits on ±1
+    # per saddle: β, its signs s on the boundary, loss, start; per jump: time, hit, supports before/after, coupled.
+    # The records are built after the loop, in one pass (cheaper than between the gradient products).
+    betas, sigs, losses, starts, jumps_raw = [], [], [], [], []
     cur_loss = loss(beta)
     complete, reason = True, ""
     bar = _bar(progress, None)
     scale = float(np.abs(X.T @ y).max()) / n or 1.0
-    active = _ActiveSet(X, y)
+    floor = 1e-12 * scale
+    active = ActiveSet(X, y)
+    support = ()
     try:
         while True:
             g = active.g  # −∇L(β), computed by the last solve
-            sig = tuple(at.tolist())
-            gmax = float(np.abs(g).max())
-            if gmax <= 1e-12 * scale:
-                saddles.append(LimitSaddle(len(saddles), tuple(beta.tolist()), cur_loss, t, None, sig))
+            betas.append(beta)
+            sigs.append(at.copy())
+            losses.append(cur_loss)
+            starts.append(t)
+            absg = np.abs(g)
+            if absg.max() <= floor:
                 break
-            if len(jumps) >= max_jumps:
-                saddles.append(LimitSaddle(len(saddles), tuple(beta.tolist()), cur_loss, t, None, sig))
+            if len(jumps_raw) >= max_jumps:
                 complete, reason = False, f"stopped after max_jumps = {max_jumps} jumps"
                 break
-            moving = np.abs(g) > 1e-12 * scale
-            inward = (at == 0) | (np.sign(g) != at)
-            ok = moving & inward
             target = np.sign(g)
-            steps = np.full(d, np.inf)
-            steps[ok] = (target[ok] - s[ok]) / g[ok]
+            # a coordinate moves when its gradient is nonzero, unless it is held on the boundary it pushes towards
+            ok = (absg > floor) & (target != at)
+            steps = np.where(ok, (target - s) / np.where(ok, g, 1.0), np.inf)
             delta = float(steps.min())
             if not math.isfinite(delta):
                 raise ModelError("float limit path: no coordinate can move although the gradient is nonzero")
             hit = np.flatnonzero(steps <= delta * (1 + rtol))
             t_new = t + delta
-            s = s + delta * g * ok  # coordinates held at the boundary stay there
+            s += delta * (g * ok)  # coordinates held at the boundary stay there
             s[hit] = target[hit]
-            at[hit] = target[hit].astype(int)
-            leaving = (at != 0) & (np.abs(s) < 1 - rtol)
-            at[leaving] = 0
-            B = np.flatnonzero(at != 0)
+            at[hit] = target[hit]
+            at[(at != 0) & (np.abs(s) < 1 - rtol)] = 0.0  # left the boundary
             new_beta = active.step(at, g, beta, 1e-11 * scale)
             if new_beta is None:  # the warm start failed (cycling, ill-conditioning): SciPy's NNLS from scratch
+                B = np.flatnonzero(at)
                 z, _ = nnls(X[:, B] * at[B], y, maxiter=50 * max(len(B), 1))
                 _check_unique(X[:, B] * at[B], z, B, t_new)  # the warm start's Cholesky refused a dependent column?
                 new_beta = np.zeros(d)
                 new_beta[B] = z * at[B]
                 new_beta[np.abs(new_beta) <= 1e-14 * max(1.0, float(np.abs(new_beta).max()))] = 0.0
                 active.reset(new_beta, at)
-            elif any(active.dependent(j, at[j]) for j in B[new_beta[B] == 0]):
-                # a boundary coordinate left at zero whose column lies in the span of the support's: the minimizer
-                # may be a segment (duplicate or collinear columns)
-                _check_unique(X[:, B] * at[B], np.abs(new_beta[B]), B, t_new)
-            new_loss = loss(new_beta)
-            G = X[:, hit].T @ X[:, hit]
-            coupled = len(hit) > 1 and bool(np.abs(G - np.diag(np.diag(G))).max() > 1e-12 * np.abs(G).max())
-            saddles.append(LimitSaddle(len(saddles), tuple(beta.tolist()), cur_loss, t, t_new, sig))
-            jumps.append(LimitJump(t_new, tuple((int(i), int(at[i])) for i in hit),
-                                   tuple(int(i) for i in np.flatnonzero((beta == 0) & (new_beta != 0))),
-                                   tuple(int(i) for i in np.flatnonzero((beta != 0) & (new_beta == 0))),
-                                   not coupled, "tied coordinates are coupled: general position fails" if coupled else ""))
-            beta, t, cur_loss = new_beta, t_new, new_loss
+                new_loss = loss(new_beta)
+            else:
+                idle = np.flatnonzero(at)
+                idle = idle[new_beta[idle] == 0]
+                if len(idle) and any(active.dependent(j, at[j]) for j in idle):
+                    # a boundary coordinate left at zero whose column lies in the span of the support's: the
+                    # minimizer may be a segment (duplicate or collinear columns)
+                    B = np.flatnonzero(at)
+                    _check_unique(X[:, B] * at[B], np.abs(new_beta[B]), B, t_new)
+                new_loss = active.loss()
+            new_support = tuple(sorted(active.P))
+            coupled = False
+            if len(hit) > 1:
+                G = X[:, hit].T @ X[:, hit]
+                coupled = bool(np.abs(G - np.diag(np.diag(G))).max() > 1e-12 * np.abs(G).max())
+            jumps_raw.append((t_new, tuple(zip(hit.tolist(), at[hit].astype(np.int64).tolist())), support,
+                              new_support, coupled))
+            beta, t, cur_loss, support = new_beta, t_new, new_loss, new_support
             bar.update()
     except KeyboardInterrupt:
         complete, reason = False, "interrupted (Ctrl-C): the jumps above are the ones finished"
+        del betas[len(jumps_raw) + 1:], sigs[len(jumps_raw) + 1:]  # a saddle is kept with the jump that ends it
+        del losses[len(jumps_raw) + 1:], starts[len(jumps_raw) + 1:]
     finally:
         bar.close()
-    return LimitPath(model, tuple(saddles), tuple(jumps), "float64 (unverified)", complete, reason)
-
+    ends = [j[0] for j in jumps_raw] + [None] * (len(betas) - len(jumps_raw))
+    saddles = tuple(LimitSaddle(k, tuple(b), losses[k], starts[k], ends[k], tuple(sg))
+                    for k, (b, sg) in enumerate(zip(np.array(betas).tolist(), np.array(sigs, dtype=np.int64).tolist())))
+    jumps = []
+    for t_new, hit_pairs, old_s, new_s, coupled in jumps_raw:
+        old, cur = set(old_s), set(new_s)
+        jumps.append(LimitJump(t_new, hit_pairs, tuple(i for i in new_s if i not in old),
+                               tuple(i for i in old_s if i not in cur), not coupled,
+                               "tied coordinates are coupled: general position fails" if coupled else ""))
+    return LimitPath(model, saddles, tuple(jumps), "float64 (unverified)", complete, reason)
 
 
 def _check_unique(A, z, B, t_new) -> None:
@@ -367,167 +385,3 @@ def _float_ambiguous(A, z, rank_tol: float = 1e-9) -> list[int]:
     res = linprog(np.zeros(k), A_ub=-NZ, b_ub=np.zeros(len(Z)), A_eq=NZ.sum(axis=0)[None, :], b_eq=[1.0],
                   bounds=[(None, None)] * k, method="highs")
     return support if res.status == 0 else []
-
-
-class _ActiveSet:
-    """Sign-constrained least squares in float64 (Lawson–Hanson), warm-started across jumps.
-
-    The passive set ``P`` (the support of the current saddle, with its signs) and the Cholesky factor ``R`` of
-    ``X_Pᵀ X_P`` (signed columns) persist from one jump to the next: the previous saddle is feasible for the next
-    constraints (a coordinate leaves the boundary only where ``β_i = 0``), a new column is appended to ``R`` by one
-    triangular solve, and ``R`` is refactored only when the inner loop drops a column.  One jump then costs
-    ``O(n·d)`` for the gradient and ``O(n·|P| + |P|²)`` for the solve.
-    """
-
-    def __init__(self, X, y):
-        from scipy.linalg.lapack import dtrtrs
-
-        self.X, self.y, self.n = X, y, X.shape[0]
-        self.Xty = X.T @ y
-        self.g = self.Xty / self.n  # −∇L at the last saddle
-        self.P: list[int] = []
-        self.sgn = np.zeros(X.shape[1])
-        self.R = np.zeros((0, 0))
-        self.z = np.zeros(0)
-        # the signed columns of P, in P's order, kept in a buffer (column k appended in place; rebuilt on a drop)
-        self._buf = np.empty((X.shape[0], X.shape[0] + 1), order="F")
-        self._signs = np.zeros(0)  # the signs the buffer's columns were built with
-        def tri(R, b, trans="N"):  # LAPACK's triangular solve without SciPy's argument checks (hot loop)
-            x, info = dtrtrs(R, b, lower=0, trans=1 if trans == "T" else 0)
-            if info != 0:
-                raise np.linalg.LinAlgError(f"singular triangular factor (info {info})")
-            return x
-
-        self._tri = tri
-
-    def _cols(self, idx):
-        return self.X[:, idx] * self.sgn[idx]
-
-    @property
-    def _A(self):
-        """The signed columns of ``P`` (a view of the buffer)."""
-        return self._buf[:, :len(self.P)]
-
-    def _refactor(self) -> bool:
-        if len(self.P) > self._buf.shape[1]:
-            return False
-        A = self._cols(self.P)
-        self._buf[:, :len(self.P)] = A
-        self._signs = self.sgn[self.P]
-        if not self.P:
-            self.R = np.zeros((0, 0))
-            return True
-        try:
-            self.R = np.linalg.cholesky(A.T @ A).T
-        except np.linalg.LinAlgError:
-            return False
-        return True
-
-    def _append(self, j) -> bool:
-        a = self.X[:, j] * self.sgn[j]
-        aa = float(a @ a)
-        if not self.P:
-            if aa <= 0:
-                return False
-            self.R = np.array([[math.sqrt(aa)]])
-            self._buf[:, 0] = a
-            self._signs = np.array([self.sgn[j]])
-            return True
-        k = len(self.P)
-        if k >= self._buf.shape[1]:
-            return False
-        try:
-            r12 = self._tri(self.R, self._A.T @ a, trans="T")
-        except np.linalg.LinAlgError:
-            return False
-        r22sq = aa - float(r12 @ r12)
-        if r22sq <= 1e-13 * aa:  # (numerically) dependent column: let the caller fall back
-            return False
-        R = np.zeros((k + 1, k + 1))
-        R[:k, :k], R[:k, k], R[k, k] = self.R, r12, math.sqrt(r22sq)
-        self.R = R
-        self._buf[:, k] = a
-        self._signs = np.append(self._signs, self.sgn[j])
-        return True
-
-    def dependent(self, j: int, sign: float, tol: float = 1e-10) -> bool:
-        """Whether column ``j`` (times ``sign``) lies, to ``tol`` relative, in the span of the support's columns (one
-        triangular solve with the kept Cholesky factor)."""
-        a = self.X[:, j] * sign
-        aa = float(a @ a)
-        if aa == 0:
-            return True
-        if not self.P:
-            return False
-        try:
-            r12 = self._tri(self.R, self._A.T @ a, trans="T")
-        except np.linalg.LinAlgError:
-            return True
-        return aa - float(r12 @ r12) <= tol * aa
-
-    def _solve(self):
-        c = self.sgn[self.P] * self.Xty[self.P]
-        try:
-            return self._tri(self.R, self._tri(self.R, c, trans="T"))
-        except np.linalg.LinAlgError:
-            return None
-
-    def step(self, at, g, beta, tol):
-        """The next saddle ``β`` for boundary signs ``at`` (``g = −∇L(β)`` at the previous saddle ``beta``), or
-        ``None`` when the warm start cannot settle (the caller then solves from scratch)."""
-        self.sgn = at.astype(float)
-        if self.P and not self.sgn[self.P].all():  # an active coordinate left the boundary
-            return None
-        if self.P and not np.array_equal(self.sgn[self.P], self._signs) and not self._refactor():
-            return None
-        z = np.zeros(self.X.shape[1])
-        z[self.P] = np.abs(beta[self.P])
-        w = self.sgn * g
-        free = at == 0  # off the boundary: cannot enter
-        for _ in range(3 * self.X.shape[1] + 10):
-            w[free] = -np.inf
-            if self.P:
-                w[self.P] = -np.inf
-            j = int(np.argmax(w))
-            if not w[j] > tol:
-                out = np.zeros_like(beta)
-                out[self.P] = z[self.P] * self.sgn[self.P]
-                self.g = g
-                return out
-            if not self._append(j):
-                return None
-            self.P.append(j)
-            for _inner in range(len(self.P) + 1):
-                zeta = self._solve()
-                if zeta is None:
-                    return None
-                if (zeta > 0).all():
-                    z[self.P] = zeta
-                    break
-                zP = z[self.P]
-                neg = zeta <= 0
-                alpha = float(np.min(zP[neg] / (zP[neg] - zeta[neg])))
-                zP = zP + alpha * (zeta - zP)
-                keep = zP > 1e-14 * max(1.0, float(zP.max()))
-                for i, k in zip(self.P, keep):
-                    if not k:
-                        z[i] = 0.0
-                self.P = [i for i, k in zip(self.P, keep) if k]
-                z[self.P] = zP[keep]
-                if not self._refactor():
-                    return None
-                if not self.P:
-                    break
-            else:
-                return None
-            r = self.y - self._A @ z[self.P] if self.P else self.y
-            g = (self.X.T @ r) / self.n
-            w = self.sgn * g
-        return None
-
-    def reset(self, beta, at) -> bool:
-        """Restart from a saddle computed elsewhere (after a fallback)."""
-        self.sgn = at.astype(float)
-        self.P = [int(i) for i in np.flatnonzero(beta != 0)]
-        self.g = self.X.T @ (self.y - self.X @ beta) / self.n
-        return self._refactor()

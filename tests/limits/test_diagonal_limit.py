@@ -129,6 +129,25 @@ def test_path_against_scipy_on_random_instances(seed):
     assert np.allclose([float(v) for v in p.saddles[-1].beta], pf.saddles[-1].beta, atol=1e-9)
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_float_mode_follows_the_exact_path_through_support_drops(seed):
+    """On integer designs where coordinates leave the support (the warm-started active set drops columns and
+    updates its Cholesky factor), float mode makes the same jumps as the exact rational path, with times and
+    saddles to float64 rounding."""
+    rng = np.random.default_rng(seed)
+    X, y = rng.integers(-9, 10, (15, 40)).tolist(), rng.integers(-9, 10, 15).tolist()
+    m = diagonal_linear(X, y)
+    pe, pf = limit_path(m, progress=False), limit_path(m, exact=False, progress=False)
+    assert any(j.left for j in pe.jumps)  # the instance exercises drops
+    assert [(j.hit, j.entered, j.left) for j in pe.jumps] == [(j.hit, j.entered, j.left) for j in pf.jumps]
+    for a, b in zip(pe.jumps, pf.jumps):
+        assert math.isclose(float(a.time), b.time, rel_tol=1e-10)
+    for a, b in zip(pe.saddles, pf.saddles):
+        assert a.signs == b.signs
+        assert np.allclose([float(v) for v in a.beta], b.beta, rtol=1e-10, atol=1e-12)
+        assert math.isclose(float(a.loss), b.loss, rel_tol=1e-8, abs_tol=1e-12)
+
+
 def test_flow_at_small_alpha_sits_at_the_limit_saddles():
     """A 90-digit mirror-form flow from u = √2α, v = 0: at τ = t/log(1/α) inside each interval β is near the
     limit saddle, and nearer at α = 1e-60 than at α = 1e-30 (convergence as α → 0)."""
