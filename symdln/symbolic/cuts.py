@@ -282,9 +282,9 @@ def complement_strata(model, S: tuple, balanced_point, seed: int):
     return out
 
 
-def not_listed(model, families) -> tuple[str, ...]:
+def not_listed(model, sets) -> tuple[str, ...]:
     """What kinds of critical points a landscape of ``model`` does not list (empty when the listing is exhaustive:
-    depth ≤ 2, diagonal networks).  ``families`` are the model's pivot families."""
+    depth ≤ 2, diagonal networks).  ``sets`` are the listed critical sets (:class:`~.critical.CriticalSet`)."""
     from ..models.dln import DeepLinearModel
 
     if not isinstance(model, DeepLinearModel) or model.depth < 3 or model.weight_decay != 0:
@@ -296,6 +296,16 @@ def not_listed(model, families) -> tuple[str, ...]:
            "ranks of the partial products); Landscape.locate reports such points as unlisted"]
     if model.form != "teacher":
         out.append("cuts in the complement (one zero complement layer) in the data form")
-    elif any(not x.is_Rational for f in families if f.end_to_end is not None for x in f.end_to_end):
-        out.append("cuts in the complement of pivot sets whose representatives are irrational")
+    else:
+        def has_complement(label):  # a hidden layer wider than |S|
+            r = label.count(",") + 1 if label != "{}" else 0
+            return any(w > r for w in model.widths[1:-1])
+
+        irrational = sorted({c.label for c in sets if not c.label.startswith("Z") and c.label != "{}"
+                             and has_complement(c.label) and any(not x.is_Rational for W in c.point for x in W)},
+                            key=lambda t: (len(t), t))
+        if irrational:
+            out.append(f"all strata in the complement of pivot sets {', '.join(irrational)} (cuts, zero complement "
+                       "layers, lower complement ranks): their representatives are irrational (the target's singular "
+                       "vectors), and these strata are constructed over the rationals only")
     return tuple(out)

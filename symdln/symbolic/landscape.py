@@ -327,9 +327,8 @@ def landscape(model, *, seed: int = 0, max_params: int | None = None, max_strata
     missing = ()
     if not diagonal:
         from .cuts import not_listed
-        from .pivots import pivot_families
 
-        missing = not_listed(model, pivot_families(model))
+        missing = not_listed(model, sets)
     return Landscape(model, strata, seed, complete, missing)
 
 

@@ -189,6 +189,37 @@ def test_listing_says_what_it_does_not_list(capsys):
     assert "not listed: cuts in the complement (one zero complement layer) in the data form" in text
 
 
+
+def test_irrational_pivot_representatives_say_their_complement_strata_are_not_listed():
+    """Target [[2,1],[0,1]] (singular vectors involve √5): the complement strata of {1} and {2} (a cut at layer 2,
+    listed for targets with rational singular vectors) are not constructed over number fields. The landscape
+    names those pivot sets in not_listed, and an exact critical point of such a stratum (the {1} representative
+    with a second column t·u₂ in W₃, u₂ ⟂ the learned output direction, W₂'s complement entry 0) is located as
+    unlisted, not placed in a stratum."""
+    import sympy as sp
+
+    m = deep_linear(target=[[2, 1], [0, 1]], widths=2, depth=3)
+    land = landscape(m)
+    text = " ".join(land.not_listed)
+    assert "pivot sets {1}, {2}" in text and "irrational" in text and "{1,2}" not in text
+    bal = next(s for s in land.strata if s.label.text == "{1}" and s.label.stratum == "balanced")
+    W1, W2, W3 = (sp.Matrix(W) for W in bal.point)
+    u1 = W3[:, 0] / W3[:, 0].norm()
+    u2 = sp.Matrix([-u1[1], u1[0]])
+    # the complement: W3's second column t·u2 (W2's second row and column zero) keeps the gradient zero
+    W3c = W3.copy()
+    W3c[:, 1] = sp.Rational(1) * u2
+    W2c = W2.copy()
+    W2c[1, :] = sp.zeros(1, 2)
+    W2c[:, 1] = sp.zeros(2, 1)
+    point = (W1, W2c, W3c)
+    from symdln.symbolic.analysis import analyze_point
+
+    a = analyze_point(m, point)
+    assert a.is_critical and a.inertia.as_tuple() == (1, 7, 4)
+    where = land.locate(point)
+    assert not where.exact_match
+
 def test_free_complement_holds_the_minima_gradient_descent_finds():
     """Widths (3, 2) at depth 3 (n_2 = |S| = 2 for S = {1,2}): the complement layer 2 is empty, so W_1 is free to
     carry a third row in W_2's kernel. Random-start Levenberg–Marquardt ends there (W_1 of rank 3): such global
