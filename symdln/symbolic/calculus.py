@@ -108,6 +108,10 @@ def dln_gradient(theta: Sequence, sxx, syx, lam=0):
     return tuple(grads), G
 
 
+def _identity_rows(n: int) -> list[list[int]]:
+    return [[1 if i == j else 0 for j in range(n)] for i in range(n)]
+
+
 def dln_hessian_entries(theta: Sequence, sxx, syx, lam=0) -> list[list]:
     """The Hessian of the DLN loss as a list of rows, by the closed form in the module docstring."""
     L = len(theta)
@@ -134,24 +138,33 @@ def dln_hessian_entries(theta: Sequence, sxx, syx, lam=0) -> list[list]:
                          transpose(below[l]) if below[l] is not None else None)
             rl, cl = shapes[l]
             rm, cm = shapes[m]
+            # the factors as nested lists (entry access on flint/SymPy matrices dominates otherwise); None: identity
+            left_r = left.tolist() if left is not None else _identity_rows(rl)
+            right_r = right.tolist() if right is not None else _identity_rows(cl)
+            if m > l:
+                mid_r = mid.tolist() if mid is not None else _identity_rows(rl)
+                K_r = K.tolist()
             for i in range(rl):
+                li = left_r[i]
                 for j in range(cl):
                     a = offsets[l] + i * cl + j
+                    rj = right_r[j]
+                    Ha = H[a]
                     for p in range(rm):
+                        lv = li[p]
+                        b0 = offsets[m] + p * cm
                         for q in range(cm):
-                            b = offsets[m] + p * cm + q
+                            b = b0 + q
                             if m == l and b < a:
                                 continue
-                            lv = left[i, p] if left is not None else (1 if i == p else 0)
-                            rv = right[j, q] if right is not None else (1 if j == q else 0)
-                            v = lv * rv
+                            v = lv * rj[q]
                             if m > l:
-                                mv = mid[q, i] if mid is not None else (1 if q == i else 0)
+                                mv = mid_r[q][i]
                                 if mv:
-                                    v = v + mv * K[p, j]
+                                    v = v + mv * K_r[p][j]
                             elif lam and a == b:
                                 v = v + lam
-                            H[a][b] = v
+                            Ha[b] = v
                             H[b][a] = v
     return H
 

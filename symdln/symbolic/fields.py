@@ -138,6 +138,10 @@ class FieldMatrix:
     def ncols(self) -> int:
         return self.shape[1]
 
+    def tolist(self) -> list[list]:
+        """The entries as a list of rows (copies of the row lists)."""
+        return [list(r) for r in self.rows]
+
     def __getitem__(self, ij):
         i, j = ij
         return self.rows[i][j]

@@ -127,15 +127,20 @@ class _Search:
         return lead
 
 
-def _random_lines(search: _Search, kernel, blocks, seed: int, samples: int) -> None:
+def _random_lines(search: _Search, kernel, blocks, seed: int, samples: int, lower: int) -> None:
+    """``samples`` random integer combinations of the kernel vectors, then the vectors, each also with one layer's
+    block negated; stops at the first descent of degree ``lower`` (no line descends at a lower degree, so nothing found later
+    would replace it: :meth:`_Search.try_line` keeps the first line of the lowest degree)."""
     F = search.F
     rng = random.Random(seed)
-    candidates = [list(v) for v in kernel]
     draws = [[rng.randint(-3, 3) for _ in kernel] for _ in range(samples)]
-    candidates += _combine(F, kernel, [c for c in draws if any(c)])
+    # random combinations first: a single basis vector of a large kernel mostly moves along a symmetry orbit
+    candidates = _combine(F, kernel, [c for c in draws if any(c)]) + [list(v) for v in kernel]
     for d in candidates:
         for a, b in [(0, 0)] + list(blocks):  # also flip one layer's block: odd terms in that layer change sign
             search.try_line([(-x if a <= i < b else x) for i, x in enumerate(d)])
+            if search.best is not None and search.best[0] <= lower:
+                return
 
 
 def _rows(M):
@@ -304,8 +309,9 @@ def descent_order(loss, th, kernel, blocks, *, seed: int = 0, samples: int = 48)
     z = _zero_layers(loss, th)
     if z > 3:
         lower, why = z, f"{z} layers are zero, so every Taylor term of degree < {z} vanishes"
-    _random_lines(search, kernel, blocks, seed, samples)
-    _chain_lines(search)
+    _random_lines(search, kernel, blocks, seed, samples, lower)
+    if search.best is None or search.best[0] > lower:
+        _chain_lines(search)
     if lower == 3 and (search.best is None or search.best[0] > 3):
         n_lattice = math.comb(len(kernel) + 2, 3)
         if n_lattice <= MAX_LATTICE_LINES:
