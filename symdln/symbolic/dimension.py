@@ -127,6 +127,21 @@ def _orbit_rank(Ws, p):
     return _rank_mod(np.array(cols), p) if cols else 0
 
 
+def _kernel_mod(H: flint.nmod_mat, n: int, p: int) -> np.ndarray:
+    """A basis of ``ker H`` modulo ``p`` (``n × k`` int64) from the reduced row echelon form: for each free column
+    ``f``, ``e_f − Σ_i R_{i,f} e_{pivot_i}``.  Reads only the ``rank × n`` nonzero rows of ``R`` (the Hessians here
+    have small ranks; converting all ``n²`` entries of flint's nullspace matrix cost more than the elimination)."""
+    R, r = H.rref()
+    Rn = np.array([[int(R[i, j]) for j in range(n)] for i in range(r)], dtype=np.int64).reshape(r, n)
+    pivots = [int(np.flatnonzero(Rn[i])[0]) for i in range(r)]
+    free = np.setdiff1d(np.arange(n), pivots)
+    K = np.zeros((n, len(free)), dtype=np.int64)
+    K[free, np.arange(len(free))] = 1
+    if r:
+        K[np.array(pivots)[:, None], np.arange(len(free))[None, :]] = (-Rn[:, free]) % p
+    return K
+
+
 def _tangent_dimension(Ws, sxx, syx, kernels, p, hessian=None):
     """``dim(ker H ∩ {uᵀ δP_ij v = 0})`` computed modulo ``p`` (at least the value over ℚ), or ``None``."""
     from .calculus import dln_hessian_entries
@@ -150,8 +165,8 @@ def _tangent_dimension(Ws, sxx, syx, kernels, p, hessian=None):
     else:
         H = flint.nmod_mat(dln_hessian_entries([nm(W) for W in mods], None if sxx is None else nm(data[0]),
                                                nm(data[1])), p)
-    X, k = H.nullspace()
-    K = np.array([int(x) for x in X.entries()], dtype=np.int64).reshape(n, n)[:, :k]
+    K = _kernel_mod(H, n, p)
+    k = K.shape[1]
     # tangent of {rank P_ij ≤ ρ} on K: uᵀ (W_j⋯W_{k+1}) δW_m (W_{m−1}⋯W_i) v = 0 for every kernel vector
     blocks = []
     for (i, j), (Uq, Vq) in kernels.items():
