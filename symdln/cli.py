@@ -178,10 +178,10 @@ def build_parser() -> argparse.ArgumentParser:
     li.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="show a progress bar")
     li.add_argument("--compare", action="store_true",
                     help="run verified flows at every --scales value and compare them with the limit path")
-    li.add_argument("--scales", default="1e-20,1e-40",
+    li.add_argument("--scales", default=None,
                     help="--compare: comma-separated init scales (α for diagonal, σ for a DLN; default 1e-20,1e-40)")
-    li.add_argument("--digits", type=_positive_int, default=6, help="--compare: verified digits wanted (default 6)")
-    li.add_argument("--seed", type=_nonneg_int, default=0, help="--compare: seed of the DLN Gaussian init")
+    li.add_argument("--digits", type=_positive_int, default=None, help="--compare: verified digits wanted (default 6)")
+    li.add_argument("--seed", type=_nonneg_int, default=None, help="--compare: seed of the DLN Gaussian init (default 0)")
     li.add_argument("--plot", default=None, help="--compare: write the convergence figure (.png, .svg or .pdf)")
 
     gr = sub.add_parser("graph", help="saddle graph from theory, saved runs and/or the limit path: export, draw, HTML")

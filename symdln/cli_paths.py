@@ -93,8 +93,10 @@ def cmd_limit(args) -> int:
         model = _dln_model(args)
     if args.compare:
         return _limit_compare(args, model)
-    if args.plot:
-        raise OptionError("--plot goes with --compare")
+    given = [opt for opt, v in (("--plot", args.plot), ("--scales", args.scales), ("--digits", args.digits),
+                                ("--seed", args.seed)) if v is not None]
+    if given:
+        raise OptionError(f"{', '.join(given)} {'goes' if len(given) == 1 else 'go'} with --compare")
     path = limit_path(model, exact=not args.float_mode, max_jumps=args.max_jumps, progress=args.progress) \
         if args.model == "diagonal" else limit_path(model)
     if args.json:
@@ -132,14 +134,16 @@ def _limit_compare(args, model) -> int:
 
     if args.float_mode:
         raise OptionError("--compare uses the exact limit path: drop --float")
-    scales = [parse_number(x, name="--scales") for x in args.scales.split(",") if x.strip()]
+    text = "1e-20,1e-40" if args.scales is None else args.scales
+    scales = [parse_number(x, name="--scales") for x in text.split(",") if x.strip()]
     if args.plot:
         from .report.limit_plot import _FORMATS
 
         if Path(args.plot).suffix.lower() not in _FORMATS:
             raise OptionError(f"--plot {args.plot!r}: the extension must be one of {', '.join(_FORMATS)}")
         writable_file(args.plot, "--plot")
-    comp = convergence_study(model, scales, digits=args.digits, seed=args.seed, progress=args.progress)
+    comp = convergence_study(model, scales, digits=6 if args.digits is None else args.digits,
+                             seed=0 if args.seed is None else args.seed, progress=args.progress)
     if args.plot:
         from .report.limit_plot import plot_convergence
 

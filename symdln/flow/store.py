@@ -61,6 +61,14 @@ def solution_to_dict(sol) -> dict:
         }
 
 
+_REQUIRED = ("model", "precision", "rtol", "scale", "floor", "seed", "status", "stats", "t_event", "ts", "losses",
+             "states")
+
+
+def _length(x) -> str:
+    return str(len(x)) if isinstance(x, list) else type(x).__name__
+
+
 def solution_from_dict(d: dict):
     """Rebuild a :class:`FlowSolution` from :func:`solution_to_dict` output."""
     from ..models import model_from_description
@@ -70,18 +78,48 @@ def solution_from_dict(d: dict):
         raise FlowError(f"not a saved symdln flow solution (expected \"format\": \"{FORMAT}\")")
     if d.get("version") != VERSION:
         raise FlowError(f"saved solution has version {d.get('version')!r}; this symdln reads version {VERSION}")
-    model = model_from_description(d["model"])
-    p = Precision(int(d["precision"]["digits"]), int(d["precision"]["guard_bits"]))
+    missing = [k for k in _REQUIRED if k not in d]
+    if missing:
+        raise FlowError(f"saved solution lacks the field(s) {', '.join(missing)}")
+    try:
+        model = model_from_description(d["model"])
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise FlowError(f"saved solution: its \"model\" is not a model description ({type(exc).__name__}: {exc})") \
+            from None
+    try:
+        p = Precision(int(d["precision"]["digits"]), int(d["precision"]["guard_bits"]))
+        status = Status[d["status"]]
+        stats = FlowStats(**d["stats"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise FlowError(f"saved solution: bad \"precision\", \"status\" or \"stats\" ({type(exc).__name__}: {exc})") \
+            from None
+    ts_t, losses_t, states_t = d["ts"], d["losses"], d["states"]
+    if not (isinstance(ts_t, list) and isinstance(losses_t, list) and isinstance(states_t, list)) or not ts_t \
+            or not len(ts_t) == len(losses_t) == len(states_t):
+        raise FlowError("saved solution: \"ts\", \"losses\" and \"states\" must be non-empty lists of one length, "
+                        f"got lengths {_length(ts_t)}, {_length(losses_t)}, {_length(states_t)}")
+    # the state's layers: the model's, or one vector r for a diagonal network in mirror coordinates (MirrorFlow)
+    shapes = [[model.dim, 1]] if d.get("coordinates") == "mirror" else [list(s) for s in model.shapes]
+    for k, y in enumerate(states_t):
+        got = [[len(W), len(W[0]) if W else 0] for W in y] if isinstance(y, list) and all(
+            isinstance(W, list) and all(isinstance(r, list) and len(r) == len(W[0]) for r in W) for W in y) else None
+        if got != shapes:
+            raise FlowError(f"saved solution: state {k} has layer shapes {got}, the model's are {shapes}")
     with p.flint():
         def arb(text):
-            return flint.arb(text)
+            x = flint.arb(text) if isinstance(text, str) else None
+            if x is None or not x.is_finite():
+                raise FlowError(f"saved solution: {text!r} is not a finite decimal string")
+            return x
 
-        ts = tuple(arb(t) for t in d["ts"])
-        losses = tuple(arb(x) for x in d["losses"])
-        states = tuple(tuple(flint.arb_mat([[arb(x) for x in row] for row in W]) for W in y) for y in d["states"])
+        ts = tuple(arb(t) for t in ts_t)
+        losses = tuple(arb(x) for x in losses_t)
+        states = tuple(tuple(flint.arb_mat([[arb(x) for x in row] for row in W]) for W in y) for y in states_t)
         t_event = None if d["t_event"] is None else arb(d["t_event"])
+        if any(not a < b for a, b in zip(ts, ts[1:])):
+            raise FlowError("saved solution: the times \"ts\" are not increasing")
     return FlowSolution(
-        model=model, ts=ts, states=states, losses=losses, status=Status[d["status"]], stats=FlowStats(**d["stats"]),
+        model=model, ts=ts, states=states, losses=losses, status=status, stats=stats,
         precision=p, rtol=Fraction(parse_number(d["rtol"])), scale=Fraction(parse_number(d["scale"])),
         seed=d["seed"], t_event=t_event, floor=None if d["floor"] is None else Fraction(parse_number(d["floor"])),
         init=d.get("init"), coordinates=d.get("coordinates", "primal"),
@@ -115,4 +153,7 @@ def load_solution(path):
         d = json.loads(path.read_text())
     except json.JSONDecodeError as exc:
         raise FlowError(f"{str(path)!r} is not valid JSON: {exc}") from None
-    return solution_from_dict(d)
+    try:
+        return solution_from_dict(d)
+    except FlowError as exc:
+        raise FlowError(f"{str(path)!r}: {exc}") from None

@@ -9,9 +9,11 @@ from __future__ import annotations
 from ..errors import ModelError, describe
 from .diagonal import LimitJump, LimitPath, LimitSaddle, NonUniqueLimitError, diagonal_limit_path
 from .dln import DLNLimitPath, DLNLimitSaddle, dln_limit_path
+from .compare import Comparison, ScaleComparison, SaddleComparison, compare, convergence_study  # noqa: E402
 
 __all__ = ["limit_path", "LimitPath", "LimitSaddle", "LimitJump", "NonUniqueLimitError", "DLNLimitPath",
-           "DLNLimitSaddle", "diagonal_limit_path", "dln_limit_path"]
+           "DLNLimitSaddle", "diagonal_limit_path", "dln_limit_path", "compare", "convergence_study", "Comparison",
+           "ScaleComparison", "SaddleComparison"]
 
 
 def limit_path(model, *, exact: bool = True, max_jumps: int | None = None, progress: bool | None = None):

@@ -109,6 +109,12 @@ def _limit_rows(path):
     return [(s.label, s.loss, None if s.index == 0 else s.arrival) for s in path.saddles]
 
 
+def _brief(model) -> str:
+    d = model.describe()
+    keys = [k for k in ("kind", "depth", "widths", "form", "target", "X", "y", "Y") if k in d]
+    return ", ".join(f"{k} {d[k]}" for k in keys)
+
+
 def _tau_float(x) -> float | None:
     if x is None:
         return None
@@ -131,6 +137,14 @@ def compare(visits, path, *, taus=None) -> ScaleComparison:
     >>> c.order_matches, [r.label for r in c.rows], [abs(r.tau_error) < 0.05 for r in c.rows[1:]]
     (True, ['{}', '{1}', '{1,2}'], [True, True])
     """
+    visits = list(visits)
+    if not visits:
+        raise OptionError("`visits` is empty: detect the visits of a run first (symdln.saddles.detect_visits)")
+    models = {id(v.model): v.model for v in visits if v.model is not None}
+    for m in models.values():
+        if m.describe() != path.model.describe():
+            raise ModelError("`visits` come from a run of another model than the limit path's: "
+                             f"{_brief(m)} against {_brief(path.model)}")
     rows = []
     names = [v.name for v in visits]
     limit = _limit_rows(path)

@@ -7,7 +7,7 @@ With ``L(β) = (1/2n)‖Xβ − y‖²`` and ``g = −∇L(β_k) = Xᵀ(y − X�
     τ_{k+1} = τ_k + Δ,   s_{k+1} = s_k + Δ g
     β_{k+1} = argmin L(β)  s.t.  β_i ≥ 0 if s_{k+1}[i] = 1,  β_i ≤ 0 if s_{k+1}[i] = −1,  β_i = 0 otherwise
 
-and the flow from ``u = v = α·1`` (here ``β = u ⊙ v``) satisfies ``β_α(log(1/α)·τ) → β_k`` for
+and the flow from ``u = √2·α·1``, ``v = 0`` (MATH §1.2; here ``β = u ⊙ v``) satisfies ``β_α(log(1/α)·τ) → β_k`` for
 ``τ ∈ (τ_k, τ_{k+1})`` (Pesme & Flammarion 2023).  ``τ`` is the *accelerated time* ``t / log(1/α)``.
 
 Exact mode works over ℚ (python-flint ``fmpq``): ties are exact, several coordinates can reach ``±1`` at one

@@ -27,9 +27,10 @@ __all__ = ["DLNLimitSaddle", "DLNLimitPath", "dln_limit_path"]
 
 @dataclass(frozen=True)
 class DLNLimitSaddle:
-    """Saddle ``k`` of the greedy path: pivot set ``{1..k}``, exact loss, exact ``A_k`` (``None`` when the SVD is
-    irrational; the landscape has it in a number field), and the accelerated arrival time (``None`` where no
-    closed form holds; ``reason`` says why)."""
+    """Saddle ``k`` of the greedy path: pivot set ``{1..k}``, exact loss, exact ``A_k`` (``None`` where the pivot
+    families do not carry it: an irrational SVD, whose ``A_k`` the landscape has in a number field, and the data
+    form, even when ``A_k`` is rational), and the accelerated arrival time (``None`` where no closed form holds;
+    ``reason`` says why)."""
 
     index: int
     label: str

@@ -16,7 +16,7 @@ the solution's ``scale``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import flint
@@ -45,7 +45,8 @@ class SaddleVisit:
     critical point relative to the reference norm, ``gradient_norm`` the float64 norm of the flow's vector field
     there in the run's coordinates (``‖∇ℒ(θ)‖``; ``‖∇L(β)‖`` for a mirror-form diagonal run); ``near`` is
     False for a plateau whose closest approach stays above ``tol`` but below ``loose_tol`` (its
-    ``t_enter``/``t_exit`` are then sample times).
+    ``t_enter``/``t_exit`` are then sample times).  ``model`` is the run's model (so a comparison can refuse a limit
+    path of another one).
     """
 
     label: frozenset
@@ -62,6 +63,7 @@ class SaddleVisit:
     near: bool = True
     key: str | None = None
     gradient_norm: float | None = None
+    model: object = field(default=None, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -208,8 +210,9 @@ def detect_visits(
         output is sampled at this many interior times, so a plateau shorter than a step is still found.
     loose_tol : exact number
         A stretch where no candidate is within ``tol`` but one stays the nearest and within ``loose_tol`` (same
-        relative measure) for at least 1% of the run's accelerated span is still a visit, with ``near=False`` and
-        its closest distance: finite-scale runs approach short plateaus only to about ``1/log(1/σ)``.
+        relative measure) is still a visit, with ``near=False`` and its closest distance, when it comes within
+        ``10·tol`` or lasts at least 1% of the run's accelerated span before its final plateau: finite-scale runs
+        approach short plateaus only to about ``1/log(1/σ)``.
 
     Returns
     -------
@@ -305,7 +308,7 @@ def detect_visits(
             i = k + 1
         depth = 2 if isinstance(model, DiagonalLinearModel) else model.depth
         runs += _close_passes(pts, runs, [float(accelerated_time(t, solution.scale, depth).mid()) for t, *_ in pts],
-                              float(loose_q) * float(ref.mid()))
+                              float(loose_q) * float(ref.mid()), 10 * float(tol_q) * float(ref.mid()))
         runs.sort(key=lambda r: r[1])
 
         def dist_fn(j):
@@ -349,6 +352,7 @@ def detect_visits(
                     near=near,
                     key=getattr(fams[j], "name", None),
                     gradient_norm=gnorm,
+                    model=model,
                 )
             )
     return visits
@@ -382,13 +386,16 @@ def _landscape_candidates(land) -> list:
     return out
 
 
-def _close_passes(pts, runs, taus, loose):
+def _close_passes(pts, runs, taus, loose, close):
     """Plateaus where no candidate is within ``tol`` but one stays nearest and within ``loose`` (absolute
-    distance) for at least 1% of the run's accelerated span, not touching a visit of the same candidate: finite-
-    scale runs approach short plateaus only to about ``1/log(1/σ)``.  ``near=False``; the distance is the
-    closest approach."""
+    distance), not touching a visit of the same candidate: finite-scale runs approach short plateaus only to about
+    ``1/log(1/σ)``.  A stretch counts when it comes within ``close`` (``10·tol``, relative) of its candidate, or
+    lasts at least 1% of the run's accelerated span up to its final plateau (the final plateau's length is the
+    caller's horizon, so it is left out: a plateau found in a run to ``t`` is still found in a longer run).
+    ``near=False``; the distance is the closest approach."""
     n = len(pts)
-    span = taus[-1] - taus[0]
+    final_start = min((r[1] for r in runs if r[2] == n - 1), default=n - 1)
+    span = taus[final_start] - taus[0] if final_start > 0 else taus[-1] - taus[0]
     if n < 2 or span <= 0:
         return []
     covered = set()
@@ -406,7 +413,9 @@ def _close_passes(pts, runs, taus, loose):
             k += 1
         a, b = i, k
         i = k + 1
-        if taus[b] - taus[a] < 0.01 * span or any(x in covered for x in range(a, b + 1)):
+        if any(x in covered for x in range(a, b + 1)):
+            continue
+        if taus[b] - taus[a] < 0.01 * span and min(pts[x][3] for x in range(a, b + 1)) > close:
             continue
         if any(r[0] == j and (r[2] == a - 1 or r[1] == b + 1) for r in runs):
             continue  # the approach to (or departure from) a visit of the same candidate

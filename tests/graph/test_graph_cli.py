@@ -42,6 +42,28 @@ def test_saved_runs_give_the_observed_path(tmp_path, capsys):
     assert main(["graph", "--from", str(traj), "--from", str(diag), "--out", str(tmp_path / "h.json")]) == 2
     assert "diagonal network" in capsys.readouterr().err
 
+    # damaged files: a clear error naming the file and the field, no traceback, nothing written (found by an
+    # independent sweep: a file without its model gave KeyError, a state of the wrong shape a NumPy broadcast error,
+    # and states cut short a one-node graph with exit 0)
+    import json
+
+    good = json.loads(traj.read_text())
+    broken = {
+        "no model": ({k: v for k, v in good.items() if k != "model"}, "lacks the field(s) model"),
+        "shape": ({**good, "states": [[W[:1] for W in y] for y in good["states"]]}, "layer shapes"),
+        "short": ({**good, "states": good["states"][:3]}, "of one length"),
+        "order": ({**good, "ts": good["ts"][::-1]}, "not increasing"),
+        "text": ({**good, "losses": [1.5] + good["losses"][1:]}, "not a finite decimal string"),
+    }
+    for name, (d, message) in broken.items():
+        bad = tmp_path / f"bad {name}.json"
+        bad.write_text(json.dumps(d))
+        capsys.readouterr()
+        assert main(["graph", "--from", str(bad), "--out", str(tmp_path / "b.json")]) == 2, name
+        err = capsys.readouterr().err
+        assert message in err and "bad " + name in err and "Traceback" not in err, (name, err)
+        assert not (tmp_path / "b.json").exists()
+
 
 @pytest.mark.parametrize("argv, message", [
     (["--out", "g.bmp"], "unknown extension"),

@@ -37,6 +37,44 @@ def test_visits_of_the_worked_example_are_the_limit_saddles_in_order():
     assert [x.name for x in vis_l] == [x.name for x in vis] and [x.distance for x in vis_l] == [x.distance for x in vis]
 
 
+
+def test_a_short_plateau_is_found_whatever_the_run_length():
+    """X = [[1,5,-5,-4],[3,-4,0,4],[-5,3,-2,-5]], y = (-4,1,1), α = 1e-12: the run sits near β_{-2} = (0,-21/50,0,0)
+    for τ ≈ 0.148 … 0.204 (limit: [1/7, 19/83)) at a relative distance 1.2e-3 (just above tol). An independent
+    long-double integration of the mirror flow found the same stretch. Counting it used to require 1% of the run's
+    accelerated span, so a run to t = 1100 (the horizon a comparison uses; last jump at τ = 16216/589) dropped it,
+    and `compare` called {-2} not visited."""
+    m = diagonal_linear("1,5,-5,-4;3,-4,0,4;-5,3,-2,-5", "-4,1,1")
+    found = []
+    for T in (60, 1100):
+        v = verified_flow(m, InitSpec.pf("1e-12"), digits=6, at=[T], t_end=T, coordinates="mirror", progress=False)
+        vis = detect_visits(v.solution)
+        hit = [x for x in vis if x.name == "{-2}"]
+        assert len(hit) == 1 and 1e-3 < hit[0].distance < 2e-3 and not hit[0].near
+        found.append((float(hit[0].tau_enter.mid()), float(hit[0].tau_exit.mid())))
+        assert 0.14 < found[-1][0] < 0.15 and 0.2 < found[-1][1] < 0.21
+    assert found[0] == found[1]
+    c = compare(vis, limit_path(m))
+    assert next(r for r in c.rows if r.label == "{-2}").visited
+
+
+def test_compare_refuses_visits_of_another_model_and_empty_visits():
+    """Visits of a spectrum-(2, 1) run against the limit path of spectrum (5, 1), or of a diagonal network: the
+    comparison used to match saddles by label only (order_matches True, a τ error of +0.3)."""
+    from symdln.errors import ModelError
+    from symdln.flow import integrate_flow
+    from symdln.models import balanced_init
+
+    m = deep_linear(spectrum=[2, 1], widths=2)
+    sol = integrate_flow(m, balanced_init(m, "1e-24"), 60, scale="1e-12", progress=False)
+    vis = detect_visits(sol)
+    assert compare(vis, limit_path(m)).order_matches
+    for other in (deep_linear(spectrum=[5, 1], widths=2), diagonal_linear("1,0;0,1", "2,1")):
+        with pytest.raises(ModelError, match="another model"):
+            compare(vis, limit_path(other))
+    with pytest.raises(OptionError, match="empty"):
+        compare([], limit_path(m))
+
 def test_convergence_study_errors_shrink_with_the_scale():
     m = diagonal_linear(X_PF, Y_PF)
     comp = convergence_study(m, ["1e-40", "1e-100"], digits=6, progress=False)

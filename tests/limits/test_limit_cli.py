@@ -58,6 +58,8 @@ def test_text_table_and_dln_path(capsys):
     (["--model", "diagonal", "--X", "1,1;1,1", "--y", "1,1"], "several minimizers along coordinates \\[1, 2\\]"),
     (["--spectrum", "2,1", "--float"], "go with --model diagonal"),
     (["--spectrum", "2,1", "--weight-decay", "1/10"], "without weight decay"),
+    (["--spectrum", "2,1", "--scales", "1e-3"], "--scales goes with --compare"),  # was silently ignored
+    (["--spectrum", "2,1", "--digits", "5", "--seed", "1"], "--digits, --seed go with --compare"),
 ])
 def test_bad_input_exits_nonzero_with_a_clear_message(capsys, tmp_path, argv, message):
     import re
