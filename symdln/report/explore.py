@@ -182,11 +182,11 @@ def explore(
         "t_end": format_number(horizon),
         "status": "interrupted" if interrupted else ("incomplete" if unfinished else sol.status.name.lower()),
         "message": ("interrupted: the files hold what finished" if interrupted else (unfinished or sol.message)),
-        "t_final": sol.t_final.mid().str(20, radius=False),
+        "t_final": sol.t_final.mid().str(_final_digits(visits, verification), radius=False),
         "final_loss": sol.losses[-1].mid().str(20, radius=False),
         "stats": sol.stats.as_dict(),
         "accelerated_time": "t / log(1/sigma)" if model.depth <= 2 else f"t * sigma^{model.depth - 2}",
-        "visits": [_with_landscape(v.as_dict(), G) for v in visits],
+        "visits": [_with_landscape(_visit_json(v, k, verification), G) for k, v in enumerate(visits)],
         "limit": None if comparison is None else {
             "algorithm": "greedy rank-incremental (best rank-k fits)", "time_reason": limit.time_reason,
             "order_matches": comparison.order_matches,
@@ -259,6 +259,38 @@ def _with_landscape(visit: dict, G) -> dict:
     return visit
 
 
+#: significant digits printed for a time the verification did not compare
+UNVERIFIED_DIGITS = 6
+
+
+def _final_digits(visits, verification) -> int:
+    """Digits of the run's final time: those of the last visit's exit when the run ends in it."""
+    digs = (verification or {}).get("visit_digits")
+    if visits and visits[-1].final and digs and digs[-1].get("t_exit"):
+        return digs[-1]["t_exit"]
+    return UNVERIFIED_DIGITS
+
+
+def _visit_json(v: SaddleVisit, k: int, verification: dict | None) -> dict:
+    """``v.as_dict()`` with every time rounded to the significant digits the verification run confirmed
+    (``t_enter_digits`` etc.; ``τ = t / log(1/σ)`` or ``t·σ^{L−2}`` carries the digits of its ``t``), or to
+    :data:`UNVERIFIED_DIGITS` with ``…_digits: null`` where nothing was compared."""
+    out = v.as_dict()
+    digs = (verification or {}).get("visit_digits")
+    digs = digs[k] if digs and k < len(digs) else {}
+    for name in ("enter", "exit", "arrive"):
+        t, tau = getattr(v, f"t_{name}"), getattr(v, f"tau_{name}")
+        n = digs.get(f"t_{name}")
+        if t is None:
+            continue
+        shown = UNVERIFIED_DIGITS if n is None else max(n, 1)
+        exact0 = t == 0
+        out[f"t_{name}"] = "0" if exact0 else t.mid().str(shown, radius=False)
+        out[f"tau_{name}"] = "0" if exact0 else tau.mid().str(shown, radius=False)
+        out[f"t_{name}_digits"] = None if n is None else n
+    return out
+
+
 def _verify(model, theta0, horizon, precision, rtol_q, loss_below, scale, seed, families, tol, visits) -> dict:
     """Second run at ``rtol/1000`` and 10 more digits; digits of agreement of the arrival times."""
     p2 = Precision(precision.digits + 10)
@@ -275,14 +307,24 @@ def _verify(model, theta0, horizon, precision, rtol_q, loss_below, scale, seed, 
         return {"ok": False, "status": "failed", "reason": str(exc)}
     same = [v.label for v in visits] == [w.label for w in visits2]
     worst, pairs = 0.0, 0
+    cap = tolerance_digits(rtol2)  # no more digits than the tighter run's tolerance carries (as verified_flow's)
+    per_visit = []  # verified significant digits of each visit's times (None: not compared)
     with p2.flint():
         for v, w in zip(visits, visits2):
             if v.t_arrive is not None and w.t_arrive is not None:
                 rel = abs((v.t_arrive - w.t_arrive) / w.t_arrive)
                 worst = max(worst, float(rel.mid()))
                 pairs += 1
-    # no more digits than the tighter run's tolerance carries (as verified_flow's numbers)
-    agree = math.inf if not pairs else min(tolerance_digits(rtol2), math.inf if worst == 0 else -math.log10(worst))
+            digs = {}
+            for name in ("t_enter", "t_exit", "t_arrive"):
+                a, b = getattr(v, name), getattr(w, name)
+                if same and a is not None and b is not None:
+                    rel = 0.0 if b == 0 and a == 0 else float(abs((a - b) / b).mid()) if b != 0 else math.inf
+                    digs[name] = cap if rel == 0 else max(0, min(cap, math.floor(-math.log10(rel))))
+                else:
+                    digs[name] = None
+            per_visit.append(digs)
+    agree = math.inf if not pairs else min(cap, math.inf if worst == 0 else -math.log10(worst))
     return {
         "ok": same and sol2.status.ok,
         "status": "verified" if same and sol2.status.ok else "disagrees",
@@ -292,6 +334,7 @@ def _verify(model, theta0, horizon, precision, rtol_q, loss_below, scale, seed, 
         "max_relative_difference_t_arrive": worst,
         "agreeing_digits": None if math.isinf(agree) else round(agree, 2),
         "steps": sol2.stats.steps,
+        "visit_digits": per_visit if same else None,
     }
 
 

@@ -43,6 +43,31 @@ def test_default_explore_writes_every_file(default_report):
         assert (out / name).stat().st_size > 0
 
 
+def test_summary_times_print_only_their_verified_digits(default_report):
+    """Every visit time in summary.json carries the digits the two runs agree on (capped by the tighter run's
+    tolerance) and prints no more (they were printed with 20 digits, 7 of them wrong); the arrival at {1} (the loss
+    crossing 4.75) against a separate 20-digit verified run, rounded to the claimed digits."""
+    from decimal import Decimal
+
+    from symdln.flow.plan import InitSpec
+    from symdln.flow.verify import verified_flow
+
+    res, out = default_report
+    summary = json.loads((out / "summary.json").read_text())
+    for v in summary["visits"]:
+        for name in ("t_enter", "t_exit", "t_arrive"):
+            if v[name] is None or v[name] == "0":
+                continue
+            k = v[f"{name}_digits"]
+            assert 1 <= k <= 15 and len(v[name].replace(".", "").lstrip("0")) <= k, (name, v[name], k)
+    arrive = summary["visits"][1]
+    ref = verified_flow(res.solution.model, InitSpec.gaussian("1e-30", 0), digits=20, cross=["4.75"]).crossings[0]["t"]
+    assert ref.digits >= 20
+    k = arrive["t_arrive_digits"]
+    assert k >= 10
+    assert Decimal(arrive["t_arrive"]) == round(Decimal(ref.full), k - 2)  # 23.1…: two digits before the point
+
+
 def test_table_lists_visits(default_report):
     res, _ = default_report
     table = format_visits(res.visits)
