@@ -334,6 +334,8 @@ def detect_visits(
                 if fams[j].loss < prev_v.loss:
                     t_arr = _crossing(lambda tt: (solution.loss(tt) - mid_loss).mid(), prev_v.t_exit, t_in, res)
             closest = min(range(first, last + 1), key=lambda x: pts[x][3])
+            dmin = _refine_closest(lambda tt: _as_float_matrix(flow.end_to_end(solution.evaluate(tt))).ravel(),
+                                   cand[j], pts, closest, dmin)
             g = flow.field(pts[closest][5])
             gnorm = math.sqrt(sum(float(x.mid()) ** 2 for M in g for x in M.entries()))
             visits.append(
@@ -423,6 +425,37 @@ def _close_passes(pts, runs, taus, loose, close):
         out.append((j, a, b, pts[best][3], False))
     return out
 
+
+
+def _refine_closest(end_to_end, target, pts, i: int, dmin: float, iterations: int = 40) -> float:
+    """The closest approach to ``target`` near sample ``i``: golden-section search of ``‖A(t) − target‖`` on the
+    dense output between the neighbouring samples (the samples alone overstate it: measured 2.74e-6 against
+    2.63e-6 on a data-form plateau).  Returns the smaller of ``dmin`` and the minimum found."""
+    import numpy as np
+
+    lo, hi = pts[max(i - 1, 0)][0], pts[min(i + 1, len(pts) - 1)][0]
+    if not hi > lo:
+        return dmin
+    inv_phi = (math.sqrt(5) - 1) / 2
+
+    def f(tt):
+        return float(np.linalg.norm(end_to_end(tt) - target))
+
+    a, b = lo, hi
+    c, d = b - (b - a) * inv_phi, a + (b - a) * inv_phi
+    fc, fd = f(c), f(d)
+    best = min(dmin, fc, fd)
+    for _ in range(iterations):
+        if fc < fd:
+            b, d, fd = d, c, fc
+            c = b - (b - a) * inv_phi
+            fc = f(c)
+        else:
+            a, c, fc = c, d, fd
+            d = a + (b - a) * inv_phi
+            fd = f(d)
+        best = min(best, fc, fd)
+    return best
 
 
 def _fro(E: flint.arb_mat) -> flint.arb:
