@@ -320,7 +320,8 @@ def _verify(model, theta0, horizon, precision, rtol_q, loss_below, scale, seed, 
                 a, b = getattr(v, name), getattr(w, name)
                 if same and a is not None and b is not None:
                     rel = 0.0 if b == 0 and a == 0 else float(abs((a - b) / b).mid()) if b != 0 else math.inf
-                    digs[name] = cap if rel == 0 else max(0, min(cap, math.floor(-math.log10(rel))))
+                    digs[name] = cap if rel == 0 else 0 if not math.isfinite(rel) or rel >= 1 else \
+                        min(cap, math.floor(-math.log10(rel)))
                 else:
                     digs[name] = None
             per_visit.append(digs)
