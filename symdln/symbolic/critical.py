@@ -453,6 +453,9 @@ def _pivot_strata(model, families, rank, rng, seed, out, bar) -> None:
                 if r == 0 and name.startswith("cut") and "middle" not in name:  # A = 0 with one zero layer
                     c = name.split()[1]
                     label, name = f"Z{{{c}}}", "generic" + name[len("cut ") + len(c):]
+                elif r == 0 and name.startswith("zero layer"):  # A = 0, one zero layer, a vanishing chain
+                    c = name.split()[2].rstrip(",")
+                    label, name = f"Z{{{c}}}", name[len(f"zero layer {c}, "):]
                 bounds = stratum_dimension_bounds(model, pt, a.hessian, a.inertia.zero)
                 dim = bounds[0] if bounds[0] == bounds[1] else None
                 out.append(CriticalSet(label, name, pt, a.loss, _end_to_end(pt), dim, a, bounds))

@@ -15,6 +15,10 @@ widths ``(n_0, n_1 − r, …, n_{L−1} − r, n_L)`` and target ``T`` at which
   widths); label ``{S}`` with stratum ``cut c`` (``S = ∅``: ``Z{c}``, the ``A = 0`` points with one zero layer);
 * **two zero layers** ``C_i = C_j = 0`` (every condition holds), other complement layers generic: stratum
   ``Z{i,j}`` of ``{S}`` (``(1, L)`` is the generic stratum listed with the family);
+* **a zero end layer beside a vanishing two-layer chain** (depth 3): ``C_3 = 0`` with ``C_2 C_1 = 0`` (or ``C_1 = 0``
+  with ``C_3 C_2 = 0``), both chain layers nonzero: every gradient block passes through the zero layer or the zero
+  product.  One stratum for each pair of chain ranks ``(a_1, a_2)``, ``a_1 + a_2 ≤`` the chain's middle width
+  (``S = ∅``: label ``Z{c}``);
 * **an empty complement layer** (a hidden width equal to ``|S|``): every product through it is the zero map of an
   empty space, every gradient condition on the complement is vacuous and all complement layers are free; the
   generic (full-rank) draw is listed as ``{S} free complement (empty layer c)``.  With non-uniform widths this is
@@ -22,7 +26,8 @@ widths ``(n_0, n_1 − r, …, n_{L−1} − r, n_L)`` and target ``T`` at which
 
 Representatives are exact rationals drawn from a seed and certified: the chains' ranks are exactly ``a`` and ``b``
 (so the point is in the intended stratum and not a smaller one), the orthogonality holds exactly, and the exact
-analysis checks ``∇ℒ = 0``.  Complements whose product vanishes otherwise are not listed yet (:func:`not_listed`);
+analysis checks ``∇ℒ = 0``.  Complements whose product vanishes otherwise (e.g. at depth ≥ 4 a zero layer beside a
+longer chain whose product vanishes) are not listed yet (:func:`not_listed`);
 :meth:`symdln.symbolic.landscape.Landscape.locate` reports such points as unlisted.
 """
 
@@ -265,6 +270,31 @@ def complement_strata(model, S: tuple, balanced_point, seed: int):
                 name = f"cut {c}" + ("" if len(pairs) == 1 and k == 0 else f" (ranks {a},{b}{tag})")
                 for v, (sg, C) in enumerate(found, start=1):
                     out.append((name + ("" if len(found) == 1 else f" [variant {v}]"), point(C), assemble(C), sg))
+    # depth 3: a zero end layer beside a two-layer chain whose product vanishes (C_3 = 0, C_2 C_1 = 0, or C_1 = 0,
+    # C_3 C_2 = 0; both chain layers nonzero: otherwise two zero layers, listed below or as Z{i,j})
+    if L == 3:
+        for c in (3, 1):
+            lo = 1 if c == 3 else 2  # the chain C_lo, C_lo+1
+            dims = d[lo - 1: lo + 2]  # its widths: in → middle → out
+            if d[c] * d[c - 1] == 0 or any(x == 0 for x in dims):
+                continue  # an empty zero layer or chain layer: the free complement or a smaller set
+            for a1 in range(1, min(dims[0], dims[1]) + 1):
+                for a2 in range(1, min(dims[2], dims[1] - a1) + 1):
+                    def draw(c=c, lo=lo, dims=dims, a1=a1, a2=a2):
+                        first = _rank_matrix(rng, dims[1], dims[0], a1)
+                        N = _nullspace_cols(first.transpose(), dims[1])  # z with zᵀ·first = 0
+                        second = _rank_matrix(rng, dims[2], N.ncols(), a2) * N.transpose()
+                        C = [None] * L
+                        C[c - 1] = _zeros(d[c], d[c - 1])
+                        C[lo - 1], C[lo] = first, second
+                        return C
+
+                    found = _most_generic(draw, signature)
+                    for v, (sg, C) in enumerate(found, start=1):
+                        if not (_rank(C[lo - 1]) == a1 and _rank(C[lo]) == a2 and _is_zero(C[lo] * C[lo - 1])):
+                            raise ModelError(f"internal error: a zero-product chain of ranks {a1},{a2} is not exact")
+                        out.append((f"zero layer {c}, chain ranks {a1},{a2} (product 0)"
+                                    + ("" if len(found) == 1 else f" [variant {v}]"), point(C), assemble(C), sg))
     # two zero layers other than (1, L), S ≠ ∅ (for S = ∅ they are the Z{i,j} families)
     if r > 0:
         for i, j in itertools.combinations(range(1, L + 1), 2):
@@ -289,8 +319,11 @@ def not_listed(model, sets) -> tuple[str, ...]:
 
     if not isinstance(model, DeepLinearModel) or model.depth < 3 or model.weight_decay != 0:
         return ()
+    beside = ("beside a zero layer through a chain of three or more layers whose own product vanishes"
+              if model.depth >= 4 else "beside a zero layer through a chain whose own product vanishes, other than "
+              "the zero-product chains listed")
     out = ["critical points whose complement layers (outside the learned modes) multiply to zero in other ways than "
-           "the cuts listed: with no zero layer, or beside a zero layer through a chain whose own product vanishes; "
+           f"the cuts listed: with no zero layer, or {beside}; "
            "and points whose free layers have lower ranks than the generic ones listed (in a free complement, or in "
            "a Z{i,j} family with more than 12 choices of ranks) (Achour, Malgouyres & Gerchinovitz 2024 classify them by the "
            "ranks of the partial products); Landscape.locate reports such points as unlisted"]

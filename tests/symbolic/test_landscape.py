@@ -305,3 +305,61 @@ def test_b_empty_has_its_lower_rank_middle_layers():
     assert rows[0].inertia.as_tuple() == (2, 8, 2) and rows[0].dimension == 3
     loc = L.locate((sp.zeros(2, 2), sp.Matrix([[1, 0], [0, 0]]), sp.zeros(2, 2)))
     assert loc.exact_match and loc.stratum is rows[0]
+
+
+def _sympy_inertia(loss, ws, pt):
+    """(negative, zero, positive) eigenvalues of SymPy's exact Hessian at ``pt`` (Descartes on the characteristic
+    polynomial: exact for a symmetric matrix), after checking the gradient vanishes there."""
+    import sympy as sp
+
+    assert all(sp.diff(loss, w).subs(pt) == 0 for w in ws)
+    x = sp.Symbol("x")
+    coeffs = sp.Poly(sp.hessian(loss, ws).subs(pt).charpoly(x).as_expr(), x).all_coeffs()
+    deg = len(coeffs) - 1
+    zero = deg - max(i for i, c in enumerate(coeffs) if c != 0)
+
+    def changes(cs):
+        nz = [c for c in cs if c != 0]
+        return sum(1 for a, b in zip(nz, nz[1:]) if a * b < 0)
+
+    return changes([c * (-1) ** (deg - i) for i, c in enumerate(coeffs)]), zero, changes(coeffs)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_zero_end_layer_beside_a_vanishing_chain_is_listed(seed):
+    """Depth 3, widths 2, spectrum (3, 1): W_3 = 0 with W_2 W_1 = 0 (both of rank 1), and W_1 = 0 with W_3 W_2 = 0,
+    are critical (every gradient block passes through the zero layer or the zero product) and were unlisted
+    (random-start searches at widths (3, 2) ended in the analogous {2} strata). Random exact points built by hand
+    have SymPy's exact Hessian inertia, and the landscape lists them as Z{3} / Z{1} "chain ranks 1,1 (product 0)"
+    with that inertia and locates the points there."""
+    import random
+
+    import sympy as sp
+
+    rng = random.Random(seed)
+
+    def vec():
+        while True:
+            v = sp.Matrix([sp.Rational(rng.randint(-5, 5), rng.randint(1, 4)) for _ in range(2)])
+            if any(v):
+                return v
+
+    def perp(v):
+        return sp.Matrix([-v[1], v[0]])
+
+    m = deep_linear(spectrum=[3, 1], widths=2, depth=3)
+    ws = sp.symbols("w0:12")
+    W = [sp.Matrix(2, 2, ws[4 * k:4 * k + 4]) for k in range(3)]
+    loss = sum(e**2 for e in (W[2] * W[1] * W[0] - m.syx)) / 2
+    x, y, z = vec(), vec(), vec()
+    W1 = x * y.T
+    points = {"Z{3}": (W1, z * perp(x).T, sp.zeros(2, 2)),  # W_2 W_1 = z (x⊥ · x) yᵀ = 0
+              "Z{1}": (sp.zeros(2, 2), y * x.T, z * perp(y).T)}  # W_3 W_2 = z (y⊥ · y) xᵀ = 0
+    L = landscape(m)
+    for label, th in points.items():
+        pt = dict(zip(ws, [e for M in th for e in M]))
+        got = _sympy_inertia(loss, ws, pt)
+        rows = [s for s in L.strata if s.label.text == label and s.label.stratum == "chain ranks 1,1 (product 0)"]
+        assert len(rows) == 1 and rows[0].inertia.as_tuple() == got == (3, 6, 3), (label, got)
+        loc = L.locate(th)
+        assert loc.exact_match and loc.stratum is rows[0], (label, loc.reason)

@@ -162,9 +162,17 @@ def _one_zero_layer_point(rng, m, rep, c):
             W = sp.Matrix(W)
             r = W.rank()
             pt.append(_rand_int(rng, W.rows, r, 3) * _rand_int(rng, r, W.cols, 3) if r else sp.zeros(*W.shape))
+        chained = False
+        if len(rep) == 3 and c in (1, 3):
+            lo = 0 if c == 3 else 1  # the two-layer chain beside the zero layer
+            if _prod([sp.Matrix(W) for W in rep[lo:lo + 2]]).is_zero_matrix and pt[lo].rank():
+                # its product vanishes in the representative: the second layer vanishes on the first one's range
+                R = sp.Matrix.hstack(*pt[lo].columnspace())
+                pt[lo + 1] = pt[lo + 1] * (sp.eye(R.rows) - R * (R.T * R).inv() * R.T)
+                chained = True  # P_>ᵀ Σyx P_<ᵀ = 0 already: one side's product is zero
         right = _prod(pt[: c - 1]) if c > 1 else sp.eye(pt[0].cols)
         B = syx * right.T
-        if c < L and B.rank():
+        if c < L and B.rank() and not chained:
             Bc = sp.Matrix.hstack(*B.columnspace())
             Q = sp.eye(B.rows) - Bc * (Bc.T * Bc).inv() * Bc.T
             pt[-1] = Q * pt[-1]
