@@ -97,6 +97,9 @@ def cmd_count(args) -> int:
     # generic data give simple points: a multiple point means a degenerate draw (the count may be smaller than
     # the generic one), which is said, not hidden
     out["simple_points"] = res.distinct_count == res.complex_count
+    # msolve's parametrization may not separate repeated points: its distinct and real counts are then not certified
+    # (count_critical_points recounts them exactly; the active-neuron sums cannot)
+    out["distinct_real_certified"] = out["simple_points"] or res.engine != "msolve"
     if args.json:
         print(json.dumps(out, indent=2))
     else:
@@ -110,7 +113,9 @@ def cmd_count(args) -> int:
             print(f"  {k}: {v}")
         if not out["simple_points"]:
             print(f"warning: {res.complex_count - res.distinct_count} multiple point(s): this draw (--seed {args.seed}) "
-                  f"may be degenerate; generic counts need simple points: try another --seed")
+                  f"may be degenerate; generic counts need simple points: try another --seed"
+                  + ("" if out["distinct_real_certified"] else "; the distinct and real counts are not certified "
+                     "(msolve may not separate repeated points)"))
         if second is not None:
             sd = out["second_draw"]
             print(f"second draw (--seed {sd['seed']}): {sd['complex_count']} complex, {sd['distinct_count']} distinct"

@@ -56,6 +56,10 @@ class TikhonovData:
         return len(self.X[0])
 
 
+#: the most random data points :func:`tikhonov_data` draws
+MAX_DATA_POINTS = 10_000
+
+
 def tikhonov_data(hidden, input_dim: int, output_dim: int, data_points: int = 1, *, seed: int = 0) -> TikhonovData:
     """Draw ``X``, ``Y`` and every ``λ`` of :func:`tikhonov_problem` as seeded random rationals in (0, 1] (in this
     order, each matrix row by row); ``hidden`` is one width (one hidden layer) or the widths of several.
@@ -72,6 +76,9 @@ def tikhonov_data(hidden, input_dim: int, output_dim: int, data_points: int = 1,
     for name, v in (("input_dim", input_dim), ("output_dim", output_dim), ("data_points", data_points)):
         if isinstance(v, bool) or not isinstance(v, int) or v < 1:
             raise ModelError(f"`{name}` must be a positive int, got {v!r}")
+    if data_points > MAX_DATA_POINTS:  # drawn one exact rational at a time: refused before the work
+        raise ModelError(f"`data_points` = {data_points} is past the limit of {MAX_DATA_POINTS} random data points "
+                         "(the draw alone would take hours past it)")
     rng = random.Random(seed)
 
     def draw(rows, cols):

@@ -56,10 +56,20 @@ def test_small_systems(engine):
     assert (r.complex_count, r.distinct_count, r.real_count) == (6, 4, 2)  # (1, ±1) double, (−2, ±i√2)
     r = count_critical_points([x**2 + 1, y**2 + 1, x * y - 1], [x, y], engine=engine)
     assert (r.complex_count, r.distinct_count, r.real_count) == (2, 2, 0)
+    # (0, 0) of multiplicity 3, (1, 0), (0, 1): msolve's parametrization chose y, which does not separate (0, 0) from
+    # (1, 0), and reported 2 distinct and 2 real points (found by an independent sweep; SymPy's solve_poly_system
+    # lists the three)
+    r = count_critical_points([x**3 - x**2, x * y, y**3 - y**2], [x, y], engine=engine)
+    assert (r.complex_count, r.distinct_count, r.real_count) == (5, 3, 3)
+    assert len(sp.solve_poly_system([x**3 - x**2, x * y, y**3 - y**2], x, y)) == 3
     with pytest.raises(ModelError, match="not isolated|not zero-dimensional"):
         count_critical_points([x * y], [x, y], engine=engine)
     with pytest.raises(ModelError, match="hidden"):
         tikhonov_system(0, 1, 1)
+    from symdln.symbolic.tikhonov import tikhonov_data
+
+    with pytest.raises(ModelError, match="past the limit of 10000"):  # it hung drawing 1e11 data points
+        tikhonov_data(1, 1, 1, 99_999_999_999)
 
 
 @pytest.mark.parametrize("dims", [(1, 1, 1), (1, 2, 2), (2, 1, 1), (1, 3, 3), (3, 1, 1), (2, 2, 2)])
