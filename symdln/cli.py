@@ -82,7 +82,7 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--spectrum", default=None, help="singular values of the target, e.g. 3,2,1 (default)")
     g.add_argument("--target", default=None, help='target matrix, e.g. "3,0,0;0,2,0;0,0,1"')
     g.add_argument("--rotation-seed", type=_seed_or_none, default=0, help="seed of the exact Cayley rotations (none: diagonal target)")
-    g.add_argument("--weight-decay", type=_number, default=Fraction(0), help="L2 weight λ ≥ 0")
+    g.add_argument("--weight-decay", type=_number, default=None, help="L2 weight λ ≥ 0 (default 0)")
     g.add_argument("--X", dest="X", default=None, help="data form: inputs X (n_0 × N); diagonal model: design X (n × d)")
     g.add_argument("--Y", dest="Y", default=None, help="data form: outputs Y (n_L × N)")
 
@@ -223,7 +223,8 @@ def _dln_model(args):
         raise OptionError(f"give one of --spectrum, --target, --X/--Y; got {', '.join(given)}")
     if args.Y is not None and args.X is None:
         raise OptionError("--Y needs --X (data form)")
-    common = dict(depth=args.depth, widths=widths, weight_decay=args.weight_decay)
+    common = dict(depth=args.depth, widths=widths,
+                  weight_decay=Fraction(0) if args.weight_decay is None else args.weight_decay)
     if args.target is not None:
         return deep_linear(parse_matrix(args.target, name="--target"), **common)
     if args.X is not None:
@@ -295,7 +296,7 @@ def _refuse_dln_options(args) -> None:
     """``--model diagonal`` takes --X and --y only: DLN options would be silently ignored."""
     given = [n for n, v in (("--spectrum", args.spectrum), ("--target", args.target), ("--Y", args.Y),
                             ("--widths", args.widths)) if v is not None]
-    if args.weight_decay:
+    if args.weight_decay is not None:
         given.append("--weight-decay")
     if args.depth != 2:
         given.append("--depth")

@@ -15,7 +15,7 @@ def cmd_count(args) -> int:
     if not args.tikhonov:
         raise OptionError("--count counts isolated critical points: add --tikhonov (entrywise weight decay)")
     ignored = [n for n, v in (("--spectrum", args.spectrum), ("--target", args.target), ("--X", args.X),
-                              ("--Y", args.Y)) if v is not None] + (["--weight-decay"] if args.weight_decay else [])
+                              ("--Y", args.Y)) if v is not None] + (["--weight-decay"] if args.weight_decay is not None else [])
     if args.model != "dln":
         ignored.append("--model diagonal")
     if ignored:

@@ -270,7 +270,8 @@ def _arb_inertia(H) -> Inertia | None:
     return Inertia(neg, 0, pos)
 
 
-def classify_real_points(loss, variables, *, digits: int = 30, seed: int = 0) -> list[RealCriticalPoint]:
+def classify_real_points(loss, variables, *, digits: int = 30, seed: int = 0,
+                         symmetries=None) -> list[RealCriticalPoint]:
     """Every real critical point of a polynomial ``loss`` with isolated, simple critical points, classified.
 
     The real points are the real roots of the characteristic polynomial of a separating
@@ -280,11 +281,14 @@ def classify_real_points(loss, variables, *, digits: int = 30, seed: int = 0) ->
     ``(M_fᵀ − t₀)v = 0`` in ball arithmetic (``v`` is the evaluation vector of the standard
     monomials), its Hessian is evaluated in balls and its inertia read from pivots of certain sign.
     A nondegenerate point with no negative eigenvalue is a local minimum; the one of least loss,
-    when its loss ball lies below every other minimum's, is the global minimum (see ``lowest``).
+    when its loss ball lies below every other minimum's, is the global minimum (see ``lowest``); ``symmetries``
+    (sign vectors over ``variables``) certify ties between symmetric minima, which are then all global minima.
 
     >>> x, y = sp.symbols("x y")
     >>> [(p.kind, p.lowest) for p in classify_real_points((x**2 - 1)**2 + y**2, [x, y])]
     [('local minimum', True), ('local minimum', True), ('strict saddle', False)]
+    >>> [p.kind for p in classify_real_points((x**2 - 1)**2 + y**2, [x, y], symmetries=[(-1, 1)])]
+    ['global minimum', 'global minimum', 'strict saddle']
     """
     gens = list(variables)
     eqs = [sp.expand(sp.diff(loss, v)) for v in gens]
@@ -316,7 +320,7 @@ def classify_real_points(loss, variables, *, digits: int = 30, seed: int = 0) ->
             roots = [r for r, _m in chi.complex_roots() if r.imag.contains(0)]
             out = _points_at(roots, n_real, Mf, N, col0, hess, loss_terms, digits)
         if out is not None:
-            return _label_minima(out)
+            return _label_minima(out, symmetries)
         bits *= 2
     raise ModelError("could not certify the real critical points (increase `digits`)")
 
@@ -393,7 +397,7 @@ def _points_at(roots, n_real, Mf, N, col0, hess, loss_terms, digits):
             return None
         value = _eval_poly(loss_terms, x)
         out.append((x, value, inert))
-    return [(tuple(xi.str(digits, radius=False) for xi in x), value, inert) for x, value, inert in out]
+    return [(tuple(xi.str(digits, radius=False) for xi in x), value, inert, x) for x, value, inert in out]
 
 
 def _label_minima(points, symmetries=None):
@@ -414,7 +418,7 @@ def _label_minima(points, symmetries=None):
             def image(i, sv):
                 return [x * sgn for x, sgn in zip(points[i][3], sv)]
 
-            if all(any(all(a.overlaps(b) for a, b in zip(image(j, sv), points[i][3])) for sv in symmetries)
+            if all(i == j or any(all(a.overlaps(b) for a, b in zip(image(j, sv), points[i][3])) for sv in symmetries)
                    for i in lowest):
                 # each tied minimum is a symmetric image of j: exactly the same loss, and the lowest one
                 others = [i for i in mins if i not in lowest]

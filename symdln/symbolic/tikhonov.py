@@ -229,7 +229,7 @@ def classify_tikhonov(hidden, input_dim: int | None = None, output_dim: int | No
         # msolve's boxes at 128 bits first (those of the count, reused); the coordinates print from their centres
         return _classify_balls(loss, vs, balls, digits, sym, bits=max(128, int(digits * 3.33) + 8))
     if engine == "sympy" or msolve_path() is None:
-        return classify_real_points(loss, vs, digits=digits)
+        return classify_real_points(loss, vs, digits=digits, symmetries=sym)
     return classify_real_points_msolve(loss, vs, digits=digits, symmetries=sym)
 
 

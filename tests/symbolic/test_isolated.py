@@ -146,3 +146,18 @@ def test_coefficients_past_python_int_string_limit():
     x, y = sp.symbols("x y")
     res = count_critical_points([x**2 - (10**4400 + 7), y**2 - 1], [x, y], engine="msolve")
     assert (res.complex_count, res.real_count) == (4, 4)
+
+
+def test_sympy_engine_certifies_symmetric_ties():
+    """The pure-Python engine labels minima tied by a sign symmetry global minima, as the msolve path does
+    (it called them local minima flagged lowest).  Oracle: one hidden neuron, one data point: two minima ±(a, b),
+    images of each other under (w1, w2) → (−w1, −w2), and the origin a saddle; with two hidden layers of width
+    one the lowest minima are the 4 sign images of one point, and Morse's count Σ(−1)^index = 1 holds."""
+    from symdln.symbolic.tikhonov import classify_tikhonov
+
+    for hidden, n_glob in (([1], 2), ([1, 1], 4)):
+        pts = classify_tikhonov(hidden, 1, 1, seed=2, engine="sympy")
+        glob = [p for p in pts if p.kind == "global minimum"]
+        assert len(glob) == n_glob and all(p.lowest for p in glob)
+        assert not [p for p in pts if p.lowest and p.kind != "global minimum"]
+        assert sum((-1) ** p.inertia.negative for p in pts) == 1
