@@ -19,7 +19,7 @@ import sympy as sp
 
 from ..errors import ModelError
 
-__all__ = ["Inertia", "inertia", "nullspace", "field_nullspace", "to_fmpq_rows"]
+__all__ = ["Inertia", "inertia", "nullspace", "field_nullspace", "symmetric_range_split", "to_fmpq_rows"]
 
 
 @dataclass(frozen=True)
@@ -65,11 +65,51 @@ def to_fmpq_rows(H) -> list[list[flint.fmpq]]:
     return out
 
 
+# a prime below 2⁶² for flint's nmod arithmetic: the pivot columns modulo it are a guess that is then checked exactly
+_SPLIT_PRIME = 4611686018427387847
+
+
+def symmetric_range_split(M: flint.fmpq_mat) -> tuple[list[int], flint.fmpq_mat] | None:
+    """``(J, X)`` with ``M = M[:, J] · X`` exactly, ``X = M[J, J]⁻¹ M[J, :]`` (``r × n``), for a symmetric rational
+    ``M`` of rank ``r = |J|``; ``None`` when the guess below fails (then use an exact echelon form).
+
+    ``J`` is guessed from the pivot columns of ``M`` modulo a large prime (its integer numerator ``N = dM``).  The guess
+    is certified exactly: ``M[J, J]`` nonsingular over ℚ (the solve succeeds) gives ``rank M ≥ r``, and the identity
+    ``M = M[:, J] X`` gives ``rank M ≤ r``.  Every column of ``M`` is then a combination of the columns ``J``, so
+    ``range M = span M[:, J]``, ``ker M = {x : X x = 0}``, and the nonzero eigenvalues of ``M`` are those of the
+    ``r × r`` matrix ``X · M[:, J]`` (``M = B A⁻¹ Bᵀ`` with ``B = M[:, J]``, ``A = M[J, J]``: the eigenvalues of
+    ``B (A⁻¹Bᵀ)`` and ``(A⁻¹Bᵀ) B`` agree except for zeros).  Much cheaper than a rational echelon form for the large
+    kernels of Hessians at critical points of overparametrized networks.
+    """
+    n = M.nrows()
+    N, _d = M.numer_denom()
+    R, r = flint.nmod_mat(N, _SPLIT_PRIME).rref()
+    J, c = [], 0
+    for i in range(r):
+        while R[i, c] == 0:
+            c += 1
+        J.append(c)
+        c += 1
+    if r == 0:
+        return ([], flint.fmpq_mat(0, n)) if N.is_zero() else None
+    Nq = flint.fmpq_mat(N)
+    A = flint.fmpq_mat(r, r, [Nq[i, j] for i in J for j in J])
+    NJ = flint.fmpq_mat(r, n, [Nq[j, k] for j in J for k in range(n)])
+    try:
+        X = A.solve(NJ)
+    except ZeroDivisionError:
+        return None
+    if NJ.transpose() * X != Nq:  # M[:, J] = M[J, :]ᵀ (symmetric)
+        return None
+    return J, X
+
+
 def symmetric_charpoly(M: flint.fmpq_mat) -> flint.fmpq_poly:
-    """``det(xI − M)`` of a symmetric rational matrix through its range: ``M B = B C`` for ``B`` the pivot columns of
-    ``M`` (a basis of ``range M``, invariant and orthogonal to ``ker M``), so ``det(xI − M) = x^{n−r} det(xI − C)``
-    with ``C = (BᵀB)⁻¹BᵀMB`` (``r × r``, ``r = rank M``): Hessians at critical points of overparametrized networks
-    have large kernels, and the small characteristic polynomial is much cheaper.
+    """``det(xI − M)`` of a symmetric rational matrix through its range: ``det(xI − M) = x^{n−r} det(xI − C)`` with
+    ``C = X · M[:, J]`` (``r × r``, ``r = rank M``; :func:`symmetric_range_split`), or, when that split is not
+    available, ``C = (BᵀB)⁻¹BᵀMB`` for ``B`` the pivot columns of an exact echelon form (``M B = B C``: the range is
+    invariant and orthogonal to ``ker M``).  Hessians at critical points of overparametrized networks have large
+    kernels, and the small characteristic polynomial is much cheaper.
 
     Examples
     --------
@@ -81,6 +121,14 @@ def symmetric_charpoly(M: flint.fmpq_mat) -> flint.fmpq_poly:
     if M != M.transpose():
         raise ModelError("symmetric_charpoly needs a symmetric matrix")
     x = flint.fmpq_poly([0, 1])
+    split = symmetric_range_split(M)
+    if split is not None:
+        J, X = split
+        r = len(J)
+        if r == 0:
+            return x ** n
+        C = X * flint.fmpq_mat(n, r, [M[i, j] for i in range(n) for j in J])
+        return C.charpoly() * x ** (n - r)
     R, r = M.rref()
     if r == 0:
         return x ** n
@@ -236,6 +284,18 @@ def nullspace(H) -> list[list[flint.fmpq]]:
     rows = to_fmpq_rows(H) if not isinstance(H, flint.fmpq_mat) else None
     M = H if isinstance(H, flint.fmpq_mat) else flint.fmpq_mat(rows)
     n = M.ncols()
+    split = symmetric_range_split(M) if M.nrows() == n and M == M.transpose() else None
+    if split is not None:  # ker M = {x : X x = 0}, X = [I | X_K] up to the column order: x_J = −X_K x_K
+        J, X = split
+        Jset = set(J)
+        basis = []
+        for f in (c for c in range(n) if c not in Jset):
+            v = [flint.fmpq(0)] * n
+            v[f] = flint.fmpq(1)
+            for i, pc in enumerate(J):
+                v[pc] = -X[i, f]
+            basis.append(v)
+        return basis
     R, rank = M.rref()
     pivots = rref_pivots(R, rank)
     free = [c for c in range(n) if c not in pivots]

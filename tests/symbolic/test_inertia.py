@@ -77,3 +77,41 @@ def test_refuses_non_symmetric_and_irrational():
         inertia([[1, 2], [3, 4]])
     with pytest.raises(ModelError, match="rational"):
         inertia([[sp.sqrt(2)]])
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.integers(1, 9), st.integers(0, 9), st.randoms(use_true_random=False))
+def test_symmetric_nullspace_has_sympys_dimension(n, k, rnd):
+    """On low-rank symmetric matrices (the range split path) the kernel basis is exact, independent and of SymPy's
+    dimension ``n − rank``."""
+    B = sp.Matrix(n, k, lambda i, j: sp.Rational(rnd.randint(-3, 3), rnd.randint(1, 3)))
+    D = sp.diag(*[rnd.choice([-2, -1, 0, 1, sp.Rational(1, 2)]) for _ in range(k)]) if k else sp.zeros(0, 0)
+    M = B * D * B.T if k else sp.zeros(n, n)
+    basis = nullspace(M)
+    assert len(basis) == n - M.rank() == len(M.nullspace())
+    if basis:
+        V = sp.Matrix([[sp.Rational(int(x.p), int(x.q)) for x in v] for v in basis]).T
+        assert (M * V).is_zero_matrix
+        assert V.rank() == len(basis)
+
+
+def test_range_split_falls_back_when_the_prime_divides():
+    """Entries divisible by the guessing prime make the modular pivots wrong; the exact check must reject the guess
+    and the echelon form must answer (charpoly against flint's, kernel against SymPy's)."""
+    import flint
+
+    from symdln.symbolic.inertia import _SPLIT_PRIME, symmetric_range_split
+
+    p = _SPLIT_PRIME
+    for rows in ([[p]], [[p, 0], [0, 1]], [[p, p], [p, 2 * p]], [[1, 1, 0], [1, 1, 0], [0, 0, p]]):
+        Mq = flint.fmpq_mat(rows)
+        assert symmetric_range_split(Mq) is None
+        assert symmetric_charpoly(Mq) == Mq.charpoly()
+        M = sp.Matrix(rows)
+        assert len(nullspace(M)) == n_minus_rank(M)
+    J, X = symmetric_range_split(flint.fmpq_mat([[2, 4], [4, 8]]))
+    assert J == [0] and X == flint.fmpq_mat([[1, 2]])
+
+
+def n_minus_rank(M: sp.Matrix) -> int:
+    return M.cols - M.rank()
