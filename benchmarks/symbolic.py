@@ -28,7 +28,6 @@ from symdln.models import deep_linear
 from symdln.symbolic import loss_expr, weight_symbols
 from symdln.symbolic.analysis import _Loss, _rational_point
 from symdln.symbolic.critical import critical_sets
-import flint
 
 from symdln.models.init import check_point
 from symdln.symbolic.inertia import charpoly_inertia, symmetric_charpoly
@@ -47,7 +46,7 @@ def ours(model, points):
     out = []
     for p in points:
         th = _rational_point(check_point(model, p))  # the exact Hessian's inertia, as analyze_point computes it
-        out.append(charpoly_inertia(symmetric_charpoly(flint.fmpq_mat(loss.hessian(th)))).as_tuple())
+        out.append(charpoly_inertia(symmetric_charpoly(loss.hessian(th))).as_tuple())
     return time.perf_counter() - t, out
 
 

@@ -35,7 +35,7 @@ from ..matops import to_fmpq_mat
 from ..models.diagonal import DiagonalLinearModel
 from ..models.dln import DeepLinearModel
 from ..models.init import check_point
-from .calculus import diagonal_hessian_entries, dln_gradient, dln_hessian_entries
+from .calculus import diagonal_hessian_entries, dln_gradient, dln_hessian_entries, dln_hessian_fmpq
 from .fields import FieldMatrix, NumberField, RationalField
 from .inertia import Inertia, charpoly_inertia, field_nullspace, inertia, nullspace, symmetric_charpoly
 from .algebraic import exact_sign
@@ -221,9 +221,9 @@ class _Loss:
             rows = diagonal_hessian_entries(us, vs, self.model.X, self.model.y, self.n)
         else:
             lam = self.lam if self.lam != F.zero else 0
+            if self.rational:  # one fmpq_mat, through matrix products
+                return dln_hessian_fmpq(th, self.sxx, self.syx, lam)
             rows = dln_hessian_entries(th, self.sxx, self.syx, lam)
-            if self.rational:  # fmpq entries, and int 0 where no block wrote: fmpq_mat takes both as they are
-                return rows
         return [[x if not isinstance(x, (int, sp.Basic)) else F(x) for x in r] for r in rows]
 
     def shapes(self, th):
@@ -244,7 +244,7 @@ def global_minimum_value(model) -> sp.Expr | None:
     return min((f.loss for f in pivot_families(model)), key=lambda x: sp.N(x, 50))
 
 
-def _escape_rates(H_rows, cp, max_report: int = 8):
+def _escape_rates(Hq: flint.fmpq_mat, cp, max_report: int = 8):
     """Negative eigenvalues of ``H`` exactly (factors of its characteristic polynomial ``cp``, the one the inertia was
     read from) and float64 eigenvectors."""
     _, factors = cp.factor()
@@ -254,17 +254,21 @@ def _escape_rates(H_rows, cp, max_report: int = 8):
         for r, m in roots:
             if r.imag.contains(0) and r.real < 0:
                 negs.append((r.real, f, mult * m))
-    Hf = np.array([[float(x) for x in row] for row in H_rows])
+    Hf = np.array([float(x) for x in Hq.entries()]).reshape(Hq.nrows(), Hq.ncols())
     w, V = np.linalg.eigh(Hf)
     out = []
     for val, f, mult in sorted(negs, key=lambda t: float(t[0].mid())):
         rate = -val
         exact = None
-        if f.degree() <= 2:
-            x = sp.Symbol("x")
-            poly = sp.Poly([sp.Rational(int(c.p), int(c.q)) for c in reversed(f.coeffs())], x)
-            for root in sp.roots(poly, x):  # exact radicals (no nsimplify: it may return a nearby number)
-                if abs(sp.N(root) - float(val.mid())) < 1e-6 * (1 + abs(float(val.mid()))):
+        if f.degree() <= 2:  # exact radicals by the formula (no nsimplify: it may return a nearby number)
+            c = [sp.Rational(int(q.p), int(q.q)) for q in f.coeffs()]  # c[k]: coefficient of x^k
+            if f.degree() == 1:
+                roots = [-c[0] / c[1]]
+            else:  # irreducible over ℚ with real roots: the discriminant is positive and not a square
+                disc = c[1] ** 2 - 4 * c[2] * c[0]
+                roots = [(-c[1] + s * sp.sqrt(disc)) / (2 * c[2]) for s in (1, -1)]
+            for root in roots:
+                if abs(float(root) - float(val.mid())) < 1e-6 * (1 + abs(float(val.mid()))):
                     exact = str(sp.radsimp(-root))
         idx = int(np.argmin(np.abs(w - float(val.mid()))))
         vec = V[:, idx]
@@ -341,13 +345,14 @@ def analyze_exact(loss: _Loss, th, *, family_dimension=None, is_global: bool | N
     grad = loss.gradient(th)
     gnorm = sum((g * g for g in grad), F.zero)
     rows, cp = hessian if hessian is not None else (loss.hessian(th), None)
-    n = len(rows)
     Hq = None
     if loss.rational:  # exact: Descartes' rule on the characteristic polynomial (real-rooted: H is symmetric)
-        Hq = flint.fmpq_mat(rows)
+        Hq = rows if isinstance(rows, flint.fmpq_mat) else flint.fmpq_mat(rows)
+        n = Hq.nrows()
         cp = symmetric_charpoly(Hq) if cp is None else cp
         inert = charpoly_inertia(cp)
     else:
+        n = len(rows)
         inert = inertia(rows, field=F)
     val = F.to_sympy(value)
     critical = gnorm == F.zero
@@ -361,7 +366,7 @@ def analyze_exact(loss: _Loss, th, *, family_dimension=None, is_global: bool | N
     elif inert.negative > 0:
         kind, order, reason = "strict saddle", 2, "the Hessian has a negative eigenvalue"
         order_at_most = 2
-        escape = _escape_rates(rows, cp) if loss.rational else _escape_numeric(rows, F)
+        escape = _escape_rates(Hq, cp) if loss.rational else _escape_numeric(rows, F)
     elif is_global:
         kind, reason = "global minimum", "the loss equals the global minimum value"
     elif inert.zero == 0:

@@ -33,6 +33,7 @@ __all__ = [
     "hessian",
     "dln_gradient",
     "dln_hessian_entries",
+    "dln_hessian_fmpq",
     "diagonal_hessian_entries",
     "parameter_index",
 ]
@@ -166,6 +167,103 @@ def dln_hessian_entries(theta: Sequence, sxx, syx, lam=0) -> list[list]:
                                 v = v + lam
                             Ha[b] = v
                             H[b][a] = v
+    return H
+
+
+def dln_hessian_fmpq(theta: Sequence, sxx, syx, lam=0):
+    """The exact Hessian of the DLN loss at rational layers (``flint.fmpq_mat``) as one ``fmpq_mat``, through
+    matrix products instead of entry loops::
+
+        H = Jᵀ (I ⊗ Σxx) J  +  U V + (U V)ᵀ  +  λ I
+
+    ``J`` is the Jacobian of ``vec A`` (``J[(α,β), (l,i,j)] = P_{>l}[α,i] · P_{<l}[j,β]``), which gives the
+    Gauss–Newton term of the module docstring; the residual term ``(W_{m−1}⋯W_{l+1})[q,i] · (P_{>m}ᵀ G P_{<l}ᵀ)[p,j]``
+    (``l < m``) is split along the columns ``β`` of ``G``: ``U[(l,i,j), (l,i,β)] = P_{<l}[j,β]`` and
+    ``V[(l,i,β), (m,p,q)] = (P_{>m}ᵀ G e_β)[p] · (W_{m−1}⋯W_{l+1})[q,i]`` for ``m > l``.  Only ``n·(d_out·d_in + Σ_l
+    n_l·d_in)`` entries are formed in Python (``n`` parameters), not ``n²``.  Equal to :func:`dln_hessian_entries`.
+
+    Examples
+    --------
+    >>> import flint
+    >>> th = [flint.fmpq_mat([[1, 0]]), flint.fmpq_mat([[2], [1]])]  # 2 → 1 → 2, teacher M = diag(3, 1)
+    >>> H = dln_hessian_fmpq(th, None, flint.fmpq_mat([[3, 0], [0, 1]]))
+    >>> H.nrows(), H == flint.fmpq_mat(dln_hessian_entries(th, None, flint.fmpq_mat([[3, 0], [0, 1]])))
+    (4, True)
+    """
+    import flint
+
+    L = len(theta)
+    shapes = [(W.nrows(), W.ncols()) for W in theta]
+    d_out, d_in = shapes[-1][0], shapes[0][1]
+    off = [0]
+    for r, c in shapes:
+        off.append(off[-1] + r * c)
+    n = off[-1]
+    _, G = dln_gradient(theta, sxx, syx, 0)
+    Q, R = _products(theta)
+    above = [R[l + 2].tolist() if l + 2 <= L else None for l in range(L)]  # P_{>l} (d_out × n_l); None: identity
+    below = [Q[l].tolist() if Q[l] is not None else None for l in range(L)]  # P_{<l} (n_{l−1} × d_in)
+    zero = flint.fmpq(0)
+
+    def eye_entry(M, a, b):
+        return M[a][b] if M is not None else (1 if a == b else 0)
+
+    J = [[zero] * n for _ in range(d_out * d_in)]
+    for l, (r, c) in enumerate(shapes):
+        for a in range(d_out):
+            for i in range(r):
+                x = eye_entry(above[l], a, i)
+                if x == 0:
+                    continue
+                for b in range(d_in):
+                    row, base = J[a * d_in + b], off[l] + i * c
+                    for j in range(c):
+                        y = eye_entry(below[l], j, b)
+                        if y:
+                            row[base + j] = x * y
+    Jm = flint.fmpq_mat(J)
+    if sxx is None:
+        H = Jm.transpose() * Jm
+    else:
+        S = sxx.tolist()
+        K = flint.fmpq_mat(d_out * d_in, d_out * d_in, [S[b][b2] if a == a2 else 0 for a in range(d_out)
+                                                       for b in range(d_in) for a2 in range(d_out) for b2 in range(d_in)])
+        H = Jm.transpose() * (K * Jm)
+    if L >= 2 and any(x != 0 for x in G.entries()):
+        Gl = G.tolist()
+        # u[m][β] = P_{>m}ᵀ G e_β (length n_m)
+        u = [[[Gl[p][b] for p in range(shapes[m][0])] if above[m] is None else
+              [sum((above[m][a][p] * Gl[a][b] for a in range(d_out)), zero) for p in range(shapes[m][0])]
+              for b in range(d_in)] for m in range(L)]
+        cols = [(l, i, b) for l in range(L - 1) for i in range(shapes[l][0]) for b in range(d_in)]
+        U = flint.fmpq_mat(n, len(cols))
+        V = []
+        for k, (l, i, b) in enumerate(cols):
+            c = shapes[l][1]
+            for j in range(c):
+                y = eye_entry(below[l], j, b)
+                if y:
+                    U[off[l] + i * c + j, k] = y
+        for l in range(L - 1):
+            mids, mid = {}, None  # mids[m] = W_{m−1}⋯W_{l+1} (None: identity)
+            for m in range(l + 1, L):
+                mids[m] = mid.tolist() if mid is not None else None
+                mid = theta[m] if mid is None else theta[m] * mid
+            for i in range(shapes[l][0]):
+                for b in range(d_in):
+                    row = [zero] * off[l + 1]
+                    for m in range(l + 1, L):
+                        rm, cm = shapes[m]
+                        for up in u[m][b]:
+                            if up == 0:
+                                row.extend([zero] * cm)
+                            else:
+                                row.extend([up * eye_entry(mids[m], q, i) for q in range(cm)])
+                    V.append(row)
+        UV = U * flint.fmpq_mat(V)
+        H = H + UV + UV.transpose()
+    if lam:
+        H = H + flint.fmpq_mat(n, n, [lam if a == b else 0 for a in range(n) for b in range(n)])
     return H
 
 

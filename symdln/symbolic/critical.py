@@ -45,7 +45,7 @@ import sympy as sp
 from ..errors import ModelError, describe
 from ..models.diagonal import DiagonalLinearModel
 from ..models.dln import DeepLinearModel
-from .cuts import complement_strata
+from .cuts import complement_strata, to_sympy_point
 from .analysis import PointAnalysis, _Loss, analyze_exact, analyze_point
 from .fields import FieldMatrix, NumberField, RationalField
 from .inertia import charpoly_inertia, symmetric_charpoly
@@ -434,15 +434,15 @@ def _pivot_strata(model, families, rank, rng, seed, out, bar) -> None:
             listed = {(exact_signature(model, c.point), c.inertia.as_tuple(), c.kind, c.analysis.order) for c in out
                       if c.label == fam.name} if extra else set()
             qloss = _Loss(model) if extra else None
-            for name, pt, layers, sig in extra:
+            for name, layers, sig in extra:
                 # the inertia first: a strict saddle's kind and order follow from it, so a candidate whose
                 # (signature, inertia) is listed with a negative eigenvalue is the same stratum: no full analysis
-                rows = qloss.hessian(layers)
-                cp = symmetric_charpoly(flint.fmpq_mat(rows))
+                Hq = qloss.hessian(layers)  # an fmpq_mat over ℚ
+                cp = symmetric_charpoly(Hq)
                 inert = charpoly_inertia(cp)
                 if inert.negative > 0 and (sig, inert.as_tuple(), "strict saddle", 2) in listed:
                     continue
-                a = analyze_exact(qloss, layers, seed=seed, hessian=(rows, cp))
+                a = analyze_exact(qloss, layers, seed=seed, hessian=(Hq, cp))
                 key = (sig, a.inertia.as_tuple(), a.kind, a.order)
                 if key in listed:
                     continue  # the same stratum as one listed (e.g. a cut whose extra range lies in the learned one)
@@ -456,7 +456,8 @@ def _pivot_strata(model, families, rank, rng, seed, out, bar) -> None:
                 elif r == 0 and name.startswith("zero layer"):  # A = 0, one zero layer, a vanishing chain
                     c = name.split()[2].rstrip(",")
                     label, name = f"Z{{{c}}}", name[len(f"zero layer {c}, "):]
-                bounds = stratum_dimension_bounds(model, pt, a.hessian, a.inertia.zero)
+                pt = to_sympy_point(layers)
+                bounds = stratum_dimension_bounds(model, layers, a.hessian, a.inertia.zero)
                 dim = bounds[0] if bounds[0] == bounds[1] else None
                 out.append(CriticalSet(label, name, pt, a.loss, _end_to_end(pt), dim, a, bounds))
         bar.update()

@@ -43,7 +43,7 @@ from ..errors import ModelError
 from .fields import to_fmpq_mat
 from .inertia import nullspace
 
-__all__ = ["complement_strata", "not_listed"]
+__all__ = ["complement_strata", "not_listed", "to_sympy_point"]
 
 # Exact arithmetic over ℚ in python-flint matrices throughout (SymPy matrices only for the representatives returned).
 
@@ -68,7 +68,7 @@ def _is_zero(M: flint.fmpq_mat) -> bool:
 
 
 def _rand(rng, rows, cols, lo=-3, hi=3) -> flint.fmpq_mat:
-    return flint.fmpq_mat(rows, cols, [rng.randint(lo, hi) for _ in range(rows * cols)])
+    return flint.fmpq_mat(rows, cols, rng.choices(range(lo, hi + 1), k=rows * cols))
 
 
 def _rank_matrix(rng, rows, cols, rank) -> flint.fmpq_mat:
@@ -190,9 +190,14 @@ def _to_sympy(M: flint.fmpq_mat) -> sp.ImmutableMatrix:
     return sp.ImmutableMatrix(M.nrows(), M.ncols(), [sp.Rational(int(x.p), int(x.q)) for x in M.entries()])
 
 
+def to_sympy_point(layers) -> tuple:
+    """Exact ``fmpq_mat`` layers as a tuple of SymPy matrices (a critical set's representative)."""
+    return tuple(_to_sympy(W) for W in layers)
+
+
 def complement_strata(model, S: tuple, balanced_point, seed: int):
-    """``[(stratum name, exact point, its layers as fmpq_mat, its rank signature)]`` of the complement strata of
-    pivot set ``S`` (module docstring)."""
+    """``[(stratum name, its layers as fmpq_mat, its rank signature)]`` of the complement strata of pivot set ``S``
+    (module docstring); :func:`to_sympy_point` gives the SymPy representative of the strata kept."""
     from .landscape import rational_signature
 
     L, n = model.depth, model.widths
@@ -231,9 +236,6 @@ def complement_strata(model, S: tuple, balanced_point, seed: int):
     def signature(C):
         return rational_signature(model, assemble(C))
 
-    def point(C):
-        return tuple(_to_sympy(W) for W in assemble(C))
-
     # an empty complement layer (a hidden width equal to |S|): every product through it is an empty (zero) map, so
     # every gradient condition on the complement is vacuous and all complement layers are free; the most generic
     # draw (full-rank layers) is the open part of this component
@@ -247,7 +249,7 @@ def complement_strata(model, S: tuple, balanced_point, seed: int):
             found = _most_generic(draw_free, signature)
             for v, (sg, C) in enumerate(found, start=1):
                 out.append((f"free complement (empty layer {empty})" + ("" if len(found) == 1 else f" [variant {v}]"),
-                            point(C), assemble(C), sg))
+                            assemble(C), sg))
     # one cut at layer c: C_c of rank k with C_c P_< = 0 and P_> C_c = 0 (k = 0: a zero layer)
     for c in range(1, L + 1):
         left, right = d[:c], d[c:]  # P_<: d_0 → … → d_{c−1};  P_>: d_c → … → d_L
@@ -269,7 +271,7 @@ def complement_strata(model, S: tuple, balanced_point, seed: int):
                 tag = "" if k == 0 else f", middle rank {k}"
                 name = f"cut {c}" + ("" if len(pairs) == 1 and k == 0 else f" (ranks {a},{b}{tag})")
                 for v, (sg, C) in enumerate(found, start=1):
-                    out.append((name + ("" if len(found) == 1 else f" [variant {v}]"), point(C), assemble(C), sg))
+                    out.append((name + ("" if len(found) == 1 else f" [variant {v}]"), assemble(C), sg))
     # depth 3: a zero end layer beside a two-layer chain whose product vanishes (C_3 = 0, C_2 C_1 = 0, or C_1 = 0,
     # C_3 C_2 = 0; both chain layers nonzero: otherwise two zero layers, listed below or as Z{i,j})
     if L == 3:
@@ -294,7 +296,7 @@ def complement_strata(model, S: tuple, balanced_point, seed: int):
                         if not (_rank(C[lo - 1]) == a1 and _rank(C[lo]) == a2 and _is_zero(C[lo] * C[lo - 1])):
                             raise ModelError(f"internal error: a zero-product chain of ranks {a1},{a2} is not exact")
                         out.append((f"zero layer {c}, chain ranks {a1},{a2} (product 0)"
-                                    + ("" if len(found) == 1 else f" [variant {v}]"), point(C), assemble(C), sg))
+                                    + ("" if len(found) == 1 else f" [variant {v}]"), assemble(C), sg))
     # two zero layers other than (1, L), S ≠ ∅ (for S = ∅ they are the Z{i,j} families)
     if r > 0:
         for i, j in itertools.combinations(range(1, L + 1), 2):
@@ -308,7 +310,7 @@ def complement_strata(model, S: tuple, balanced_point, seed: int):
 
             found = _most_generic(draw, signature)
             for v, (sg, C) in enumerate(found, start=1):
-                out.append((f"Z{{{i},{j}}}" + ("" if len(found) == 1 else f" [variant {v}]"), point(C), assemble(C), sg))
+                out.append((f"Z{{{i},{j}}}" + ("" if len(found) == 1 else f" [variant {v}]"), assemble(C), sg))
     return out
 
 

@@ -241,9 +241,10 @@ class Landscape:
         distance (``rtol`` relative to the largest), the one with the point's rank signature (ranks counted with
         singular values above ``rtol`` times the largest of each matrix).  A rank that rests on a singular value
         below ``√rtol`` (relative) leaves the point unlocated (``exact_match=False``): it is too near a smaller
-        stratum for float64 to tell.  ``exact_match`` also requires the Hessian at the point (float64 eigenvalues
-        of the closed form) to have the stratum's negative and zero counts: a point where they differ is a special
-        point of the stratum or of one not listed, and is reported so.
+        stratum for float64 to tell.  ``exact_match`` also requires the Hessian at the point (its exact inertia when
+        every entry of ``theta`` is an exact rational, else float64 eigenvalues of the closed form) to have the
+        stratum's negative and zero counts: a point where they differ is a special point of the stratum or of one not
+        listed, and is reported so.
 
         Examples
         --------
@@ -281,11 +282,13 @@ class Landscape:
                             + ", ".join(f"{s.label.text} ({s.label.stratum})" for s in same))
         if same:
             s = same[0]
-            neg, zero = _float_inertia(self.model, mats)
+            exact = _exact_inertia(self.model, theta)  # exact rational input: the exact Hessian's inertia
+            neg, zero = (exact.negative, exact.zero) if exact is not None else _float_inertia(self.model, mats)
+            how = "exact" if exact is not None else "float64"
             if (neg, zero) != (s.inertia.negative, s.inertia.zero):
                 return Location(s, False, best, grad, loss, sig,
                                 f"same end-to-end map and rank signature as {s.label.text} ({s.label.stratum}), but the "
-                                f"point's Hessian has {neg} negative and {zero} zero eigenvalues (the stratum's "
+                                f"point's Hessian ({how}) has {neg} negative and {zero} zero eigenvalues (the stratum's "
                                 f"representative: {s.inertia.negative}, {s.inertia.zero}): a special point of it, or of "
                                 f"a stratum not listed")
             return Location(s, True, best, grad, loss, sig, "same end-to-end map, rank signature and Hessian inertia")
@@ -416,6 +419,37 @@ def _residual_float(model, A) -> np.ndarray:
 
 
 # -- numerics of locate -----------------------------------------------------------------------------------------
+def _exact_inertia(model, theta):
+    """The exact Hessian inertia at ``theta`` when every entry is an exact rational (int, Fraction, SymPy Rational),
+    else ``None`` (floats and balls: the float64 count is used)."""
+    from fractions import Fraction
+
+    import flint
+
+    from .analysis import _Loss
+    from .inertia import charpoly_inertia, symmetric_charpoly
+
+    layers = []
+    for W in theta:
+        if isinstance(W, sp.MatrixBase):
+            rows = W.tolist()
+        elif isinstance(W, (list, tuple)) and all(isinstance(r, (list, tuple)) for r in W):
+            rows = W
+        else:
+            return None
+        q = []
+        for row in rows:
+            for x in row:
+                if isinstance(x, bool) or not isinstance(x, (int, Fraction, sp.Rational)):
+                    return None
+                x = sp.Rational(x.numerator, x.denominator) if isinstance(x, Fraction) else sp.Rational(x)
+                q.append(flint.fmpq(int(x.p), int(x.q)))
+        layers.append(flint.fmpq_mat(len(rows), len(rows[0]) if rows else 0, q))
+    H = _Loss(model).hessian(layers)
+    H = H if isinstance(H, flint.fmpq_mat) else flint.fmpq_mat(H)
+    return charpoly_inertia(symmetric_charpoly(H))
+
+
 def _as_float_matrix(W) -> np.ndarray:
     if hasattr(W, "mid") and hasattr(W, "nrows"):  # flint arb_mat
         return np.array([[float(W[i, j].mid()) for j in range(W.ncols())] for i in range(W.nrows())])

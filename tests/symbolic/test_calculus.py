@@ -88,3 +88,34 @@ def test_compiled_field_matches_exact_gradient(name):
                     err = fl[i, j] - p.arb(exact)
                     assert abs(err) < flint.arb(2) ** (-p.bits + 8)
         assert abs(flow.loss(y) - p.arb(L.subs(subs))) < flint.arb(2) ** (-p.bits + 8)
+
+
+MORE = dict(MODELS, **{
+    "teacher-depth4-uneven": lambda: deep_linear("2,1;0,1", depth=4, widths=[2, 1, 2]),
+    "data-depth4-decay": lambda: deep_linear(X=[[1, 2, 0], [0, 1, 1]], Y=[[1, 0, 2]], depth=4, widths=[1, 2, 2],
+                                             weight_decay="2/5"),
+})
+
+
+@pytest.mark.parametrize("name", sorted(MORE))
+def test_product_form_hessian_matches_sympy_diff_at_rational_points(name):
+    """The exact Hessian through matrix products (the one analyses use at rational points) against sympy.hessian of
+    the independently written loss, at random rational points and at a point with zero layers."""
+    import random
+
+    from symdln.symbolic.analysis import _Loss
+
+    model = MORE[name]()
+    W = weight_symbols(model)
+    flat = [w for Wl in W for w in Wl]
+    H_ref = sp.hessian(_independent_loss(model, W), flat)
+    loss = _Loss(model)
+    rnd = random.Random(name)
+    for trial in range(3):
+        point = [sp.Matrix(Wl.shape[0], Wl.shape[1], lambda i, j: 0 if trial == 2 and l % 2 else
+                           sp.Rational(rnd.randint(-4, 4), rnd.randint(1, 3))) for l, Wl in enumerate(W)]
+        subs = {Wl[i, j]: P[i, j] for Wl, P in zip(W, point) for i in range(Wl.shape[0]) for j in range(Wl.shape[1])}
+        expect = H_ref.xreplace(subs)
+        got = loss.hessian([flint.fmpq_mat(P.rows, P.cols, [flint.fmpq(int(x.p), int(x.q)) for x in P]) for P in point])
+        assert isinstance(got, flint.fmpq_mat)
+        assert [[sp.Rational(int(x.p), int(x.q)) for x in row] for row in got.tolist()] == expect.tolist()
