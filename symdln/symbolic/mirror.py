@@ -83,9 +83,10 @@ class MirrorFlow(CompiledFlow):
         d = r.nrows()
         return flint.arb_mat(d, 1, [2 * self._c * (2 * r[i, 0]).cosh() * dr[i, 0] for i in range(d)])
 
-    def field(self, y):
+    def field(self, y, scale=None):
+        """``−∇_r L`` (``scale`` times it when given)."""
         (r,) = y
-        g = self._Xt * (self._X * self._beta(r) - self._y) * self._invn
+        g = self._Xt * (self._X * self._beta(r) - self._y) * (self._invn if scale is None else self._invn * scale)
         return (-g,)
 
     def residual(self, y):

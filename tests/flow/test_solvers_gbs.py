@@ -46,3 +46,29 @@ def test_order_for_tolerance():
     assert order_for_tolerance(Fraction(1, 10**12)) == 8
     assert order_for_tolerance(Fraction(1, 10)) == 3
     assert order_for_tolerance(Fraction(1, 10**200)) == 40
+
+
+@pytest.mark.parametrize("k", [1, 2, 5, 12, 20])
+def test_combination_weights_equal_the_aitken_neville_tableau(k):
+    """The step's linear combinations of the stages equal the Aitken–Neville tableau run in exact rationals on random
+    stage values: T_{k,k} and T_{k,k} − T_{k,k−1}."""
+    import random
+    from fractions import Fraction
+
+    from symdln.flow.solvers.gbs import _combination
+
+    rnd = random.Random(k)
+    T1 = [Fraction(rnd.randint(-10**6, 10**6), rnd.randint(1, 10**3)) for _ in range(k)]
+    rows = []
+    for j in range(1, k + 1):
+        row = [T1[j - 1]]
+        for i in range(1, j):
+            row.append(row[i - 1] + (row[i - 1] - rows[-1][i - 1]) / (Fraction(j, j - i) ** 2 - 1))
+        rows.append(row)
+    best, lower = rows[-1][-1], (rows[-1][-2] if k > 1 else rows[-1][-1])
+    gamma, delta = _combination(k, 400)
+    with flint.ctx.workprec(400):
+        got = sum((g * flint.arb(flint.fmpq(t.numerator, t.denominator)) for g, t in zip(gamma, T1)), flint.arb(0))
+        got_err = sum((d * flint.arb(flint.fmpq(t.numerator, t.denominator)) for d, t in zip(delta, T1)), flint.arb(0))
+        assert got.contains(flint.fmpq(best.numerator, best.denominator)) and got.rad() < 1e-90
+        assert got_err.contains(flint.fmpq((best - lower).numerator, (best - lower).denominator))

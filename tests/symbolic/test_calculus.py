@@ -79,14 +79,17 @@ def test_compiled_field_matches_exact_gradient(name):
     p = Precision(60)
     flow = compile_flow(model, p)
     y = flow.state(point)
+    c = sp.Rational(-3, 7)  # the scaled field c·(−∇ℒ) the explicit steps use
     with p.flint():
         f = flow.field(y)
-        for Wl, fl in zip(W, f):
+        fc = flow.field(y, p.arb(c))
+        for Wl, fl, flc in zip(W, f, fc):
             for i in range(Wl.shape[0]):
                 for j in range(Wl.shape[1]):
                     exact = -sp.diff(L, Wl[i, j]).subs(subs)
                     err = fl[i, j] - p.arb(exact)
                     assert abs(err) < flint.arb(2) ** (-p.bits + 8)
+                    assert abs(flc[i, j] - p.arb(c * exact)) < flint.arb(2) ** (-p.bits + 8)
         assert abs(flow.loss(y) - p.arb(L.subs(subs))) < flint.arb(2) ** (-p.bits + 8)
 
 
@@ -119,3 +122,23 @@ def test_product_form_hessian_matches_sympy_diff_at_rational_points(name):
         got = loss.hessian([flint.fmpq_mat(P.rows, P.cols, [flint.fmpq(int(x.p), int(x.q)) for x in P]) for P in point])
         assert isinstance(got, flint.fmpq_mat)
         assert [[sp.Rational(int(x.p), int(x.q)) for x in row] for row in got.tolist()] == expect.tolist()
+
+
+def test_compiled_diagonal_field_and_its_scaled_form_match_sympy_diff():
+    model = diagonal_linear("1,1/2,7/10;1/2,1,1/10", "1,0")
+    u, v = weight_symbols(model)
+    r = model.X * sp.Matrix([u[i] * v[i] for i in range(3)]) - model.y
+    L = sum(x**2 for x in r) / 4
+    point = (sp.Matrix([sp.Rational(1, 3), -2, sp.Rational(5, 4)]), sp.Matrix([sp.Rational(-1, 2), 1, sp.Rational(2, 9)]))
+    subs = {**dict(zip(u, point[0])), **dict(zip(v, point[1]))}
+    p = Precision(60)
+    flow = compile_flow(model, p)
+    y = flow.state(point)
+    c = sp.Rational(5, 3)
+    with p.flint():
+        for scale, factor in ((None, 1), (p.arb(c), c)):
+            f = flow.field(y, scale)
+            for sym, col in zip((u, v), f):
+                for i in range(3):
+                    exact = -factor * sp.diff(L, sym[i]).subs(subs)
+                    assert abs(col[i, 0] - p.arb(exact)) < flint.arb(2) ** (-p.bits + 8)

@@ -10,6 +10,8 @@ Aitken–Neville with exact rational weights::
 
     T_{j,i+1} = T_{j,i} + (T_{j,i} − T_{j−1,i}) / ((n_j / n_{j−i})² − 1)
 
+(evaluated as the equivalent linear combination of the ``T_{j,1}``, :func:`_combination`)
+
 ``T_{k,k}`` has order ``2k``; ``T_{k,k} − T_{k,k−1}`` estimates the local error of order
 ``2k − 1`` (Hairer, Nørsett & Wanner, *Solving ODEs I*, §II.9).  Cost: ``1 + k²``
 evaluations of ``f`` per step, the first shared with the caller.  All coefficients are
@@ -42,26 +44,57 @@ def evaluations_per_step(k: int) -> int:
 
 
 @lru_cache(maxsize=64)
-def _weights(k: int, prec: int) -> tuple:
-    """Aitken–Neville weights ``(j−i)² / (j² − (j−i)²)`` as arb balls at ``prec`` bits, built once per (k, prec)."""
+def _combination(k: int, prec: int) -> tuple:
+    """``(γ, δ)``: ``T_{k,k} = Σ_j γ_j T_{j,1}`` and ``T_{k,k} − T_{k,k−1} = Σ_j δ_j T_{j,1}`` as arb balls at ``prec``
+    bits, from the exact rationals (below), built once per ``(k, prec)``.
+
+    The Aitken–Neville tableau is linear in its first column: ``T_{k,k}`` is the value at ``h = 0`` of the polynomial in
+    ``h²`` through ``(h_j², T_{j,1})``, ``h_j = H/n_j``, so ``γ_j = Π_{i≠j} x_i / (x_i − x_j)`` with ``x_j = 1/n_j²``
+    (Lagrange weights at 0), and ``T_{k,k−1}`` uses the nodes ``j = 2 … k``.  ``2k`` products per layer instead of the
+    tableau's ``3k(k−1)/2``; the same linear functional, so the same amplification of the stages' rounding errors.
+    """
+    x = [Fraction(1, (2 * j) ** 2) for j in range(1, k + 1)]
+
+    def lagrange(nodes):
+        out = {}
+        for j in nodes:
+            w = Fraction(1)
+            for i in nodes:
+                if i != j:
+                    w *= x[i] / (x[i] - x[j])
+            out[j] = w
+        return out
+
+    g = lagrange(range(k))
+    lower = lagrange(range(1, k)) if k > 1 else g
     with flint.ctx.workprec(prec):
-        return tuple(
-            tuple(flint.arb(flint.fmpq((j - i) ** 2, j * j - (j - i) ** 2)) for i in range(1, j)) for j in range(1, k + 1)
-        )
+        gamma = tuple(flint.arb(flint.fmpq(g[j].numerator, g[j].denominator)) for j in range(k))
+        delta = tuple(flint.arb(flint.fmpq((g[j] - lower.get(j, 0)).numerator, (g[j] - lower.get(j, 0)).denominator))
+                      for j in range(k))
+    return gamma, delta
 
 
 def _axpy(y, a, x):
     return tuple(yi + xi * a for yi, xi in zip(y, x))
 
 
-def gbs_step(f, y0, f0, H: flint.arb, k: int):
+def _combine(rows, weights):
+    """``Σ_j weights_j · rows_j`` layer by layer."""
+    acc = tuple(W * weights[0] for W in rows[0])
+    for z, w in zip(rows[1:], weights[1:]):
+        acc = _axpy(acc, w, z)
+    return acc
+
+
+def gbs_step(f, y0, f0, H: flint.arb, k: int, scaled=None):
     """One extrapolated step.  Returns ``(y1, err, nfev)`` with ``y1 = T_{k,k}``, ``err = T_{k,k} − T_{k,k−1}``.
 
-    ``f`` maps a state (tuple of ``arb_mat``) to its derivative, ``f0 = f(y0)``.
+    ``f`` maps a state (tuple of ``arb_mat``) to its derivative, ``f0 = f(y0)``; ``scaled(z, c)``, when given, returns
+    ``c · f(z)`` (cheaper than scaling every layer of ``f(z)``).
     """
-    rows = []
+    stages = []
     nfev = 0
-    weights = _weights(k, flint.ctx.prec)
+    gamma, delta = _combination(k, flint.ctx.prec)
     for j in range(1, k + 1):
         n = 2 * j
         h = H / n
@@ -69,20 +102,13 @@ def gbs_step(f, y0, f0, H: flint.arb, k: int):
         z_prev = y0
         z = _axpy(y0, h, f0)
         for _ in range(1, n):
-            fz = f(z)
             nfev += 1
-            z_prev, z = z, _axpy(z_prev, h2, fz)
-        row = [z]
-        for i in range(1, j):
-            w = weights[j - 1][i - 1]  # 1 / ((j/(j−i))² − 1)
-            prev = rows[-1][i - 1]
-            cur = row[i - 1]
-            row.append(tuple(c + (c - p) * w for c, p in zip(cur, prev)))
-        rows.append(row)
-    best = rows[-1][-1]
-    lower = rows[-1][-2] if k > 1 else rows[-1][-1]
-    err = tuple(b - c for b, c in zip(best, lower))
-    return best, err, nfev
+            if scaled is None:
+                z_prev, z = z, _axpy(z_prev, h2, f(z))
+            else:
+                z_prev, z = z, tuple(a + b for a, b in zip(z_prev, scaled(z, h2)))
+        stages.append(z)
+    return _combine(stages, gamma), _combine(stages, delta), nfev
 
 
 class GBS(Solver):
@@ -98,6 +124,6 @@ class GBS(Solver):
         return 2 * self.k - 1
 
     def step(self, y, f0, H):
-        y1, err, n = gbs_step(self.flow.field, y, f0, H, self.k)
+        y1, err, n = gbs_step(self.flow.field, y, f0, H, self.k, scaled=self.flow.field)
         self.nfev += n
         return tuple(W.mid() for W in y1), err
