@@ -35,7 +35,7 @@ from ..matops import to_fmpq_mat
 from ..models.diagonal import DiagonalLinearModel
 from ..models.dln import DeepLinearModel
 from ..models.init import check_point
-from .calculus import diagonal_hessian_entries, dln_gradient, dln_hessian_entries, dln_hessian_fmpq
+from .calculus import diagonal_hessian_entries, dln_gradient, dln_hessian_entries, dln_hessian_float, dln_hessian_fmpq
 from .fields import FieldMatrix, NumberField, RationalField
 from .inertia import Inertia, charpoly_inertia, field_nullspace, inertia, nullspace, symmetric_charpoly
 from .algebraic import exact_sign
@@ -244,9 +244,22 @@ def global_minimum_value(model) -> sp.Expr | None:
     return min((f.loss for f in pivot_families(model)), key=lambda x: sp.N(x, 50))
 
 
-def _escape_rates(Hq: flint.fmpq_mat, cp, max_report: int = 8):
+def _float_mat(M) -> np.ndarray:
+    return np.array([float(x) for x in M.entries()]).reshape(M.nrows(), M.ncols())
+
+
+def _float_hessian(loss, th, Hq: flint.fmpq_mat) -> np.ndarray:
+    """The Hessian in float64 for eigenvectors: the closed form in NumPy at the rounded layers (DLN; ``n²`` entry
+    conversions of the exact matrix cost more than the whole float computation), else the exact matrix rounded."""
+    if loss.kind == "dln":
+        return dln_hessian_float([_float_mat(W) for W in th], None if loss.sxx is None else _float_mat(loss.sxx),
+                                 _float_mat(loss.syx), float(loss.lam))
+    return _float_mat(Hq)
+
+
+def _escape_rates(Hq: flint.fmpq_mat, cp, max_report: int = 8, Hf: np.ndarray | None = None):
     """Negative eigenvalues of ``H`` exactly (factors of its characteristic polynomial ``cp``, the one the inertia was
-    read from) and float64 eigenvectors."""
+    read from) and float64 eigenvectors (of ``Hf``, the float64 Hessian, when given)."""
     _, factors = cp.factor()
     negs = []
     for f, mult in factors:
@@ -254,8 +267,7 @@ def _escape_rates(Hq: flint.fmpq_mat, cp, max_report: int = 8):
         for r, m in roots:
             if r.imag.contains(0) and r.real < 0:
                 negs.append((r.real, f, mult * m))
-    Hf = np.array([float(x) for x in Hq.entries()]).reshape(Hq.nrows(), Hq.ncols())
-    w, V = np.linalg.eigh(Hf)
+    w, V = np.linalg.eigh(_float_mat(Hq) if Hf is None else Hf)
     out = []
     for val, f, mult in sorted(negs, key=lambda t: float(t[0].mid())):
         rate = -val
@@ -366,7 +378,7 @@ def analyze_exact(loss: _Loss, th, *, family_dimension=None, is_global: bool | N
     elif inert.negative > 0:
         kind, order, reason = "strict saddle", 2, "the Hessian has a negative eigenvalue"
         order_at_most = 2
-        escape = _escape_rates(Hq, cp) if loss.rational else _escape_numeric(rows, F)
+        escape = _escape_rates(Hq, cp, Hf=_float_hessian(loss, th, Hq)) if loss.rational else _escape_numeric(rows, F)
     elif is_global:
         kind, reason = "global minimum", "the loss equals the global minimum value"
     elif inert.zero == 0:

@@ -122,6 +122,17 @@ def test_product_form_hessian_matches_sympy_diff_at_rational_points(name):
         got = loss.hessian([flint.fmpq_mat(P.rows, P.cols, [flint.fmpq(int(x.p), int(x.q)) for x in P]) for P in point])
         assert isinstance(got, flint.fmpq_mat)
         assert [[sp.Rational(int(x.p), int(x.q)) for x in row] for row in got.tolist()] == expect.tolist()
+        # the float64 closed form (eigenvectors of escape directions) against the same exact values
+        import numpy as np
+
+        from symdln.symbolic.calculus import dln_hessian_float
+
+        fl = [np.array(P.evalf(20).tolist(), dtype=float) for P in point]
+        sxx = None if model.form == "teacher" else np.array(sp.Matrix(model.sxx).evalf(20).tolist(), dtype=float)
+        Hf = dln_hessian_float(fl, sxx, np.array(sp.Matrix(model.syx).evalf(20).tolist(), dtype=float),
+                               float(model.weight_decay))
+        ref = np.array(expect.evalf(20).tolist(), dtype=float)
+        assert np.abs(Hf - ref).max() <= 1e-12 * max(1.0, np.abs(ref).max())
 
 
 def test_compiled_diagonal_field_and_its_scaled_form_match_sympy_diff():
