@@ -15,6 +15,11 @@ widths ``(n_0, n_1 − r, …, n_{L−1} − r, n_L)`` and target ``T`` at which
   widths); label ``{S}`` with stratum ``cut c`` (``S = ∅``: ``Z{c}``, the ``A = 0`` points with one zero layer);
 * **two zero layers** ``C_i = C_j = 0`` (every condition holds), other complement layers generic: stratum
   ``Z{i,j}`` of ``{S}`` (``(1, L)`` is the generic stratum listed with the family);
+* **a vanishing pair** ``C_{i+1} C_i = 0`` (both nonzero, no zero layer) with ``P_>ᵀ T P_<ᵀ = 0`` for
+  ``P_< = C_{i−1}⋯C_1`` and ``P_> = C_L⋯C_{i+2}``: the gradient blocks of the other layers pass through the zero
+  product and the pair's own are ``C_{i+1}ᵀ K`` and ``K C_iᵀ`` with ``K = P_>ᵀ T P_<ᵀ = 0``.  One stratum for each
+  ``(rank C_i, rank C_{i+1})`` with sum at most the middle width and each Pareto-maximal ``(rank P_<, rank P_>)``
+  (stratum ``vanishing pair i,i+1 (ranks a_1,a_2; outer a,b)``; ``S = ∅``: ``A = 0`` points with no zero layer);
 * **a zero end layer beside a vanishing two-layer chain** (depth 3): ``C_3 = 0`` with ``C_2 C_1 = 0`` (or ``C_1 = 0``
   with ``C_3 C_2 = 0``), both chain layers nonzero: every gradient block passes through the zero layer or the zero
   product.  One stratum for each pair of chain ranks ``(a_1, a_2)``, ``a_1 + a_2 ≤`` the chain's middle width
@@ -168,6 +173,41 @@ def _cut_point(rng, T, d, c, k, a, b, tries: int = 64):
                      f"found in {tries} draws")
 
 
+def _pair_point(rng, T, d, i, a1, a2, a, b, tries: int = 64):
+    """Complement layers with ``C_{i+1} C_i = 0`` (ranks ``a1``, ``a2``), ``rank P_< = a``, ``rank P_> = b`` and
+    ``P_>ᵀ T P_<ᵀ = 0`` (``P_< = C_{i−1}⋯C_1``, ``P_> = C_L⋯C_{i+2}``), certified exactly."""
+    L = len(d) - 1
+    n0, nL = d[0], d[L]
+    for _ in range(tries):
+        C = [None] * L
+        first = _rank_matrix(rng, d[i], d[i - 1], a1)
+        N = _nullspace_cols(first.transpose(), d[i])  # z with zᵀ·C_i = 0
+        C[i - 1], C[i] = first, _rank_matrix(rng, d[i + 1], N.ncols(), a2) * N.transpose()
+        if i > 1:  # left chain (layers 1 … i−1); for i + 1 = L its row space inside ker T
+            lay, _ = _chain(rng, d[:i], a, "first")
+            if i + 1 == L:
+                kerT = _nullspace_cols(T, n0)
+                if kerT.ncols() < a:
+                    continue
+                lay[0] = _rank_matrix(rng, d[1], a, a) * _rank_matrix(rng, a, kerT.ncols(), a) * kerT.transpose()
+            C[:i - 1] = lay
+        P_lt = _product(C[:i - 1], n0)
+        if i + 1 < L:  # right chain (layers i+2 … L): its columns in (T X)^⊥, X the row space of P_<
+            perp = _nullspace_cols((T * P_lt.transpose()).transpose(), nL)
+            if perp.ncols() < b:
+                continue
+            lay, _ = _chain(rng, d[i + 1:], b, "last")
+            lay[-1] = perp * _rank_matrix(rng, perp.ncols(), b, b) * _rank_matrix(rng, b, d[L - 1], b)
+            C[i + 1:] = lay
+        P_gt = _product(C[i + 1:], d[i + 1])
+        ok = (_rank(C[i - 1]) == a1 and _rank(C[i]) == a2 and _is_zero(C[i] * C[i - 1])
+              and _rank(P_lt) == a and _rank(P_gt) == b and _is_zero(P_gt.transpose() * T * P_lt.transpose()))
+        if ok:
+            return C
+    raise ModelError(f"no exact representative of the vanishing pair {i},{i + 1} (ranks {a1},{a2}; outer {a},{b}) "
+                     f"found in {tries} draws")
+
+
 def _most_generic(draw, signature, draws: int = 6, rounds: int = 3) -> list:
     """Draws whose invariant ranks (``signature``: :func:`symdln.symbolic.landscape.rational_signature` of the
     assembled point) are maximal: ranks only drop on special draws, so a draw with the entrywise-largest signature is
@@ -272,6 +312,30 @@ def complement_strata(model, S: tuple, balanced_point, seed: int):
                 name = f"cut {c}" + ("" if len(pairs) == 1 and k == 0 else f" (ranks {a},{b}{tag})")
                 for v, (sg, C) in enumerate(found, start=1):
                     out.append((name + ("" if len(found) == 1 else f" [variant {v}]"), assemble(C), sg))
+    # a vanishing pair: C_{i+1} C_i = 0 with both nonzero, no zero layer, and P_>ᵀ T P_<ᵀ = 0 (every gradient block
+    # of a layer outside the pair passes through the pair's zero product; the pair's own two are C_{i+1}ᵀ K and K C_iᵀ
+    # with K = P_>ᵀ T P_<ᵀ = 0).  Found by random-start searches at depth 4, widths (2, 3, 2), where the table
+    # omitted it (all four layers of rank 2, A = A_S).
+    for i in range(1, L):
+        if any(x == 0 for x in d[1:L]):
+            break  # an empty complement layer: the free complement above
+        left, right = d[:i], d[i + 1:]  # P_<: d_0 → … → d_{i−1};  P_>: d_{i+1} → … → d_L
+        a_max = min(left) if i > 1 else n[0]
+        fixed = n[0] if i == 1 else None
+        if i + 1 == L:
+            def b_of_a(a):
+                return n[L] if a <= n[0] - rankT else 0
+        else:
+            def b_of_a(a, right=right):
+                return min(min(right), n[L] - min(a, rankT))
+        pairs = _rank_pairs(a_max, b_of_a, fixed, n[L] if i + 1 == L else None)
+        for a1 in range(1, min(d[i - 1], d[i]) + 1):
+            for a2 in range(1, min(d[i + 1], d[i] - a1) + 1):
+                for a, b in pairs:
+                    found = _most_generic(lambda: _pair_point(rng, T, d, i, a1, a2, a, b), signature)
+                    name = f"vanishing pair {i},{i + 1} (ranks {a1},{a2}; outer {a},{b})"
+                    for v, (sg, C) in enumerate(found, start=1):
+                        out.append((name + ("" if len(found) == 1 else f" [variant {v}]"), assemble(C), sg))
     # depth 3: a zero end layer beside a two-layer chain whose product vanishes (C_3 = 0, C_2 C_1 = 0, or C_1 = 0,
     # C_3 C_2 = 0; both chain layers nonzero: otherwise two zero layers, listed below or as Z{i,j})
     if L == 3:
@@ -325,7 +389,10 @@ def not_listed(model, sets) -> tuple[str, ...]:
               if model.depth >= 4 else "beside a zero layer through a chain whose own product vanishes, other than "
               "the zero-product chains listed")
     out = ["critical points whose complement layers (outside the learned modes) multiply to zero in other ways than "
-           f"the cuts listed: with no zero layer, or {beside}; "
+           "the cuts listed: with no zero layer other than through a vanishing pair C_{i+1}C_i = 0 with "
+           f"P_>ᵀ T P_<ᵀ = 0 (e.g. a vanishing pair with that product nonzero, or a longer vanishing chain), or {beside}; "
+           "complement layers in special position (e.g. a complement row inside the learned directions, which "
+           "lowers a layer's rank); "
            "and points whose free layers have lower ranks than the generic ones listed (in a free complement, or in "
            "a Z{i,j} family with more than 12 choices of ranks) (Achour, Malgouyres & Gerchinovitz 2024 classify them by the "
            "ranks of the partial products); Landscape.locate reports such points as unlisted"]

@@ -363,3 +363,40 @@ def test_zero_end_layer_beside_a_vanishing_chain_is_listed(seed):
         assert len(rows) == 1 and rows[0].inertia.as_tuple() == got == (3, 6, 3), (label, got)
         loc = L.locate(th)
         assert loc.exact_match and loc.stratum is rows[0], (label, loc.reason)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_vanishing_pair_without_zero_layer_is_listed(seed):
+    """Depth 4, widths (2, 3, 2), M = diag(16, 1), pivot set {1} (learned entries 2 in every layer): complement layers
+    with C_3 C_2 = 0 (both rank 1), no zero layer, and C_4ᵀ T C_1ᵀ = 0 (T = diag(0, 1)) make a critical point
+    (random-start searches at widths (2, 3, 2) ended there while the table omitted it).  Random exact points built by
+    hand have SymPy's exact Hessian inertia, and the landscape lists and locates them as {1} "vanishing pair 2,3"."""
+    import random
+
+    import sympy as sp
+
+    rng = random.Random(seed)
+
+    def q():
+        return sp.Rational(rng.choice([-3, -2, -1, 1, 2, 3]), rng.randint(1, 3))
+
+    p1, p2, t, x1, x2, w = (q() for _ in range(6))
+    W1 = sp.Matrix([[2, 0], [x1, x2]])  # complement row c_1 = (x1, x2)
+    W2 = sp.Matrix([[2, 0], [0, p1], [0, p2]])  # C_2 = (p1, p2)ᵀ
+    W3 = sp.Matrix([[2, 0, 0], [0, -t * p2, t * p1]])  # C_3 = t(−p2, p1): C_3 C_2 = 0
+    W4 = sp.Matrix([[2, w], [0, 0]])  # C_4 = (w, 0)ᵀ: C_4ᵀ T c_1ᵀ = 0
+    m = deep_linear("16,0;0,1", depth=4, widths=[2, 3, 2])
+    ws = sp.symbols("w0:20")
+    shapes = [(2, 2), (3, 2), (2, 3), (2, 2)]
+    W, k = [], 0
+    for r, c in shapes:
+        W.append(sp.Matrix(r, c, ws[k:k + r * c]))
+        k += r * c
+    loss = sum(e**2 for e in (W[3] * W[2] * W[1] * W[0] - m.syx)) / 2
+    th = (W1, W2, W3, W4)
+    got = _sympy_inertia(loss, ws, dict(zip(ws, [e for M in th for e in M])))
+    L = landscape(m)
+    loc = L.locate(th)
+    assert loc.exact_match, loc.reason
+    assert loc.stratum.label.text == "{1}" and loc.stratum.label.stratum.startswith("vanishing pair 2,3")
+    assert loc.stratum.inertia.as_tuple() == got
