@@ -21,6 +21,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 from fractions import Fraction
@@ -257,6 +258,55 @@ def _float_hessian(loss, th, Hq: flint.fmpq_mat) -> np.ndarray:
     return _float_mat(Hq)
 
 
+def _root_float(c: tuple, sign: int) -> float:
+    """The root ``−c_0/c_1`` (``sign = 0``) or ``(−c_1 ± √(c_1² − 4c_2c_0)) / (2c_2)`` in float64."""
+    if sign == 0:
+        return float(-c[0] / c[1])
+    return (-float(c[1]) + sign * math.sqrt(float(c[1] ** 2 - 4 * c[2] * c[0]))) / (2 * float(c[2]))
+
+
+@lru_cache(maxsize=1)
+def _small_primes(limit: int = 1 << 15) -> tuple:
+    sieve = bytearray([1]) * (limit + 1)
+    sieve[:2] = b"\x00\x00"
+    for i in range(2, math.isqrt(limit) + 1):
+        if sieve[i]:
+            sieve[i * i::i] = bytearray(len(sieve[i * i::i]))
+    return tuple(i for i in range(limit + 1) if sieve[i])
+
+
+def _sqrt_parts(n: int) -> tuple[int, int]:
+    """``(a, b)`` with ``√n = a√b``: square factors of primes below 2¹⁵ taken out, and ``b`` itself when it is a
+    square (what SymPy's ``sqrt`` extracts; ``b`` may keep a large square factor, the identity is exact)."""
+    a, b = 1, n
+    for p in _small_primes():
+        if p * p > b:
+            break
+        while b % (p * p) == 0:
+            b //= p * p
+            a *= p
+    r = math.isqrt(b)
+    return (a * r, 1) if r * r == b else (a, b)
+
+
+def _minus_root_text(c: tuple, sign: int) -> str:
+    """Minus that root exactly, as a radical SymPy reads back: ``A ± k·sqrt(b)/d`` for the quadratic (``√D = a√b/Q``
+    with ``D = P/Q`` the discriminant), ``p/q`` for the linear factor."""
+    if sign == 0:
+        return str(c[0] / c[1])
+    D = c[1] ** 2 - 4 * c[2] * c[0]
+    a, b = _sqrt_parts(D.numerator * D.denominator)
+    A = c[1] / (2 * c[2])  # −root = A − sign·√D/(2c_2) = A + B√b
+    B = -sign * Fraction(a, D.denominator) / (2 * c[2])
+    if b == 1:
+        return str(A + B)
+    k, d = abs(B.numerator), B.denominator
+    rad = ("" if k == 1 else f"{k}*") + f"sqrt({b})" + ("" if d == 1 else f"/{d}")
+    if A == 0:
+        return rad if B > 0 else f"-{rad}"
+    return f"{A} {'+' if B > 0 else '-'} {rad}"
+
+
 def _escape_rates(Hq: flint.fmpq_mat, cp, max_report: int = 8, Hf: np.ndarray | None = None):
     """Negative eigenvalues of ``H`` exactly (factors of its characteristic polynomial ``cp``, the one the inertia was
     read from) and float64 eigenvectors (of ``Hf``, the float64 Hessian, when given)."""
@@ -273,15 +323,11 @@ def _escape_rates(Hq: flint.fmpq_mat, cp, max_report: int = 8, Hf: np.ndarray | 
         rate = -val
         exact = None
         if f.degree() <= 2:  # exact radicals by the formula (no nsimplify: it may return a nearby number)
-            c = [sp.Rational(int(q.p), int(q.q)) for q in f.coeffs()]  # c[k]: coefficient of x^k
-            if f.degree() == 1:
-                roots = [-c[0] / c[1]]
-            else:  # irreducible over ℚ with real roots: the discriminant is positive and not a square
-                disc = c[1] ** 2 - 4 * c[2] * c[0]
-                roots = [(-c[1] + s * sp.sqrt(disc)) / (2 * c[2]) for s in (1, -1)]
-            for root in roots:
-                if abs(float(root) - float(val.mid())) < 1e-6 * (1 + abs(float(val.mid()))):
-                    exact = str(sp.radsimp(-root))
+            c = tuple(Fraction(int(q.p), int(q.q)) for q in f.coeffs())  # c[k]: coefficient of x^k
+            v = float(val.mid())
+            for sign in ((0,) if f.degree() == 1 else (1, -1)):
+                if abs(_root_float(c, sign) - v) < 1e-6 * (1 + abs(v)):
+                    exact = _minus_root_text(c, sign)
         idx = int(np.argmin(np.abs(w - float(val.mid()))))
         vec = V[:, idx]
         out.append(

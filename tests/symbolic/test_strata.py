@@ -391,3 +391,27 @@ def test_repeated_irrational_eigenvalue_is_refused():
     m = deep_linear(X="1,0,0,0;0,1,0,0;0,0,1,0;0,0,0,1", Y="1,1,0,0;1,2,0,0;0,0,1,1;0,0,1,2", depth=2, widths=2)
     with pytest.raises(ModelError, match="repeated irrational eigenvalue"):
         critical_sets(m)
+
+
+def test_escape_rate_radicals_are_the_roots():
+    """The closed-form text of −root for random irreducible rational quadratics (and large discriminants, whose
+    square factors above 2¹⁵ stay under the radical): SymPy reads it back to a number whose negative is a root of the
+    quadratic, and the float selection picks the same root."""
+    from fractions import Fraction
+
+    from symdln.symbolic.analysis import _minus_root_text, _root_float
+
+    rnd = random.Random(7)
+    x = sp.Symbol("x")
+    cases = [(Fraction(-(10**40 + 7) * 65537**2), Fraction(0), Fraction(1))]  # x² = (10⁴⁰+7)·65537²
+    while len(cases) < 60:
+        c = tuple(Fraction(rnd.randint(-60, 60), rnd.randint(1, 40)) for _ in range(3))
+        D = c[1] ** 2 - 4 * c[2] * c[0]
+        if c[2] != 0 and D > 0 and not sp.sqrt(sp.Rational(D.numerator, D.denominator)).is_Rational:
+            cases.append(c)
+    for c in cases:
+        poly = sum(sp.Rational(a.numerator, a.denominator) * x**k for k, a in enumerate(c))
+        for sign in (1, -1):
+            r = sp.sympify(_minus_root_text(c, sign))  # safe: symdln's own radical text
+            assert sp.expand(poly.subs(x, -r)) == 0, (c, sign)
+            assert abs(float(-r) - _root_float(c, sign)) <= 1e-9 * (1 + abs(float(r)))
