@@ -81,7 +81,8 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--widths", type=_int_list, default=None, help="hidden widths, one or one per hidden layer (default 3)")
     g.add_argument("--spectrum", default=None, help="singular values of the target, e.g. 3,2,1 (default)")
     g.add_argument("--target", default=None, help='target matrix, e.g. "3,0,0;0,2,0;0,0,1"')
-    g.add_argument("--rotation-seed", type=_seed_or_none, default=0, help="seed of the exact Cayley rotations (none: diagonal target)")
+    g.add_argument("--rotation-seed", type=_seed_or_none, default=0, help="seed of the exact Cayley rotations U, V of M = U diag(spectrum) Vᵀ (default 0: a rotated target; "
+                   "'none': the diagonal target diag(spectrum))")
     g.add_argument("--weight-decay", type=_number, default=None, help="L2 weight λ ≥ 0 (default 0)")
     g.add_argument("--X", dest="X", default=None, help="data form: inputs X (n_0 × N); diagonal model: design X (n × d)")
     g.add_argument("--Y", dest="Y", default=None, help="data form: outputs Y (n_L × N)")

@@ -185,6 +185,7 @@ def deep_linear(
     shape : (n_out, n_in), optional
         Shape of ``M`` when built from ``spectrum`` (default square of size ``len(spectrum)``).
     rotation_seed : int or None
+        Seed of the exact Cayley rotations ``U``, ``V`` (default 0: a rotated target); ``None``: ``M = diag(spectrum)``.
     X, Y : 2-D exact arrays, optional
         Inputs ``X ∈ ℚ^{n_0×N}`` and outputs ``Y ∈ ℚ^{n_L×N}`` (data form).
     weight_decay : exact number

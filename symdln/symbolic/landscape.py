@@ -504,15 +504,33 @@ def float_gradient(model, mats, data=None) -> list:
         return [v * g, u * g]
     sxx, syx = first, second
     lam = float(model.weight_decay)
-    prefix = [np.eye(mats[0].shape[1])]
+    prefix = [None]  # prefix[l] = W_l⋯W_1 (None: the identity)
     for W in mats:
-        prefix.append(W @ prefix[-1])
-    B = prefix[-1] @ sxx - syx
+        prefix.append(W if prefix[-1] is None else W @ prefix[-1])
+    B = (prefix[-1] - syx) if model.form == "teacher" else (prefix[-1] @ sxx - syx)
     grads = [None] * len(mats)
     for l in range(len(mats), 0, -1):
-        grads[l - 1] = B @ prefix[l - 1].T + lam * mats[l - 1]
+        g = B if prefix[l - 1] is None else B @ prefix[l - 1].T
+        grads[l - 1] = g + lam * mats[l - 1] if lam else g
         B = mats[l - 1].T @ B
     return grads
+
+
+def float_hessian_closed(model, mats, data=None) -> np.ndarray:
+    """``∇²ℒ`` at a float point in float64 by the closed forms (NumPy; no arb): the Jacobian of ``∇ℒ`` for
+    Levenberg–Marquardt polishes.  :func:`float_hessian` (30 digits) is the one for eigenvalue counts."""
+    from .calculus import dln_hessian_float
+
+    first, second = float_data(model) if data is None else data
+    if isinstance(model, DiagonalLinearModel):
+        u, v = (np.asarray(w, dtype=float).ravel() for w in mats)
+        X, y = first, second.ravel()
+        n = X.shape[0]
+        S = X.T @ X / n
+        g = X.T @ (X @ (u * v) - y) / n
+        Huv = v[:, None] * S * u[None, :] + np.diag(g)
+        return np.block([[v[:, None] * S * v[None, :], Huv], [Huv.T, u[:, None] * S * u[None, :]]])
+    return dln_hessian_float(mats, first, second, float(model.weight_decay))
 
 
 def _grad_and_loss(model, mats) -> tuple[float, float]:

@@ -400,3 +400,20 @@ def test_vanishing_pair_without_zero_layer_is_listed(seed):
     assert loc.exact_match, loc.reason
     assert loc.stratum.label.text == "{1}" and loc.stratum.label.stratum.startswith("vanishing pair 2,3")
     assert loc.stratum.inertia.as_tuple() == got
+
+
+@pytest.mark.parametrize("which", ["teacher", "data-decay", "diagonal"])
+def test_float_closed_form_hessian_matches_the_arb_jacobian(which):
+    """float_hessian_closed (NumPy closed forms; the Jacobian of the graph's polishes) against float_hessian (the
+    compiled flow's Jacobian in 30-digit arb) at random points."""
+    from symdln.symbolic.landscape import float_hessian, float_hessian_closed
+
+    m = {"teacher": lambda: deep_linear(spectrum=[3, 2, 1], widths=[2, 3], depth=3, rotation_seed=1),
+         "data-decay": lambda: deep_linear(X="1,0,2;0,1,1", Y="1,2,0", widths=2, depth=3, weight_decay="1/5"),
+         "diagonal": lambda: diagonal_linear("1,1/2,7/10;1/2,1,1/10", "1,0")}[which]()
+    rng = np.random.default_rng(3)
+    for _ in range(3):
+        mats = [rng.normal(size=s) for s in m.shapes]
+        ref = float_hessian(m, mats)
+        got = float_hessian_closed(m, mats)
+        assert np.abs(got - ref).max() <= 1e-12 * max(1.0, np.abs(ref).max())
