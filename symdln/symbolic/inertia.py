@@ -279,23 +279,32 @@ def rref_pivots(R: flint.fmpq_mat, rank: int) -> list[int]:
     return [next(j for j in range(R.ncols()) if R[i, j] != 0) for i in range(rank)]
 
 
+def _echelon_basis(X, pivots, n) -> list[list[flint.fmpq]]:
+    """``e_f − Σ_i X[i, f] e_{pivots_i}`` for each free column ``f``: the kernel of a matrix whose rows ``X`` are the
+    identity on the pivot columns."""
+    piv = set(pivots)
+    basis = []
+    for f in (c for c in range(n) if c not in piv):
+        v = [flint.fmpq(0)] * n
+        v[f] = flint.fmpq(1)
+        for i, pc in enumerate(pivots):
+            v[pc] = -X[i, f]
+        basis.append(v)
+    return basis
+
+
 def nullspace(H) -> list[list[flint.fmpq]]:
-    """An exact basis of the kernel of a rational matrix (from its reduced row echelon form)."""
+    """An exact basis of the kernel of a rational matrix (from its reduced row echelon form, or for a symmetric one
+    from :func:`symmetric_range_split`: ``ker M = {x : X x = 0}`` with ``X`` the identity on the columns ``J``)."""
     rows = to_fmpq_rows(H) if not isinstance(H, flint.fmpq_mat) else None
     M = H if isinstance(H, flint.fmpq_mat) else flint.fmpq_mat(rows)
     n = M.ncols()
     split = symmetric_range_split(M) if M.nrows() == n and M == M.transpose() else None
-    if split is not None:  # ker M = {x : X x = 0}, X = [I | X_K] up to the column order: x_J = −X_K x_K
+    if split is not None:
         J, X = split
-        Jset = set(J)
-        basis = []
-        for f in (c for c in range(n) if c not in Jset):
-            v = [flint.fmpq(0)] * n
-            v[f] = flint.fmpq(1)
-            for i, pc in enumerate(J):
-                v[pc] = -X[i, f]
-            basis.append(v)
-        return basis
+        return _echelon_basis(X, J, n)
+    R, rank = M.rref()
+    return _echelon_basis(R, rref_pivots(R, rank), n)
     R, rank = M.rref()
     pivots = rref_pivots(R, rank)
     free = [c for c in range(n) if c not in pivots]
