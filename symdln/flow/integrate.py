@@ -107,20 +107,21 @@ def state_precision(model, precision: Precision, scale: Fraction, rtol: Fraction
 
 
 def make_stepper(model, precision: Precision, solver: str, k: int, rtol: Fraction, floor: Fraction,
-                 coordinates: str = "primal", alpha2: Fraction | None = None, scale: Fraction | None = None) -> Stepper:
+                 coordinates: str = "primal", alpha2: Fraction | None = None, scale: Fraction | None = None,
+                 strict: bool = False) -> Stepper:
     """The stepper of a run (solver, error norm, controller), e.g. to serve the dense output of a loaded solution."""
     flow = compile_flow(model, precision, coordinates, alpha2)
     with precision.flint():
-        return _stepper(flow, precision, solver, k, rtol, floor, floor * 1024 if scale is None else scale)
+        return _stepper(flow, precision, solver, k, rtol, floor, floor * 1024 if scale is None else scale, strict)
 
 
-def _stepper(flow, precision, solver, k, rtol, floor, scale) -> Stepper:
+def _stepper(flow, precision, solver, k, rtol, floor, scale, strict: bool = False) -> Stepper:
     kind = "escape" if flow.norm == "singular" and flow.model.depth >= 3 else flow.norm
     state = state_precision(flow.model, precision, scale, rtol)
     norm = ErrorNorm(kind, to_arb(floor, precision.bits), flow.shapes, flow, residual_floor(flow, state, rtol))
     method = SOLVERS[solver](flow, k)
     method.floor = float(floor)
-    if solver == "radau":
+    if solver == "radau" and not strict:  # strict: the estimate is held to rtol itself (verification runs)
         method.relax = method.tolerance_relaxation(rtol)
     return Stepper(method, norm, rtol, state_bits=None if state is precision else state.bits)
 
@@ -152,6 +153,7 @@ def integrate_flow(
     init: dict | None = None,
     coordinates: str = "primal",
     stiffness_switch: bool | None = None,
+    strict: bool = False,
     progress: bool | None = None,
     throw: bool = True,
 ) -> FlowSolution:
@@ -211,6 +213,10 @@ def integrate_flow(
         (:mod:`symdln.flow.stiffness`; e.g. the data form with ill-conditioned inputs).  Default: when ``solver``
         is ``"auto"``.  ``stats.solver`` is then ``"radau"`` and ``stats.switch_step`` the index in ``ts`` of the
         point where it took over; the dense output steps with the solver that made each step.
+    strict : bool
+        Hold Radau IIA's error estimate to ``rtol`` itself instead of RADAU5's relaxation ``10·rtol^{(s−1)/(2s)}``
+        (an estimate of order ``s`` trusted as a local error of order ``2s − 1``, which missed errors on the mirror
+        form, docs/flow.md).  Slower; :func:`~symdln.flow.verify.verified_flow` uses it for verification runs.
     progress : bool, optional
         Show a tqdm bar (default: when stderr is a terminal).
     throw : bool
@@ -278,11 +284,11 @@ def integrate_flow(
     t_start = time.perf_counter()
     with precision.flint():
         bits = precision.bits
-        stepper = _stepper(flow, precision, method, k, rtol_q, floor_q, scale_q)
+        stepper = _stepper(flow, precision, method, k, rtol_q, floor_q, scale_q, strict)
         detector = None
         if stiffness_switch and method == "gbs":
             detector = StiffnessDetector(flow, k, lambda: _stepper(flow, precision, "radau", stages_for("radau", rtol_q),
-                                                                   rtol_q, floor_q, scale_q))
+                                                                   rtol_q, floor_q, scale_q, strict))
         switch_step, first, nfev_before = None, None, 0
         T = to_arb(t_end_q, bits).mid()
         thr = None if thr_q is None else to_arb(thr_q, bits)
@@ -384,6 +390,7 @@ def integrate_flow(
         njev=stepper.solver.njev,
         nlu=stepper.solver.nlu,
         switch_step=switch_step,
+        strict=bool(strict),
     )
     sol = FlowSolution(
         model=model,

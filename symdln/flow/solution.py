@@ -54,6 +54,7 @@ class FlowStats:
     njev: int = 0
     nlu: int = 0
     switch_step: int | None = None
+    strict: bool = False  # Radau IIA's estimate held to rtol (no RADAU5 relaxation): the run's dense output too
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -123,7 +124,7 @@ class FlowSolution:
 
             def build(solver, stages):
                 return make_stepper(self.model, self.precision, solver, stages, self.rtol, self.floor or self.scale / 1024,
-                                    self.coordinates, self.alpha2, scale=self.scale)
+                                    self.coordinates, self.alpha2, scale=self.scale, strict=self.stats.strict)
 
             dense = build(self.stats.solver, self.stats.stages)
             if self.stats.switch_step is not None:  # GBS before the switch (module stiffness), Radau after

@@ -413,8 +413,10 @@ def verified_flow(
 
 def _verifier(model, plan):
     """The verification run's plan: tighter, and where the first run is Radau IIA on a network GBS can integrate
-    (diagonal, depth ≤ 2), GBS: the other method, so that an error both runs of one method share (measured: Radau IIA
-    on the mirror form) shows as disagreement instead of verified digits."""
+    (diagonal, depth ≤ 2), GBS: the other method, so that an error both runs of one method share (measured: Radau
+    IIA with RADAU5's tolerance relaxation on the mirror form) shows as disagreement instead of verified digits.  At
+    depth ≥ 3 both runs are Radau IIA with the relaxation: a strict verification run (``integrate_flow(strict=True)``)
+    took more than 14 minutes at σ = 1e-60 where the relaxed one takes 32 s (docs/flow.md: the open risk)."""
     nxt = plan.tighter()
     shallow = isinstance(model, DiagonalLinearModel) or model.depth <= 2
     if plan.solver == "radau" and shallow:
