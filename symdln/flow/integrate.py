@@ -121,7 +121,7 @@ def _stepper(flow, precision, solver, k, rtol, floor, scale, strict: bool = Fals
     norm = ErrorNorm(kind, to_arb(floor, precision.bits), flow.shapes, flow, residual_floor(flow, state, rtol))
     method = SOLVERS[solver](flow, k)
     method.floor = float(floor)
-    if solver == "radau" and not strict:  # strict: the estimate is held to rtol itself (verification runs)
+    if solver == "radau" and not strict:  # strict: the estimate is held to rtol itself
         method.relax = method.tolerance_relaxation(rtol)
     return Stepper(method, norm, rtol, state_bits=None if state is precision else state.bits)
 
@@ -216,7 +216,8 @@ def integrate_flow(
     strict : bool
         Hold Radau IIA's error estimate to ``rtol`` itself instead of RADAU5's relaxation ``10·rtol^{(s−1)/(2s)}``
         (an estimate of order ``s`` trusted as a local error of order ``2s − 1``, which missed errors on the mirror
-        form, docs/flow.md).  Slower; :func:`~symdln.flow.verify.verified_flow` uses it for verification runs.
+        form, docs/flow.md).  Slower (far slower on the long plateaus of deep networks: not the default of
+        :func:`~symdln.flow.verify.verified_flow`).
     progress : bool, optional
         Show a tqdm bar (default: when stderr is a terminal).
     throw : bool
