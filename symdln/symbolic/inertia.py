@@ -305,14 +305,3 @@ def nullspace(H) -> list[list[flint.fmpq]]:
         return _echelon_basis(X, J, n)
     R, rank = M.rref()
     return _echelon_basis(R, rref_pivots(R, rank), n)
-    R, rank = M.rref()
-    pivots = rref_pivots(R, rank)
-    free = [c for c in range(n) if c not in pivots]
-    basis = []
-    for f in free:
-        v = [flint.fmpq(0)] * n
-        v[f] = flint.fmpq(1)
-        for i, pc in enumerate(pivots):
-            v[pc] = -R[i, f]
-        basis.append(v)
-    return basis
