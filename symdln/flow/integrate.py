@@ -68,9 +68,10 @@ def _as_float(x: flint.arb) -> float:
 
 def choose_solver(model, solver: str, coordinates: str = "primal") -> str:
     """``"auto"``: Radau IIA for deep networks (depth ≥ 3 is stiff), GBS otherwise (switching to Radau IIA where the
-    run turns out stiff).  The mirror form of a diagonal network included: Radau IIA's error estimate missed its
-    error there (a floor near 3e-22 relative in β at every rtol from 1e-21 to 1e-30, both runs of a verified flow
-    agreeing on the same wrong digits), GBS met every tolerance (``tests/flow/test_mirror.py``)."""
+    run turns out stiff).  The mirror form of a diagonal network included: Radau IIA with RADAU5's tolerance
+    relaxation missed its error there (β relative error 2.9e-17 at rtol 1e-18 and about 3e-22 at every rtol from 1e-25
+    to 1e-30, both runs of a verified flow agreeing on wrong digits), GBS met every tolerance tried
+    (docs/flow.md, ``tests/flow/test_mirror.py``)."""
     if solver not in ("auto", *SOLVERS):
         raise OptionError(f"`solver` must be one of 'auto', {', '.join(repr(k) for k in SOLVERS)}; got {solver!r}")
     if solver != "auto":

@@ -204,7 +204,8 @@ def _polish(model, data, x, scale):
 
     # the Jacobian of ∇ℒ is the Hessian (closed form): finite differences cost n + 1 gradients per iteration, and
     # at degenerate critical points (slow, linear convergence) the polish ran into MINPACK's 100·n·(n+1) evaluations
-    fit = least_squares(lambda z: _gradient(model, data, z), x, jac=lambda z: float_hessian_closed(model, _unflat(model, z), data),
+    fit = least_squares(lambda z: _gradient(model, data, z), x,
+                        jac=lambda z: float_hessian_closed(model, _unflat(model, z), data),
                         method="lm", xtol=1e-15, ftol=1e-15, gtol=1e-15, max_nfev=100 * (x.size + 1))
     if not np.linalg.norm(_gradient(model, data, fit.x)) <= 1e-12 * scale:
         return None

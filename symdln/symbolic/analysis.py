@@ -307,9 +307,9 @@ def _minus_root_text(c: tuple, sign: int) -> str:
     return f"{A} {'+' if B > 0 else '-'} {rad}"
 
 
-def _escape_rates(Hq: flint.fmpq_mat, cp, max_report: int = 8, Hf: np.ndarray | None = None):
+def _escape_rates(Hq: flint.fmpq_mat, cp, Hf: np.ndarray, max_report: int = 8):
     """Negative eigenvalues of ``H`` exactly (factors of its characteristic polynomial ``cp``, the one the inertia was
-    read from) and float64 eigenvectors (of ``Hf``, the float64 Hessian, when given)."""
+    read from) and float64 eigenvectors (of ``Hf``, the float64 Hessian: :func:`_float_hessian`)."""
     _, factors = cp.factor()
     negs = []
     for f, mult in factors:
@@ -317,7 +317,7 @@ def _escape_rates(Hq: flint.fmpq_mat, cp, max_report: int = 8, Hf: np.ndarray | 
         for r, m in roots:
             if r.imag.contains(0) and r.real < 0:
                 negs.append((r.real, f, mult * m))
-    w, V = np.linalg.eigh(_float_mat(Hq) if Hf is None else Hf)
+    w, V = np.linalg.eigh(Hf)
     out = []
     for val, f, mult in sorted(negs, key=lambda t: float(t[0].mid())):
         rate = -val
@@ -424,7 +424,7 @@ def analyze_exact(loss: _Loss, th, *, family_dimension=None, is_global: bool | N
     elif inert.negative > 0:
         kind, order, reason = "strict saddle", 2, "the Hessian has a negative eigenvalue"
         order_at_most = 2
-        escape = _escape_rates(Hq, cp, Hf=_float_hessian(loss, th, Hq)) if loss.rational else _escape_numeric(rows, F)
+        escape = _escape_rates(Hq, cp, _float_hessian(loss, th, Hq)) if loss.rational else _escape_numeric(rows, F)
     elif is_global:
         kind, reason = "global minimum", "the loss equals the global minimum value"
     elif inert.zero == 0:

@@ -426,28 +426,20 @@ def _exact_inertia(model, theta):
 
     import flint
 
-    from .analysis import _Loss
+    from ..models.init import check_point
+    from .analysis import _Loss, _rational_point
     from .inertia import charpoly_inertia, symmetric_charpoly
 
-    layers = []
+    def exact(x):
+        return not isinstance(x, bool) and isinstance(x, (int, Fraction, sp.Rational))
+
     for W in theta:
-        if isinstance(W, sp.MatrixBase):
-            rows = W.tolist()
-        elif isinstance(W, (list, tuple)) and all(isinstance(r, (list, tuple)) for r in W):
-            rows = W
-        else:
+        rows = W.tolist() if isinstance(W, sp.MatrixBase) else W
+        if not (isinstance(rows, (list, tuple)) and all(isinstance(r, (list, tuple)) and all(exact(x) for x in r)
+                                                         for r in rows)):
             return None
-        q = []
-        for row in rows:
-            for x in row:
-                if isinstance(x, bool) or not isinstance(x, (int, Fraction, sp.Rational)):
-                    return None
-                x = sp.Rational(x.numerator, x.denominator) if isinstance(x, Fraction) else sp.Rational(x)
-                q.append(flint.fmpq(int(x.p), int(x.q)))
-        layers.append(flint.fmpq_mat(len(rows), len(rows[0]) if rows else 0, q))
-    H = _Loss(model).hessian(layers)
-    H = H if isinstance(H, flint.fmpq_mat) else flint.fmpq_mat(H)
-    return charpoly_inertia(symmetric_charpoly(H))
+    H = _Loss(model).hessian(_rational_point(check_point(model, theta)))
+    return charpoly_inertia(symmetric_charpoly(H if isinstance(H, flint.fmpq_mat) else flint.fmpq_mat(H)))
 
 
 def _as_float_matrix(W) -> np.ndarray:

@@ -403,17 +403,38 @@ def test_vanishing_pair_without_zero_layer_is_listed(seed):
 
 
 @pytest.mark.parametrize("which", ["teacher", "data-decay", "diagonal"])
-def test_float_closed_form_hessian_matches_the_arb_jacobian(which):
-    """float_hessian_closed (NumPy closed forms; the Jacobian of the graph's polishes) against float_hessian (the
-    compiled flow's Jacobian in 30-digit arb) at random points."""
-    from symdln.symbolic.landscape import float_hessian, float_hessian_closed
+def test_float_closed_form_hessian_matches_sympy(which):
+    """float_hessian_closed (NumPy closed forms; the Jacobian of the graph's polishes) against sympy.hessian of the
+    loss written here from MATH §1 (½‖A − M‖², (1/2N)‖AX − Y‖² + (λ/2)Σ‖W‖², (1/2n)‖X(u⊙v) − y‖²) at random
+    rational points."""
+    from symdln.symbolic.landscape import float_hessian_closed
 
     m = {"teacher": lambda: deep_linear(spectrum=[3, 2, 1], widths=[2, 3], depth=3, rotation_seed=1),
          "data-decay": lambda: deep_linear(X="1,0,2;0,1,1", Y="1,2,0", widths=2, depth=3, weight_decay="1/5"),
          "diagonal": lambda: diagonal_linear("1,1/2,7/10;1/2,1,1/10", "1,0")}[which]()
-    rng = np.random.default_rng(3)
-    for _ in range(3):
-        mats = [rng.normal(size=s) for s in m.shapes]
-        ref = float_hessian(m, mats)
+    syms, layers = [], []
+    for l, (r, c) in enumerate(m.shapes):
+        S = sp.Matrix(r, c, lambda i, j, l=l: sp.Symbol(f"x{l}_{i}_{j}"))
+        layers.append(S)
+        syms += list(S)
+    if which == "diagonal":
+        u, v = layers
+        res = sp.Matrix(m.X) * sp.Matrix([u[i] * v[i] for i in range(u.rows)]) - sp.Matrix(m.y)
+        loss = sum(e**2 for e in res) / (2 * m.n_samples)
+    else:
+        A = layers[0]
+        for W in layers[1:]:
+            A = W * A
+        res = A - sp.Matrix(m.target) if which == "teacher" else A * sp.Matrix(m.X) - sp.Matrix(m.Y)
+        N = 1 if which == "teacher" else sp.Matrix(m.X).cols
+        lam = sp.Rational(m.weight_decay.numerator, m.weight_decay.denominator)
+        loss = sum(e**2 for e in res) / (2 * N) + lam / 2 * sum(x**2 for x in syms)
+    H = sp.hessian(loss, syms)
+    rnd = random.Random(which)
+    for _ in range(2):
+        vals = [sp.Rational(rnd.randint(-9, 9), rnd.randint(1, 4)) for _ in syms]
+        ref = np.array(H.subs(dict(zip(syms, vals))).evalf(20).tolist(), dtype=float)
+        it = iter(float(x) for x in vals)
+        mats = [np.array([[next(it) for _ in range(c)] for _ in range(r)]) for r, c in m.shapes]
         got = float_hessian_closed(m, mats)
         assert np.abs(got - ref).max() <= 1e-12 * max(1.0, np.abs(ref).max())

@@ -67,11 +67,10 @@ def _combination(k: int, prec: int) -> tuple:
 
     g = lagrange(range(k))
     lower = lagrange(range(1, k)) if k > 1 else g
+    d = [g[j] - lower.get(j, 0) for j in range(k)]
     with flint.ctx.workprec(prec):
-        gamma = tuple(flint.arb(flint.fmpq(g[j].numerator, g[j].denominator)) for j in range(k))
-        delta = tuple(flint.arb(flint.fmpq((g[j] - lower.get(j, 0)).numerator, (g[j] - lower.get(j, 0)).denominator))
-                      for j in range(k))
-    return gamma, delta
+        return (tuple(flint.arb(flint.fmpq(g[j].numerator, g[j].denominator)) for j in range(k)),
+                tuple(flint.arb(flint.fmpq(q.numerator, q.denominator)) for q in d))
 
 
 def _axpy(y, a, x):
@@ -86,11 +85,11 @@ def _combine(rows, weights):
     return acc
 
 
-def gbs_step(f, y0, f0, H: flint.arb, k: int, scaled=None):
+def gbs_step(f, y0, f0, H: flint.arb, k: int, scalable: bool = False):
     """One extrapolated step.  Returns ``(y1, err, nfev)`` with ``y1 = T_{k,k}``, ``err = T_{k,k} − T_{k,k−1}``.
 
-    ``f`` maps a state (tuple of ``arb_mat``) to its derivative, ``f0 = f(y0)``; ``scaled(z, c)``, when given, returns
-    ``c · f(z)`` (cheaper than scaling every layer of ``f(z)``).
+    ``f`` maps a state (tuple of ``arb_mat``) to its derivative, ``f0 = f(y0)``; with ``scalable``, ``f(z, c)`` returns
+    ``c · f(z)`` (a compiled flow's field: cheaper than scaling every layer of ``f(z)``).
     """
     stages = []
     nfev = 0
@@ -103,10 +102,10 @@ def gbs_step(f, y0, f0, H: flint.arb, k: int, scaled=None):
         z = _axpy(y0, h, f0)
         for _ in range(1, n):
             nfev += 1
-            if scaled is None:
-                z_prev, z = z, _axpy(z_prev, h2, f(z))
+            if scalable:
+                z_prev, z = z, tuple(a + b for a, b in zip(z_prev, f(z, h2)))
             else:
-                z_prev, z = z, tuple(a + b for a, b in zip(z_prev, scaled(z, h2)))
+                z_prev, z = z, _axpy(z_prev, h2, f(z))
         stages.append(z)
     return _combine(stages, gamma), _combine(stages, delta), nfev
 
@@ -124,6 +123,6 @@ class GBS(Solver):
         return 2 * self.k - 1
 
     def step(self, y, f0, H):
-        y1, err, n = gbs_step(self.flow.field, y, f0, H, self.k, scaled=self.flow.field)
+        y1, err, n = gbs_step(self.flow.field, y, f0, H, self.k, scalable=True)
         self.nfev += n
         return tuple(W.mid() for W in y1), err
