@@ -174,9 +174,13 @@ class FrozenNorm:
             e = e.mid()
             small = (AL * e * AR).mid() if AL is not None else e
             st = small.transpose()
-            a = (st * SL * small).trace()
-            b = (small * SR * st).trace()
-            worst = max(worst, a.sqrt(), b.sqrt(), key=_key)
+            # the quadratic forms are ≥ 0 in exact arithmetic; SL, SR are rounded inverses of matrices with
+            # condition ~ 1/τ², so a form far below the other can come out slightly negative (measured: −1e-131
+            # beside 5e-71 at depth 3, σ = 1e-60).  Its square root was NaN, read as a diverging Newton iteration:
+            # every step after the escape failed and was halved (46,000 steps instead of 2,000).  Clamp at 0.
+            a = (st * SL * small).trace().mid()
+            b = (small * SR * st).trace().mid()
+            worst = max(worst, _root(a), _root(b), key=_key)
             if size is not None:
                 worst = max(worst, frobenius(e - small) / size, key=_key)
         if not worst.is_finite():
@@ -184,6 +188,13 @@ class FrozenNorm:
         if norm.residual_floor is not None:
             worst = max(worst, norm._residual(state, error), key=_key)
         return worst.mid()
+
+
+def _root(q: flint.arb) -> flint.arb:
+    """``√max(q, 0)`` of a rounded quadratic form (non-finite stays non-finite)."""
+    if not q.is_finite():
+        return flint.arb("inf")
+    return q.sqrt() if q > 0 else flint.arb(0)
 
 
 def _inverse(A: flint.arb_mat) -> flint.arb_mat:

@@ -110,7 +110,8 @@ class InitSpec:
 @dataclass(frozen=True)
 class RunPlan:
     """Precision, tolerance, horizon, error-norm floor and solver of one run (``stiffness_switch``: a GBS run may go
-    on with Radau IIA once it is stiff, :mod:`symdln.flow.stiffness`)."""
+    on with Radau IIA once it is stiff, :mod:`symdln.flow.stiffness`; ``strict``: Radau IIA's error estimate held
+    to ``rtol`` without RADAU5's relaxation, :func:`~symdln.flow.integrate.integrate_flow`)."""
 
     digits: int
     rtol: Fraction
@@ -118,6 +119,7 @@ class RunPlan:
     floor: Fraction
     solver: str
     stiffness_switch: bool = False
+    strict: bool = False
 
     @property
     def precision(self) -> Precision:
@@ -131,7 +133,8 @@ class RunPlan:
 
     def as_dict(self) -> dict:
         return {"digits": self.digits, "rtol": format_number(self.rtol), "horizon": format_number(self.horizon),
-                "floor": format_number(self.floor), "solver": self.solver, "stiffness_switch": self.stiffness_switch}
+                "floor": format_number(self.floor), "solver": self.solver, "stiffness_switch": self.stiffness_switch,
+                "strict": self.strict}
 
 
 def _log10(q: Fraction) -> float:

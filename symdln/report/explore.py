@@ -292,12 +292,14 @@ def _visit_json(v: SaddleVisit, k: int, verification: dict | None) -> dict:
 
 
 def _verify(model, theta0, horizon, precision, rtol_q, loss_below, scale, seed, families, tol, visits) -> dict:
-    """Second run at ``rtol/1000`` and 10 more digits; digits of agreement of the arrival times."""
+    """Second run at ``rtol/1000`` and 10 more digits, Radau IIA held strictly to its tolerance where it is used
+    (:func:`~symdln.flow.verify.verified_flow`'s rule: the first run's tolerance relaxation is not shared); digits of
+    agreement of the arrival times."""
     p2 = Precision(precision.digits + 10)
     rtol2 = rtol_q / 1000
     try:
         sol2 = integrate_flow(model, theta0, horizon, precision=p2, rtol=rtol2, loss_below=loss_below,
-                              scale=scale, seed=seed, progress=False, throw=False)
+                              scale=scale, seed=seed, progress=False, throw=False, strict=True)
         if sol2.status is Status.INTERRUPTED:
             return {"ok": False, "status": "interrupted", "reason": "the verification run was interrupted"}
         visits2 = detect_visits(sol2, families, tol=tol)

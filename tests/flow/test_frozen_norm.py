@@ -39,3 +39,24 @@ def test_unreached_level_is_incomplete_not_never(capsys):
     out = json.loads(capsys.readouterr().out)
     assert code == 4 and out["status"] == "incomplete"
     assert out["crossings"][0]["t"] is not None and out["crossings"][1]["t"] is None
+
+
+def test_frozen_norm_finite_where_a_rounded_form_is_negative():
+    """Regression: a quadratic form of the frozen norm rounded below zero (−1e-131 beside 5e-71) and its square
+    root, NaN, read as a diverging Newton iteration; a strict depth-3 run from σ = 1e-60 then halved every step
+    after the escape (46,000 steps instead of 3,000).  The frozen norm must equal the solve-based one there."""
+    import json
+    from pathlib import Path
+
+    from symdln.flow.norms import ErrorNorm
+
+    rec = json.loads((Path(__file__).parent / "data" / "frozen_norm_negative_form.json").read_text())
+    with flint.ctx.workprec(rec["prec"]):
+        def mats(key):
+            return tuple(flint.arb_mat(r, c, [flint.arb(x) for x in v]) for (r, c), v in zip(rec["shapes"], rec[key]))
+
+        theta0, state, error = mats("theta0"), mats("state"), mats("error")
+        norm = ErrorNorm(rec["kind"], flint.arb(rec["kappa2"]), rec["shapes"])
+        frozen, full = FrozenNorm(norm, theta0)(state, error), norm(theta0, error)
+        assert frozen.is_finite() and full.is_finite()
+        assert abs(frozen - full) <= abs(full) * flint.arb("1e-40")

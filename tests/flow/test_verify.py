@@ -65,6 +65,9 @@ def test_depth3_balanced_value_at_the_quadrature_time():
     (point,) = r.points
     _holds(point["values"][0], ctx.mpf(1), ctx)
     assert point["values"][0].digits >= 10
+    # the second run does not share the first one's error control: Radau IIA without RADAU5's relaxation
+    assert [(run["plan"]["solver"], run["plan"]["strict"]) for run in r.runs] == [("radau", False), ("radau", True)]
+    assert r.runs[1]["stats"]["strict"] is True
 
 
 def test_plan_rules():

@@ -82,12 +82,14 @@ def radau_tableau(s: int, prec: int):
     return out
 
 
-def stages_for_tolerance(rtol) -> int:
+def stages_for_tolerance(rtol, strict: bool = False) -> int:
     """Odd stage count by tolerance, 5 (order 9) to 11 (order 21): the error estimate has order ``s``, so tight
     tolerances want more stages (measured on deep plateaus: at ``rtol = 1e-13`` nine stages take 2.5× fewer steps
-    than seven)."""
+    than seven).  A ``strict`` run (the estimate held to ``rtol`` itself) takes four more: measured at depth 3,
+    σ = 1e-60, rtol = 1e-16 strict, 11 stages 48.9 s, 13 stages 32.6 s, 15 stages 28.7 s."""
     digits = math.log10(rtol.denominator) - math.log10(rtol.numerator)
-    return 5 if digits <= 6 else (7 if digits <= 9 else (9 if digits <= 15 else 11))
+    s = 5 if digits <= 6 else (7 if digits <= 9 else (9 if digits <= 15 else 11))
+    return s + 4 if strict else s
 
 
 class RadauIIA(Solver):
