@@ -266,7 +266,9 @@ def _cmd_explore(args) -> int:
     s = res.summary
     print(f"symdln explore: depth {model.depth}, widths {list(model.widths)}, σ = {s['init']['sigma']}, "
           f"seed {args.seed}, {s['precision']['digits']} digits, rtol {s['rtol']}, solver {s['stats']['solver']}")
-    print(f"status: {s['status']} ({s['message']}); t_final = {s['t_final']}, loss = {s['final_loss']}")
+    k = s.get("final_loss_digits")
+    print(f"status: {s['status']} ({s['message']}); t_final = {s['t_final']}, loss = {s['final_loss']} "
+          + (f"[{k} verified digits]" if k is not None else "(not verified)"))
     print(f"steps {s['stats']['steps']} (+{s['stats']['rejected_steps']} rejected), {s['stats']['nfev']} field "
           f"evaluations, {s['stats']['seconds']:.2f} s; accelerated time = {s['accelerated_time']}")
     print()

@@ -24,7 +24,7 @@ from ..errors import FlowError, ModelError, OptionError, describe
 from ..flow.integrate import integrate_flow, tolerance
 from ..flow.plan import InitSpec, check_feasible, event_horizon
 from ..flow.solution import FlowSolution, Status
-from ..flow.verify import tolerance_digits
+from ..flow.verify import agreeing_digits, tolerance_digits
 from ..graph.build import saddle_graph
 from ..graph.io import write_graph
 from ..models.dln import DeepLinearModel, deep_linear
@@ -141,7 +141,8 @@ def explore(
     visits = detect_visits(sol, families, tol=tol)
     verification = None
     if verify and sol.status.ok:
-        verification = _verify(model, theta0, horizon, precision, rtol_q, loss_below, per_layer, seed, families, tol, visits)
+        verification = _verify(model, theta0, horizon, precision, rtol_q, loss_below, per_layer, seed, families, tol, visits,
+                               sol)
         interrupted = verification.get("status") == "interrupted"
     elif verify:
         verification = {"ok": False, "status": "skipped", "reason": f"the run ended with status {sol.status.name.lower()}"}
@@ -183,7 +184,8 @@ def explore(
         "status": "interrupted" if interrupted else ("incomplete" if unfinished else sol.status.name.lower()),
         "message": ("interrupted: the files hold what finished" if interrupted else (unfinished or sol.message)),
         "t_final": sol.t_final.mid().str(_final_digits(visits, verification), radius=False),
-        "final_loss": sol.losses[-1].mid().str(20, radius=False),
+        "final_loss": _final_loss_text(sol, verification),
+        "final_loss_digits": (verification or {}).get("final_loss_digits"),
         "stats": sol.stats.as_dict(),
         "accelerated_time": "t / log(1/sigma)" if model.depth <= 2 else f"t * sigma^{model.depth - 2}",
         "visits": [_with_landscape(_visit_json(v, k, verification), G) for k, v in enumerate(visits)],
@@ -271,6 +273,13 @@ def _final_digits(visits, verification) -> int:
     return UNVERIFIED_DIGITS
 
 
+def _final_loss_text(sol: FlowSolution, verification: dict | None) -> str:
+    """The run's final loss to the digits the verification run confirmed (:data:`UNVERIFIED_DIGITS` otherwise)."""
+    n = (verification or {}).get("final_loss_digits")
+    with sol.precision.flint():
+        return sol.losses[-1].mid().str(UNVERIFIED_DIGITS if n is None else max(n, 1), radius=False)
+
+
 def _visit_json(v: SaddleVisit, k: int, verification: dict | None) -> dict:
     """``v.as_dict()`` with every time rounded to the significant digits the verification run confirmed
     (``t_enter_digits`` etc.; ``τ = t / log(1/σ)`` or ``t·σ^{L−2}`` carries the digits of its ``t``), or to
@@ -291,10 +300,10 @@ def _visit_json(v: SaddleVisit, k: int, verification: dict | None) -> dict:
     return out
 
 
-def _verify(model, theta0, horizon, precision, rtol_q, loss_below, scale, seed, families, tol, visits) -> dict:
+def _verify(model, theta0, horizon, precision, rtol_q, loss_below, scale, seed, families, tol, visits, sol) -> dict:
     """Second run at ``rtol/1000`` and 10 more digits, Radau IIA held strictly to its tolerance where it is used
     (:func:`~symdln.flow.verify.verified_flow`'s rule: the first run's tolerance relaxation is not shared); digits of
-    agreement of the arrival times."""
+    agreement of the visits' times and of the final loss (when both runs ended the same way)."""
     p2 = Precision(precision.digits + 10)
     rtol2 = rtol_q / 1000
     try:
@@ -327,6 +336,7 @@ def _verify(model, theta0, horizon, precision, rtol_q, loss_below, scale, seed, 
                 else:
                     digs[name] = None
             per_visit.append(digs)
+        final = agreeing_digits(sol.losses[-1], sol2.losses[-1], cap) if sol2.status is sol.status else None
     agree = math.inf if not pairs else min(cap, math.inf if worst == 0 else -math.log10(worst))
     return {
         "ok": same and sol2.status.ok,
@@ -338,6 +348,7 @@ def _verify(model, theta0, horizon, precision, rtol_q, loss_below, scale, seed, 
         "agreeing_digits": None if math.isinf(agree) else round(agree, 2),
         "steps": sol2.stats.steps,
         "visit_digits": per_visit if same else None,
+        "final_loss_digits": final,
     }
 
 

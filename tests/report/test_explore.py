@@ -1,4 +1,5 @@
 import json
+from fractions import Fraction
 
 import networkx as nx
 import pytest
@@ -29,6 +30,12 @@ def test_default_explore_writes_every_file(default_report):
     assert summary["precision"]["digits"] >= 80
     assert summary["status"] == "event"
     assert float(summary["final_loss"]) <= 1e-20 * (1 + 1e-9)
+    # the run stops where the loss crosses loss_below = 1e-20: its final loss is printed to the digits the second run
+    # confirmed (no more), and those digits are right
+    k = summary["final_loss_digits"]
+    mantissa = summary["final_loss"].split("e")[0].replace(".", "").lstrip("0")
+    assert k >= 10 and len(mantissa) == k
+    assert abs(Fraction(summary["final_loss"]) - Fraction(1, 10**20)) <= Fraction(1, 10**20) * Fraction(1, 10 ** (k - 1))
     assert summary["verification"]["same_visits"] is True
     assert summary["verification"]["agreeing_digits"] >= 10
     G = read_graph(out / "saddle_graph.graphml")
