@@ -14,7 +14,9 @@ widths ``(n_0, n_1 − r, …, n_{L−1} − r, n_L)`` and target ``T`` at which
   ``(a, b) = (dim X, dim Y)`` (``a ≤`` the left chain's widths, ``b ≤ n_L − rank(T|_X)`` and the right chain's
   widths); label ``{S}`` with stratum ``cut c`` (``S = ∅``: ``Z{c}``, the ``A = 0`` points with one zero layer);
 * **two zero layers** ``C_i = C_j = 0`` (every condition holds), other complement layers generic: stratum
-  ``Z{i,j}`` of ``{S}`` (``(1, L)`` is the generic stratum listed with the family);
+  ``Z{i,j}`` of ``{S}`` (``(1, L)`` is the generic stratum listed with the family); with free complement layers of
+  lower ranks, ``Z{i,j}, C_l rank k`` (further zero layers: ``Z{i,j,l}``), when there are at most
+  :data:`~symdln.symbolic.zero_layers.MAX_RANK_CHOICES` choices of ranks;
 * **a vanishing pair** ``C_{i+1} C_i = 0`` (both nonzero, no zero layer) with ``P_>ᵀ T P_<ᵀ = 0`` for
   ``P_< = C_{i−1}⋯C_1`` and ``P_> = C_L⋯C_{i+2}``: the gradient blocks of the other layers pass through the zero
   product and the pair's own are ``C_{i+1}ᵀ K`` and ``K C_iᵀ`` with ``K = P_>ᵀ T P_<ᵀ = 0``.  One stratum for each
@@ -39,6 +41,7 @@ longer chain whose product vanishes) are not listed yet (:func:`not_listed`);
 from __future__ import annotations
 
 import itertools
+import math
 import random
 
 import flint
@@ -89,13 +92,14 @@ def _rank_matrix(rng, rows, cols, rank) -> flint.fmpq_mat:
 
 def _chain(rng, dims, rank, first_rank_at: str):
     """Random layers for the chain ``dims[0] → … → dims[-1]`` whose product has exactly ``rank``; the rank is set
-    by the first layer (``first_rank_at="first"``) or the last one, the others full rank."""
+    by the first layer (``first_rank_at="first"``) or the last one (``"last"``), the others full rank; ``"none"``:
+    every layer full rank (the generic chain, when its product's rank is ``rank``)."""
     n = len(dims) - 1
     for _ in range(64):
         layers = []
         for k in range(n):
             rows, cols = dims[k + 1], dims[k]
-            pinned = (k == 0) if first_rank_at == "first" else (k == n - 1)
+            pinned = first_rank_at != "none" and ((k == 0) if first_rank_at == "first" else (k == n - 1))
             layers.append(_rank_matrix(rng, rows, cols, rank) if pinned else _rank_matrix(rng, rows, cols, min(rows, cols)))
         P = _product(layers, dims[0])
         if _rank(P) == rank:
@@ -131,20 +135,26 @@ def _product(layers, n_in):
     return P
 
 
-def _cut_point(rng, T, d, c, k, a, b, tries: int = 64):
+def _cut_point(rng, T, d, c, k, a, b, tries: int = 64, generic: bool = False):
     """Complement layers ``C_1 … C_L`` (exact) with ``C_c`` of rank ``k``, ``rank P_< = a``, ``rank P_> = b``,
-    ``C_c P_< = 0``, ``P_> C_c = 0`` and ``P_>ᵀ T P_<ᵀ = 0``, certified exactly."""
+    ``C_c P_< = 0``, ``P_> C_c = 0`` and ``P_>ᵀ T P_<ᵀ = 0``, certified exactly.  The chains' ranks are set by their
+    outer layers; ``generic``: every chain layer of the largest rank its constraints allow (a stratum of its own
+    when those products still have ranks ``a`` and ``b``: the ranks of the layers inside a chain are invariants)."""
     L = len(d) - 1
     n0, nL = d[0], d[L]
+    pin = ("none", "none") if generic else ("first", "last")
     for _ in range(tries):
         C = [None] * L
         C[c - 1] = _rank_matrix(rng, d[c], d[c - 1], k)
         # left chain (layers 1 … c−1): its image inside ker C_c; for c = L, its row space inside ker T
         if c > 1:
-            lay, _ = _chain(rng, d[:c], a, "first")
+            lay, _ = _chain(rng, d[:c], a, pin[0])
             if c == L:
                 kerT = _nullspace_cols(T, n0)
-                lay[0] = _rank_matrix(rng, d[1], a, a) * _rank_matrix(rng, a, kerT.ncols(), a) * kerT.transpose()
+                if generic:
+                    lay[0] = _rank_matrix(rng, d[1], kerT.ncols(), min(d[1], kerT.ncols())) * kerT.transpose()
+                else:
+                    lay[0] = _rank_matrix(rng, d[1], a, a) * _rank_matrix(rng, a, kerT.ncols(), a) * kerT.transpose()
             if k > 0:
                 N = _nullspace_cols(C[c - 1], d[c - 1])
                 lay[-1] = N * N.transpose() * lay[-1]
@@ -156,8 +166,11 @@ def _cut_point(rng, T, d, c, k, a, b, tries: int = 64):
             perp = _nullspace_cols(TX.transpose(), nL)
             if perp.ncols() == 0:
                 continue
-            lay, _ = _chain(rng, d[c:], b, "last")
-            lay[-1] = perp * _rank_matrix(rng, perp.ncols(), b, b) * _rank_matrix(rng, b, d[L - 1], b)
+            lay, _ = _chain(rng, d[c:], b, pin[1])
+            if generic:
+                lay[-1] = perp * _rank_matrix(rng, perp.ncols(), d[L - 1], min(perp.ncols(), d[L - 1]))
+            else:
+                lay[-1] = perp * _rank_matrix(rng, perp.ncols(), b, b) * _rank_matrix(rng, b, d[L - 1], b)
             if k > 0:
                 U = C[c - 1]
                 N = _nullspace_cols(U.transpose(), d[c])  # z with zᵀ U = 0
@@ -312,6 +325,17 @@ def complement_strata(model, S: tuple, balanced_point, seed: int):
                 name = f"cut {c}" + ("" if len(pairs) == 1 and k == 0 else f" (ranks {a},{b}{tag})")
                 for v, (sg, C) in enumerate(found, start=1):
                     out.append((name + ("" if len(found) == 1 else f" [variant {v}]"), assemble(C), sg))
+                # the chains with every layer of full rank, where their products keep the ranks a, b (random-start
+                # searches at depth 4, widths (3, 2, 2) ended there: C_1 of rank 2 before a width-1 layer)
+                try:
+                    gen = _most_generic(lambda: _cut_point(rng, T, d, c, k, a, b, tries=4, generic=True), signature)
+                except ModelError:
+                    gen = []  # the products of full-rank chains have other ranks: not this cut
+                seen = {sg for sg, _ in found}
+                gen = [(sg, C) for sg, C in gen if sg not in seen]
+                for v, (sg, C) in enumerate(gen, start=1):
+                    out.append((name + ", generic chains" + ("" if len(gen) == 1 else f" [variant {v}]"),
+                                assemble(C), sg))
     # a vanishing pair: C_{i+1} C_i = 0 with both nonzero, no zero layer, and P_>ᵀ T P_<ᵀ = 0 (every gradient block
     # of a layer outside the pair passes through the pair's zero product; the pair's own two are C_{i+1}ᵀ K and K C_iᵀ
     # with K = P_>ᵀ T P_<ᵀ = 0).  Found by random-start searches at depth 4, widths (2, 3, 2), where the table
@@ -375,6 +399,45 @@ def complement_strata(model, S: tuple, balanced_point, seed: int):
             found = _most_generic(draw, signature)
             for v, (sg, C) in enumerate(found, start=1):
                 out.append((f"Z{{{i},{j}}}" + ("" if len(found) == 1 else f" [variant {v}]"), assemble(C), sg))
+        out += _lower_rank_zero_pairs(rng, d, L, signature, assemble)
+    return out
+
+
+def _lower_rank_zero_pairs(rng, d, L, signature, assemble) -> list:
+    """Two zero complement layers ``C_i = C_j = 0`` (``S ≠ ∅``) with free complement layers of lower ranks than the
+    generic ones: every such point is critical and the free layers' ranks are invariants of the stratum (random-start
+    searches end there: depth 3, widths (3, 2), ``S = {1}``, ``C_2 = C_3 = 0`` with ``C_1`` of rank 1).  As
+    :func:`~symdln.symbolic.zero_layers._lower_rank_strata` for ``S = ∅``: one candidate per choice of ranks (rank 0,
+    a further zero layer, only after ``j``; the all-zero complement is the balanced point) when there are at most
+    :data:`~symdln.symbolic.zero_layers.MAX_RANK_CHOICES` choices; the pair ``(1, L)`` included (its generic stratum
+    is the family's own).  Each representative is certified to have exactly the ranks it names."""
+    from .zero_layers import MAX_RANK_CHOICES
+
+    out = []
+    for i, j in itertools.combinations(range(1, L + 1), 2):
+        if any(d[l] == 0 for l in range(1, L) if l not in (i, j)) or d[i] * d[i - 1] == 0 or d[j] * d[j - 1] == 0:
+            continue
+        free = [l for l in range(1, L + 1) if l not in (i, j)]
+        options = [range(0 if l > j else 1, min(d[l], d[l - 1]) + 1) for l in free]
+        if not free or math.prod(len(o) for o in options) > MAX_RANK_CHOICES:
+            continue
+        for ranks in itertools.product(*options):
+            if all(k == max(o) for k, o in zip(ranks, options)) or not any(ranks):
+                continue  # the generic stratum (listed above or with the family), or the balanced point
+            zeros = sorted({i, j} | {l for l, k in zip(free, ranks) if k == 0})
+            full = {l: k for l, k in zip(free, ranks) if k}
+
+            def draw(full=full):
+                return [_rank_matrix(rng, d[l], d[l - 1], full[l]) if l in full else _zeros(d[l], d[l - 1])
+                        for l in range(1, L + 1)]
+
+            found = _most_generic(draw, signature)
+            low = ", ".join(f"C_{l} rank {k}" for l, k in full.items() if k < min(d[l], d[l - 1]))
+            name = "Z{" + ",".join(map(str, zeros)) + "}" + (f", {low}" if low else "")
+            for v, (sg, C) in enumerate(found, start=1):
+                if any(_rank(C[l - 1]) != k for l, k in full.items()) or any(not _is_zero(C[z - 1]) for z in zeros):
+                    raise ModelError(f"internal error: the representative of {name} does not have its ranks")
+                out.append((name + ("" if len(found) == 1 else f" [variant {v}]"), assemble(C), sg))
     return out
 
 
@@ -392,7 +455,8 @@ def not_listed(model, sets) -> tuple[str, ...]:
            "the cuts listed: with no zero layer other than through a vanishing pair C_{i+1}C_i = 0 with "
            f"P_>ᵀ T P_<ᵀ = 0 (e.g. a vanishing pair with that product nonzero, or a longer vanishing chain), or {beside}; "
            "complement layers in special position (e.g. a complement row inside the learned directions, which "
-           "lowers a layer's rank); "
+           "lowers a layer's rank); chains of a cut whose rank drop sits at an inner layer (listed: at an outer "
+           "layer, or none); "
            "and points whose free layers have lower ranks than the generic ones listed (in a free complement, or in "
            "a Z{i,j} family with more than 12 choices of ranks) (Achour, Malgouyres & Gerchinovitz 2024 classify them by the "
            "ranks of the partial products); Landscape.locate reports such points as unlisted"]

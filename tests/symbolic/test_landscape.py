@@ -438,3 +438,80 @@ def test_float_closed_form_hessian_matches_sympy(which):
         mats = [np.array([[next(it) for _ in range(c)] for _ in range(r)]) for r, c in m.shapes]
         got = float_hessian_closed(m, mats)
         assert np.abs(got - ref).max() <= 1e-12 * max(1.0, np.abs(ref).max())
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_two_zero_complement_layers_with_a_lower_rank_free_layer_are_listed(seed):
+    """Depth 3, widths (3, 2), M = diag(8, 2, 1), pivot set {1} (learned entries 2 in every layer): with the complement
+    blocks C_2 = C_3 = 0 every gradient block vanishes whatever C_1 is, and the rank of C_1 is an invariant of the
+    stratum (random-start searches ended at C_1 of rank 1 while the table listed only the generic rank).  Random exact
+    points built by hand have SymPy's exact Hessian inertia, and the landscape lists {1} "Z{2,3}, C_1 rank 1" with that
+    inertia and locates the points there."""
+    import random
+
+    import sympy as sp
+
+    rng = random.Random(seed)
+
+    def vec(n):
+        while True:
+            v = sp.Matrix([sp.Rational(rng.randint(-5, 5), rng.randint(1, 4)) for _ in range(n)])
+            if any(v):
+                return v
+
+    m = deep_linear(spectrum=[8, 2, 1], widths=[3, 2], depth=3, rotation_seed=None)
+    ws = sp.symbols("w0:21")
+    W = [sp.Matrix(3, 3, ws[:9]), sp.Matrix(2, 3, ws[9:15]), sp.Matrix(3, 2, ws[15:])]
+    loss = sum(e**2 for e in (W[2] * W[1] * W[0] - m.syx)) / 2
+    C1 = vec(2) * vec(3).T  # rank 1, any input columns
+    W1 = sp.Matrix.vstack(sp.Matrix([[2, 0, 0]]), C1)
+    W2 = sp.Matrix([[2, 0, 0], [0, 0, 0]])
+    W3 = sp.Matrix([[2, 0], [0, 0], [0, 0]])
+    th = (W1, W2, W3)
+    pt = dict(zip(ws, [e for M in th for e in M]))
+    got = _sympy_inertia(loss, ws, pt)
+    L = landscape(m)
+    rows = [s for s in L.strata if s.label.text == "{1}" and s.label.stratum == "Z{2,3}, C_1 rank 1"]
+    assert len(rows) == 1 and rows[0].inertia.as_tuple() == got, got
+    loc = L.locate(th)
+    assert loc.exact_match and loc.stratum is rows[0], loc.reason
+
+
+def test_cut_with_full_rank_chains_is_listed():
+    """Depth 4, widths (3, 2, 2), M = diag(16, 2, 1), pivot set {1} (learned entries 2 in every layer): the complement
+    cut C_3 = 0 with the left chain C_2 C_1 of rank 1 through a width-1 layer while C_1 has rank 2, and C_4 with
+    C_4ᵀ T (C_2 C_1)ᵀ = 0 (T = diag(0, 2, 1)), is critical; the listed cut pinned the left chain's rank at C_1 (rank 1)
+    and random-start searches ended at this one, unlisted.  A random exact point built by hand has SymPy's exact
+    Hessian inertia, and the landscape lists {1} "cut 3, generic chains" with it and locates the point there."""
+    import random
+
+    import sympy as sp
+
+    rng = random.Random(3)
+
+    def mat(r, c):
+        return sp.Matrix(r, c, [sp.Rational(rng.randint(-4, 4), rng.randint(1, 3)) for _ in range(r * c)])
+
+    m = deep_linear(spectrum=[16, 2, 1], widths=[3, 2, 2], depth=4, rotation_seed=None)
+    ws = sp.symbols("w0:25")
+    W = [sp.Matrix(3, 3, ws[:9]), sp.Matrix(2, 3, ws[9:15]), sp.Matrix(2, 2, ws[15:19]), sp.Matrix(3, 2, ws[19:])]
+    loss = sum(e**2 for e in (W[3] * W[2] * W[1] * W[0] - m.syx)) / 2
+    while True:
+        C1, C2 = mat(2, 3), mat(1, 2)
+        x = (C2 * C1).T
+        if C1.rank() == 2 and any(x):
+            break
+    Tx = sp.diag(0, 2, 1) * x
+    C4 = Tx.cross(mat(3, 1))  # C_4 ⊥ T x
+    assert any(C4) and (C4.T * Tx)[0] == 0
+    th = (sp.Matrix.vstack(sp.Matrix([[2, 0, 0]]), C1),
+          sp.Matrix([[2, 0, 0], [0, C2[0], C2[1]]]),
+          sp.Matrix([[2, 0], [0, 0]]),
+          sp.Matrix.hstack(sp.Matrix([2, 0, 0]), C4))
+    pt = dict(zip(ws, [e for M in th for e in M]))
+    got = _sympy_inertia(loss, ws, pt)
+    L = landscape(m)
+    rows = [s for s in L.strata if s.label.text == "{1}" and s.label.stratum == "cut 3, generic chains"]
+    assert len(rows) == 1 and rows[0].inertia.as_tuple() == got, got
+    loc = L.locate(th)
+    assert loc.exact_match and loc.stratum is rows[0], loc.reason
