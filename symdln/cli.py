@@ -437,6 +437,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # pragma: no cover
         print("symdln: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader closed stdout (e.g. `symdln flow … | head -1`): no traceback
+        import os
+
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's own flush at exit fails quietly
+        except OSError:  # pragma: no cover
+            pass
+        return 141  # 128 + SIGPIPE, as a process killed by the signal
 
 
 if __name__ == "__main__":  # pragma: no cover

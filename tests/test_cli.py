@@ -272,3 +272,15 @@ def test_count_says_when_a_draw_has_multiple_points(capsys, monkeypatch):
                  "--tikhonov", "--method", "plain"]) == 0
     out = capsys.readouterr().out
     assert "2 multiple point(s)" in out and "try another --seed" in out
+
+
+def test_closed_stdout_ends_quietly():
+    """A reader that closes the pipe early (``symdln … | head -1``): no traceback, exit 141 (128 + SIGPIPE)."""
+    import subprocess
+    import sys
+
+    p = subprocess.Popen([sys.executable, "-m", "symdln", "critical", "--depth", "2", "--widths", "2", "--spectrum", "2,1"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p.stdout.close()  # before anything is written
+    err = p.stderr.read().decode()
+    assert p.wait(timeout=120) == 141 and "Traceback" not in err, err

@@ -394,8 +394,9 @@ def verified_flow(
     if status is None and missed:
         # a level not reached by the horizon is not "never": the run ended before it could tell
         status_text = "incomplete"
+        rest = _at_local_minimum(best)
         message = (f"the loss did not fall below {', '.join(missed)} by t = {float(best.t_final.mid()):.6g} (the end "
-                   f"of the run); give a larger `t_end` (--t-end) to look further")
+                   f"of the run); " + (rest if rest else "give a larger `t_end` (--t-end) to look further"))
     elif status is None and worst is None and not at_q and not events and levels and len(never) == len(levels):
         status_text = "success"  # nothing numeric to verify: every level is certified out of reach
         message = "every level lies at or below the exact global minimum of the loss: the loss never falls below it"
@@ -411,6 +412,34 @@ def verified_flow(
     if any(p.get("loss") is not None and p["loss"].upper_bound for p in points):
         message += "; losses below the arithmetic's resolution are reported as upper bounds (\"<…\")"
     return VerifiedFlow(status_text, message, digits, worst, points, crossings, tuple(runs), init, values_name, best, evs)
+
+
+def _at_local_minimum(sol: FlowSolution) -> str | None:
+    """A sentence when the run's last state sits at a local minimum (measured, not certified): the Hessian's smallest
+    eigenvalue ``μ > 0`` (float64 from the closed-form Jacobian at the run's precision) and the gradient so small
+    that the critical point it points to, ``‖∇ℒ‖/μ`` away, is within ``1e-10`` of the state's size.  E.g. depth 3
+    with weight decay from a tiny initialization: the origin is a strict local minimum (Hessian ``λI``) and the
+    flow decays into it, so a larger horizon changes nothing.  ``None`` otherwise (or for the mirror form)."""
+    import numpy as np
+
+    if sol.coordinates != "primal" or not sol.states:
+        return None
+    flow = sol.dense.flow
+    y = sol.states[-1]
+    with sol.precision.flint():
+        g = sum((x * x for F in flow.field(y) for x in F.entries()), flint.arb(0)).sqrt().mid()  # arb: may be 1e-10⁹
+        size = sum((x * x for W in y for x in W.entries()), flint.arb(0)).sqrt().mid()
+        J = flow.jacobian(y)
+        H = -np.array([[float(J[i, j].mid()) for j in range(J.ncols())] for i in range(J.nrows())])
+        if not (np.isfinite(H).all() and g.is_finite()):
+            return None
+        mu = float(np.linalg.eigvalsh((H + H.T) / 2).min())
+        if not (mu > 0 and g <= flint.arb(mu) * max(flint.arb(1), size) / 10**10):
+            return None
+        gtext = g.str(2, radius=False)
+    return (f"the run ends at a local minimum of loss {float(sol.losses[-1].mid()):.6g} (measured there: ‖∇ℒ‖ = {gtext}, "
+            f"smallest Hessian eigenvalue {mu:.3g} > 0): the flow has converged, and a larger `t_end` will not reach "
+            f"these levels")
 
 
 def _verifier(model, plan):

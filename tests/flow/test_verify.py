@@ -258,3 +258,23 @@ def test_singular_values_beyond_the_narrowest_width_are_exact_zeros(capsys):
     m = deep_linear(X="1,0,1;0,1,1", Y="1,2,0;0,1,3", widths=1)
     r = verified_flow(m, InitSpec.gaussian("1e-8"), digits=6, at=["30"])
     assert r.status == "success" and r.points[0]["values"][1].exact
+
+
+def test_a_run_that_settles_at_a_local_minimum_says_so(capsys):
+    """Depth 3 with weight decay λ = 1/10 from σ = 1e-10: the origin is a strict local minimum (Hessian λI: the
+    data term is cubic there) and the flow decays into it, so the levels are never reached.  The status stays
+    incomplete (exit 4) and the message says the run converged, with the smallest Hessian eigenvalue (λ), instead of
+    advising a larger horizon; a run stopped on a plateau still gets that advice."""
+    import json
+
+    from symdln.cli import main
+
+    code = main(["flow", "--depth", "3", "--widths", "2", "--spectrum", "2,1", "--weight-decay", "1/10", "--sigma",
+                 "1e-10", "--cross", "1,0.5", "--digits", "8", "--json", "--no-progress"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 4 and out["status"] == "incomplete"
+    assert "local minimum of loss 2.5" in out["message"] and "eigenvalue 0.1 > 0" in out["message"]
+    code = main(["flow", "--depth", "2", "--widths", "2", "--spectrum", "2,1", "--sigma", "1e-10", "--cross", "1,0.1",
+                 "--t-end", "12", "--digits", "8", "--json", "--no-progress"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 4 and "larger `t_end`" in out["message"] and "local minimum" not in out["message"]
