@@ -151,19 +151,20 @@ def _flat_state(model, mats):
     return np.concatenate([np.asarray(W, dtype=float).ravel() for W in mats])
 
 
-def _unflat(model, x):
+def _unflat(model, x, shapes=None):
+    """The layers of a flat state (views); ``shapes``: ``model.shapes``, when the caller has it (hot loops)."""
     out, k = [], 0
-    for r, c in model.shapes:
+    for r, c in (model.shapes if shapes is None else shapes):
         out.append(x[k:k + r * c].reshape(r, c))
         k += r * c
     return out
 
 
-def _gradient(model, data, x):
+def _gradient(model, data, x, shapes=None):
     """``∇ℒ`` flattened (float64), by :func:`symdln.symbolic.landscape.float_gradient`."""
     from ..symbolic.landscape import float_gradient
 
-    return np.concatenate([g.ravel() for g in float_gradient(model, _unflat(model, x), data)])
+    return np.concatenate([g.ravel() for g in float_gradient(model, _unflat(model, x, shapes), data)])
 
 
 def _follow(model, data, x0, scale, max_steps: int = 20_000):
@@ -174,8 +175,10 @@ def _follow(model, data, x0, scale, max_steps: int = 20_000):
     in the next saddle's unstable directions (~1e-16, amplified) from carrying the run past it."""
     from scipy.integrate import LSODA
 
+    shapes = model.shapes
+
     def rhs(t, x):
-        return -_gradient(model, data, x)
+        return -_gradient(model, data, x, shapes)
 
     import warnings
 
@@ -204,8 +207,9 @@ def _polish(model, data, x, scale):
 
     # the Jacobian of ∇ℒ is the Hessian (closed form): finite differences cost n + 1 gradients per iteration, and
     # at degenerate critical points (slow, linear convergence) the polish ran into MINPACK's 100·n·(n+1) evaluations
-    fit = least_squares(lambda z: _gradient(model, data, z), x,
-                        jac=lambda z: float_hessian_closed(model, _unflat(model, z), data),
+    shapes = model.shapes
+    fit = least_squares(lambda z: _gradient(model, data, z, shapes), x,
+                        jac=lambda z: float_hessian_closed(model, _unflat(model, z, shapes), data),
                         method="lm", xtol=1e-15, ftol=1e-15, gtol=1e-15, max_nfev=100 * (x.size + 1))
     if not np.linalg.norm(_gradient(model, data, fit.x)) <= 1e-12 * scale:
         return None
