@@ -240,6 +240,9 @@ def cmd_graph(args) -> int:
     unlocated = [(u, v) for u, v, d in G.edges(data=True) if d.get("located") is False]
     if unlocated:
         print(f"{len(unlocated)} theory edges end at points not located exactly (located=False; see their reason)")
+    if G.graph.get("unresolved_directions"):
+        print(f"{G.graph['unresolved_directions']} escape directions not resolved (no edge drawn): too slow to follow, "
+              f"or their float64 runs ended in different strata when nudged along a faster direction")
     if not complete:
         print("interrupted (Ctrl-C): the graph holds what was finished", file=sys.stderr)
         return 130

@@ -120,6 +120,9 @@ def merge_graphs(*graphs) -> nx.DiGraph:
         if not isinstance(g, nx.DiGraph):
             raise OptionError(f"merge_graphs takes networkx DiGraphs, got {describe(g)}")
         sources.update(x for x in g.graph.get("sources", "").split(",") if x)
+        for k in ("theory_edges", "unresolved_directions"):  # a theory graph's account of its edges travels along
+            if k in g.graph:
+                M.graph[k] = M.graph.get(k, 0) + g.graph[k] if k == "unresolved_directions" else g.graph[k]
         for n, data in g.nodes(data=True):
             if n not in M:
                 M.add_node(n, **data)
@@ -285,6 +288,35 @@ def _follow_precise(model, data, st, d, rate, fastest, eps, scale):
     return None if stop is None else _polish(model, data, stop, scale)
 
 
+def _canonical_basis(V, rates, rel: float = 1e-9):
+    """The columns of ``V`` (orthonormal eigenvectors for ``rates``) with each cluster of equal rates (within ``rel``)
+    replaced by a basis that depends on the cluster's eigenspace only: ``eigh``'s basis of a multiple eigenvalue is
+    arbitrary and moved with last-bit differences of the Hessian between runs (so did the edges followed from it).
+    Gram–Schmidt on the projections ``P e_k`` of the coordinate vectors, the longest first (the lowest index among
+    those within 1e-8 of it)."""
+    V = np.array(V, dtype=float)
+    out = V.copy()
+    done = set()
+    for a in range(len(rates)):
+        if a in done:
+            continue
+        group = [b for b in range(len(rates)) if abs(rates[b] - rates[a]) <= rel * max(1.0, abs(rates[a]))]
+        done.update(group)
+        if len(group) < 2:
+            continue
+        Q = V[:, group]
+        P = Q @ Q.T  # the eigenspace's projector: a stable function of the Hessian when the cluster is separated
+        basis = []
+        for _ in group:
+            R = P - sum((np.outer(b, b) for b in basis), np.zeros_like(P))
+            norms = np.linalg.norm(R, axis=0)
+            k = int(np.flatnonzero(norms >= (1 - 1e-8) * norms.max())[0])
+            basis.append(R[:, k] / norms[k])
+        for b, v in zip(group, basis):
+            out[:, b] = v
+    return out.T
+
+
 def _escape_directions(model, st, x0):
     """``(unit direction, rate or None, order, high-precision direction or None, fastest rate)`` to follow from a
     saddle stratum's representative: every eigenvector of the Hessian with a negative eigenvalue (rate ``−λ``; from
@@ -299,7 +331,7 @@ def _escape_directions(model, st, x0):
     tol = 1e-9 * max(1.0, float(np.abs(w).max()) if w.size else 1.0)
     neg = [i for i in range(len(w)) if w[i] < -tol]
     rates = [float(-w[i]) for i in neg]
-    vecs = [list(V[:, i]) for i in neg]
+    vecs = [list(v) for v in _canonical_basis(V[:, neg], rates)]
     pairs = None
     shallow = isinstance(model, DiagonalLinearModel) or model.depth == 2
     if rates and min(rates) * SLOW_RATIO < max(rates) and st.kind == "strict saddle" and shallow:
@@ -388,9 +420,16 @@ def landscape_graph(landscape, *, eps: float = 3e-2, progress: bool | None = Non
         for st in tqdm(saddles, desc="escape directions", unit="saddle", disable=not show, leave=False):
             x0 = _flat_state(model, [np.array(sp.Matrix(W).evalf(30).tolist(), dtype=float) for W in st.point])
             loss0 = float(sp.N(st.loss, 30))
-            for d, rate, order, d_hp, fastest in _escape_directions(model, st, x0):
+            directions = _escape_directions(model, st, x0)
+            fast = max((t for t in directions if t[1] is not None), key=lambda t: t[1], default=None)
+            for d, rate, order, d_hp, fastest in directions:
                 signs = (1, -1) if order % 2 == 0 else (1,)
                 precise = d_hp is not None and rate is not None and rate * SLOW_RATIO < fastest
+                # a slow direction followed in float64: rounding and LSODA's errors along the faster unstable direction
+                # grow faster than the followed one and can decide where the run goes (measured: edges that came
+                # and went between runs at depth 3).  It is followed again with a perturbation of 1e-6·ε along the
+                # fastest direction, each way; the edge stands only when all three runs end in the same stratum
+                probe = (not precise and rate is not None and fast is not None and rate * SLOW_RATIO < fastest)
                 for sgn in signs:
                     if precise:  # a faster unstable rate at this saddle: float64 noise along it would take over
                         end = _follow_precise(model, data, st, [sgn * x for x in d_hp], rate, fastest, eps, scale)
@@ -398,7 +437,15 @@ def landscape_graph(landscape, *, eps: float = 3e-2, progress: bool | None = Non
                             unresolved += 1
                             continue
                     else:
-                        end = _follow(model, data, x0 + sgn * eps * math.sqrt(scale) * d, scale)
+                        start = x0 + sgn * eps * math.sqrt(scale) * d
+                        end = _follow(model, data, start, scale)
+                        if end is not None and probe:
+                            here = landscape.locate(_unflat(model, end)).stratum
+                            kick = 1e-6 * eps * math.sqrt(scale) * fast[0]
+                            others = [_follow(model, data, start + k, scale) for k in (kick, -kick)]
+                            if any(e is None or landscape.locate(_unflat(model, e)).stratum is not here for e in others):
+                                unresolved += 1
+                                continue
                     if end is None:
                         continue
                     loc = landscape.locate(_unflat(model, end))
@@ -422,5 +469,7 @@ def landscape_graph(landscape, *, eps: float = 3e-2, progress: bool | None = Non
         G.graph["complete"] = False
     finally:
         blas.__exit__(None, None, None)
-    G.graph["unresolved_directions"] = unresolved  # slow directions not followed (too many digits, no plateau)
+    # slow directions not followed (too many digits, no plateau), or whose float64 runs went to different strata
+    # under a 1e-6·ε perturbation along the fastest direction
+    G.graph["unresolved_directions"] = unresolved
     return G

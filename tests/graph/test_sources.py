@@ -85,3 +85,40 @@ def test_merge_refuses_different_models_and_observed_graph_is_saddle_graph():
     assert nx.utils.graphs_equal(observed_graph([]), nx.DiGraph(sources=""))
     with pytest.raises(OptionError, match="Landscape"):
         landscape_graph("not a landscape")
+
+
+def test_canonical_basis_of_a_multiple_rate_depends_on_the_eigenspace_only():
+    """eigh's basis of a multiple eigenvalue is arbitrary (it moved with last-bit differences of the Hessian between
+    runs, and the theory edges with it): any rotation inside the eigenspace gives the same canonical basis, which
+    is orthonormal and spans the same space; simple eigenvectors are kept."""
+    import numpy as np
+
+    from symdln.graph.sources import _canonical_basis
+
+    rng = np.random.default_rng(3)
+    Q, _ = np.linalg.qr(rng.normal(size=(6, 6)))
+    V, rates = Q[:, :4], [3.0, 3.0, 3.0, 1.0]
+    B = _canonical_basis(V, rates)
+    R, _ = np.linalg.qr(rng.normal(size=(3, 3)))  # a random rotation of the triple eigenspace
+    V2 = V.copy()
+    V2[:, :3] = V[:, :3] @ R
+    B2 = _canonical_basis(V2, rates)
+    assert np.abs(B - B2).max() < 1e-12
+    assert np.abs(B @ B.T - np.eye(4)).max() < 1e-12
+    P = V[:, :3] @ V[:, :3].T
+    assert np.abs(P @ B[:3].T - B[:3].T).max() < 1e-12  # inside the eigenspace
+    assert np.abs(np.abs(B[3]) - np.abs(V[:, 3])).max() < 1e-15
+
+
+def test_merged_graph_keeps_the_theory_account():
+    """merge_graphs carries a theory graph's ``theory_edges`` and ``unresolved_directions`` (the CLI prints the latter)."""
+    import networkx as nx
+
+    from symdln.graph.sources import merge_graphs
+
+    A = nx.DiGraph(sources="theory", theory_edges="how", unresolved_directions=3)
+    A.add_edge("{}", "{1}", source="theory", count=1)
+    B = nx.DiGraph(sources="limit")
+    B.add_edge("{}", "{1}", source="limit", count=1)
+    M = merge_graphs(A, B)
+    assert M.graph["unresolved_directions"] == 3 and M.graph["theory_edges"] == "how"
