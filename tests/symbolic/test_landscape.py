@@ -467,14 +467,7 @@ def test_two_zero_complement_layers_with_a_lower_rank_free_layer_are_listed(seed
     W1 = sp.Matrix.vstack(sp.Matrix([[2, 0, 0]]), C1)
     W2 = sp.Matrix([[2, 0, 0], [0, 0, 0]])
     W3 = sp.Matrix([[2, 0], [0, 0], [0, 0]])
-    th = (W1, W2, W3)
-    pt = dict(zip(ws, [e for M in th for e in M]))
-    got = _sympy_inertia(loss, ws, pt)
-    L = landscape(m)
-    rows = [s for s in L.strata if s.label.text == "{1}" and s.label.stratum == "Z{2,3}, C_1 rank 1"]
-    assert len(rows) == 1 and rows[0].inertia.as_tuple() == got, got
-    loc = L.locate(th)
-    assert loc.exact_match and loc.stratum is rows[0], loc.reason
+    _listed_with_sympy_inertia(m, loss, ws, (W1, W2, W3), "{1}", "Z{2,3}, C_1 rank 1")
 
 
 def test_cut_with_full_rank_chains_is_listed():
@@ -508,10 +501,15 @@ def test_cut_with_full_rank_chains_is_listed():
           sp.Matrix([[2, 0, 0], [0, C2[0], C2[1]]]),
           sp.Matrix([[2, 0], [0, 0]]),
           sp.Matrix.hstack(sp.Matrix([2, 0, 0]), C4))
-    pt = dict(zip(ws, [e for M in th for e in M]))
-    got = _sympy_inertia(loss, ws, pt)
+    _listed_with_sympy_inertia(m, loss, ws, th, "{1}", "cut 3, generic chains")
+
+
+def _listed_with_sympy_inertia(m, loss, ws, th, label, stratum):
+    """The exact point ``th`` is critical with SymPy's exact Hessian inertia, the landscape of ``m`` lists one stratum
+    ``label`` / ``stratum`` with that inertia, and locates ``th`` there."""
+    got = _sympy_inertia(loss, ws, dict(zip(ws, [e for M in th for e in M])))
     L = landscape(m)
-    rows = [s for s in L.strata if s.label.text == "{1}" and s.label.stratum == "cut 3, generic chains"]
+    rows = [s for s in L.strata if s.label.text == label and s.label.stratum == stratum]
     assert len(rows) == 1 and rows[0].inertia.as_tuple() == got, got
     loc = L.locate(th)
     assert loc.exact_match and loc.stratum is rows[0], loc.reason
