@@ -41,7 +41,6 @@ longer chain whose product vanishes) are not listed yet (:func:`not_listed`);
 from __future__ import annotations
 
 import itertools
-import math
 import random
 
 import flint
@@ -411,21 +410,17 @@ def _lower_rank_zero_pairs(rng, d, L, signature, assemble) -> list:
     a further zero layer, only after ``j``; the all-zero complement is the balanced point) when there are at most
     :data:`~symdln.symbolic.zero_layers.MAX_RANK_CHOICES` choices; the pair ``(1, L)`` included (its generic stratum
     is the family's own).  Each representative is certified to have exactly the ranks it names."""
-    from .zero_layers import MAX_RANK_CHOICES
+    from .zero_layers import lower_rank_choices
 
     out = []
     for i, j in itertools.combinations(range(1, L + 1), 2):
         if any(d[l] == 0 for l in range(1, L) if l not in (i, j)) or d[i] * d[i - 1] == 0 or d[j] * d[j - 1] == 0:
             continue
         free = [l for l in range(1, L + 1) if l not in (i, j)]
-        options = [range(0 if l > j else 1, min(d[l], d[l - 1]) + 1) for l in free]
-        if not free or math.prod(len(o) for o in options) > MAX_RANK_CHOICES:
-            continue
-        for ranks in itertools.product(*options):
-            if all(k == max(o) for k, o in zip(ranks, options)) or not any(ranks):
-                continue  # the generic stratum (listed above or with the family), or the balanced point
-            zeros = sorted({i, j} | {l for l, k in zip(free, ranks) if k == 0})
-            full = {l: k for l, k in zip(free, ranks) if k}
+        # neither the generic ranks (listed above or with the family) nor the all-zero complement (the balanced point)
+        for ranks in lower_rank_choices(free, [min(d[l], d[l - 1]) for l in free], j) or ():
+            zeros = sorted({i, j} | {l for l, k in ranks.items() if k == 0})
+            full = {l: k for l, k in ranks.items() if k}
 
             def draw(full=full):
                 return [_rank_matrix(rng, d[l], d[l - 1], full[l]) if l in full else _zeros(d[l], d[l - 1])

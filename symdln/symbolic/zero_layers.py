@@ -62,6 +62,17 @@ def zero_layer_strata(model, pairs, rng, seed, out, bar) -> None:
 MAX_RANK_CHOICES = 12
 
 
+def lower_rank_choices(free, caps, j: int):
+    """The rank choices ``{layer: rank}`` of the free layers ``free`` (ranks ``1 … caps[k]``, and 0 — a further
+    zero layer — only after layer ``j``), without the generic one (every rank at its cap) and the all-zero one;
+    ``None`` when there are more than :data:`MAX_RANK_CHOICES`."""
+    options = [range(0 if l > j else 1, cap + 1) for l, cap in zip(free, caps)]
+    if not free or math.prod(len(o) for o in options) > MAX_RANK_CHOICES:
+        return None
+    return [dict(zip(free, ranks)) for ranks in itertools.product(*options)
+            if not all(k == cap for k, cap in zip(ranks, caps)) and any(ranks)]
+
+
 def _lower_rank_strata(model, i, j, rng, seed, out) -> None:
     """The strata of ``Z{i,j}`` whose free layers have lower ranks than the generic ones: every point with
     ``W_i = W_j = 0`` is critical, and the ranks of the free layers are invariants of a stratum (random-start
@@ -77,17 +88,15 @@ def _lower_rank_strata(model, i, j, rng, seed, out) -> None:
     free = [l for l in range(1, L + 1) if l not in (i, j) and n[l] * n[l - 1]]
     # rank 0 (a further zero layer) only after j, so that (i, j) are the two first zero layers: each set of three
     # or more zero layers is listed once, under its own label Z{i,j,l,…}
-    options = [range(0 if l > j else 1, min(n[l], n[l - 1]) + 1) for l in free]
-    if not free or math.prod(len(o) for o in options) > MAX_RANK_CHOICES:
+    choices = lower_rank_choices(free, [min(n[l], n[l - 1]) for l in free], j)
+    if choices is None:
         return
     qloss = _Loss(model)
     listed_by_label: dict = {}  # label → keys of its listed strata (signatures computed once per label)
-    for ranks in itertools.product(*options):
-        if all(k == max(o) for k, o in zip(ranks, options)) or not any(ranks):
-            continue  # the generic stratum (listed), or every layer zero (the origin)
-        zeros = sorted({i, j} | {l for l, k in zip(free, ranks) if k == 0})
+    for ranks in choices:  # the generic stratum is listed, every layer zero is the origin: neither is a choice
+        zeros = sorted({i, j} | {l for l, k in ranks.items() if k == 0})
         label = "Z{" + ",".join(map(str, zeros)) + "}"
-        full = {l: k for l, k in zip(free, ranks) if k}
+        full = {l: k for l, k in ranks.items() if k}
         want = {l: k for l, k in full.items() if k < min(n[l], n[l - 1])}
         if label not in listed_by_label:
             listed_by_label[label] = {(exact_signature(model, c.point), c.inertia.as_tuple(), c.kind,
