@@ -154,20 +154,20 @@ def _flat_state(model, mats):
     return np.concatenate([np.asarray(W, dtype=float).ravel() for W in mats])
 
 
-def _unflat(model, x, shapes=None):
-    """The layers of a flat state (views); ``shapes``: ``model.shapes``, when the caller has it (hot loops)."""
+def _unflat(model, x):
+    """The layers of a flat state (views)."""
     out, k = [], 0
-    for r, c in (model.shapes if shapes is None else shapes):
+    for r, c in model.shapes:
         out.append(x[k:k + r * c].reshape(r, c))
         k += r * c
     return out
 
 
-def _gradient(model, data, x, shapes=None):
+def _gradient(model, data, x):
     """``∇ℒ`` flattened (float64), by :func:`symdln.symbolic.landscape.float_gradient`."""
     from ..symbolic.landscape import float_gradient
 
-    return np.concatenate([g.ravel() for g in float_gradient(model, _unflat(model, x, shapes), data)])
+    return np.concatenate([g.ravel() for g in float_gradient(model, _unflat(model, x), data)])
 
 
 def _follow(model, data, x0, scale, max_steps: int = 20_000):
@@ -178,10 +178,8 @@ def _follow(model, data, x0, scale, max_steps: int = 20_000):
     in the next saddle's unstable directions (~1e-16, amplified) from carrying the run past it."""
     from scipy.integrate import LSODA
 
-    shapes = model.shapes
-
     def rhs(t, x):
-        return -_gradient(model, data, x, shapes)
+        return -_gradient(model, data, x)
 
     import warnings
 
@@ -210,9 +208,8 @@ def _polish(model, data, x, scale):
 
     # the Jacobian of ∇ℒ is the Hessian (closed form): finite differences cost n + 1 gradients per iteration, and
     # at degenerate critical points (slow, linear convergence) the polish ran into MINPACK's 100·n·(n+1) evaluations
-    shapes = model.shapes
-    fit = least_squares(lambda z: _gradient(model, data, z, shapes), x,
-                        jac=lambda z: float_hessian_closed(model, _unflat(model, z, shapes), data),
+    fit = least_squares(lambda z: _gradient(model, data, z), x,
+                        jac=lambda z: float_hessian_closed(model, _unflat(model, z), data),
                         method="lm", xtol=1e-15, ftol=1e-15, gtol=1e-15, max_nfev=100 * (x.size + 1))
     if not np.linalg.norm(_gradient(model, data, fit.x)) <= 1e-12 * scale:
         return None
@@ -431,6 +428,7 @@ def landscape_graph(landscape, *, eps: float = 3e-2, progress: bool | None = Non
                 # fastest direction, each way; the edge stands only when all three runs end in the same stratum
                 probe = (not precise and rate is not None and fast is not None and rate * SLOW_RATIO < fastest)
                 for sgn in signs:
+                    loc = None
                     if precise:  # a faster unstable rate at this saddle: float64 noise along it would take over
                         end = _follow_precise(model, data, st, [sgn * x for x in d_hp], rate, fastest, eps, scale)
                         if end is None:
@@ -440,7 +438,8 @@ def landscape_graph(landscape, *, eps: float = 3e-2, progress: bool | None = Non
                         start = x0 + sgn * eps * math.sqrt(scale) * d
                         end = _follow(model, data, start, scale)
                         if end is not None and probe:
-                            here = landscape.locate(_unflat(model, end)).stratum
+                            loc = landscape.locate(_unflat(model, end))
+                            here = loc.stratum
                             kick = 1e-6 * eps * math.sqrt(scale) * fast[0]
                             others = [_follow(model, data, start + k, scale) for k in (kick, -kick)]
                             if any(e is None or landscape.locate(_unflat(model, e)).stratum is not here for e in others):
@@ -448,7 +447,7 @@ def landscape_graph(landscape, *, eps: float = 3e-2, progress: bool | None = Non
                                 continue
                     if end is None:
                         continue
-                    loc = landscape.locate(_unflat(model, end))
+                    loc = loc or landscape.locate(_unflat(model, end))  # the probe located it already
                     if loc.stratum is None or not float(sp.N(loc.stratum.loss, 30)) < loss0:
                         continue
                     tail, head = keyof[id(st)], keyof[id(loc.stratum)]

@@ -10,6 +10,7 @@ with ``Σxx = I, Σyx = M, c = ½‖M‖²`` (teacher form, ``½‖A − M‖² 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
@@ -66,9 +67,9 @@ class DeepLinearModel:
     def output_dim(self) -> int:
         return self.widths[-1]
 
-    @property
+    @functools.cached_property
     def shapes(self) -> tuple[tuple[int, int], ...]:
-        """``((n_1, n_0), …, (n_L, n_{L−1}))``."""
+        """``((n_1, n_0), …, (n_L, n_{L−1}))`` (computed once: float64 flows ask for it at every gradient)."""
         return tuple((self.widths[i + 1], self.widths[i]) for i in range(self.depth))
 
     @property
