@@ -56,6 +56,7 @@ class ActiveSet:
         self._inP = np.zeros(X.shape[1], dtype=bool)  # membership in P
         self.R = np.zeros((0, 0), order="F")
         self._valid = True  # False after a failed refactorization: every step then falls back
+        self.boundary = np.zeros(0, dtype=np.intp)  # the boundary set of the last step (its nonzero ``at``)
 
         def tri(R, b, trans="N"):  # LAPACK's triangular solve without SciPy's argument checks (hot loop)
             x, info = dtrtrs(R, b, lower=0, trans=1 if trans == "T" else 0)
@@ -183,7 +184,7 @@ class ActiveSet:
                     return None
                 if not self._refactor(at):
                     return None
-        B = np.flatnonzero(at)  # only boundary coordinates can enter
+        B = self.boundary = np.flatnonzero(at)  # only boundary coordinates can enter
         aB = at[B]
         for _ in range(3 * self.X.shape[1] + 10):
             w = aB * g[B]

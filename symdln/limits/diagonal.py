@@ -30,6 +30,7 @@ import numpy as np
 from ..errors import ModelError, describe
 from ..models.diagonal import DiagonalLinearModel
 from .activeset import ActiveSet
+from .vector import FrozenVector
 from .signqp import ambiguous_coordinates, nonneg_qp
 
 __all__ = ["LimitSaddle", "LimitJump", "LimitPath", "NonUniqueLimitError", "diagonal_limit_path"]
@@ -54,7 +55,8 @@ def _frac(x) -> Fraction:
 
 @dataclass(frozen=True)
 class LimitSaddle:
-    """One saddle of the limit path: ``β`` (exact ``Fraction`` tuple, or floats in float mode), its loss, and the
+    """One saddle of the limit path: ``β`` (exact ``Fraction`` tuple, or a tuple-like read-only
+    :class:`~symdln.limits.vector.FrozenVector` of floats in float mode), its loss, and the
     accelerated-time interval ``[start, end)`` during which the limit flow sits there (``end`` is ``None`` for the
     last one).  ``signs`` is ``s`` on that interval's boundary coordinates (``+1``/``−1``, else ``0``)."""
 
@@ -68,6 +70,8 @@ class LimitSaddle:
     @property
     def support(self) -> tuple[int, ...]:
         """Coordinates (0-based) with ``β_i ≠ 0``."""
+        if isinstance(self.beta, FrozenVector):
+            return self.beta.nonzero()
         return tuple(i for i, b in enumerate(self.beta) if b != 0)
 
 
@@ -281,7 +285,7 @@ def _float_run(model, max_jumps, progress) -> LimitPath:
         while True:
             g = active.g  # −∇L(β), computed by the last solve
             betas.append(beta)
-            sigs.append(at.copy())
+            sigs.append(at.astype(np.int8))
             losses.append(cur_loss)
             starts.append(t)
             absg = np.abs(g)
@@ -293,7 +297,8 @@ def _float_run(model, max_jumps, progress) -> LimitPath:
             target = np.sign(g)
             # a coordinate moves when its gradient is nonzero, unless it is held on the boundary it pushes towards
             ok = (absg > floor) & (target != at)
-            steps = np.where(ok, (target - s) / np.where(ok, g, 1.0), np.inf)
+            # time to reach the boundary: (target − s)/g = (1 − target·s)/|g| where a coordinate moves, else ∞
+            steps = np.divide(1.0 - target * s, absg, out=np.full(d, np.inf), where=ok)
             delta = float(steps.min())
             if not math.isfinite(delta):
                 raise ModelError("float limit path: no coordinate can move although the gradient is nonzero")
@@ -314,7 +319,7 @@ def _float_run(model, max_jumps, progress) -> LimitPath:
                 active.reset(new_beta, at)
                 new_loss = loss(new_beta)
             else:
-                idle = np.flatnonzero(at)
+                idle = active.boundary
                 idle = idle[new_beta[idle] == 0]
                 if len(idle) and any(active.dependent(j, at[j]) for j in idle):
                     # a boundary coordinate left at zero whose column lies in the span of the support's: the
@@ -338,8 +343,10 @@ def _float_run(model, max_jumps, progress) -> LimitPath:
     finally:
         bar.close()
     ends = [j[0] for j in jumps_raw] + [None] * (len(betas) - len(jumps_raw))
-    saddles = tuple(LimitSaddle(k, tuple(b), losses[k], starts[k], ends[k], tuple(sg))
-                    for k, (b, sg) in enumerate(zip(np.array(betas).tolist(), np.array(sigs, dtype=np.int64).tolist())))
+    B, S = np.stack(betas), np.stack(sigs)  # one row per saddle, shared read-only by the records
+    B.flags.writeable = S.flags.writeable = False
+    saddles = tuple(LimitSaddle(k, FrozenVector(B[k]), losses[k], starts[k], ends[k], FrozenVector(S[k]))
+                    for k in range(len(betas)))
     jumps = []
     for t_new, hit_pairs, old_s, new_s, coupled in jumps_raw:
         old, cur = set(old_s), set(new_s)
