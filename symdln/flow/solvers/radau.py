@@ -185,20 +185,7 @@ class RadauIIA(Solver):
         r = float((H / Hp).mid())
         if not (math.isfinite(r) and 0 < r < 10):
             return None
-        nodes = [0.0] + [float(ci.mid()) for ci in c]
-        s = len(c)
-        rows = []
-        for i in range(s):
-            x = 1.0 + float(c[i].mid()) * r
-            row = []
-            for j in range(1, s + 1):
-                v = 1.0
-                for m in range(s + 1):
-                    if m != j:
-                        v *= (x - nodes[m]) / (nodes[j] - nodes[m])
-                row.append(v - (1.0 if j == s else 0.0))
-            rows.append(row)
-        return flint.arb_mat(rows) * Zp
+        return flint.arb_mat(_extrapolation(tuple(float(ci.mid()) for ci in c), r)) * Zp
 
     def adaptive_step(self, y, f0, H, measure, newton_measure=None):
         """One step: ``(y1, err/rtol, factor)``; a Newton failure is ``inf`` (the controller shrinks the step).
@@ -338,6 +325,26 @@ class RadauIIA(Solver):
         if 1.0 <= fac <= 1.2:
             return 1.0  # hold H: the next step reuses the Jacobian and the inverses (RADAU5's rule)
         return fac * 0.8 if fac < 1 else fac  # shrinking: 20 % more, so that the next steps can hold
+
+
+@lru_cache(maxsize=64)
+def _extrapolation(c: tuple, r: float) -> tuple:
+    """Rows ``i`` of weights ``w_ij`` with ``u(1 + c_i r) − u(1) = Σ_j w_ij Z_j``, ``u`` the collocation polynomial
+    through ``(0, 0), (c_j, Z_j)`` on the unit step and ``Z_s = u(1)`` (cached: a held step size repeats ``r = 1``)."""
+    nodes = (0.0, *c)
+    s = len(c)
+    rows = []
+    for i in range(s):
+        x = 1.0 + c[i] * r
+        row = []
+        for j in range(1, s + 1):
+            v = 1.0
+            for m in range(s + 1):
+                if m != j:
+                    v *= (x - nodes[m]) / (nodes[j] - nodes[m])
+            row.append(v - (1.0 if j == s else 0.0))
+        rows.append(tuple(row))
+    return tuple(rows)
 
 
 def _pairs(a, b) -> list:
