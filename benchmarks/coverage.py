@@ -51,7 +51,7 @@ def main() -> None:
     args = ap.parse_args()
     print(f"{'depth':>5} {'widths':>10} {'strata':>6} {'located':>8} {'refused':>8} {'unlisted':>9} {'no conv':>8} "
           f"{'seconds':>8}")
-    for depth, widths in ((3, [3, 2]), (3, [2, 3]), (4, [3, 2, 2]), (4, [2, 3, 2])):
+    for depth, widths in ((3, [3, 2]), (3, [2, 3]), (4, [3, 2, 2]), (4, [2, 3, 2]), (4, [2, 1, 2]), (4, [3, 3, 2])):
         t = time.perf_counter()
         m = deep_linear(spectrum=[3, 2, 1], widths=widths, depth=depth, rotation_seed=1)
         L = landscape(m)

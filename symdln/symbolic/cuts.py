@@ -26,6 +26,11 @@ widths ``(n_0, n_1 − r, …, n_{L−1} − r, n_L)`` and target ``T`` at which
   with ``C_3 C_2 = 0``), both chain layers nonzero: every gradient block passes through the zero layer or the zero
   product.  One stratum for each pair of chain ranks ``(a_1, a_2)``, ``a_1 + a_2 ≤`` the chain's middle width
   (``S = ∅``: label ``Z{c}``);
+* **two disjoint zero-product chains** ``C_{j1}⋯C_{i1} = 0`` and ``C_{j2}⋯C_{i2} = 0`` (``j1 < i2``; a chain of one
+  layer is a zero layer): every gradient block has a whole chain on one side of its layer, so every such point is
+  critical whatever ``T``.  One stratum per Pareto-maximal choice of the chains' layer ranks, inner layers in general
+  position (stratum ``chain i..j ranks … (product 0)``, after ``zero layer c,`` when one chain is a zero layer;
+  ``S = ∅``: label ``Z{c}``);
 * **an empty complement layer** (a hidden width equal to ``|S|``): every product through it is the zero map of an
   empty space, every gradient condition on the complement is vacuous and all complement layers are free; the
   generic (full-rank) draw is listed as ``{S} free complement (empty layer c)``.  With non-uniform widths this is
@@ -33,8 +38,8 @@ widths ``(n_0, n_1 − r, …, n_{L−1} − r, n_L)`` and target ``T`` at which
 
 Representatives are exact rationals drawn from a seed and certified: the chains' ranks are exactly ``a`` and ``b``
 (so the point is in the intended stratum and not a smaller one), the orthogonality holds exactly, and the exact
-analysis checks ``∇ℒ = 0``.  Complements whose product vanishes otherwise (e.g. at depth ≥ 4 a zero layer beside a
-longer chain whose product vanishes) are not listed yet (:func:`not_listed`);
+analysis checks ``∇ℒ = 0``.  Complements whose product vanishes otherwise (e.g. at depth 4 the overlapping chains
+``C_3C_2C_1 = 0``, ``C_4C_3C_2 = 0`` held by ``T``-orthogonality) are not listed yet (:func:`not_listed`);
 :meth:`symdln.symbolic.landscape.Landscape.locate` reports such points as unlisted.
 """
 
@@ -399,6 +404,79 @@ def complement_strata(model, S: tuple, balanced_point, seed: int):
             for v, (sg, C) in enumerate(found, start=1):
                 out.append((f"Z{{{i},{j}}}" + ("" if len(found) == 1 else f" [variant {v}]"), assemble(C), sg))
         out += _lower_rank_zero_pairs(rng, d, L, signature, assemble)
+    if all(d[l] for l in range(1, L)):
+        out += _zero_segments(rng, d, L, signature, assemble)
+    return out
+
+
+def _segment_ranks(d, i: int, j: int) -> list[tuple[int, ...]]:
+    """The Pareto-maximal ranks ``(a_i, …, a_j)`` (each ``≥ 1``) of a chain ``C_j⋯C_i = 0`` of the complement (layer
+    ``l``: ``d[l−1] → d[l]``) whose inner layers are in general position: the product of the first ``j − i`` layers
+    then has rank ``p = min(a_i … a_{j−1})`` and the last layer kills its image, ``a_j ≤ d[j−1] − p``."""
+    box = [range(1, min(d[l - 1], d[l]) + 1) for l in range(i, j + 1)]
+    feasible = [a for a in itertools.product(*box) if a[-1] <= d[j - 1] - min(a[:-1])]
+    return [a for a in feasible if not any(b != a and all(x >= y for x, y in zip(b, a)) for b in feasible)]
+
+
+def _segment_draw(rng, d, i: int, j: int, ranks) -> list:
+    """Layers ``C_i … C_j`` of the ranks given with ``C_j⋯C_i = 0``: the first ``j − i`` random, the last ``R Kᵀ`` with
+    ``K`` spanning the orthogonal complement of the image of their product (``None`` when a draw misses the ranks)."""
+    layers = [_rank_matrix(rng, d[l], d[l - 1], a) for l, a in zip(range(i, j), ranks[:-1])]
+    P = _product(layers, d[i - 1])
+    K = _nullspace_cols(P.transpose(), d[j - 1])  # z with zᵀP = 0
+    if K.ncols() < ranks[-1]:
+        return None
+    layers.append(_rank_matrix(rng, d[j], K.ncols(), ranks[-1]) * K.transpose())
+    if _rank(layers[-1]) != ranks[-1] or not _is_zero(layers[-1] * P):
+        return None
+    return layers
+
+
+def _zero_segments(rng, d, L, signature, assemble) -> list:
+    """Complements with two disjoint zero-product segments ``C_{j1}⋯C_{i1} = 0`` and ``C_{j2}⋯C_{i2} = 0`` (``j1 < i2``;
+    a segment of one layer is a zero layer): every gradient block ``C_{>l}ᵀ T C_{<l}ᵀ`` has a whole segment on one side
+    of ``l``, so every such point is critical, whatever ``T``.  Two zero layers are the ``Z{i,j}`` strata and at depth 3
+    a zero end layer beside a two-layer chain is listed above; the rest are listed here (random-start searches end
+    there: depth 4, widths (2, 1, 2), ``W_2W_1 = 0`` and ``W_4W_3 = 0``; widths (3, 3, 2), ``S = {1}``, ``C_4 = 0``
+    beside ``C_3C_2C_1 = 0``).  Each segment takes its Pareto-maximal ranks with inner layers in general position
+    (:func:`_segment_ranks`), at most :data:`~symdln.symbolic.zero_layers.MAX_RANK_CHOICES` choices per pair of
+    segments; the other layers are generic.  Each representative is certified: exact zero products, exact ranks."""
+    from .zero_layers import MAX_RANK_CHOICES
+
+    segments = [(i, j) for i in range(1, L + 1) for j in range(i, L + 1)]
+    out = []
+    for (i1, j1), (i2, j2) in itertools.combinations(segments, 2):
+        if j1 >= i2 or (i1 == j1 and i2 == j2) or (L == 3 and j1 - i1 + j2 - i2 == 1):
+            continue  # overlapping, two zero layers (Z{i,j}), or depth 3's zero layer beside a chain (above)
+        choices = list(itertools.product(*[[(0,)] if i == j else _segment_ranks(d, i, j) for i, j in ((i1, j1), (i2, j2))]))
+        if not choices or len(choices) > MAX_RANK_CHOICES:
+            continue
+        for ranks in choices:
+            def draw(ranks=ranks):
+                for _ in range(64):
+                    C = [None] * L
+                    ok = True
+                    for (i, j), a in zip(((i1, j1), (i2, j2)), ranks):
+                        if i == j:
+                            C[i - 1] = _zeros(d[i], d[i - 1])
+                            continue
+                        seg = _segment_draw(rng, d, i, j, a)
+                        if seg is None:
+                            ok = False
+                            break
+                        C[i - 1:j] = seg
+                    if ok:
+                        return [W if W is not None else _rank_matrix(rng, d[l + 1], d[l], min(d[l + 1], d[l]))
+                                for l, W in enumerate(C)]
+                raise ModelError(f"no exact zero-product segments {i1}..{j1}, {i2}..{j2} of ranks {ranks} in 64 draws")
+
+            found = _most_generic(draw, signature)
+            parts = [f"zero layer {i}" if i == j else f"chain {i}..{j} ranks {','.join(map(str, a))} (product 0)"
+                     for (i, j), a in zip(((i1, j1), (i2, j2)), ranks)]
+            zero = [p for p in parts if p.startswith("zero layer")]
+            name = ", ".join(zero + [p for p in parts if not p.startswith("zero layer")])
+            for v, (sg, C) in enumerate(found, start=1):
+                out.append((name + ("" if len(found) == 1 else f" [variant {v}]"), assemble(C), sg))
     return out
 
 
@@ -443,12 +521,11 @@ def not_listed(model, sets) -> tuple[str, ...]:
 
     if not isinstance(model, DeepLinearModel) or model.depth < 3 or model.weight_decay != 0:
         return ()
-    beside = ("beside a zero layer through a chain of three or more layers whose own product vanishes"
-              if model.depth >= 4 else "beside a zero layer through a chain whose own product vanishes, other than "
-              "the zero-product chains listed")
     out = ["critical points whose complement layers (outside the learned modes) multiply to zero in other ways than "
-           "the cuts listed: with no zero layer other than through a vanishing pair C_{i+1}C_i = 0 with "
-           f"P_>ᵀ T P_<ᵀ = 0 (e.g. a vanishing pair with that product nonzero, or a longer vanishing chain), or {beside}; "
+           "the cuts, vanishing pairs and zero-product chains listed: overlapping zero-product chains held by "
+           "P_>ᵀ T P_<ᵀ = 0 (e.g. C_3C_2C_1 = 0 and C_4C_3C_2 = 0 at depth 4), a vanishing pair with that product "
+           "nonzero, zero-product chains whose inner products drop rank (listed: inner layers in general position), "
+           "or two zero-product chains with more than 12 choices of ranks; "
            "complement layers in special position (e.g. a complement row inside the learned directions, which "
            "lowers a layer's rank); chains of a cut whose rank drop sits at an inner layer (listed: at an outer "
            "layer, or none); "

@@ -163,13 +163,19 @@ def _one_zero_layer_point(rng, m, rep, c):
             r = W.rank()
             pt.append(_rand_int(rng, W.rows, r, 3) * _rand_int(rng, r, W.cols, 3) if r else sp.zeros(*W.shape))
         chained = False
-        if len(rep) == 3 and c in (1, 3):
-            lo = 0 if c == 3 else 1  # the two-layer chain beside the zero layer
-            if _prod([sp.Matrix(W) for W in rep[lo:lo + 2]]).is_zero_matrix and pt[lo].rank():
-                # its product vanishes in the representative: the second layer vanishes on the first one's range
-                R = sp.Matrix.hstack(*pt[lo].columnspace())
-                pt[lo + 1] = pt[lo + 1] * (sp.eye(R.rows) - R * (R.T * R).inv() * R.T)
-                chained = True  # P_>ᵀ Σyx P_<ᵀ = 0 already: one side's product is zero
+        # the shortest run of nonzero layers on one side of the zero layer whose product vanishes in the
+        # representative (a zero-product chain): its last layer is made to vanish on the range of the others' product
+        runs = [(lo, hi) for lo in range(L) for hi in range(lo + 1, L) if hi < c - 1 or lo > c - 1]
+        runs = [(lo, hi) for lo, hi in sorted(runs, key=lambda r: r[1] - r[0])
+                if all(not sp.Matrix(W).is_zero_matrix for W in rep[lo:hi + 1])
+                and _prod([sp.Matrix(W) for W in rep[lo:hi + 1]]).is_zero_matrix]
+        if runs:
+            lo, hi = runs[0]
+            P = _prod(pt[lo:hi])
+            if P.rank():
+                R = sp.Matrix.hstack(*P.columnspace())
+                pt[hi] = pt[hi] * (sp.eye(R.rows) - R * (R.T * R).inv() * R.T)
+            chained = True  # P_>ᵀ Σyx P_<ᵀ = 0 already: one side's product is zero
         right = _prod(pt[: c - 1]) if c > 1 else sp.eye(pt[0].cols)
         B = syx * right.T
         if c < L and B.rank() and not chained:
