@@ -12,7 +12,10 @@ widths ``(n_0, n_1 − r, …, n_{L−1} − r, n_L)`` and target ``T`` at which
   ``P_>ᵀ T P_<ᵀ = 0`` with ``P_< = C_{c−1}⋯C_1`` and ``P_> = C_L⋯C_{c+1}``: the row space ``X`` of ``P_<`` and the
   column space ``Y`` of ``P_>`` are ``T``-orthogonal.  One stratum for each Pareto-maximal pair of ranks
   ``(a, b) = (dim X, dim Y)`` (``a ≤`` the left chain's widths, ``b ≤ n_L − rank(T|_X)`` and the right chain's
-  widths); label ``{S}`` with stratum ``cut c`` (``S = ∅``: ``Z{c}``, the ``A = 0`` points with one zero layer);
+  widths); label ``{S}`` with stratum ``cut c`` (``S = ∅``: ``Z{c}``, the ``A = 0`` points with one zero layer).
+  A chain's rank is set at one of its layers, the others of full rank: at the outer layers (``C_1``, ``C_L``), at
+  inner ones (stratum ``cut c …, C_l rank a, C_m rank b``: random-start searches at depth 4, widths (3, 3, 2) ended
+  there), or at none (``generic chains``, where full-rank chains keep the products' ranks);
 * **two zero layers** ``C_i = C_j = 0`` (every condition holds), other complement layers generic: stratum
   ``Z{i,j}`` of ``{S}`` (``(1, L)`` is the generic stratum listed with the family); with free complement layers of
   lower ranks, ``Z{i,j}, C_l rank k`` (further zero layers: ``Z{i,j,l}``), when there are at most
@@ -94,21 +97,27 @@ def _rank_matrix(rng, rows, cols, rank) -> flint.fmpq_mat:
     raise ModelError(f"no random {rows}×{cols} matrix of rank {rank} found in 64 draws")
 
 
-def _chain(rng, dims, rank, first_rank_at: str):
+def _chain(rng, dims, rank, first_rank_at):
     """Random layers for the chain ``dims[0] → … → dims[-1]`` whose product has exactly ``rank``; the rank is set
-    by the first layer (``first_rank_at="first"``) or the last one (``"last"``), the others full rank; ``"none"``:
-    every layer full rank (the generic chain, when its product's rank is ``rank``)."""
+    by the first layer (``first_rank_at="first"``), the last one (``"last"``) or layer ``k`` (an int, 0-based), the
+    others full rank; ``"none"``: every layer full rank (the generic chain, when its product's rank is ``rank``)."""
     n = len(dims) - 1
+    at = _pin_index(first_rank_at, n)
     for _ in range(64):
         layers = []
         for k in range(n):
             rows, cols = dims[k + 1], dims[k]
-            pinned = first_rank_at != "none" and ((k == 0) if first_rank_at == "first" else (k == n - 1))
+            pinned = k == at
             layers.append(_rank_matrix(rng, rows, cols, rank) if pinned else _rank_matrix(rng, rows, cols, min(rows, cols)))
         P = _product(layers, dims[0])
         if _rank(P) == rank:
             return layers, P
     raise ModelError(f"no chain {dims} of rank {rank} found in 64 draws")
+
+
+def _pin_index(pin, n: int):
+    """The 0-based layer of a chain of ``n`` layers that ``pin`` (:func:`_chain`) names, ``None`` for ``"none"``."""
+    return {"first": 0, "last": n - 1, "none": None}.get(pin, pin)
 
 
 def _rank_pairs(a_max: int, b_of_a, fixed_a: int | None, fixed_b: int | None):
@@ -139,14 +148,18 @@ def _product(layers, n_in):
     return P
 
 
-def _cut_point(rng, T, d, c, k, a, b, tries: int = 64, generic: bool = False):
+def _cut_point(rng, T, d, c, k, a, b, tries: int = 64, generic: bool = False, pin=("first", "last")):
     """Complement layers ``C_1 … C_L`` (exact) with ``C_c`` of rank ``k``, ``rank P_< = a``, ``rank P_> = b``,
-    ``C_c P_< = 0``, ``P_> C_c = 0`` and ``P_>ᵀ T P_<ᵀ = 0``, certified exactly.  The chains' ranks are set by their
-    outer layers; ``generic``: every chain layer of the largest rank its constraints allow (a stratum of its own
-    when those products still have ranks ``a`` and ``b``: the ranks of the layers inside a chain are invariants)."""
+    ``C_c P_< = 0``, ``P_> C_c = 0`` and ``P_>ᵀ T P_<ᵀ = 0``, certified exactly.  The chains' ranks are set by the
+    layers ``pin`` names (:func:`_chain`; by default their outer layers); ``generic``: every chain layer of the largest
+    rank its constraints allow (a stratum of its own when those products still have ranks ``a`` and ``b``: the ranks
+    of the layers inside a chain are invariants)."""
     L = len(d) - 1
     n0, nL = d[0], d[L]
-    pin = ("none", "none") if generic else ("first", "last")
+    if generic:
+        pin = ("none", "none")
+    # whether each chain's rank sits at its outer layer (C_1 on the left, C_L on the right)
+    outer = (_pin_index(pin[0], c - 1) == 0, _pin_index(pin[1], L - c) == L - c - 1)
     for _ in range(tries):
         C = [None] * L
         C[c - 1] = _rank_matrix(rng, d[c], d[c - 1], k)
@@ -155,7 +168,7 @@ def _cut_point(rng, T, d, c, k, a, b, tries: int = 64, generic: bool = False):
             lay, _ = _chain(rng, d[:c], a, pin[0])
             if c == L:
                 kerT = _nullspace_cols(T, n0)
-                if generic:
+                if not outer[0]:
                     lay[0] = _rank_matrix(rng, d[1], kerT.ncols(), min(d[1], kerT.ncols())) * kerT.transpose()
                 else:
                     lay[0] = _rank_matrix(rng, d[1], a, a) * _rank_matrix(rng, a, kerT.ncols(), a) * kerT.transpose()
@@ -171,7 +184,7 @@ def _cut_point(rng, T, d, c, k, a, b, tries: int = 64, generic: bool = False):
             if perp.ncols() == 0:
                 continue
             lay, _ = _chain(rng, d[c:], b, pin[1])
-            if generic:
+            if not outer[1]:
                 lay[-1] = perp * _rank_matrix(rng, perp.ncols(), d[L - 1], min(perp.ncols(), d[L - 1]))
             else:
                 lay[-1] = perp * _rank_matrix(rng, perp.ncols(), b, b) * _rank_matrix(rng, b, d[L - 1], b)
@@ -340,6 +353,24 @@ def complement_strata(model, S: tuple, balanced_point, seed: int):
                 for v, (sg, C) in enumerate(gen, start=1):
                     out.append((name + ", generic chains" + ("" if len(gen) == 1 else f" [variant {v}]"),
                                 assemble(C), sg))
+                seen |= {sg for sg, _ in gen}
+                # the chains' ranks set at inner layers, the others of full rank (random-start searches at depth 4,
+                # widths (3, 3, 2) ended there: S = {2}, C_3 = 0 beside C_2 C_1 with C_1 of rank 2 and C_2 of rank 1)
+                for pl, pr in itertools.product(range(max(c - 1, 1)), range(max(L - c, 1))):
+                    if (pl, pr) == (0, max(L - c, 1) - 1):
+                        continue  # the outer layers: listed above
+                    try:
+                        inner = _most_generic(lambda: _cut_point(rng, T, d, c, k, a, b, tries=4, pin=(pl, pr)),
+                                              signature)
+                    except ModelError:
+                        continue  # these layer ranks cannot give the products' ranks a, b
+                    inner = [(sg, C) for sg, C in inner if sg not in seen]
+                    seen |= {sg for sg, _ in inner}
+                    where = ", ".join(f"C_{l} rank {x}" for l, x in ((pl + 1, a), (c + 1 + pr, b)) if 1 <= l <= L and l != c
+                                      and (l < c and c > 1 or l > c and c < L))
+                    for v, (sg, C) in enumerate(inner, start=1):
+                        out.append((name + f", {where}" + ("" if len(inner) == 1 else f" [variant {v}]"),
+                                    assemble(C), sg))
     # a vanishing pair: C_{i+1} C_i = 0 with both nonzero, no zero layer, and P_>ᵀ T P_<ᵀ = 0 (every gradient block
     # of a layer outside the pair passes through the pair's zero product; the pair's own two are C_{i+1}ᵀ K and K C_iᵀ
     # with K = P_>ᵀ T P_<ᵀ = 0).  Found by random-start searches at depth 4, widths (2, 3, 2), where the table
@@ -527,7 +558,7 @@ def not_listed(model, sets) -> tuple[str, ...]:
            "nonzero, zero-product chains whose inner products drop rank (listed: inner layers in general position), "
            "or two zero-product chains with more than 12 choices of ranks; "
            "complement layers in special position (e.g. a complement row inside the learned directions, which "
-           "lowers a layer's rank); chains of a cut whose rank drop sits at an inner layer (listed: at an outer "
+           "lowers a layer's rank); chains of a cut with lower ranks at two or more of their layers (listed: at one "
            "layer, or none); "
            "and points whose free layers have lower ranks than the generic ones listed (in a free complement, or in "
            "a Z{i,j} family with more than 12 choices of ranks) (Achour, Malgouyres & Gerchinovitz 2024 classify them by the "

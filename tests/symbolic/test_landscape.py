@@ -605,3 +605,41 @@ def test_zero_layer_beside_a_three_layer_zero_product_chain_is_listed():
           sp.Matrix([[2, 0, 0], [0, C3[0], C3[1]]]),
           sp.Matrix([[2, 0], [0, 0], [0, 0]]))
     _listed_with_sympy_inertia(m, loss, ws, th, "{1}", "zero layer 4, chain 1..3 ranks 1,2,1 (product 0)")
+
+
+def test_cut_with_the_chain_rank_at_an_inner_layer_is_listed():
+    """Depth 4, widths 2, M = diag(2, 1): a cut at layer 3 (W_3 of rank 1 with W_3 W_2 W_1 = 0 and W_4 W_3 = 0) whose left
+    chain W_2 W_1 has rank 1 set by its inner layer W_2 (W_1 of full rank), and W_4ᵀ M (W_2 W_1)ᵀ = 0.  The cuts listed
+    before set a chain's rank at its outer layer (W_1), and random-start searches at depth 4, widths (3, 3, 2) ended at
+    the inner kind, unlisted.  A random exact point built by hand has SymPy's exact Hessian inertia, and the landscape
+    lists {} "cut 3 (ranks 1,1, middle rank 1), C_2 rank 1, C_4 rank 1" with it and locates the point there."""
+    import random
+
+    import sympy as sp
+
+    rng = random.Random(7)
+
+    def rat():
+        return sp.Rational(rng.choice([-3, -2, -1, 1, 2, 3]), rng.randint(1, 3))
+
+    def perp(v):
+        return sp.Matrix([[v[1], -v[0]]])
+
+    m = deep_linear(spectrum=[2, 1], widths=2, depth=4, rotation_seed=None)
+    M = sp.Matrix(m.syx)
+    ws = sp.symbols("w0:16")
+    W = [sp.Matrix(2, 2, ws[4 * k:4 * k + 4]) for k in range(4)]
+    loss = sum(e**2 for e in (W[3] * W[2] * W[1] * W[0] - M)) / 2
+    while True:
+        W1 = sp.Matrix(2, 2, [rat() for _ in range(4)])
+        x, y, p = (sp.Matrix([rat(), rat()]) for _ in range(3))
+        W2 = x * y.T  # the left chain's rank set here; its image is x
+        W3 = p * perp(x)  # W_3 x = 0
+        z = M * W1.T * y
+        W4 = perp(z).T * perp(p)  # W_4 p = 0 and (first column) ⊥ M W_1ᵀ y
+        if W1.rank() == 2 and any(z):
+            break
+    assert (W3 * W2 * W1).is_zero_matrix and (W4 * W3).is_zero_matrix
+    assert (W4.T * M * (W2 * W1).T).is_zero_matrix
+    _listed_with_sympy_inertia(m, loss, ws, (W1, W2, W3, W4), "{}",
+                               "cut 3 (ranks 1,1, middle rank 1), C_2 rank 1, C_4 rank 1")
