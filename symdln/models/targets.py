@@ -73,8 +73,9 @@ def teacher_from_spectrum(
     Parameters
     ----------
     spectrum : sequence of exact numbers
-        Singular values, positive and in decreasing order (equal values allowed: the critical families are then
-        orbits, see :mod:`symdln.symbolic.pivots`); fewer than ``min(shape)`` values are padded with zeros.
+        Singular values, nonnegative and in decreasing order, the first positive (equal values allowed: the critical
+        families are then orbits, see :mod:`symdln.symbolic.pivots`); fewer than ``min(shape)`` values are padded with
+        zeros, and trailing zeros given explicitly are the same (a rank-deficient target).
     shape : (n_out, n_in)
     rotation_seed : int or None
         Seed of the Cayley rotations; ``None`` gives a diagonal target.
@@ -88,8 +89,9 @@ def teacher_from_spectrum(
         raise ModelError(
             f"`spectrum` has {len(values)} values but the target is {n_out}×{n_in} (at most {r})"
         )
-    if any(v <= 0 for v in values):
-        raise ModelError(f"`spectrum` must be positive, got {[str(v) for v in values]}")
+    if any(v < 0 for v in values) or not values[0] > 0:
+        raise ModelError(f"`spectrum` must be nonnegative with a positive first value (a rank-deficient target ends "
+                         f"in zeros), got {[str(v) for v in values]}")
     if any(a < b for a, b in zip(values, values[1:])):
         raise ModelError(
             f"`spectrum` must be in decreasing order (equal values allowed), got {[str(v) for v in values]}"

@@ -36,6 +36,22 @@ def test_teacher_spectrum_is_exact():
     assert rect.target.shape == (4, 2)
 
 
+def test_spectrum_with_trailing_zeros_is_a_rank_deficient_target():
+    """``spectrum=[2, 0]`` is the rank-1 target ``U diag(2, 0) Vᵀ``, the same model as ``spectrum=[2]`` padded to the
+    2 × 2 shape; its critical sets agree with those of the same matrix given as ``target`` (the losses: ½·4 at A = 0,
+    0 at the global minima)."""
+    from symdln.symbolic.critical import critical_sets
+
+    m = deep_linear(spectrum=[2, 0], depth=3, widths=2, rotation_seed=3)
+    assert m.target.rank() == 1 and sp.Matrix(m.target.T * m.target).trace() == 4
+    assert m.target == deep_linear(spectrum=[2], shape=(2, 2), depth=3, widths=2, rotation_seed=3).target
+    sets = critical_sets(m)
+    again = critical_sets(deep_linear(target=m.target, depth=3, widths=2))
+    key = sorted((c.label, c.stratum, c.inertia.as_tuple(), c.kind) for c in sets)
+    assert key == sorted((c.label, c.stratum, c.inertia.as_tuple(), c.kind) for c in again)
+    assert {c.loss for c in sets} == {2, 0} and all(c.loss == 0 for c in sets if c.kind == "global minimum")
+
+
 @pytest.mark.parametrize(
     "kwargs, match",
     [
@@ -44,7 +60,8 @@ def test_teacher_spectrum_is_exact():
         (dict(spectrum=[3, 2], depth=3, widths=[2, 0]), "widths"),
         (dict(spectrum=[3, 2], depth=2), "widths"),
         (dict(spectrum=[2, 3], widths=2), "decreasing"),
-        (dict(spectrum=[2, -1], widths=2), "positive"),
+        (dict(spectrum=[2, -1], widths=2), "nonnegative"),
+        (dict(spectrum=[0, 0], widths=2), "positive first value"),
         (dict(spectrum=[2, 1], widths=2, weight_decay=-1), "weight_decay"),
         (dict(X=[[1, 2]], Y=[[1, 2, 3]], widths=1), "columns"),
         (dict(X=[[1, 2]], widths=1), "both"),
