@@ -271,14 +271,16 @@ def complement_strata(model, S: tuple, balanced_point, seed: int):
     from .landscape import rational_signature
 
     L, n = model.depth, model.widths
-    if L < 3 or model.form != "teacher" or model.weight_decay != 0:
-        return []
     r = len(S)
+    # the data form at A = 0 (S = ∅): the gradient blocks are P_>ᵀ (−Σyx) P_<ᵀ, the teacher form's with M = Σyx;
+    # beside learned modes the residual mixes Σxx in, not constructed here
+    if L < 3 or (model.form != "teacher" and r > 0) or model.weight_decay != 0:
+        return []
     base = [sp.Matrix(W) for W in balanced_point]
     if any(not x.is_Rational for W in base for x in W):
         return []  # irrational representatives (number fields): not constructed here yet
     base_q = [to_fmpq_mat(W) for W in base]
-    T = to_fmpq_mat(sp.Matrix(model.target)) - _product(base_q, n[0])
+    T = to_fmpq_mat(sp.Matrix(model.syx)) - _product(base_q, n[0])  # Σyx = M in the teacher form
     rankT = _rank(T)
     d = [n[0]] + [n[l] - r for l in range(1, L)] + [n[L]]
     rng = random.Random(f"cut{seed}{S}")
@@ -564,7 +566,8 @@ def not_listed(model, sets) -> tuple[str, ...]:
            "a Z{i,j} family with more than 12 choices of ranks) (Achour, Malgouyres & Gerchinovitz 2024 classify them by the "
            "ranks of the partial products); Landscape.locate reports such points as unlisted"]
     if model.form != "teacher":
-        out.append("cuts in the complement (one zero complement layer) in the data form")
+        out.append("in the data form, the strata in the complement of nonempty pivot sets (cuts, zero complement "
+                   "layers, zero-product chains beside learned modes; listed at A = 0)")
     else:
         def has_complement(label):  # a hidden layer wider than |S|
             r = label.count(",") + 1 if label != "{}" else 0

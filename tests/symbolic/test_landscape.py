@@ -186,7 +186,7 @@ def test_listing_says_what_it_does_not_list(capsys):
     assert out["complete"] is True and out["exhaustive"] is False and out["not_listed"]
     assert main(["critical", "--depth", "3", "--widths", "2", "--X", "1,0,1;0,1,1", "--Y", "1,2,0;0,1,1"]) == 0
     text = capsys.readouterr().out
-    assert "not listed: cuts in the complement (one zero complement layer) in the data form" in text
+    assert "not listed: in the data form, the strata in the complement of nonempty pivot sets" in text
 
 
 
@@ -643,3 +643,34 @@ def test_cut_with_the_chain_rank_at_an_inner_layer_is_listed():
     assert (W4.T * M * (W2 * W1).T).is_zero_matrix
     _listed_with_sympy_inertia(m, loss, ws, (W1, W2, W3, W4), "{}",
                                "cut 3 (ranks 1,1, middle rank 1), C_2 rank 1, C_4 rank 1")
+
+
+@pytest.mark.parametrize("kind", ["Z{2}", "Z{3}"])
+def test_zero_map_strata_of_the_data_form_are_listed(kind):
+    """Data form (MATH §1: ℒ = ‖AX − Y‖²/2N), depth 3, widths 2: at A = 0 the gradient blocks are P_>ᵀ Σyx P_<ᵀ, so the
+    one-zero-layer strata are the teacher form's with Σyx for M.  They were listed only for teachers.  Hand-built:
+    W_2 = 0 with W_3ᵀ Σyx W_1ᵀ = 0 (W_1 = u vᵀ, W_3 = p qᵀ, pᵀ Σyx v = 0), and W_3 = 0 with W_2 W_1 = 0; SymPy's exact
+    Hessian of the loss written here gives the inertia the landscape lists, and locate finds the point there."""
+    import random
+
+    import sympy as sp
+
+    rng = random.Random(4)
+
+    def rat():
+        return sp.Rational(rng.choice([-3, -2, -1, 1, 2, 3]), rng.randint(1, 3))
+
+    X, Y = sp.Matrix([[1, 0, 1], [0, 1, 1]]), sp.Matrix([[2, 0, 1], [0, 1, 0]])
+    m = deep_linear(X="1,0,1;0,1,1", Y="2,0,1;0,1,0", widths=2, depth=3)
+    ws = sp.symbols("w0:12")
+    W = [sp.Matrix(2, 2, ws[4 * k:4 * k + 4]) for k in range(3)]
+    loss = sum(e**2 for e in (W[2] * W[1] * W[0] * X - Y)) / (2 * X.shape[1])
+    u, v, q = (sp.Matrix([rat(), rat()]) for _ in range(3))
+    if kind == "Z{2}":
+        z = (Y * X.T / 3) * v  # Σyx v
+        th = (u * v.T, sp.zeros(2, 2), sp.Matrix([z[1], -z[0]]) * q.T)
+        stratum = "generic"
+    else:
+        th = (u * v.T, q * sp.Matrix([[u[1], -u[0]]]), sp.zeros(2, 2))
+        stratum = "chain ranks 1,1 (product 0)"
+    _listed_with_sympy_inertia(m, loss, ws, th, kind, stratum)
