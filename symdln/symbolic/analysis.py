@@ -233,16 +233,26 @@ class _Loss:
 
 @lru_cache(maxsize=32)
 def global_minimum_value(model) -> sp.Expr | None:
-    """The exact global minimum of the loss when symdln knows it in closed form (λ = 0), else ``None``."""
+    """The exact global minimum of the loss when symdln knows it in closed form (λ = 0; with weight decay, the
+    teacher form with a known SVD: :func:`~symdln.symbolic.weight_decay.weight_decay_analysis`), else ``None``."""
     if isinstance(model, DiagonalLinearModel):
         X, y = sp.Matrix(model.X), sp.Matrix(model.y)
         beta = X.pinv() * y
         return sp.nsimplify(model.loss_beta(beta)) if all(x.is_Rational for x in beta) else model.loss_beta(beta)
     if model.weight_decay != 0:
-        return None
+        return _weight_decay_minimum(model)
     from .pivots import pivot_families
 
     return min((f.loss for f in pivot_families(model)), key=lambda x: sp.N(x, 50))
+
+
+@lru_cache(maxsize=16)
+def _weight_decay_minimum(model) -> sp.Expr | None:
+    if model.form != "teacher" or model.svd is None:
+        return None
+    from .weight_decay import weight_decay_analysis
+
+    return weight_decay_analysis(model).global_minimum[1]
 
 
 def _float_mat(M) -> np.ndarray:
@@ -384,8 +394,8 @@ def analyze_point(model, theta, *, family_dimension: int | None = None, seed: in
     if gmin is not None:
         try:
             is_global = loss.value(th) == field(gmin)
-        except Exception:  # the global minimum value lies outside the point's field: not equal
-            is_global = False
+        except Exception:  # not converted into the point's field: compare the two real algebraic numbers exactly
+            is_global = exact_sign(field.to_sympy(loss.value(th)) - gmin) == 0
     return analyze_exact(loss, th, family_dimension=family_dimension, is_global=is_global, seed=seed)
 
 
@@ -424,7 +434,8 @@ def analyze_exact(loss: _Loss, th, *, family_dimension=None, is_global: bool | N
     elif inert.negative > 0:
         kind, order, reason = "strict saddle", 2, "the Hessian has a negative eigenvalue"
         order_at_most = 2
-        escape = _escape_rates(Hq, cp, _float_hessian(loss, th, Hq)) if loss.rational else _escape_numeric(rows, F)
+        escape = (_escape_rates(Hq, cp, _float_hessian(loss, th, Hq)) if loss.rational
+                  else _escape_numeric(rows, F, inert.negative))
     elif is_global:
         kind, reason = "global minimum", "the loss equals the global minimum value"
     elif inert.zero == 0:
@@ -464,11 +475,19 @@ def analyze_exact(loss: _Loss, th, *, family_dimension=None, is_global: bool | N
     )
 
 
-def _escape_numeric(rows, F, max_report: int = 8):
-    """Escape directions at a point with algebraic coordinates: float64 eigenpairs of the exact Hessian's value."""
+def _escape_numeric(rows, F, negative: int, max_report: int = 8):
+    """Escape directions at a point with algebraic coordinates: the ``negative`` (the exact inertia's count) smallest
+    float64 eigenpairs of the exact Hessian's value, each rate rounded to the digits Weyl's bound certifies.
+
+    ``|λ_i(H) − λ̂_i| ≤ δ = 4(n + 2)·2⁻⁵³·‖H‖_F`` (entries rounded to float64, then a backward-stable symmetric
+    eigensolver), and the ``i``-th smallest eigenvalues pair up, so the exact count picks the directions (a float
+    eigenvalue near 0 is never taken for a negative one) and ``−λ̂_i`` has ``⌊log10(|λ̂_i|/δ)⌋`` correct digits."""
     Hf = np.array([[F.to_float(x) for x in r] for r in rows])
     w, V = np.linalg.eigh(Hf)
-    return tuple(
-        EscapeDirection(direction=tuple(float(x) for x in V[:, i]), order=2, rate=f"{-w[i]:.15g}")
-        for i in range(min(max_report, int(np.sum(w < 0))))
-    )
+    delta = 4 * (len(w) + 2) * 2.0 ** -53 * float(np.linalg.norm(Hf))
+    out = []
+    for i in range(min(max_report, negative)):
+        digits = int(math.floor(math.log10(abs(w[i]) / delta))) if abs(w[i]) > delta else 0
+        rate = f"{-w[i]:.{min(digits, 15)}g}" if digits >= 1 else f"0 < rate ≤ {2 * delta:.1e} (not resolved in float64)"
+        out.append(EscapeDirection(direction=tuple(float(x) for x in V[:, i]), order=2, rate=rate))
+    return tuple(out)

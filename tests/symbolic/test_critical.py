@@ -239,3 +239,36 @@ def test_depth2_dimension_at_a_generic_point_of_the_extra_component():
     a = analyze_point(m, (W1, W2))
     assert a.is_critical and W2 * W1 == 3 * U[:, 0] * V[:, 0].T
     assert a.inertia.zero == depth2_critical_set_dimension(m.widths, 3, 1) == 7
+
+
+def test_escape_rates_at_irrational_strict_saddles_are_the_exact_negative_ones():
+    """Target [[1, 2], [3, 4]] (singular vectors in ℚ(√221)), depth 3, width 1: the strict saddle {2} has one negative
+    Hessian eigenvalue, and a float eigenvalue of ~1e-16 from its kernel was listed as a second escape direction
+    (found by an independent sweep).  Now the escape directions are exactly as many as the exact inertia's negative
+    count, and each printed rate agrees, to every digit it prints, with the eigenvalue from mpmath at 50 digits of
+    SymPy's Hessian of the loss written here."""
+    import mpmath
+    import sympy as sp
+
+    from symdln.models import deep_linear
+    from symdln.symbolic.critical import critical_sets
+
+    M = sp.Matrix([[1, 2], [3, 4]])
+    m = deep_linear(target=M, depth=3, widths=1)
+    ws = sp.symbols("w0:5")
+    W = [sp.Matrix(1, 2, ws[:2]), sp.Matrix(1, 1, ws[2:3]), sp.Matrix(2, 1, ws[3:])]
+    loss = sum(e**2 for e in (W[2] * W[1] * W[0] - M)) / 2
+    H = sp.hessian(loss, ws)
+    for c in critical_sets(m):
+        if c.analysis.inertia.negative == 0 or c.analysis.escape[0].rate_exact is not None:
+            continue
+        assert len(c.analysis.escape) == c.analysis.inertia.negative, (c.label, c.analysis.escape)
+        pt = dict(zip(ws, [x for Wl in c.point for x in Wl]))
+        ctx = mpmath.MPContext()
+        ctx.dps = 50
+        Hn = ctx.matrix([[sp.N(x, 60) for x in row] for row in H.subs(pt).tolist()])
+        neg = sorted(-v for v in ctx.eigsy(Hn)[0] if v < 0)[::-1]
+        for e, want in zip(c.analysis.escape, neg):
+            got = ctx.mpf(e.rate)
+            digits = len(e.rate.replace(".", "").replace("-", "").lstrip("0"))
+            assert abs(got - want) <= 10 ** -(digits - 1) * abs(want), (c.label, e.rate, want)

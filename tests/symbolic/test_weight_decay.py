@@ -108,3 +108,29 @@ def test_refusals():
         weight_decay_analysis(deep_linear(spectrum=[1], widths=1))
     with pytest.raises(ModelError):
         mode_critical_points(1, 2, 0)
+
+
+@pytest.mark.parametrize("spectrum, lam, point", [
+    (["9/2", "3/2"], "1/2", ([[2, 0]], [[2], [0]])),  # depth 2, learns mode 1 at a = 4
+    (["1/2"], "1/2", ([[0]], [[0]])),  # s = λ: the origin, with a Hessian kernel
+])
+def test_analyze_names_the_weight_decay_global_minimum(spectrum, lam, point):
+    """Independent sweep: with weight decay, `analyze` called the global minimum a local minimum (and `unknown` at the
+    origin when s = λ), although `critical` lists it as global.  Oracle: the least value of ℒ over many random starts
+    of SciPy's BFGS on the loss written here equals the point's loss, and no start goes below it."""
+    from symdln.symbolic.analysis import analyze_point
+
+    m = deep_linear(spectrum=spectrum, depth=2, widths=1, rotation_seed=None, weight_decay=lam)
+    a = analyze_point(m, point)
+    assert a.is_critical and a.kind == "global minimum", (a.kind, a.reason)
+    M = np.array([[float(sp.Rational(v)) if i == j else 0.0 for j in range(len(spectrum))] for i, v in
+                  enumerate(spectrum)])
+    d, lamf = len(spectrum), float(sp.Rational(lam))
+
+    def loss(x):
+        W1, W2 = x[:d].reshape(1, d), x[d:].reshape(d, 1)
+        return 0.5 * np.sum((W2 @ W1 - M) ** 2) + 0.5 * lamf * (np.sum(W1**2) + np.sum(W2**2))
+
+    rng = np.random.default_rng(0)
+    best = min(minimize(loss, rng.normal(size=2 * d) * 2, method="BFGS", options={"gtol": 1e-12}).fun for _ in range(30))
+    assert abs(best - float(a.loss)) < 1e-9 and best > float(a.loss) - 1e-9
