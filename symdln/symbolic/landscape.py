@@ -239,7 +239,10 @@ class Landscape:
 
         The family is the one whose end-to-end map is nearest ``A_θ`` (``β``); within the strata tied at that
         distance (``rtol`` relative to the largest), the one with the point's rank signature (ranks counted with
-        singular values above ``rtol`` times the largest of each matrix).  A rank that rests on a singular value
+        singular values above ``rtol`` times the largest of each matrix, after the layers are balanced by the scalar
+        hidden-layer symmetry and, at a point critical at its own scale, each compared with its own norm: a cone in
+        some layers, such as ``W_2W_1 = 0``, ``W_4W_3 = 0`` at any scale of ``W_2``, is not near a smaller stratum
+        however small those layers are).  A rank that rests on a singular value
         below ``√rtol`` (relative) leaves the point unlocated (``exact_match=False``): it is too near a smaller
         stratum for float64 to tell.  ``exact_match`` also requires the Hessian at the point (its exact inertia when
         every entry of ``theta`` is an exact rational, else float64 eigenvalues of the closed form) to have the
@@ -259,8 +262,10 @@ class Landscape:
                               f"{[W.shape for W in mats]}")
         A = _end_to_end(self.model, mats)
         grad, loss = _grad_and_loss(self.model, mats)
+        if isinstance(self.model, DeepLinearModel) and self.model.weight_decay == 0:
+            mats = _balanced(mats, rtol)
         G = _residual_float(self.model, A) if isinstance(self.model, DeepLinearModel) else None
-        sig, margin = _float_signature(mats, G, rtol) if G is not None else ((), math.inf)
+        sig, margin = _float_signature(_unit_layers(mats, rtol, grad, self.model), G, rtol) if G is not None else ((), math.inf)
         if not self.strata:
             return Location(None, False, math.inf, grad, loss, sig, "the landscape lists no strata")
         dists = [float(np.linalg.norm(A - _as_float_matrix(s.end_to_end))) for s in self.strata]
@@ -410,6 +415,40 @@ def _float_inertia(model, mats, rel: float = 1e-11) -> tuple[int, int]:
     ev = np.linalg.eigvalsh(float_hessian(model, mats))
     tol = rel * max(1.0, float(np.abs(ev).max()) if ev.size else 1.0)
     return int((ev < -tol).sum()), int((np.abs(ev) <= tol).sum())
+
+
+def _balanced(mats, rtol: float) -> list:
+    """The layers rescaled by ``W_l ↦ (g/‖W_l‖) W_l`` with ``g`` the geometric mean of the norms, when every layer
+    is above ``rtol`` times the largest: the scalar case ``G_l = c_l I`` of the hidden-layer symmetry
+    ``W_l ↦ G_l W_l G_{l−1}⁻¹`` (the factors multiply to 1), which keeps ``A_θ``, criticality, the stratum and the
+    inertia.  A critical set that is a cone in some layers (e.g. ``W_2W_1 = 0``, ``W_4W_3 = 0``: any scale of ``W_2``)
+    then shows no layer small against the others, which would read as being near a smaller stratum."""
+    norms = [float(np.linalg.norm(W)) for W in mats]
+    top = max(norms, default=0.0)
+    if top == 0 or min(norms) <= rtol * top:
+        return mats  # a (numerically) zero layer: the factors cannot be chosen freely without touching it
+    g = math.exp(sum(math.log(x) for x in norms) / len(norms))
+    return [W * (g / x) for W, x in zip(mats, norms)]
+
+
+def _unit_layers(mats, rtol: float, grad: float, model) -> list:
+    """Every layer above ``rtol`` times the largest divided by its norm (the others kept), at a point that is critical
+    at its own scale: the rank signature is the same (ranks of products and of ``(W…)ᵀ G (W…)ᵀ`` do not see positive
+    factors on the layers), and a layer's singular values are then compared with its own scale, not with an absolute
+    floor that a small factor of a cone-shaped critical set falls under.  "Critical at its own scale":
+    ``‖∇ℒ‖ ≤ √rtol · g^{L−1} · m`` and ``g ≥ √rtol · m^{1/L}``, ``m = max(1, ‖Σyx‖)``, with ``g`` the geometric
+    mean of the nonzero layers' norms (near the origin ``‖∇ℒ‖ ~ g^{L−1} m``: such a point is left as it is, and
+    reads as near the origin)."""
+    norms = [float(np.linalg.norm(W)) for W in mats]
+    top = max(norms, default=0.0)
+    live = [x for x in norms if x > rtol * top]
+    if not live:
+        return mats
+    g = math.exp(sum(math.log(x) for x in live) / len(live))
+    m = max(1.0, float(np.linalg.norm(float_data(model)[1])))
+    if g < math.sqrt(rtol) * m ** (1 / len(mats)) or not grad <= math.sqrt(rtol) * g ** (len(mats) - 1) * m:
+        return mats
+    return [W / x if x > rtol * top else W for W, x in zip(mats, norms)]
 
 
 def _residual_float(model, A) -> np.ndarray:

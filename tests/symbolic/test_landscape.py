@@ -674,3 +674,29 @@ def test_zero_map_strata_of_the_data_form_are_listed(kind):
         th = (u * v.T, q * sp.Matrix([[u[1], -u[0]]]), sp.zeros(2, 2))
         stratum = "chain ranks 1,1 (product 0)"
     _listed_with_sympy_inertia(m, loss, ws, th, kind, stratum)
+
+
+def test_locate_sees_small_factors_of_cone_shaped_critical_sets():
+    """W_2 W_1 = 0 and W_4 W_3 = 0 stay critical at any scale of W_2 and W_3 (the set is a cone in them).  Random-start
+    searches end there with W_2, W_3 ~ 1e-5 and ‖∇ℒ‖ ~ 1e-20, and locate refused those points as 'near a smaller
+    stratum' (a singular value 1e-5 below an absolute floor).  Now the float point, with W_2 and W_3 scaled by 1e-5,
+    is located in the same stratum as the point at scale 1 (gradient exactly 0, checked here in floats); the origin
+    reached to 1e-160 (as Levenberg–Marquardt ends) is still the origin, not a full-rank point."""
+    import numpy as np
+
+    m = deep_linear(spectrum=[2, 1], widths=[2, 1, 2], depth=4, rotation_seed=None)
+    L = landscape(m)
+    u, p = np.array([[1.0], [-2.0]]), np.array([[3.0], [1.0]])
+    W1 = u @ np.array([[0.5, 1.5]])
+    W2 = 1e-5 * np.array([[2.0, 1.0]])  # W_2 u = 0
+    W3 = 1e-5 * p
+    W4 = np.array([[1.0], [2.0]]) @ np.array([[1.0, -3.0]])  # W_4 p = 0
+    pt = (W1, W2, W3, W4)
+    assert np.allclose(W2 @ W1, 0, atol=0) and np.allclose(W4 @ W3, 0, atol=0)
+    loc, ref = L.locate(pt, rtol=1e-7), L.locate((W1, W2 * 1e5, W3 * 1e5, W4), rtol=1e-7)
+    assert ref.exact_match and loc.exact_match and loc.stratum is ref.stratum, loc.reason
+    assert loc.stratum.label.stratum == "chain 1..2 ranks 1,1 (product 0), chain 3..4 ranks 1,1 (product 0)"
+    rng = np.random.default_rng(1)
+    tiny = tuple(rng.normal(size=W.shape) * 1e-160 for W in pt)
+    origin = L.locate(tiny, rtol=1e-7)
+    assert origin.exact_match and origin.stratum.label.stratum == "origin", origin.reason
