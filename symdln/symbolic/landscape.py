@@ -288,7 +288,13 @@ class Landscape:
         if same:
             s = same[0]
             exact = _exact_inertia(self.model, theta)  # exact rational input: the exact Hessian's inertia
-            neg, zero = (exact.negative, exact.zero) if exact is not None else _float_inertia(self.model, mats)
+            if exact is None:
+                # layers the signature reads as zero are zero on the stratum: their float residue (a slowly
+                # decaying 1e-9, say) would put eigenvalues of that size into the float Hessian
+                L = len(mats)
+                ranks = [sig[sum(L - k for k in range(i))] for i in range(L)]
+                clean = [np.zeros_like(W) if r == 0 else W for W, r in zip(mats, ranks)]
+            neg, zero = (exact.negative, exact.zero) if exact is not None else _float_inertia(self.model, clean)
             how = "exact" if exact is not None else "float64"
             if (neg, zero) != (s.inertia.negative, s.inertia.zero):
                 return Location(s, False, best, grad, loss, sig,

@@ -700,3 +700,20 @@ def test_locate_sees_small_factors_of_cone_shaped_critical_sets():
     tiny = tuple(rng.normal(size=W.shape) * 1e-160 for W in pt)
     origin = L.locate(tiny, rtol=1e-7)
     assert origin.exact_match and origin.stratum.label.stratum == "origin", origin.reason
+
+
+def test_locate_reads_the_inertia_with_the_signature_zero_layers_at_zero():
+    """Depth 3, widths (3, 1): W_2 = W_3 = 0 with W_1 of rank 2 (stratum Z{2,3} W_1 rank 2).  Levenberg–Marquardt ends
+    with W_3 ~ 1e-9 instead of 0; the signature reads it as zero, but the float Hessian at the point had eigenvalues of
+    that size and one more 'negative' one, and locate called the point special.  A float point with W_3 = 2e-9·v is
+    located there now, with the same inertia as the exact point W_3 = 0."""
+    import numpy as np
+
+    m = deep_linear(spectrum=[3, 2, 1], widths=[3, 1], depth=3, rotation_seed=None)
+    L = landscape(m)
+    W1 = np.array([[1.0, 2.0, 0.0], [0.0, 1.0, -1.0], [1.0, 3.0, -1.0]])  # rank 2
+    assert np.linalg.matrix_rank(W1) == 2
+    exact = L.locate((W1.astype(int).tolist(), [[0, 0, 0]], [[0], [0], [0]]), rtol=1e-7)
+    noisy = L.locate((W1, np.zeros((1, 3)), 2e-9 * np.array([[0.3], [-1.1], [0.7]])), rtol=1e-7)
+    assert exact.exact_match and exact.stratum.label.text == "Z{2,3}", exact.reason
+    assert noisy.exact_match and noisy.stratum is exact.stratum, noisy.reason
