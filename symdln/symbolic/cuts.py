@@ -34,6 +34,9 @@ widths ``(n_0, n_1 − r, …, n_{L−1} − r, n_L)`` and target ``T`` at which
   critical whatever ``T``.  One stratum per Pareto-maximal choice of the chains' layer ranks, inner layers in general
   position (stratum ``chain i..j ranks … (product 0)``, after ``zero layer c,`` when one chain is a zero layer;
   ``S = ∅``: label ``Z{c}``);
+* **two overlapping zero-product chains** ``C_j⋯C_{i−1} = 0`` and ``C_{j+1}⋯C_i = 0`` around a nonzero middle
+  ``C_j⋯C_i`` whose rank is set at one of its layers, held by ``(C_L⋯C_{j+1})ᵀ T (C_{i−1}⋯C_1)ᵀ = 0``
+  (:func:`_overlapping_chains`; stratum ``zero products i−1..j and i..j+1 (…)``);
 * **an empty complement layer** (a hidden width equal to ``|S|``): every product through it is the zero map of an
   empty space, every gradient condition on the complement is vacuous and all complement layers are free; the
   generic (full-rank) draw is listed as ``{S} free complement (empty layer c)``.  With non-uniform widths this is
@@ -42,7 +45,8 @@ widths ``(n_0, n_1 − r, …, n_{L−1} − r, n_L)`` and target ``T`` at which
 Representatives are exact rationals drawn from a seed and certified: the chains' ranks are exactly ``a`` and ``b``
 (so the point is in the intended stratum and not a smaller one), the orthogonality holds exactly, and the exact
 analysis checks ``∇ℒ = 0``.  Complements whose product vanishes otherwise (e.g. at depth 4 the overlapping chains
-``C_3C_2C_1 = 0``, ``C_4C_3C_2 = 0`` held by ``T``-orthogonality) are not listed yet (:func:`not_listed`);
+``C_3C_2C_1 = 0``, ``C_4C_3C_2 = 0`` with ``C_2``, ``C_3`` of rank 2 and ``C_3C_2`` of rank 1) are not listed yet
+(:func:`not_listed`);
 :meth:`symdln.symbolic.landscape.Landscape.locate` reports such points as unlisted.
 """
 
@@ -439,6 +443,77 @@ def complement_strata(model, S: tuple, balanced_point, seed: int):
         out += _lower_rank_zero_pairs(rng, d, L, signature, assemble)
     if all(d[l] for l in range(1, L)):
         out += _zero_segments(rng, d, L, signature, assemble)
+        out += _overlapping_chains(rng, T, d, L, signature, assemble)
+    return out
+
+
+def _overlap_point(rng, T, d, i: int, j: int, rb: int, pin: int, a1: int, a2: int, tries: int = 16):
+    """Complement layers with ``B = C_j⋯C_i`` of rank ``rb`` set at its layer ``pin`` (0-based; the other middle layers
+    of full rank: :func:`_chain`), ``B C_{i−1} = 0`` (``C_{i−1}`` of rank ``a1``),
+    ``C_{j+1} B = 0`` (rank ``a2``), the other layers generic except ``C_L``, whose columns are taken ``T``-orthogonal to
+    the left chain: ``(C_L⋯C_{j+1})ᵀ T (C_{i−1}⋯C_1)ᵀ = 0``; certified exactly (``None``: no draw met the ranks)."""
+    L = len(d) - 1
+    for _ in range(tries):
+        C = [None] * L
+        for l in range(1, L + 1):
+            if not (i - 1 <= l <= j + 1):
+                C[l - 1] = _rank_matrix(rng, d[l], d[l - 1], min(d[l], d[l - 1]))
+        try:
+            C[i - 1:j], B = _chain(rng, d[i - 1:j + 1], rb, pin)
+        except ModelError:
+            return None
+        K1 = _nullspace_cols(B, d[i - 1])  # ker B
+        K2 = _nullspace_cols(B.transpose(), d[j])  # z with zᵀB = 0
+        if K1.ncols() < a1 or K2.ncols() < a2 or _is_zero(B):
+            return None
+        C[i - 2] = K1 * _rank_matrix(rng, K1.ncols(), d[i - 2], a1)
+        Lc = _product(C[:i - 1], d[0])  # C_{i−1}⋯C_1
+        perp = _nullspace_cols((T * Lc.transpose()).transpose(), d[L])  # columns T-orthogonal to the left chain
+        if perp.ncols() == 0:
+            return None
+        if j + 1 == L:
+            if perp.ncols() < a2:
+                return None
+            C[L - 1] = perp * _rank_matrix(rng, perp.ncols(), K2.ncols(), a2) * K2.transpose()
+        else:
+            C[j] = _rank_matrix(rng, d[j + 1], K2.ncols(), a2) * K2.transpose()
+            C[L - 1] = perp * _rank_matrix(rng, perp.ncols(), d[L - 1], min(perp.ncols(), d[L - 1]))
+        R = _product(C[j:], d[j])  # C_L⋯C_{j+1}
+        if (_rank(C[i - 2]) == a1 and _rank(C[j]) == a2 and _is_zero(B * C[i - 2]) and _is_zero(C[j] * B)
+                and not _is_zero(R) and not _is_zero(Lc) and _is_zero(R.transpose() * T * Lc.transpose())):
+            return C
+    return None
+
+
+def _overlapping_chains(rng, T, d, L, signature, assemble) -> list:
+    """Complements with two overlapping zero-product chains ``C_j⋯C_{i−1} = 0`` and ``C_{j+1}⋯C_i = 0`` around a
+    nonzero middle ``B = C_j⋯C_i`` (``2 ≤ i ≤ j ≤ L − 1``), held by ``(C_L⋯C_{j+1})ᵀ T (C_{i−1}⋯C_1)ᵀ = 0``: a layer
+    outside ``[i−1, j+1]`` has a whole zero chain on one side, ``C_{i−1}`` has ``C_{j+1} B`` above it, ``C_{j+1}`` has
+    ``B C_{i−1}`` below it, and the gradient block of a middle layer ``l`` is
+    ``(C_j⋯C_{l+1})ᵀ [(C_L⋯C_{j+1})ᵀ T (C_{i−1}⋯C_1)ᵀ] (C_{l−1}⋯C_i)ᵀ = 0``.  Random-start searches at depth 4, widths
+    (3, 3, 2) ended there (``W_3W_2W_1 = 0``, ``W_4W_3W_2 = 0``, ``W_3W_2 ≠ 0``).  One stratum per pair of ranks
+    ``(rank C_{i−1}, rank C_{j+1})``, the other layers generic (stratum ``zero products i−1..j and i..j+1 (ranks a,b)``)."""
+    out = []
+    for i, j in itertools.combinations_with_replacement(range(2, L), 2):
+        for rb, pin in itertools.product(range(1, min(d[i - 1:j + 1]) + 1), range(j - i + 1)):
+            if rb == min(d[i - 1:j + 1]) and pin > 0:
+                continue  # full rank: one middle
+            for a1, a2 in itertools.product(range(1, min(d[i - 1] - rb, d[i - 2]) + 1), range(1, min(d[j] - rb, d[j + 1]) + 1)):
+                if _overlap_point(rng, T, d, i, j, rb, pin, a1, a2) is None:
+                    continue  # these ranks admit no such point (e.g. no T-orthogonal columns left)
+
+                def draw(i=i, j=j, rb=rb, pin=pin, a1=a1, a2=a2):
+                    C = _overlap_point(rng, T, d, i, j, rb, pin, a1, a2, tries=64)
+                    if C is None:
+                        raise ModelError(f"no exact representative of the overlapping zero chains {i - 1}..{j}, "
+                                         f"{i}..{j + 1} (ranks {a1},{a2})")
+                    return C
+
+                found = _most_generic(draw, signature)
+                mid = f"C_{i + pin} rank {rb}, " if rb < min(d[i - 1:j + 1]) else ""
+                name = f"zero products {i - 1}..{j} and {i}..{j + 1} ({mid}ranks {a1},{a2})"
+                for v, (sg, C) in enumerate(found, start=1):
+                    out.append((name + ("" if len(found) == 1 else f" [variant {v}]"), assemble(C), sg))
     return out
 
 
@@ -556,7 +631,9 @@ def not_listed(model, sets) -> tuple[str, ...]:
         return ()
     out = ["critical points whose complement layers (outside the learned modes) multiply to zero in other ways than "
            "the cuts, vanishing pairs and zero-product chains listed: overlapping zero-product chains held by "
-           "P_>ᵀ T P_<ᵀ = 0 (e.g. C_3C_2C_1 = 0 and C_4C_3C_2 = 0 at depth 4), a vanishing pair with that product "
+           "P_>ᵀ T P_<ᵀ = 0 whose middle product drops rank with every middle layer above that rank (e.g. "
+           "C_3C_2C_1 = 0, C_4C_3C_2 = 0 with C_2, C_3 of rank 2 and C_3C_2 of rank 1; listed: the middle's rank "
+           "set at one layer), a vanishing pair with that product "
            "nonzero, zero-product chains whose inner products drop rank (listed: inner layers in general position), "
            "or two zero-product chains with more than 12 choices of ranks; "
            "complement layers in special position (e.g. a complement row inside the learned directions, which "

@@ -717,3 +717,37 @@ def test_locate_reads_the_inertia_with_the_signature_zero_layers_at_zero():
     noisy = L.locate((W1, np.zeros((1, 3)), 2e-9 * np.array([[0.3], [-1.1], [0.7]])), rtol=1e-7)
     assert exact.exact_match and exact.stratum.label.text == "Z{2,3}", exact.reason
     assert noisy.exact_match and noisy.stratum is exact.stratum, noisy.reason
+
+
+def test_overlapping_zero_product_chains_are_listed():
+    """Depth 4, widths 2, M = diag(2, 1): W_3W_2W_1 = 0 and W_4W_3W_2 = 0 around the nonzero middle W_3W_2 (W_2 of rank 1,
+    so W_2W_1 = 0 too; W_4W_3 ≠ 0), held by W_4ᵀ M W_1ᵀ = 0, is critical (every gradient block has a zero chain beside it or passes through
+    W_4ᵀ M W_1ᵀ) and was not listed.  A random exact point built by hand has SymPy's exact Hessian inertia, and the
+    landscape lists {} "zero products 1..3 and 2..4 (C_2 rank 1, ranks 1,1)" with it and locates the point there."""
+    import random
+
+    import sympy as sp
+
+    rng = random.Random(9)
+
+    def rat():
+        return sp.Rational(rng.choice([-3, -2, -1, 1, 2, 3]), rng.randint(1, 3))
+
+    def perp(w):
+        return sp.Matrix([w[1], -w[0]])
+
+    m = deep_linear(spectrum=[2, 1], widths=2, depth=4, rotation_seed=None)
+    M = sp.Matrix(m.syx)
+    ws = sp.symbols("w0:16")
+    W = [sp.Matrix(2, 2, ws[4 * k:4 * k + 4]) for k in range(4)]
+    loss = sum(e**2 for e in (W[3] * W[2] * W[1] * W[0] - M)) / 2
+    while True:
+        x, y, v = (sp.Matrix([rat(), rat()]) for _ in range(3))
+        W3 = sp.Matrix(2, 2, [rat() for _ in range(4)])
+        if W3.rank() == 2:
+            break
+    W2, W1 = x * y.T, perp(y) * v.T  # the image of W_1 in ker W_2 = ker W_3W_2
+    W4 = perp(M * v) * perp(W3 * x).T  # rows ⊥ the image of W_3 W_2, columns ⊥ M v
+    assert (W3 * W2 * W1).is_zero_matrix and (W4 * W3 * W2).is_zero_matrix and not (W3 * W2).is_zero_matrix
+    assert (W4.T * M * W1.T).is_zero_matrix
+    _listed_with_sympy_inertia(m, loss, ws, (W1, W2, W3, W4), "{}", "zero products 1..3 and 2..4 (C_2 rank 1, ranks 1,1)")
