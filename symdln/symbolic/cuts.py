@@ -35,8 +35,9 @@ widths ``(n_0, n_1 − r, …, n_{L−1} − r, n_L)`` and target ``T`` at which
   position (stratum ``chain i..j ranks … (product 0)``, after ``zero layer c,`` when one chain is a zero layer;
   ``S = ∅``: label ``Z{c}``);
 * **two overlapping zero-product chains** ``C_j⋯C_{i−1} = 0`` and ``C_{j+1}⋯C_i = 0`` around a nonzero middle
-  ``C_j⋯C_i`` whose rank is set at one of its layers, held by ``(C_L⋯C_{j+1})ᵀ T (C_{i−1}⋯C_1)ᵀ = 0``
-  (:func:`_overlapping_chains`; stratum ``zero products i−1..j and i..j+1 (…)``);
+  ``C_j⋯C_i`` whose rank is set at one of its layers (or, for two middle layers, drops below both their ranks in
+  special position), held by ``(C_L⋯C_{j+1})ᵀ T (C_{i−1}⋯C_1)ᵀ = 0`` (:func:`_overlapping_chains`; stratum
+  ``zero products i−1..j and i..j+1 (…)``);
 * **an empty complement layer** (a hidden width equal to ``|S|``): every product through it is the zero map of an
   empty space, every gradient condition on the complement is vacuous and all complement layers are free; the
   generic (full-rank) draw is listed as ``{S} free complement (empty layer c)``.  With non-uniform widths this is
@@ -44,9 +45,8 @@ widths ``(n_0, n_1 − r, …, n_{L−1} − r, n_L)`` and target ``T`` at which
 
 Representatives are exact rationals drawn from a seed and certified: the chains' ranks are exactly ``a`` and ``b``
 (so the point is in the intended stratum and not a smaller one), the orthogonality holds exactly, and the exact
-analysis checks ``∇ℒ = 0``.  Complements whose product vanishes otherwise (e.g. at depth 4 the overlapping chains
-``C_3C_2C_1 = 0``, ``C_4C_3C_2 = 0`` with ``C_2``, ``C_3`` of rank 2 and ``C_3C_2`` of rank 1) are not listed yet
-(:func:`not_listed`);
+analysis checks ``∇ℒ = 0``.  Complements whose product vanishes otherwise (e.g. at depth 5 overlapping chains around
+a three-layer middle in special position) are not listed yet (:func:`not_listed`);
 :meth:`symdln.symbolic.landscape.Landscape.locate` reports such points as unlisted.
 """
 
@@ -459,7 +459,7 @@ def _overlap_point(rng, T, d, i: int, j: int, rb: int, pin: int, a1: int, a2: in
             if not (i - 1 <= l <= j + 1):
                 C[l - 1] = _rank_matrix(rng, d[l], d[l - 1], min(d[l], d[l - 1]))
         try:
-            C[i - 1:j], B = _chain(rng, d[i - 1:j + 1], rb, pin)
+            C[i - 1:j], B = _chain(rng, d[i - 1:j + 1], rb, pin) if isinstance(pin, int) else _drop_pair(rng, d[i - 1:j + 1], *pin, rb)
         except ModelError:
             return None
         K1 = _nullspace_cols(B, d[i - 1])  # ker B
@@ -485,19 +485,47 @@ def _overlap_point(rng, T, d, i: int, j: int, rb: int, pin: int, a1: int, a2: in
     return None
 
 
+def _drop_pair(rng, dims, r1: int, r2: int, rb: int):
+    """Two layers ``dims[0] → dims[1] → dims[2]`` of ranks ``r1``, ``r2`` whose product has rank ``rb`` below
+    ``min(r1, r2)`` (the second layer's kernel meets the first one's image in ``r1 − rb`` dimensions: special
+    position), certified; ``(layers, product)``."""
+    for _ in range(64):
+        first = _rank_matrix(rng, dims[1], dims[0], r1)
+        kappa, delta = dims[1] - r2, r1 - rb
+        img = first * _rand(rng, dims[0], delta)  # vectors in the image of the first layer
+        K = flint.fmpq_mat(dims[1], kappa, [0] * (dims[1] * kappa))
+        rand = _rand(rng, dims[1], kappa - delta)
+        for a in range(dims[1]):
+            for b in range(kappa):
+                K[a, b] = img[a, b] if b < delta else rand[a, b - delta]
+        N = _nullspace_cols(K.transpose(), dims[1])  # the complement of the kernel
+        if N.ncols() != r2:
+            continue
+        second = _rank_matrix(rng, dims[2], r2, r2) * N.transpose()
+        P = second * first
+        if _rank(first) == r1 and _rank(second) == r2 and _rank(P) == rb:
+            return [first, second], P
+    raise ModelError(f"no pair of ranks {r1},{r2} with product rank {rb} found in 64 draws")
+
+
 def _overlapping_chains(rng, T, d, L, signature, assemble) -> list:
     """Complements with two overlapping zero-product chains ``C_j⋯C_{i−1} = 0`` and ``C_{j+1}⋯C_i = 0`` around a
     nonzero middle ``B = C_j⋯C_i`` (``2 ≤ i ≤ j ≤ L − 1``), held by ``(C_L⋯C_{j+1})ᵀ T (C_{i−1}⋯C_1)ᵀ = 0``: a layer
     outside ``[i−1, j+1]`` has a whole zero chain on one side, ``C_{i−1}`` has ``C_{j+1} B`` above it, ``C_{j+1}`` has
     ``B C_{i−1}`` below it, and the gradient block of a middle layer ``l`` is
     ``(C_j⋯C_{l+1})ᵀ [(C_L⋯C_{j+1})ᵀ T (C_{i−1}⋯C_1)ᵀ] (C_{l−1}⋯C_i)ᵀ = 0``.  Random-start searches at depth 4, widths
-    (3, 3, 2) ended there (``W_3W_2W_1 = 0``, ``W_4W_3W_2 = 0``, ``W_3W_2 ≠ 0``).  One stratum per pair of ranks
-    ``(rank C_{i−1}, rank C_{j+1})``, the other layers generic (stratum ``zero products i−1..j and i..j+1 (ranks a,b)``)."""
+    (3, 3, 2) ended there (``W_3W_2W_1 = 0``, ``W_4W_3W_2 = 0``, ``W_2``, ``W_3`` of rank 2 and ``W_3W_2`` of rank 1).
+    One stratum per middle (its rank set at one layer, or for two layers their ranks and the product's below both)
+    and pair of ranks ``(rank C_{i−1}, rank C_{j+1})``, the other layers generic (stratum ``zero products i−1..j and
+    i..j+1 (…, ranks a,b)``)."""
     out = []
     for i, j in itertools.combinations_with_replacement(range(2, L), 2):
-        for rb, pin in itertools.product(range(1, min(d[i - 1:j + 1]) + 1), range(j - i + 1)):
-            if rb == min(d[i - 1:j + 1]) and pin > 0:
-                continue  # full rank: one middle
+        middles = [(rb, pin) for rb, pin in itertools.product(range(1, min(d[i - 1:j + 1]) + 1), range(j - i + 1))
+                   if not (rb == min(d[i - 1:j + 1]) and pin > 0)]  # full rank: one middle
+        if j == i + 1:  # two middle layers of ranks above their product's, in special position
+            middles += [(rb, (r1, r2)) for r1 in range(2, min(d[i - 1], d[i]) + 1) for r2 in range(2, min(d[i], d[i + 1]) + 1)
+                        for rb in range(1, min(r1, r2)) if r1 - rb <= d[i] - r2]
+        for rb, pin in middles:
             for a1, a2 in itertools.product(range(1, min(d[i - 1] - rb, d[i - 2]) + 1), range(1, min(d[j] - rb, d[j + 1]) + 1)):
                 if _overlap_point(rng, T, d, i, j, rb, pin, a1, a2) is None:
                     continue  # these ranks admit no such point (e.g. no T-orthogonal columns left)
@@ -510,7 +538,8 @@ def _overlapping_chains(rng, T, d, L, signature, assemble) -> list:
                     return C
 
                 found = _most_generic(draw, signature)
-                mid = f"C_{i + pin} rank {rb}, " if rb < min(d[i - 1:j + 1]) else ""
+                mid = (f"C_{i} rank {pin[0]}, C_{i + 1} rank {pin[1]}, product rank {rb}, " if isinstance(pin, tuple)
+                       else f"C_{i + pin} rank {rb}, " if rb < min(d[i - 1:j + 1]) else "")
                 name = f"zero products {i - 1}..{j} and {i}..{j + 1} ({mid}ranks {a1},{a2})"
                 for v, (sg, C) in enumerate(found, start=1):
                     out.append((name + ("" if len(found) == 1 else f" [variant {v}]"), assemble(C), sg))
@@ -631,9 +660,9 @@ def not_listed(model, sets) -> tuple[str, ...]:
         return ()
     out = ["critical points whose complement layers (outside the learned modes) multiply to zero in other ways than "
            "the cuts, vanishing pairs and zero-product chains listed: overlapping zero-product chains held by "
-           "P_>ᵀ T P_<ᵀ = 0 whose middle product drops rank with every middle layer above that rank (e.g. "
-           "C_3C_2C_1 = 0, C_4C_3C_2 = 0 with C_2, C_3 of rank 2 and C_3C_2 of rank 1; listed: the middle's rank "
-           "set at one layer), a vanishing pair with that product "
+           "P_>ᵀ T P_<ᵀ = 0 around a middle of three or more layers whose product drops rank in special position "
+           "(listed: the middle's rank set at one layer, and two-layer middles in special position), or with "
+           "lower ranks of the outer layers; a vanishing pair with that product "
            "nonzero, zero-product chains whose inner products drop rank (listed: inner layers in general position), "
            "or two zero-product chains with more than 12 choices of ranks; "
            "complement layers in special position (e.g. a complement row inside the learned directions, which "

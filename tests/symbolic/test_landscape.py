@@ -751,3 +751,43 @@ def test_overlapping_zero_product_chains_are_listed():
     assert (W3 * W2 * W1).is_zero_matrix and (W4 * W3 * W2).is_zero_matrix and not (W3 * W2).is_zero_matrix
     assert (W4.T * M * W1.T).is_zero_matrix
     _listed_with_sympy_inertia(m, loss, ws, (W1, W2, W3, W4), "{}", "zero products 1..3 and 2..4 (C_2 rank 1, ranks 1,1)")
+
+
+def test_overlapping_zero_product_chains_with_a_middle_in_special_position_are_listed():
+    """Depth 4, widths (2, 3, 2), M = diag(2, 1): W_2, W_3 of rank 2 with W_3W_2 of rank 1 (ker W_3 inside the image of
+    W_2), W_1 into ker W_3W_2, W_4 with rows ⊥ the image of W_3W_2 and W_4ᵀ M W_1ᵀ = 0: W_3W_2W_1 = 0 and W_4W_3W_2 = 0
+    around a middle whose rank drops in special position.  Random-start searches at depth 4, widths (3, 3, 2) ended at
+    this kind, unlisted.  A random exact point built by hand has SymPy's exact Hessian inertia, and the landscape lists
+    it and locates the point there."""
+    import random
+
+    import sympy as sp
+
+    rng = random.Random(13)
+
+    def rat():
+        return sp.Rational(rng.choice([-3, -2, -1, 1, 2, 3]), rng.randint(1, 3))
+
+    def perp(w):
+        return sp.Matrix([w[1], -w[0]])
+
+    m = deep_linear(spectrum=[2, 1], widths=[2, 3, 2], depth=4, rotation_seed=None)
+    M = sp.Matrix(m.syx)
+    ws = sp.symbols("w0:20")
+    W = [sp.Matrix(2, 2, ws[:4]), sp.Matrix(3, 2, ws[4:10]), sp.Matrix(2, 3, ws[10:16]), sp.Matrix(2, 2, ws[16:])]
+    loss = sum(e**2 for e in (W[3] * W[2] * W[1] * W[0] - M)) / 2
+    while True:
+        W2 = sp.Matrix(3, 2, [rat() for _ in range(6)])
+        k = W2 * sp.Matrix([rat(), rat()])  # ker W_3 := span(k), inside the image of W_2
+        W3 = sp.Matrix(2, 3, [rat() for _ in range(6)])
+        W3 = W3 - (W3 * k) * (k.T / (k.T * k)[0])  # W_3 k = 0
+        B = W3 * W2
+        if W2.rank() == 2 and W3.rank() == 2 and B.rank() == 1:
+            break
+    z = B.nullspace()[0]  # ker W_3W_2
+    v = sp.Matrix([rat(), rat()])
+    W1 = z * v.T
+    W4 = perp(M * v) * perp(B.columnspace()[0]).T
+    assert (W3 * W2 * W1).is_zero_matrix and (W4 * W3 * W2).is_zero_matrix and (W4.T * M * W1.T).is_zero_matrix
+    _listed_with_sympy_inertia(m, loss, ws, (W1, W2, W3, W4), "{}",
+                               "zero products 1..3 and 2..4 (C_2 rank 2, C_3 rank 2, product rank 1, ranks 1,1)")
