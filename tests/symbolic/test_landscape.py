@@ -520,14 +520,9 @@ def test_two_zero_product_chains_are_listed():
     gradient block has a whole zero product on one side of its layer) with A = 0 and no zero layer; random-start
     searches ended there, unlisted.  A random exact point built by hand has SymPy's exact Hessian inertia, and the
     landscape lists {} "chain 1..2 …, chain 3..4 …" with it and locates the point there."""
-    import random
-
     import sympy as sp
 
-    rng = random.Random(5)
-
-    def rat():
-        return sp.Rational(rng.choice([-3, -2, -1, 1, 2, 3]), rng.randint(1, 3))
+    rat = _rationals(5)
 
     m = deep_linear(spectrum=[2, 1], widths=[2, 1, 2], depth=4, rotation_seed=None)
     ws = sp.symbols("w0:12")
@@ -548,14 +543,9 @@ def test_zero_layer_beside_a_three_layer_zero_product_chain_at_a_zero_map_is_lis
     1, 2, 1) is critical with A = 0.  A random exact point built by hand has SymPy's exact Hessian inertia, and the
     landscape lists Z{4} "chain 1..3 ranks 1,2,1 (product 0)" with it and locates the point there (the same kind
     beside a learned mode is the slow test below)."""
-    import random
-
     import sympy as sp
 
-    rng = random.Random(2)
-
-    def rat():
-        return sp.Rational(rng.choice([-3, -2, -1, 1, 2, 3]), rng.randint(1, 3))
+    rat = _rationals(2)
 
     m = deep_linear(spectrum=[2, 1], widths=[2, 2, 1], depth=4, rotation_seed=None)
     ws = sp.symbols("w0:12")
@@ -579,14 +569,9 @@ def test_zero_layer_beside_a_three_layer_zero_product_chain_is_listed():
     C_3 C_2 C_1 = 0 while C_2 C_1 ≠ 0 and C_3 C_2 ≠ 0 (ranks 1, 2, 1) is critical and was unlisted (random-start
     searches ended there).  A random exact point built by hand has SymPy's exact Hessian inertia, and the landscape
     lists {1} "zero layer 4, chain 1..3 ranks 1,2,1 (product 0)" with it and locates the point there."""
-    import random
-
     import sympy as sp
 
-    rng = random.Random(11)
-
-    def rat():
-        return sp.Rational(rng.choice([-3, -2, -1, 1, 2, 3]), rng.randint(1, 3))
+    rat = _rationals(11)
 
     m = deep_linear(spectrum=[16, 2, 1], widths=[3, 3, 2], depth=4, rotation_seed=None)
     ws = sp.symbols("w0:30")
@@ -613,23 +598,16 @@ def test_cut_with_the_chain_rank_at_an_inner_layer_is_listed():
     before set a chain's rank at its outer layer (W_1), and random-start searches at depth 4, widths (3, 3, 2) ended at
     the inner kind, unlisted.  A random exact point built by hand has SymPy's exact Hessian inertia, and the landscape
     lists {} "cut 3 (ranks 1,1, middle rank 1), C_2 rank 1, C_4 rank 1" with it and locates the point there."""
-    import random
-
     import sympy as sp
 
-    rng = random.Random(7)
-
-    def rat():
-        return sp.Rational(rng.choice([-3, -2, -1, 1, 2, 3]), rng.randint(1, 3))
+    rat = _rationals(7)
 
     def perp(v):
         return sp.Matrix([[v[1], -v[0]]])
 
     m = deep_linear(spectrum=[2, 1], widths=2, depth=4, rotation_seed=None)
     M = sp.Matrix(m.syx)
-    ws = sp.symbols("w0:16")
-    W = [sp.Matrix(2, 2, ws[4 * k:4 * k + 4]) for k in range(4)]
-    loss = sum(e**2 for e in (W[3] * W[2] * W[1] * W[0] - M)) / 2
+    ws, loss = _teacher_loss(m)
     while True:
         W1 = sp.Matrix(2, 2, [rat() for _ in range(4)])
         x, y, p = (sp.Matrix([rat(), rat()]) for _ in range(3))
@@ -651,14 +629,9 @@ def test_zero_map_strata_of_the_data_form_are_listed(kind):
     one-zero-layer strata are the teacher form's with Σyx for M.  They were listed only for teachers.  Hand-built:
     W_2 = 0 with W_3ᵀ Σyx W_1ᵀ = 0 (W_1 = u vᵀ, W_3 = p qᵀ, pᵀ Σyx v = 0), and W_3 = 0 with W_2 W_1 = 0; SymPy's exact
     Hessian of the loss written here gives the inertia the landscape lists, and locate finds the point there."""
-    import random
-
     import sympy as sp
 
-    rng = random.Random(4)
-
-    def rat():
-        return sp.Rational(rng.choice([-3, -2, -1, 1, 2, 3]), rng.randint(1, 3))
+    rat = _rationals(4)
 
     X, Y = sp.Matrix([[1, 0, 1], [0, 1, 1]]), sp.Matrix([[2, 0, 1], [0, 1, 0]])
     m = deep_linear(X="1,0,1;0,1,1", Y="2,0,1;0,1,0", widths=2, depth=3)
@@ -724,23 +697,16 @@ def test_overlapping_zero_product_chains_are_listed():
     so W_2W_1 = 0 too; W_4W_3 ≠ 0), held by W_4ᵀ M W_1ᵀ = 0, is critical (every gradient block has a zero chain beside it or passes through
     W_4ᵀ M W_1ᵀ) and was not listed.  A random exact point built by hand has SymPy's exact Hessian inertia, and the
     landscape lists {} "zero products 1..3 and 2..4 (C_2 rank 1, ranks 1,1)" with it and locates the point there."""
-    import random
-
     import sympy as sp
 
-    rng = random.Random(9)
-
-    def rat():
-        return sp.Rational(rng.choice([-3, -2, -1, 1, 2, 3]), rng.randint(1, 3))
+    rat = _rationals(9)
 
     def perp(w):
         return sp.Matrix([w[1], -w[0]])
 
     m = deep_linear(spectrum=[2, 1], widths=2, depth=4, rotation_seed=None)
     M = sp.Matrix(m.syx)
-    ws = sp.symbols("w0:16")
-    W = [sp.Matrix(2, 2, ws[4 * k:4 * k + 4]) for k in range(4)]
-    loss = sum(e**2 for e in (W[3] * W[2] * W[1] * W[0] - M)) / 2
+    ws, loss = _teacher_loss(m)
     while True:
         x, y, v = (sp.Matrix([rat(), rat()]) for _ in range(3))
         W3 = sp.Matrix(2, 2, [rat() for _ in range(4)])
@@ -759,14 +725,9 @@ def test_overlapping_zero_product_chains_with_a_middle_in_special_position_are_l
     around a middle whose rank drops in special position.  Random-start searches at depth 4, widths (3, 3, 2) ended at
     this kind, unlisted.  A random exact point built by hand has SymPy's exact Hessian inertia, and the landscape lists
     it and locates the point there."""
-    import random
-
     import sympy as sp
 
-    rng = random.Random(13)
-
-    def rat():
-        return sp.Rational(rng.choice([-3, -2, -1, 1, 2, 3]), rng.randint(1, 3))
+    rat = _rationals(13)
 
     def perp(w):
         return sp.Matrix([w[1], -w[0]])
@@ -791,3 +752,28 @@ def test_overlapping_zero_product_chains_with_a_middle_in_special_position_are_l
     assert (W3 * W2 * W1).is_zero_matrix and (W4 * W3 * W2).is_zero_matrix and (W4.T * M * W1.T).is_zero_matrix
     _listed_with_sympy_inertia(m, loss, ws, (W1, W2, W3, W4), "{}",
                                "zero products 1..3 and 2..4 (C_2 rank 2, C_3 rank 2, product rank 1, ranks 1,1)")
+
+
+def _rationals(seed: int):
+    """A seeded source of small nonzero rationals (numerators ±1…±3, denominators 1…3) for hand-built points."""
+    import random
+
+    import sympy as sp
+
+    rng = random.Random(seed)
+    return lambda: sp.Rational(rng.choice([-3, -2, -1, 1, 2, 3]), rng.randint(1, 3))
+
+
+def _teacher_loss(m):
+    """Symbols for the weights of ``m`` (layer by layer, row-major) and ½‖W_L⋯W_1 − M‖² written with them."""
+    import sympy as sp
+
+    ws = sp.symbols(f"w0:{sum(r * c for r, c in m.shapes)}")
+    W, k = [], 0
+    for r, c in m.shapes:
+        W.append(sp.Matrix(r, c, ws[k:k + r * c]))
+        k += r * c
+    A = W[0]
+    for Wl in W[1:]:
+        A = Wl * A
+    return ws, sum(e**2 for e in (A - sp.Matrix(m.syx))) / 2
