@@ -488,6 +488,6 @@ def _escape_numeric(rows, F, negative: int, max_report: int = 8):
     out = []
     for i in range(min(max_report, negative)):
         digits = int(math.floor(math.log10(abs(w[i]) / delta))) if abs(w[i]) > delta else 0
-        rate = f"{-w[i]:.{min(digits, 15)}g}" if digits >= 1 else f"0 < rate ≤ {2 * delta:.1e} (not resolved in float64)"
+        rate = f"{-w[i]:.{min(digits, 15)}g}" if digits >= 1 else None  # negative (exact count), size not resolved
         out.append(EscapeDirection(direction=tuple(float(x) for x in V[:, i]), order=2, rate=rate))
     return tuple(out)
