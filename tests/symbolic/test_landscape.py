@@ -661,12 +661,13 @@ def test_locate_sees_small_factors_of_cone_shaped_critical_sets():
     L = landscape(m)
     u, p = np.array([[1.0], [-2.0]]), np.array([[3.0], [1.0]])
     W1 = u @ np.array([[0.5, 1.5]])
-    W2 = 1e-5 * np.array([[2.0, 1.0]])  # W_2 u = 0
-    W3 = 1e-5 * p
+    small = 2.0**-17  # ~7.6e-6; a power of two keeps the products exactly zero in floats, whatever the BLAS
+    W2 = small * np.array([[2.0, 1.0]])  # W_2 u = 0
+    W3 = small * p
     W4 = np.array([[1.0], [2.0]]) @ np.array([[1.0, -3.0]])  # W_4 p = 0
     pt = (W1, W2, W3, W4)
     assert np.allclose(W2 @ W1, 0, atol=0) and np.allclose(W4 @ W3, 0, atol=0)
-    loc, ref = L.locate(pt, rtol=1e-7), L.locate((W1, W2 * 1e5, W3 * 1e5, W4), rtol=1e-7)
+    loc, ref = L.locate(pt, rtol=1e-7), L.locate((W1, W2 / small, W3 / small, W4), rtol=1e-7)
     assert ref.exact_match and loc.exact_match and loc.stratum is ref.stratum, loc.reason
     assert loc.stratum.label.stratum == "chain 1..2 ranks 1,1 (product 0), chain 3..4 ranks 1,1 (product 0)"
     rng = np.random.default_rng(1)
