@@ -44,6 +44,7 @@ class ActiveSet:
         self.X, self.y, self.n = X, y, X.shape[0]
         self.XF = np.asfortranarray(X)  # contiguous columns for the gathers
         self.Xty = X.T @ y
+        self._XTn = np.ascontiguousarray(X.T) / X.shape[0]  # Xᵀ/n, rows contiguous: g = Xᵀr/n in one product
         self.g = self.Xty / self.n  # −∇L at the last saddle
         self.r = np.array(y, dtype=float)  # the residual y − Xβ at the last saddle
         cap = X.shape[0] + 1
@@ -150,12 +151,13 @@ class ActiveSet:
         self._inP[j] = True
         return True
 
-    def dependent(self, j: int, sign: float, tol: float = 1e-10) -> bool:
-        """Whether column ``j`` (times ``sign``) lies, to ``tol`` relative, in the span of the support's columns (one
-        triangular solve with the kept Cholesky factor)."""
-        a = self.XF[:, j] * sign
-        aa = float(a @ a)
-        if aa == 0:
+    def dependent(self, cols, signs, tol: float = 1e-10) -> bool:
+        """Whether any column ``j`` of ``cols`` (times its sign) lies, to ``tol`` relative, in the span of the
+        support's columns: ``‖a‖² − ‖R⁻ᵀA_Pᵀa‖² ≤ tol‖a‖²`` for the columns together (one triangular solve with the
+        kept Cholesky factor and as many right-hand sides)."""
+        a = self.XF[:, cols] * signs
+        aa = np.einsum("ij,ij->j", a, a)
+        if (aa == 0).any():
             return True
         if self._k == 0:
             return False
@@ -163,7 +165,7 @@ class ActiveSet:
             r12 = self._tri(self.R, self._A.T @ a, trans="T")
         except np.linalg.LinAlgError:
             return True
-        return aa - float(r12 @ r12) <= tol * aa
+        return bool((aa - np.einsum("ij,ij->j", r12, r12) <= tol * aa).any())
 
     def _solve(self):
         try:
@@ -179,7 +181,7 @@ class ActiveSet:
             return None
         if self._k:
             sP = at[self._P[:self._k]]
-            if not np.array_equal(sP, self._s[:self._k]):
+            if not (sP == self._s[:self._k]).all():
                 if not sP.all():  # an active coordinate left the boundary
                     return None
                 if not self._refactor(at):
@@ -220,7 +222,7 @@ class ActiveSet:
                 return None
             k = self._k
             self.r = self.y - self._A @ self._z[:k] if k else np.array(self.y, dtype=float)
-            g = (self.XF.T @ self.r) / self.n
+            g = self._XTn @ self.r
         return None
 
     def reset(self, beta, at) -> bool:

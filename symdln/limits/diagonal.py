@@ -271,6 +271,7 @@ def _float_run(model, max_jumps, progress) -> LimitPath:
 
     beta, s, t = np.zeros(d), np.zeros(d), 0.0
     at = np.zeros(d)  # boundary flags: ±1.0 when s_i sits on ±1
+    steps = np.empty(d)  # time to reach the boundary, per coordinate (a buffer reused by every jump)
     # per saddle: β, its signs s on the boundary, loss, start; per jump: time, hit, supports before/after, coupled.
     # The records are built after the loop, in one pass (cheaper than between the gradient products).
     betas, sigs, losses, starts, jumps_raw = [], [], [], [], []
@@ -298,7 +299,8 @@ def _float_run(model, max_jumps, progress) -> LimitPath:
             # a coordinate moves when its gradient is nonzero, unless it is held on the boundary it pushes towards
             ok = (absg > floor) & (target != at)
             # time to reach the boundary: (target − s)/g = (1 − target·s)/|g| where a coordinate moves, else ∞
-            steps = np.divide(1.0 - target * s, absg, out=np.full(d, np.inf), where=ok)
+            steps.fill(np.inf)
+            np.divide(1.0 - target * s, absg, out=steps, where=ok)
             delta = float(steps.min())
             if not math.isfinite(delta):
                 raise ModelError("float limit path: no coordinate can move although the gradient is nonzero")
@@ -307,7 +309,8 @@ def _float_run(model, max_jumps, progress) -> LimitPath:
             s += delta * (g * ok)  # coordinates held at the boundary stay there
             s[hit] = target[hit]
             at[hit] = target[hit]
-            at[(at != 0) & (np.abs(s) < 1 - rtol)] = 0.0  # left the boundary
+            on = np.flatnonzero(at)
+            at[on[np.abs(s[on]) < 1 - rtol]] = 0.0  # left the boundary
             new_beta = active.step(at, g, beta, 1e-11 * scale)
             if new_beta is None:  # the warm start failed (cycling, ill-conditioning): SciPy's NNLS from scratch
                 B = np.flatnonzero(at)
@@ -321,7 +324,7 @@ def _float_run(model, max_jumps, progress) -> LimitPath:
             else:
                 idle = active.boundary
                 idle = idle[new_beta[idle] == 0]
-                if len(idle) and any(active.dependent(j, at[j]) for j in idle):
+                if len(idle) and active.dependent(idle, at[idle]):
                     # a boundary coordinate left at zero whose column lies in the span of the support's: the
                     # minimizer may be a segment (duplicate or collinear columns)
                     B = np.flatnonzero(at)
