@@ -310,6 +310,7 @@ def detect_visits(
         runs += _close_passes(pts, runs, [float(accelerated_time(t, solution.scale, depth).mid()) for t, *_ in pts],
                               float(loose_q) * float(ref.mid()), 10 * float(tol_q) * float(ref.mid()))
         runs.sort(key=lambda r: r[1])
+        runs = _monotone(runs, [f.loss for f in fams])
 
         def dist_fn(j):
             def g(tt):
@@ -425,6 +426,29 @@ def _close_passes(pts, runs, taus, loose, close):
         out.append((j, a, b, pts[best][3], False))
     return out
 
+
+
+def _monotone(runs, losses) -> list:
+    """Drop the loose passes (``near=False``) at a candidate whose exact loss is not below that of the visit before:
+    the loss never increases along gradient flow, so after a plateau at loss ``ℒ_k`` the run cannot plateau at a
+    critical point of loss ``ℒ_j ≥ ℒ_k``; a loose pass there is the flow sweeping by it during a jump (measured: a
+    diagonal run passing 0.1% of ‖β*‖ from the higher-loss ``{+3}`` between ``{-1,+3}`` and ``{+2,+3}``).  Near
+    visits are kept as they are (within ``tol`` of the critical point)."""
+    out = []
+    for r in runs:
+        if not r[4] and out and not _below(losses[r[0]], losses[out[-1][0]]):
+            continue
+        out.append(r)
+    return out
+
+
+def _below(a, b) -> bool:
+    """``a < b`` for exact losses (SymPy numbers, possibly algebraic, or Fractions); undecided signs are read from
+    60 digits."""
+    d = sp.Rational(a.numerator, a.denominator) if isinstance(a, Fraction) else sp.sympify(a)
+    d -= sp.Rational(b.numerator, b.denominator) if isinstance(b, Fraction) else sp.sympify(b)
+    neg = d.is_negative
+    return bool(neg) if neg is not None else bool(sp.N(d, 60) < 0)
 
 
 def _refine_closest(end_to_end, target, pts, i: int, dmin: float, iterations: int = 40) -> float:

@@ -134,3 +134,18 @@ def test_distance_is_the_closest_approach_on_the_dense_output():
     assert v1.distance <= scan * (1 + 1e-6)
     assert v1.distance >= scan * (1 - 1e-2)
     assert 2.5e-6 < v1.distance < 2.7e-6
+
+
+def test_a_jump_sweeping_past_a_higher_loss_saddle_is_not_a_visit():
+    """Loss never increases along gradient flow: after the plateau at {-1,+3} (loss 418609/102936 ≈ 4.0667) the run
+    cannot plateau again at {+3} (11573/2808 ≈ 4.1214).  Between {-1,+3} and {+2,+3} this run passes within 0.1% of
+    ‖β*‖ of β_{+3} (β ≈ (−0.11, 0.08, 0.38) at τ ≈ 8.87, loss 4.055 by an independent RK4), and a loose pass there was
+    reported as a second visit to {+3}.  The visits are the limit path's saddles (exact Algorithm 1: {}, {+3},
+    {-1,+3}, {+2,+3}, {+1,+2,+3}), with strictly decreasing exact losses."""
+    m = diagonal_linear("1/2,5/2,-2;-4,-3,5;-5/2,4,-1/2", "-5,1/2,2")
+    sol = integrate_flow(m, pf_init(m, "1e-30"), 1900, coordinates="mirror", rtol="1e-8", scale="1e-30",
+                         progress=False)
+    visits = detect_visits(sol)
+    assert [v.name for v in visits] == ["{}", "{+3}", "{-1,+3}", "{+2,+3}", "{+1,+2,+3}"]
+    losses = [sp.Rational(v.loss) for v in visits]
+    assert all(b < a for a, b in zip(losses, losses[1:]))
