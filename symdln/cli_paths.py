@@ -212,7 +212,15 @@ def cmd_graph(args) -> int:
     if sols:
         from .saddles import detect_visits
 
-        graphs.append(observed_graph([detect_visits(s) for s in sols], model=model))
+        from .models.diagonal import DiagonalLinearModel
+        from .saddles.visits import MAX_SUPPORT_DIM
+
+        fams = None
+        if isinstance(model, DiagonalLinearModel) and model.dim > MAX_SUPPORT_DIM:
+            from .limits import limit_path
+
+            fams = limit_path(model)  # too many supports to enumerate: the runs are located at the limit's saddles
+        graphs.append(observed_graph([detect_visits(s, fams) for s in sols], model=model))
     if limit:
         from .limits import limit_path
 

@@ -179,7 +179,7 @@ def convergence_study(model, scales, *, digits: int = 6, seed: int = 0, tol="1e-
     from ..flow.plan import InitSpec, default_horizon
     from ..flow.verify import verified_flow
     from ..saddles import detect_visits
-    from ..saddles.visits import MAX_SUPPORT_DIM, DiagonalCritical
+    from ..saddles.visits import MAX_SUPPORT_DIM
     from . import limit_path
 
     if not scales:
@@ -222,12 +222,7 @@ def convergence_study(model, scales, *, digits: int = 6, seed: int = 0, tol="1e-
                 k = c["t"].digits
                 text = mpmath.nstr(tau, k) if k else None
                 taus.append(_Tau(text, k, mpmath.nstr(tau, 30)))
-        fams = None
-        if diagonal and model.dim > MAX_SUPPORT_DIM:  # too many supports to enumerate: the limit's saddles
-            best = min(s.loss for s in path.saddles)
-            fams = [DiagonalCritical(frozenset(i + 1 for i in s.support), s.beta,
-                                     sp.Rational(s.loss.numerator, s.loss.denominator), s.loss == best)
-                    for s in path.saddles]
+        fams = path if diagonal and model.dim > MAX_SUPPORT_DIM else None  # too many supports: the limit's saddles
         vis = detect_visits(v.solution, fams, tol=tol) if v.solution is not None else []
         sc = compare(vis, path, taus=taus)
         out.append(ScaleComparison(q, sc.rows, sc.order_matches, sc.visited, v.status, v.message))

@@ -197,11 +197,12 @@ def detect_visits(
     ----------
     solution : FlowSolution
         A run of a :class:`~symdln.models.DeepLinearModel` or :class:`~symdln.models.DiagonalLinearModel`.
-    families : list or Landscape, optional
+    families : list, Landscape or LimitPath, optional
         Candidate critical points (default: :func:`~symdln.symbolic.pivots.pivot_families` for a DLN,
         :func:`diagonal_critical_points` for a diagonal network); a
         :class:`~symdln.symbolic.landscape.Landscape` gives one candidate per family (its strata share the
-        end-to-end map), named as the landscape names it.
+        end-to-end map), named as the landscape names it; a diagonal network's limit path (or its ``saddles``)
+        gives its saddles (the way past ``d = 12``, where the supports are not enumerated).
     tol : exact number
         Relative distance that counts as "near": ``‖A_θ − A_S‖_F ≤ tol·‖Σyx‖_F`` (DLN) or
         ``‖β − β_I‖ ≤ tol·‖β*‖`` with ``β*`` the smallest global minimizer among the candidates (diagonal).
@@ -246,6 +247,15 @@ def detect_visits(
         if families.model != model:
             raise ModelError("`families`: the landscape is of another model than the solution")
         families = _landscape_candidates(families)
+    if families is not None and not isinstance(families, (list, tuple)):
+        from ..limits.diagonal import LimitPath
+
+        if not isinstance(families, LimitPath):
+            raise OptionError(f"`families` must be a list of candidates, a Landscape or a diagonal network's LimitPath, "
+                              f"got {describe(families)}")
+        families = families.saddles
+    if families is not None:
+        families = _limit_candidates(families)
     if isinstance(model, DiagonalLinearModel):
         fams = diagonal_critical_points(model) if families is None else list(families)
     elif isinstance(model, DeepLinearModel):
@@ -359,6 +369,32 @@ def detect_visits(
                 )
             )
     return visits
+
+
+def _limit_candidates(families) -> list:
+    """Diagonal limit-path saddles (:class:`~symdln.limits.diagonal.LimitSaddle`) as :class:`DiagonalCritical`
+    candidates, the others as given: a float-mode saddle is read exactly from its float64 values.  ``is_global``:
+    the lowest loss among the limit saddles (the path ends at a global minimizer)."""
+    from ..limits.diagonal import LimitSaddle
+
+    fams = list(families)
+    lim = [f for f in fams if isinstance(f, LimitSaddle)]
+    if not lim:
+        return fams
+
+    def frac(x):
+        return x if isinstance(x, Fraction) else Fraction(float(x))
+
+    best = min(frac(f.loss) for f in lim)
+    out = []
+    for f in fams:
+        if isinstance(f, LimitSaddle):
+            beta = tuple(frac(b) for b in f.beta)
+            loss = frac(f.loss)
+            f = DiagonalCritical(frozenset(i + 1 for i, b in enumerate(beta) if b != 0), beta,
+                                 sp.Rational(loss.numerator, loss.denominator), loss == best)
+        out.append(f)
+    return out
 
 
 @dataclass(frozen=True)

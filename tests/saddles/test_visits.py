@@ -149,3 +149,13 @@ def test_a_jump_sweeping_past_a_higher_loss_saddle_is_not_a_visit():
     assert [v.name for v in visits] == ["{}", "{+3}", "{-1,+3}", "{+2,+3}", "{+1,+2,+3}"]
     losses = [sp.Rational(v.loss) for v in visits]
     assert all(b < a for a, b in zip(losses, losses[1:]))
+    # the limit path's saddles as candidates (docs/limits.md's way past d = 12), exact and float mode, as a path
+    # or as its saddles: the same visits (this raised AttributeError: no numeric_end_to_end)
+    from symdln.limits import limit_path
+
+    for fams in (limit_path(m), limit_path(m).saddles):
+        assert [(v.name, v.loss) for v in detect_visits(sol, fams)] == [(v.name, v.loss) for v in visits]
+    floats = detect_visits(sol, limit_path(m, exact=False).saddles)  # float64 saddles, read exactly: names agree
+    assert [v.name for v in floats] == [v.name for v in visits]
+    with pytest.raises(OptionError, match="families"):
+        detect_visits(sol, "x")
