@@ -52,6 +52,12 @@ def _read_table(path: str, name: str, *, vector: bool):
             raise OptionError(f"{name} {path!r}: not a readable .npy array ({exc})") from None
         if arr.dtype.kind not in "iuf":
             raise OptionError(f"{name} {path!r}: dtype {arr.dtype} is not numeric")
+        if arr.dtype.kind == "f" and arr.dtype.itemsize > 8:
+            raise OptionError(f"{name} {path!r}: dtype {arr.dtype} would be rounded to float64; save float64 (or "
+                              f"write the exact values to a CSV file)")
+        want = "a vector (1-D, or one row or one column)" if vector else "a matrix (2-D)"
+        if arr.ndim == 0 or arr.ndim > 2 or (vector and arr.ndim == 2 and 1 not in arr.shape):
+            raise OptionError(f"{name} {path!r}: an array of shape {arr.shape}; expected {want}")
         if arr.dtype.kind == "f" and not np.isfinite(arr).all():
             raise OptionError(f"{name} {path!r}: contains NaN or infinity")
         conv = (lambda v: Fraction(int(v))) if arr.dtype.kind in "iu" else (lambda v: Fraction(float(v)))

@@ -113,7 +113,11 @@ class LimitPath:
         def num(x):
             if x is None:
                 return None
-            return {"exact": str(x), "float": float(x)} if exact else {"float": float(x)}
+            try:
+                f = float(x)
+            except OverflowError:  # an exact value past float64's range (|x| > 1.8e308): the exact string only
+                f = None
+            return {"exact": str(x), "float": f} if exact else {"float": f}
 
         return {
             "model": self.model.describe(),
@@ -257,12 +261,22 @@ def _exact_run(model, max_jumps, progress) -> LimitPath:
     return LimitPath(model, tuple(saddles), tuple(jumps), "exact", complete, reason)
 
 
+#: float mode's range for the nonzero entries of X and y (their squares, products and reciprocals stay normal floats)
+FLOAT_RANGE = (1e-100, 1e100)
+
+
 def _float_run(model, max_jumps, progress) -> LimitPath:
     from scipy.optimize import nnls
 
     X, y = model.float64
     n, d = X.shape
     rtol = 1e-9
+    for name, a in (("X", X), ("y", y)):  # float64 keeps the path's products (X_ij², τ = 1/|∇L|) in range only here
+        nz = np.abs(a[a != 0])
+        if len(nz) and not (FLOAT_RANGE[0] <= nz.min() and nz.max() <= FLOAT_RANGE[1]):
+            raise ModelError(f"float mode: the nonzero entries of {name} range over [{nz.min():.3g}, {nz.max():.3g}], "
+                             f"outside [{FLOAT_RANGE[0]:g}, {FLOAT_RANGE[1]:g}] where float64 holds the path's squares "
+                             f"and jump times; use the exact mode (without --float), or rescale the data")
 
     def loss(beta):
         supp = np.flatnonzero(beta)

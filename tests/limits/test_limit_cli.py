@@ -78,3 +78,39 @@ def test_bad_file_contents(capsys, tmp_path):
     np.save(tmp_path / "X.npy", np.array([[1.0, np.nan]]))
     assert main(["limit", "--model", "diagonal", "--X-file", str(tmp_path / "X.npy"), "--y", "1"]) == 2
     assert "NaN" in capsys.readouterr().err
+
+
+def test_npy_shapes_and_dtypes_are_checked(capsys, tmp_path):
+    """A 3-D X raised a TypeError traceback; a 2 × 2 y was flattened silently (the same CSV is refused); a long double
+    array was rounded to float64 silently.  Each is refused, naming the option, the shape or dtype and what is wanted;
+    a y saved as one row is still a vector."""
+    np.save(tmp_path / "X3.npy", np.zeros((2, 2, 2)))
+    assert main(["limit", "--model", "diagonal", "--X-file", str(tmp_path / "X3.npy"), "--y", "1,1"]) == 2
+    assert "--X-file" in (err := capsys.readouterr().err) and "(2, 2, 2)" in err
+    np.save(tmp_path / "y22.npy", np.array([[1, 2], [3, 4]]))
+    eye4 = "1,0,0,0;0,1,0,0;0,0,1,0;0,0,0,1"
+    assert main(["limit", "--model", "diagonal", "--X", eye4, "--y-file", str(tmp_path / "y22.npy")]) == 2
+    assert "--y-file" in (err := capsys.readouterr().err) and "(2, 2)" in err
+    np.save(tmp_path / "yld.npy", np.array([1, 2, 3, 4], dtype=np.longdouble))
+    if np.dtype(np.longdouble).itemsize > 8:
+        assert main(["limit", "--model", "diagonal", "--X", eye4, "--y-file", str(tmp_path / "yld.npy")]) == 2
+        assert "float64" in capsys.readouterr().err
+    np.save(tmp_path / "yrow.npy", np.array([[1, 2, 3, 4]]))
+    out = _json(capsys, ["limit", "--model", "diagonal", "--X", eye4, "--y-file", str(tmp_path / "yrow.npy"), "--json"])
+    assert [b["exact"] for b in out["saddles"][-1]["beta"]] == ["1", "2", "3", "4"]
+
+
+def test_extreme_magnitudes_exact_json_and_float_refusal(capsys):
+    """Scaling X by a and y by b scales β by b/a, losses by b² and jump times by 1/(ab) (Algorithm 1 is homogeneous):
+    X = 1e-200·[[1, 2], [3, 1]], y = 1e-200·(1, 0) has the jumps of the unscaled problem times 1e400, past float64.
+    Exact --json crashed (OverflowError); it now prints the exact strings with "float": null where float64 has no
+    value.  Float mode gave 'loss 0, no jumps' (exit 0) there and an overflowed path at 1e200: it is refused."""
+    small = "1e-200,2e-200;3e-200,1e-200"
+    out = _json(capsys, ["limit", "--model", "diagonal", "--X", small, "--y", "1e-200,0", "--json"])
+    ref = _json(capsys, ["limit", "--model", "diagonal", "--X", "1,2;3,1", "--y", "1,0", "--json"])
+    times = [Fraction(j["time"]["exact"]) for j in out["jumps"]]
+    assert times == [Fraction(j["time"]["exact"]) * 10**400 for j in ref["jumps"]] and len(times) == 2
+    assert all(j["time"]["float"] is None for j in out["jumps"])
+    for X, y in ((small, "1e-200,0"), ("1e200,2e200;3e200,1e200", "1e200,0")):
+        assert main(["limit", "--model", "diagonal", "--X", X, "--y", y, "--float"]) == 2
+        assert "float mode" in capsys.readouterr().err
