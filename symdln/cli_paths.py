@@ -112,7 +112,12 @@ def cmd_limit(args) -> int:
 
         exact = path.trust == "exact"
         fmt = (lambda x: "∞" if x is None else str(x)) if exact else (lambda x: "∞" if x is None else f"{x:.6g}")
-        rows = [[str(s.index), f"[{fmt(s.start)}, {fmt(s.end)})", fmt(s.loss),
+        last = len(path.saddles) - 1
+
+        def end(s):  # a path stopped early (max_jumps, Ctrl-C) does not know when its last saddle ends
+            return "?" if s.end is None and s.index == last and not path.complete else fmt(s.end)
+
+        rows = [[str(s.index), f"[{fmt(s.start)}, {end(s)})", fmt(s.loss),
                  ", ".join(f"β{i + 1}={fmt(s.beta[i])}" for i in s.support) or "0"] for s in path.saddles]
         print(format_table(["k", "tau interval", "loss", "saddle beta (support)"], rows))
         print(f"values: {path.trust}" + ("" if exact else " (6 significant digits shown)") +
@@ -141,12 +146,21 @@ def _limit_compare(args, model) -> int:
     if args.float_mode:
         raise OptionError("--compare uses the exact limit path: drop --float")
     text = "1e-20,1e-40" if args.scales is None else args.scales
-    scales = [parse_number(x, name="--scales") for x in text.split(",") if x.strip()]
+    parts = text.split(",")
+    if any(not x.strip() for x in parts):
+        raise OptionError(f"--scales {text!r}: an empty entry; give comma-separated scales such as 1e-20,1e-40")
+    scales = [parse_number(x, name="--scales") for x in parts]
     if args.plot:
+        from .limits import limit_path
+        from .limits.compare import _limit_rows
         from .report.limit_plot import _FORMATS
 
         if Path(args.plot).suffix.lower() not in _FORMATS:
             raise OptionError(f"--plot {args.plot!r}: the extension must be one of {', '.join(_FORMATS)}")
+        if all(t is None for _, _, t in _limit_rows(limit_path(model))[1:]):
+            reason = getattr(limit_path(model), "time_reason", "") or "the limit path has no jump times"
+            raise OptionError(f"--plot {args.plot!r}: the figure plots the error of the arrival times against the "
+                              f"limit's, and this model's limit has none ({reason}); drop --plot")
         writable_file(args.plot, "--plot")
     comp = convergence_study(model, scales, digits=6 if args.digits is None else args.digits,
                              seed=0 if args.seed is None else args.seed, progress=args.progress)

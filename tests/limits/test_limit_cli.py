@@ -114,3 +114,18 @@ def test_extreme_magnitudes_exact_json_and_float_refusal(capsys):
     for X, y in ((small, "1e-200,0"), ("1e200,2e200;3e200,1e200", "1e200,0")):
         assert main(["limit", "--model", "diagonal", "--X", X, "--y", y, "--float"]) == 2
         assert "float mode" in capsys.readouterr().err
+
+
+def test_compare_plot_without_limit_times_and_empty_scales_are_refused_before_running(capsys, tmp_path):
+    """The data form has no limit jump times: --compare --plot ran for minutes and wrote an empty figure; it is refused
+    before any run, and no file is written.  An empty entry in --scales was skipped silently.  A path stopped by
+    --max-jumps printed its last saddle's interval as [2, ∞) (it ends at 8): the end is unknown, '?'."""
+    png = tmp_path / "f.png"
+    argv = ["limit", "--X", "1,0,1;0,1,1", "--Y", "1,2,0;0,1,1", "--widths", "2", "--compare", "--scales", "1e-20"]
+    assert main(argv + ["--plot", str(png)]) == 2
+    assert "--plot" in capsys.readouterr().err and not png.exists()
+    assert main(["limit", "--spectrum", "3,1", "--widths", "2", "--compare", "--scales", "1e-20,,1e-30"]) == 2
+    assert "--scales" in capsys.readouterr().err
+    assert main(["limit", "--model", "diagonal", "--X", X_PF, "--y", Y_PF, "--max-jumps", "1"]) == 1
+    out = capsys.readouterr().out
+    assert "[2, ?)" in out and "∞" not in out
