@@ -12,7 +12,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from .cli import _any_model, _dln_model, _refuse_dln_options
-from .errors import OptionError
+from .errors import FlowError, ModelError, OptionError
 from .parse import format_number, parse_matrix, parse_number, parse_vector
 
 __all__ = ["cmd_limit", "cmd_graph"]
@@ -194,11 +194,14 @@ def cmd_graph(args) -> int:
     from .graph.draw import FIGURE_FORMATS, save_graph_figure, write_graph_html
     from .graph.io import GRAPH_FORMATS
 
+    for o in args.out:
+        if not o.strip():
+            raise OptionError(f"--out {o!r}: an empty file name; give a file such as saddles.graphml")
     outs = [Path(o) for o in args.out]
-    for o in outs:
+    for raw, o in zip(args.out, outs):
         ext = o.suffix.lower()
         if ext not in GRAPH_FORMATS and ext not in FIGURE_FORMATS and ext not in (".html", ".htm"):
-            raise OptionError(f"--out {str(o)!r}: unknown extension; accepted: {', '.join(GRAPH_FORMATS)}, .html, "
+            raise OptionError(f"--out {raw!r}: unknown extension; accepted: {', '.join(GRAPH_FORMATS)}, .html, "
                               f"{', '.join(FIGURE_FORMATS)}")
         if not o.parent.is_dir():
             raise OptionError(f"--out {str(o)!r}: the folder {str(o.parent)!r} does not exist")
@@ -210,7 +213,10 @@ def cmd_graph(args) -> int:
         for f in args.runs:
             if not Path(f).is_file():
                 raise OptionError(f"--from {f!r}: no such file")
-            sols.append(load_solution(f))
+            try:
+                sols.append(load_solution(f))
+            except (FlowError, ModelError) as exc:
+                raise OptionError(f"--from {f!r}: {exc}") from None
     model = sols[0].model if sols and not (args.spectrum or args.target or args.X) else _any_model(args)
     if sols:  # a graph describes one model: runs of others (or of another model than the options') are refused
         import json

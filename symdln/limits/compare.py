@@ -20,7 +20,7 @@ from fractions import Fraction
 import mpmath
 import sympy as sp
 
-from ..errors import ModelError, OptionError
+from ..errors import ModelError, OptionError, describe
 from ..models.diagonal import DiagonalLinearModel
 from ..parse import exact_number, format_number
 from ..saddles.visits import format_support
@@ -137,9 +137,16 @@ def compare(visits, path, *, taus=None) -> ScaleComparison:
     >>> c.order_matches, [r.label for r in c.rows], [abs(r.tau_error) < 0.05 for r in c.rows[1:]]
     (True, ['{}', '{1}', '{1,2}'], [True, True])
     """
+    from ..saddles.visits import SaddleVisit
+
     visits = list(visits)
     if not visits:
         raise OptionError("`visits` is empty: detect the visits of a run first (symdln.saddles.detect_visits)")
+    if not all(isinstance(v, SaddleVisit) for v in visits):
+        bad = next(v for v in visits if not isinstance(v, SaddleVisit))
+        raise OptionError(f"`visits` must be SaddleVisit records (symdln.saddles.detect_visits), got {describe(bad)}")
+    if not hasattr(path, "saddles") or not hasattr(path, "model"):
+        raise OptionError(f"`path` must be a limit path (symdln.limits.limit_path), got {describe(path)}")
     models = {id(v.model): v.model for v in visits if v.model is not None}
     for m in models.values():
         if m.describe() != path.model.describe():

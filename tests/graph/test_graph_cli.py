@@ -62,6 +62,7 @@ def test_saved_runs_give_the_observed_path(tmp_path, capsys):
         assert main(["graph", "--from", str(bad), "--out", str(tmp_path / "b.json")]) == 2, name
         err = capsys.readouterr().err
         assert message in err and "bad " + name in err and "Traceback" not in err, (name, err)
+        assert "--from" in err, err  # the error names the option
         assert not (tmp_path / "b.json").exists()
 
 
@@ -69,6 +70,7 @@ def test_saved_runs_give_the_observed_path(tmp_path, capsys):
     (["--out", "g.bmp"], "unknown extension"),
     (["--out", "/nonexistent/dir/g.json"], "does not exist"),
     (["--from", "/nonexistent.json", "--out", "g.json"], "no such file"),
+    (["--out", ""], "--out '': an empty file name"),
 ])
 def test_errors_before_any_work(tmp_path, capsys, argv, message, monkeypatch):
     monkeypatch.chdir(tmp_path)
