@@ -281,9 +281,17 @@ def detect_visits(
         thr_f = float(thr.mid())
         # nearest candidate in float64 (distances of order tol·ref: float is ample to choose), crossings in arb
         cand = np.array([_as_float_matrix(B).ravel() for B in maps])
+        orbits = _orbits(model, fams, cand)  # families that are orbits (equal singular values): nearest member
+
+        def member(j, A):
+            """The candidate ``j`` as seen from ``A`` (float64, flat): its nearest orbit member, else itself."""
+            return cand[j] if j not in orbits else orbits[j](A.reshape(maps[j].nrows(), maps[j].ncols())).ravel()
 
         def nearest(A):
-            dist = np.sqrt(((cand - _as_float_matrix(A).ravel()) ** 2).sum(axis=1))
+            a = _as_float_matrix(A).ravel()
+            dist = np.sqrt(((cand - a) ** 2).sum(axis=1))
+            for j in orbits:
+                dist[j] = float(np.linalg.norm(member(j, a) - a))
             j = int(np.argmin(dist))
             return (j if dist[j] <= thr_f else None), j, float(dist[j])
 
@@ -324,7 +332,12 @@ def detect_visits(
 
         def dist_fn(j):
             def g(tt):
-                return (_fro(flow.end_to_end(solution.evaluate(tt)) - maps[j]) - thr).mid()
+                A = flow.end_to_end(solution.evaluate(tt))
+                target = maps[j]
+                if j in orbits:  # the nearest member, from float64 (the distance is stationary in it)
+                    C = member(j, _as_float_matrix(A).ravel())
+                    target = flint.arb_mat(A.nrows(), A.ncols(), [flint.arb(float(x)) for x in C])
+                return (_fro(A - target) - thr).mid()
 
             return g
 
@@ -346,7 +359,7 @@ def detect_visits(
                     t_arr = _crossing(lambda tt: (solution.loss(tt) - mid_loss).mid(), prev_v.t_exit, t_in, res)
             closest = min(range(first, last + 1), key=lambda x: pts[x][3])
             dmin = _refine_closest(lambda tt: _as_float_matrix(flow.end_to_end(solution.evaluate(tt))).ravel(),
-                                   cand[j], pts, closest, dmin)
+                                   lambda a, j=j: member(j, a), pts, closest, dmin)
             g = flow.field(pts[closest][5])
             gnorm = math.sqrt(sum(float(x.mid()) ** 2 for M in g for x in M.entries()))
             visits.append(
@@ -464,6 +477,61 @@ def _close_passes(pts, runs, taus, loose, close):
 
 
 
+def _orbits(model, fams, cand) -> dict:
+    """``{j: nearest}`` for the candidates that stand for an orbit (a DLN family with equal singular values in the
+    teacher form, ``orbit_dimension > 0``): ``nearest(A)`` is the member closest to ``A`` (float64).
+
+    With ``M = Σ s_i u_i v_iᵀ`` and a group ``G`` of equal values ``s`` of which the family takes ``k``, the members
+    are ``F + a U_G Q V_Gᵀ`` (``F`` the rest of the canonical member, ``a`` its value on the group, ``Q`` any rank-``k``
+    orthogonal projector): the closest to ``A`` takes for ``Q`` the projector on the top ``k`` eigenvectors of the
+    symmetric part of ``U_GᵀAV_G`` (``‖B − aQ‖² = ‖B‖² − 2a·tr(BQ) + a²k``).  The canonical member alone is one point
+    of the orbit: a run that ends elsewhere on it was reported as not visiting it (spectrum (2, 2, 1), width 1)."""
+    import numpy as np
+
+    if not isinstance(model, DeepLinearModel) or model.form != "teacher":
+        return {}
+    picks = [j for j, f in enumerate(fams) if getattr(f, "orbit_dimension", 0) and getattr(f, "label", None)]
+    if not picks:
+        return {}
+    M = np.array(model.syx.tolist(), dtype=float)
+    U, sv, Vt = np.linalg.svd(M)
+    V = Vt.T
+    tied = [[0]]
+    for i in range(1, len(sv)):
+        if abs(sv[i] - sv[tied[-1][0]]) <= 1e-9 * max(sv[0], 1e-300):
+            tied[-1].append(i)
+        else:
+            tied.append([i])
+    out = {}
+    for j in picks:
+        chosen = {i - 1 for i in fams[j].label}  # 1-based modes, in decreasing singular value
+        A0 = cand[j].reshape(M.shape)
+        parts, F = [], A0.copy()
+        for G in tied:
+            k = len(chosen.intersection(G))
+            if len(G) < 2 or k in (0, len(G)):
+                continue
+            UG, VG = U[:, G], V[:, G]
+            block = UG.T @ A0 @ VG
+            a = float(np.trace(block)) / k
+            F = F - UG @ block @ VG.T
+            parts.append((UG, VG, a, k))
+        if not parts:
+            continue
+
+        def nearest(A, F=F, parts=parts):
+            C = F.copy()
+            for UG, VG, a, k in parts:
+                B = UG.T @ A @ VG
+                w, E = np.linalg.eigh((B + B.T) / 2)
+                top = E[:, np.argsort(w)[::-1][:k]]
+                C = C + a * (UG @ top @ top.T @ VG.T)
+            return C
+
+        out[j] = nearest
+    return out
+
+
 def _monotone(runs, losses) -> list:
     """Drop the loose passes (``near=False``) at a candidate whose exact loss is not below that of the visit before:
     the loss never increases along gradient flow, so after a plateau at loss ``ℒ_k`` the run cannot plateau at a
@@ -488,7 +556,8 @@ def _below(a, b) -> bool:
 
 
 def _refine_closest(end_to_end, target, pts, i: int, dmin: float, iterations: int = 40) -> float:
-    """The closest approach to ``target`` near sample ``i``: golden-section search of ``‖A(t) − target‖`` on the
+    """The closest approach to ``target`` (a flat array, or a function of the point giving its nearest member) near
+    sample ``i``: golden-section search of ``‖A(t) − target‖`` on the
     dense output between the neighbouring samples (the samples alone overstate it: measured 2.74e-6 against
     2.63e-6 on a data-form plateau).  Returns the smaller of ``dmin`` and the minimum found."""
     import numpy as np
@@ -499,7 +568,8 @@ def _refine_closest(end_to_end, target, pts, i: int, dmin: float, iterations: in
     inv_phi = (math.sqrt(5) - 1) / 2
 
     def f(tt):
-        return float(np.linalg.norm(end_to_end(tt) - target))
+        a = end_to_end(tt)
+        return float(np.linalg.norm(a - (target(a) if callable(target) else target)))
 
     a, b = lo, hi
     c, d = b - (b - a) * inv_phi, a + (b - a) * inv_phi

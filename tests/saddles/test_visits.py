@@ -159,3 +159,28 @@ def test_a_jump_sweeping_past_a_higher_loss_saddle_is_not_a_visit():
     assert [v.name for v in floats] == [v.name for v in visits]
     with pytest.raises(OptionError, match="families"):
         detect_visits(sol, "x")
+
+
+@pytest.mark.parametrize("spectrum, widths, rot", [([2, 2, 1], 1, 0), ([3, 3, 3], 2, 4)])
+def test_a_run_ending_anywhere_on_an_orbit_of_equal_singular_values_visits_it(spectrum, widths, rot):
+    """Equal singular values make a family an orbit: the canonical member A = s·u_1v_1ᵀ is one point of
+    {s·U_G Q V_Gᵀ : Q a rank-k projector}.  A Gaussian run ends at another point of it (its u is a mix of u_1 and
+    u_2), and was reported as not visiting {1}.  Oracle: the run's end-to-end map at the end, A, has exactly the
+    plateau loss ½(Σs² − k·s²) and A·Aᵀ's nonzero eigenvalues are s² (k times): it is on the orbit, at a float
+    distance from the canonical member; the visits are {} then the orbit's family, final, within 1e-10."""
+    import numpy as np
+
+    m = deep_linear(spectrum=spectrum, widths=widths, rotation_seed=rot)
+    sol = integrate_flow(m, gaussian_init(m, "1e-20", 1), 80, scale="1e-20", progress=False)
+    visits = detect_visits(sol)
+    k, s = widths, spectrum[0]
+    A = np.array([[float(x.mid()) for x in row] for row in sol.flow.end_to_end(sol.states[-1]).tolist()])
+    M = np.array(m.syx.tolist(), dtype=float)
+    assert np.allclose(np.sort(np.linalg.eigvalsh(A @ A.T))[::-1][:k], s * s, rtol=1e-9)
+    assert abs(0.5 * np.linalg.norm(A - M) ** 2 - (sum(x * x for x in spectrum) - k * s * s) / 2) < 1e-9
+    from symdln.symbolic.pivots import pivot_families
+
+    canon = np.array(next(f for f in pivot_families(m) if f.rank == k).end_to_end.tolist(), dtype=float)
+    assert np.linalg.norm(A - canon) > 1e-3  # elsewhere on the orbit than the canonical member
+    assert [v.name for v in visits] == ["{}", "{" + ",".join(str(i) for i in range(1, k + 1)) + "}"]
+    assert visits[-1].final and visits[-1].near and visits[-1].distance < 1e-10
