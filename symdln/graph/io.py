@@ -6,6 +6,10 @@ Every file carries a graph attribute ``symdln_types``: JSON mapping ``"node:NAME
 text).  Formats that keep types (GraphML, GEXF, JSON) are read natively and then checked against it; DOT and GML
 values are restored from it.  Floats are written with ``repr`` (shortest round-trip text), exact values are
 strings already (schema: :mod:`symdln.graph.build`).  ``None`` means "unknown" in the schema and is not written.
+An attribute mixing types, or a string with control characters, is stored as JSON text.  Attribute names a format
+keeps for itself (GEXF's ``id``/``label``/``weight``…, node-link's ``id``/``tail``/``head``, GML's ``id``/``label``/
+``source``/``target``, GraphML's graph ``id``) and GML keys that are not identifiers are written under the prefix
+``symdln_attr_`` and renamed back on reading; DOT keywords as node keys are refused.
 Files go to a temporary name and are renamed into place: a failed export leaves no file (and an existing one as
 it was).
 """
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -58,8 +63,17 @@ def _kind(value) -> str | None:
     return "unsupported"
 
 
+def _needs_json(value) -> bool:
+    """A string XML or DOT would not carry as it is: control characters (``\\r`` reads back as ``\\n``, ``\\x01`` is
+    not XML 1.0) are kept by JSON's escapes."""
+    return isinstance(value, str) and any((ord(c) < 32 and c not in "\n\t") or 0x7F <= ord(c) < 0xA0 for c in value)
+
+
 def _clean(G: nx.DiGraph) -> tuple[nx.DiGraph, dict]:
-    """A copy with string node keys, no ``None`` attributes, JSON text for lists/dicts; and the type map."""
+    """A copy with string node keys, no ``None`` attributes, JSON text for lists/dicts; and the type map.
+
+    An attribute whose values mix types, or holds a string with control characters, is stored as JSON text (kind
+    ``"json"``), so that ``3`` reads back as ``3`` beside ``0.5``, and ``"a\\rb"`` as itself."""
     types: dict[str, str] = {}
 
     def record(scope, name, value):
@@ -67,42 +81,43 @@ def _clean(G: nx.DiGraph) -> tuple[nx.DiGraph, dict]:
         if k == "unsupported":
             raise OptionError(f"graph {scope} attribute {name!r} = {value!r} ({type(value).__name__}) cannot be "
                               f"exported; accepted: int, float, bool, str, lists/dicts of those, None")
-        prev = types.get(f"{scope}:{name}")
-        if k is not None and prev is not None and prev != k:
-            if {prev, k} == {"int", "float"}:
-                k = "float"
-            else:
-                raise OptionError(f"graph {scope} attribute {name!r} has values of types {prev} and {k}")
-        if k is not None:
-            types[f"{scope}:{name}"] = k
+        if k is None:
+            return
+        key = f"{scope}:{name}"
+        prev = types.get(key)
+        if (k == "str" and _needs_json(value)) or (prev is not None and prev != k):
+            k = "json"  # JSON text keeps each value's own type (3 beside 0.5, a string beside a number)
+        types[key] = k
 
-    def conv(value):
-        return json.dumps(value) if isinstance(value, (list, tuple, dict)) else value
-
-    H = nx.DiGraph()
     for name, value in G.graph.items():
-        if name == _TYPES:
-            continue
-        record("graph", name, value)
-        if value is not None:
-            H.graph[name] = conv(value)
-    keys = {}
+        if name != _TYPES:
+            record("graph", name, value)
     for n, data in G.nodes(data=True):
         if not isinstance(n, str):
             raise OptionError(f"node key {n!r} is not a string; saddle-graph nodes are keyed by their labels")
-        keys[n] = n
         for name, value in data.items():
             record("node", name, value)
-        H.add_node(n, **{k: conv(v) for k, v in data.items() if v is not None})
-    for u, v, data in G.edges(data=True):
+    for *_, data in G.edges(data=True):
         for name, value in data.items():
             record("edge", name, value)
-        H.add_edge(u, v, **{k: conv(x) for k, x in data.items() if x is not None})
-    for scope, items in (("node", H.nodes(data=True)), ("edge", H.edges(data=True))):
-        for *_, data in items:
-            for name in list(data):
-                if types.get(f"{scope}:{name}") == "float":
-                    data[name] = float(data[name])
+    # a "json" attribute that mixed ints and floats: a list/dict value is JSON text already, a number becomes it
+    mixed = {k for k, v in types.items() if v == "json"}
+
+    def conv(scope, name, value):
+        if isinstance(value, (list, tuple, dict)) or f"{scope}:{name}" in mixed:
+            return json.dumps(value)
+        if types.get(f"{scope}:{name}") == "float":
+            return float(value)
+        return value
+
+    H = nx.DiGraph()
+    for name, value in G.graph.items():
+        if name != _TYPES and value is not None:
+            H.graph[name] = conv("graph", name, value)
+    for n, data in G.nodes(data=True):
+        H.add_node(n, **{k: conv("node", k, v) for k, v in data.items() if v is not None})
+    for u, v, data in G.edges(data=True):
+        H.add_edge(u, v, **{k: conv("edge", k, x) for k, x in data.items() if x is not None})
     H.graph[_TYPES] = json.dumps(types, sort_keys=True)
     return H, types
 
@@ -163,7 +178,9 @@ def write_graph(G: nx.DiGraph, path, *, fmt: str | None = None) -> Path:
     kind = _format(path, fmt)
     if not path.parent.is_dir():
         raise OptionError(f"`path` = {str(path)!r}: the folder {str(path.parent)!r} does not exist")
+    _check_names(G, kind)
     H, _ = _clean(G)
+    H = _rename(H, kind, to_file=True)
     tmp = path.with_name(path.name + ".part")
     try:
         if kind == "graphml":
@@ -173,7 +190,7 @@ def write_graph(G: nx.DiGraph, path, *, fmt: str | None = None) -> Path:
         elif kind == "json":
             tmp.write_text(json.dumps(nx.node_link_data(H, **_NODE_LINK), indent=1, sort_keys=True))
         elif kind == "gml":
-            nx.write_gml(_gml_rename(H, to_file=True), tmp, stringizer=repr)
+            nx.write_gml(H, tmp, stringizer=repr)
         else:
             tmp.write_text(_dot_text(H))
         os.replace(tmp, path)
@@ -200,28 +217,80 @@ def read_graph(path, *, fmt: str | None = None) -> nx.DiGraph:
             import ast
 
             # safe: ast.literal_eval reads literals only (numbers, strings), never code
-            G = _gml_rename(nx.DiGraph(nx.read_gml(path, destringizer=ast.literal_eval)), to_file=False)
+            G = nx.DiGraph(nx.read_gml(path, destringizer=ast.literal_eval))
         else:
             G = _read_dot(path)
     except (ET.ParseError, json.JSONDecodeError, nx.NetworkXError, ValueError, KeyError) as exc:
         raise OptionError(f"`path` = {str(path)!r}: not a readable {kind} file ({exc})") from None
-    return _typed(nx.DiGraph(G))
+    return _typed(_rename(nx.DiGraph(G), kind, to_file=False))
 
 
-# -- GML: `id`, `label` (nodes) and `source`, `target` (edges) are the format's own keys ------------------------
-_GML_RESERVED = {"node": ("id", "label"), "edge": ("source", "target", "id", "label")}
-_GML_PREFIX = "symdln_attr_"
+# -- names a format keeps for itself: such attributes are written under a prefix and renamed back on reading ------
+_RESERVED = {
+    "gml": {"node": {"id", "label"}, "edge": {"source", "target", "id", "label"}, "graph": {"directed", "multigraph"}},
+    "gexf": {"node": {"id", "label", "viz", "pid", "start", "end", "key", "parents"},
+             "edge": {"id", "type", "key", "label", "weight", "viz", "start", "end"}, "graph": set()},
+    "json": {"node": {"id"}, "edge": {"tail", "head", "key"}, "graph": set()},
+    "graphml": {"node": {"id"}, "edge": {"id"}, "graph": {"id"}},
+    "dot": {"node": set(), "edge": set(), "graph": set()},
+}
+_PREFIX = "symdln_attr_"
+_GML_KEY = re.compile(r"^[A-Za-z][0-9A-Za-z_]*$")  # networkx's GML writer accepts these keys only
 
 
-def _gml_rename(G: nx.DiGraph, *, to_file: bool) -> nx.DiGraph:
-    H = G.copy()
-    for scope, items in (("node", H.nodes(data=True)), ("edge", H.edges(data=True))):
-        for *_, data in items:
-            for name in _GML_RESERVED[scope]:
-                a, b = (name, _GML_PREFIX + name) if to_file else (_GML_PREFIX + name, name)
-                if a in data:
-                    data[b] = data.pop(a)
-    return H
+def _file_name(fmt: str, scope: str, name: str) -> str:
+    if name in _RESERVED[fmt][scope]:
+        return _PREFIX + name
+    if fmt == "gml" and not _GML_KEY.match(name):
+        return _PREFIX + "x" + name.encode("utf-8").hex()  # reversible: any text as a GML key
+    return name
+
+
+def _user_name(name: str) -> str:
+    if not name.startswith(_PREFIX):
+        return name
+    rest = name[len(_PREFIX):]
+    if rest.startswith("x") and len(rest) > 1:
+        try:
+            return bytes.fromhex(rest[1:]).decode("utf-8")
+        except ValueError:
+            pass
+    return rest
+
+
+def _rename(H: nx.DiGraph, fmt: str, *, to_file: bool) -> nx.DiGraph:
+    """Attribute names as written to a ``fmt`` file (``to_file``), or back as the user gave them."""
+    K = H.copy()
+
+    def fix(scope, data):
+        for name in list(data):
+            new = _file_name(fmt, scope, name) if to_file else _user_name(name)
+            if new != name:
+                data[new] = data.pop(name)
+
+    fix("graph", K.graph)
+    for _, data in K.nodes(data=True):
+        fix("node", data)
+    for *_, data in K.edges(data=True):
+        fix("edge", data)
+    return K
+
+
+def _check_names(G: nx.DiGraph, fmt: str) -> None:
+    """Refuse what a format cannot hold, before anything is written."""
+    for scope, items in (("graph", [G.graph]), ("node", [d for _, d in G.nodes(data=True)]),
+                         ("edge", [d for *_, d in G.edges(data=True)])):
+        for data in items:
+            for name in data:
+                if isinstance(name, str) and name.startswith(_PREFIX):
+                    raise OptionError(f"graph {scope} attribute {name!r}: names starting with {_PREFIX!r} are "
+                                      f"reserved for the export's renaming")
+    if fmt == "dot":
+        bad = [n for n in G.nodes if isinstance(n, str) and n.lower() in ("graph", "node", "edge", "digraph",
+                                                                          "subgraph", "strict")]
+        if bad:
+            raise OptionError(f"node key {bad[0]!r} is a DOT keyword: DOT cannot hold it as a node; export to "
+                              f"GraphML, GEXF, JSON or GML")
 
 
 # -- GEXF: networkx keeps node/edge attributes; graph attributes go in <meta><description> as JSON ------------
@@ -252,10 +321,9 @@ def _read_gexf(path: Path) -> nx.DiGraph:
     desc = root.find(f"{ns}meta/{ns}description")
     if desc is not None and desc.text:
         G.graph.update(json.loads(desc.text))
-    # networkx stores the GEXF node label as an attribute: drop it when it is just the key
+    # networkx stores the GEXF node label (the key, as written) as an attribute: a user's `label` is written renamed
     for n, data in G.nodes(data=True):
-        if data.get("label") == n and "node:label" not in json.loads(G.graph.get(_TYPES, "{}")):
-            del data["label"]
+        data.pop("label", None)
     for *_, data in G.edges(data=True):
         data.pop("id", None)
     return G

@@ -57,6 +57,35 @@ def test_export_round_trips(tmp_path, runs, suffix):
         json.loads((tmp_path / "g.json").read_text())["edges"][0]["tail"]
 
 
+@pytest.mark.parametrize("suffix", [".graphml", ".gexf", ".json", ".dot", ".gml"])
+def test_user_attributes_with_the_formats_own_names_round_trip(tmp_path, suffix):
+    """Attributes a format keeps for itself (GEXF's node id/label/viz and edge type/weight, node-link's id/tail/head,
+    GML's id/label/source/target and graph directed/multigraph, GraphML's graph id), GML keys that are not identifiers,
+    control characters (XML reads a raw CR back as LF and has no \\x01) and an attribute mixing ints, floats and
+    strings: each was lost, renamed, changed or unreadable in some format.  Each comes back as written, with its type."""
+    G = nx.DiGraph(id="gid", directed="yes", multigraph=0, name="n")
+    G.add_node("a", id="v1", label="L", key="k", viz="v", w=3, s="x\ry\x01", pid="p", start="s")
+    G.add_node("b", w=0.5, **{"x y": 1, "a:b": 2.5, "é": "e", "0": True})
+    G.add_node("c")
+    G.add_edge("a", "b", type="t", key="k", weight="heavy", id="e1", label="el", tail="T", head="H", source="theory",
+               target="x")
+    G.add_edge("b", "c", weight=2)
+    H = read_graph(write_graph(G, tmp_path / ("g" + suffix)))
+    assert H.graph == G.graph
+    for n in G:
+        assert H.nodes[n] == G.nodes[n] and all(type(H.nodes[n][k]) is type(v) for k, v in G.nodes[n].items())
+    for e in G.edges:
+        assert H.edges[e] == G.edges[e] and all(type(H.edges[e][k]) is type(v) for k, v in G.edges[e].items())
+
+
+def test_dot_refuses_keyword_node_keys(tmp_path):
+    G = nx.DiGraph()
+    G.add_edge("graph", "x")
+    with pytest.raises(OptionError, match="DOT keyword"):
+        write_graph(G, tmp_path / "g.dot")
+    assert not list(tmp_path.iterdir())
+
+
 def test_export_refuses_unknown_format_and_keeps_files(tmp_path):
     G = nx.DiGraph()
     G.add_node("{}", bad=object())
