@@ -247,14 +247,13 @@ def detect_visits(
         if families.model != model:
             raise ModelError("`families`: the landscape is of another model than the solution")
         families = _landscape_candidates(families)
-    if families is not None and not isinstance(families, (list, tuple)):
-        from ..limits.diagonal import LimitPath
-
-        if not isinstance(families, LimitPath):
+    if families is not None and not isinstance(families, (list, tuple, Landscape)):
+        # a diagonal network's limit path (symdln.limits sits above this layer: recognized by its fields)
+        if not (isinstance(getattr(families, "model", None), DiagonalLinearModel) and hasattr(families, "saddles")):
             raise OptionError(f"`families` must be a list of candidates, a Landscape or a diagonal network's LimitPath, "
                               f"got {describe(families)}")
         families = families.saddles
-    if families is not None:
+    if families is not None and not isinstance(families, Landscape):
         families = _limit_candidates(families)
     if isinstance(model, DiagonalLinearModel):
         fams = diagonal_critical_points(model) if families is None else list(families)
@@ -388,10 +387,12 @@ def _limit_candidates(families) -> list:
     """Diagonal limit-path saddles (:class:`~symdln.limits.diagonal.LimitSaddle`) as :class:`DiagonalCritical`
     candidates, the others as given: a float-mode saddle is read exactly from its float64 values.  ``is_global``:
     the lowest loss among the limit saddles (the path ends at a global minimizer)."""
-    from ..limits.diagonal import LimitSaddle
-
     fams = list(families)
-    lim = [f for f in fams if isinstance(f, LimitSaddle)]
+
+    def is_limit(f):  # a LimitSaddle of symdln.limits (a layer above): β, loss, signs and its interval
+        return not hasattr(f, "numeric_end_to_end") and all(hasattr(f, a) for a in ("beta", "loss", "signs", "start"))
+
+    lim = [f for f in fams if is_limit(f)]
     if not lim:
         return fams
 
@@ -401,7 +402,7 @@ def _limit_candidates(families) -> list:
     best = min(frac(f.loss) for f in lim)
     out = []
     for f in fams:
-        if isinstance(f, LimitSaddle):
+        if is_limit(f):
             beta = tuple(frac(b) for b in f.beta)
             loss = frac(f.loss)
             f = DiagonalCritical(frozenset(i + 1 for i, b in enumerate(beta) if b != 0), beta,
