@@ -491,9 +491,12 @@ def not_listed(model, sets) -> tuple[str, ...]:
     depth ≤ 2, diagonal networks).  ``sets`` are the listed critical sets (:class:`~.critical.CriticalSet`)."""
     from ..models.dln import DeepLinearModel
 
-    if not isinstance(model, DeepLinearModel) or model.depth < 3 or model.weight_decay != 0:
+    if not isinstance(model, DeepLinearModel) or model.weight_decay != 0:
         return ()
-    out = ["critical points whose complement layers (outside the learned modes) multiply to zero in other ways than "
+    null = _null_directions(model)
+    if model.depth < 3:
+        return null
+    out = [*null, "critical points whose complement layers (outside the learned modes) multiply to zero in other ways than "
            "the cuts, vanishing pairs and zero-product chains listed: overlapping zero-product chains held by "
            "P_>ᵀ T P_<ᵀ = 0 around a middle of three or more layers whose product drops rank in special position "
            "(listed: the middle's rank set at one layer, and two-layer middles in special position), or with "
@@ -522,3 +525,24 @@ def not_listed(model, sets) -> tuple[str, ...]:
                        "layers, lower complement ranks): their representatives are irrational (the target's singular "
                        "vectors), and these strata are constructed over the rationals only")
     return tuple(out)
+
+
+def _null_directions(model) -> tuple[str, ...]:
+    """The strata that put weights along null directions of ``Σyx`` (``M`` in the teacher form): a rank-deficient or
+    non-square target has input directions ``v`` with ``Σyx v = 0`` (or output directions ``u`` with ``uᵀΣyx = 0``),
+    and a hidden unit whose incoming weights lie along them, its outgoing weights zero (or the reverse), is critical at
+    any ``A_S``: ``W_1 = e_1 v_1ᵀ·2 + e_2 v_3ᵀ·3/2``, ``W_2 = u_1 e_1ᵀ`` for ``M = U diag(2, 1, 0) Vᵀ``, inertia
+    (1, 4, 7) beside the listed (1, 5, 6) of ``{1}``.  Not constructed: said here, so the listing is not called
+    exhaustive (found by an independent exact check)."""
+    import sympy as sp
+
+    S = sp.Matrix(model.syx)
+    r = S.rank()
+    n_r, n_l = S.shape[1] - r, S.shape[0] - r
+    if n_r == 0 and n_l == 0:
+        return ()
+    where = " and ".join(x for x in (f"{n_r} input" if n_r else "", f"{n_l} output" if n_l else "") if x)
+    return (f"strata with hidden weights along the null directions of the target ({where} direction(s) where "
+            f"Σyx is zero: a rank-deficient or non-square target): hidden units whose incoming (outgoing) weights lie "
+            f"along them, with outgoing (incoming) weights zero, beside any pivot set; Landscape.locate reports such "
+            f"points as unlisted",)
