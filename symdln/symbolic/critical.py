@@ -413,8 +413,13 @@ def _pivot_strata(model, families, rank, rng, seed, out, bar) -> None:
         distinct = {(a.inertia.as_tuple(), a.kind, a.order) for _, _, a in analyzed}
         if len(distinct) == 1 and r > 0:
             analyzed = [("all", analyzed[0][1], analyzed[0][2])]
+        null = _depth2_null_strata(model, S, analyzed[0][1], rng) if L == 2 else []
+        if null:  # the family's rows are its part with no null-direction weights (B_S, one symmetry orbit)
+            b_dim = 2 * n[1] * r - r * r
         for name, pt, a in analyzed:
             dim, bounds = a.family_dimension, None
+            if null:  # B_S only: the null-direction strata are listed beside it
+                dim, name = b_dim, ("balanced" if name == "all" else name)
             if name == "balanced" and L >= 3:
                 # the balanced stratum is a proper subset of B_S: its own dimension (certified bounds; not computed
                 # at irrational representatives, '?', rather than B_S's)
@@ -425,6 +430,11 @@ def _pivot_strata(model, families, rank, rng, seed, out, bar) -> None:
                     bounds = stratum_dimension_bounds(model, pt, a.hessian, a.inertia.zero)
                     dim = bounds[0] if bounds[0] == bounds[1] else None
             out.append(CriticalSet(fam.name, name, pt, fam.loss, _end_to_end(pt), dim, a, bounds))
+        for name, pt, dim in null:
+            a = analyze_point(model, pt, family_dimension=dim, seed=seed)
+            if not a.is_critical:
+                raise ModelError(f"internal error: the {name} representative of {fam.name} is not critical")
+            out.append(CriticalSet(fam.name, name, pt, a.loss, _end_to_end(pt), dim, a))
         if L >= 3:
             base = analyzed[0][1] if analyzed[0][0] != "origin" else tuple(sp.zeros(n[l], n[l - 1]) for l in range(1, L + 1))
             from .dimension import stratum_dimension_bounds
@@ -461,6 +471,50 @@ def _pivot_strata(model, families, rank, rng, seed, out, bar) -> None:
                 dim = bounds[0] if bounds[0] == bounds[1] else None
                 out.append(CriticalSet(label, name, pt, a.loss, _end_to_end(pt), dim, a, bounds))
         bar.update()
+
+
+def _depth2_null_strata(model, S: tuple, base, rng) -> list:
+    """``[(name, exact point, dimension)]``: the strata of ``C_S`` (depth 2) with weights along the null directions
+    of ``Σyx`` (``M``): with ``r = |S|``, ``k = h − r`` free hidden units, ``q = n_0 − rank Σyx`` input and
+    ``p = n_2 − rank Σyx`` output null directions, ``W_1 = Z V_Sᵀ + T N_0ᵀ``, ``W_2 = U_S X + N_2 Y``
+    (:func:`depth2_critical_set_dimension`), the stratum ``(r_1, r_2) = (rank T, rank Y)`` for every
+    ``r_1 ≤ min(q, k)``, ``r_2 ≤ min(p, k − r_1)``, ``(r_1, r_2) ≠ (0, 0)``, of dimension
+    ``2hr − r² + r_1(k + q − r_1) + r_2(p + k − r_1 − r_2)`` (``T``'s columns span an ``r_1``-space of ``ker X``,
+    ``Y``'s rows annihilate it).  Representative: the family's balanced point, ``r_1`` free units with incoming
+    weights along random rational combinations of the null input directions (outgoing zero), ``r_2`` others with
+    outgoing weights along the null output directions (incoming zero): every point of the stratum is of this form up
+    to ``GL(h)`` and the null spaces' rotations, which keep the inertia.  Constructed where the target is rational
+    (teacher form) and at ``A = 0`` in the data form (its ``Σyx`` for ``M``); elsewhere ``[]``."""
+    if model.weight_decay != 0 or (model.form != "teacher" and S):
+        return []
+    if any(not x.is_Rational for W in base for x in W):
+        return []
+    Syx = sp.Matrix(model.syx)
+    N0, N2 = Syx.nullspace(), Syx.T.nullspace()
+    q, p = len(N0), len(N2)
+    n0, h, n2 = model.widths
+    r = len(S)
+    k = h - r
+    out = []
+    for r1 in range(min(q, k) + 1):
+        for r2 in range(min(p, k - r1) + 1):
+            if r1 == r2 == 0:
+                continue
+            W1, W2 = sp.Matrix(base[0]), sp.Matrix(base[1])
+            for _ in range(20):  # random combinations of full rank (almost always the first draw)
+                T = sp.Matrix(r1, q, lambda i, j: sp.Rational(rng.randint(-4, 4), rng.randint(1, 3)))
+                Y = sp.Matrix(p, r2, lambda i, j: sp.Rational(rng.randint(-4, 4), rng.randint(1, 3)))
+                if T.rank() == r1 and Y.rank() == r2:
+                    break
+            else:
+                raise ModelError("internal error: no full-rank null-direction weights drawn")
+            for i in range(r1):
+                W1[r + i, :] = sum((T[i, j] * N0[j].T for j in range(q)), sp.zeros(1, n0))
+            for i in range(r2):
+                W2[:, r + r1 + i] = sum((Y[j, i] * N2[j] for j in range(p)), sp.zeros(n2, 1))
+            dim = 2 * h * r - r * r + r1 * (k + q - r1) + r2 * (p + k - r1 - r2)
+            out.append((f"null ranks {r1},{r2}", (sp.ImmutableMatrix(W1), sp.ImmutableMatrix(W2)), dim))
+    return out
 
 
 def _diagonal_sets(model: DiagonalLinearModel, seed: int) -> list[CriticalSet]:

@@ -493,7 +493,7 @@ def not_listed(model, sets) -> tuple[str, ...]:
 
     if not isinstance(model, DeepLinearModel) or model.weight_decay != 0:
         return ()
-    null = _null_directions(model)
+    null = _null_directions(model, sets)
     if model.depth < 3:
         return null
     out = [*null, "critical points whose complement layers (outside the learned modes) multiply to zero in other ways than "
@@ -527,7 +527,7 @@ def not_listed(model, sets) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _null_directions(model) -> tuple[str, ...]:
+def _null_directions(model, sets) -> tuple[str, ...]:
     """The strata that put weights along null directions of ``Σyx`` (``M`` in the teacher form): a rank-deficient or
     non-square target has input directions ``v`` with ``Σyx v = 0`` (or output directions ``u`` with ``uᵀΣyx = 0``),
     and a hidden unit whose incoming weights lie along them, its outgoing weights zero (or the reverse), is critical at
@@ -542,6 +542,15 @@ def _null_directions(model) -> tuple[str, ...]:
     if n_r == 0 and n_l == 0:
         return ()
     where = " and ".join(x for x in (f"{n_r} input" if n_r else "", f"{n_l} output" if n_l else "") if x)
+    if model.depth == 2:  # constructed (critical._depth2_null_strata) beside rational families, A = 0 in the data form
+        h = model.widths[1]
+        missing = sorted({c.label for c in sets if c.label != "{}" and h > c.label.count(",") + 1
+                          and (model.form != "teacher" or any(not x.is_Rational for W in c.point for x in W))})
+        if not missing:
+            return ()
+        return (f"strata of pivot sets {', '.join(missing)} with hidden weights along the null directions of the "
+                f"target ({where} direction(s) where Σyx is zero): listed at A = 0 and beside rational teacher "
+                f"families only; Landscape.locate reports such points as unlisted",)
     return (f"strata with hidden weights along the null directions of the target ({where} direction(s) where "
             f"Σyx is zero: a rank-deficient or non-square target): hidden units whose incoming (outgoing) weights lie "
             f"along them, with outgoing (incoming) weights zero, beside any pivot set; Landscape.locate reports such "

@@ -780,26 +780,33 @@ def _teacher_loss(m):
     return ws, sum(e**2 for e in (A - sp.Matrix(m.syx))) / 2
 
 
-def test_weights_along_null_directions_of_the_target_are_not_claimed_listed():
+def test_weights_along_null_directions_of_the_target_are_listed_with_their_inertia():
     """A rank-deficient target M = U diag(2, 1, 0) Vᵀ (depth 2, width 2) has critical points with a hidden unit's
-    incoming weights along v_3 (Mv_3 = 0) and its outgoing weights zero, beside {1}: exact critical (SymPy gradient
-    here), loss 1/2, inertia (1, 4, 7) by an independent exact check, not the listed {1}'s (1, 5, 6); and A = 0 points
-    off the origin.  The listing was called exhaustive; now it says what it does not construct, and locate leaves such
-    points unlisted.  The same in the data form with rank-deficient Σyx.  A full-rank square target stays exhaustive."""
+    incoming weights along v_3 (Mv_3 = 0) and its outgoing weights zero, beside {1} (p1), the reverse (p2), and A = 0
+    points off the origin (p0).  The listing called itself exhaustive without them.  Oracle (an independent exact
+    check: SymPy Hessian, Descartes' rule): p1, p2 critical with inertia (1, 4, 7), p0 with (4, 3, 5), not the
+    (1, 5, 6) and (4, 4, 4) of {1} and the origin; gradients checked here exactly.  They are now strata of their
+    own ("null ranks r1,r2"), located exactly with that inertia.  The same in the data form at A = 0 (oracle
+    (1, 1, 2)); beside a nonempty pivot set in the data form they are not constructed, and the listing says so."""
     m = deep_linear(spectrum=[2, 1, 0], depth=2, widths=2, rotation_seed=5)
     L = landscape(m)
-    assert not L.exhaustive and any("null directions" in w for w in L.not_listed)
+    assert L.exhaustive
     U, V = sp.Matrix(m.svd.U), sp.Matrix(m.svd.V)
     e1, e2 = sp.Matrix([1, 0]), sp.Matrix([0, 1])
-    pts = [(2 * e1 * V[:, 0].T + sp.Rational(3, 2) * e2 * V[:, 2].T, U[:, 0] * e1.T),
-           (2 * e1 * V[:, 0].T, U[:, 0] * e1.T + sp.Rational(5, 3) * U[:, 2] * e2.T),
-           (e1 * V[:, 2].T, U[:, 2] * e2.T)]
+    pts = [((2 * e1 * V[:, 0].T + sp.Rational(3, 2) * e2 * V[:, 2].T, U[:, 0] * e1.T), (1, 4, 7)),
+           ((2 * e1 * V[:, 0].T, U[:, 0] * e1.T + sp.Rational(5, 3) * U[:, 2] * e2.T), (1, 4, 7)),
+           ((e1 * V[:, 2].T, U[:, 2] * e2.T), (4, 3, 5))]
     M = sp.Matrix(m.syx)
-    for W1, W2 in pts:
+    for (W1, W2), inertia in pts:
         R = W2 * W1 - M  # ∇ℒ = (W2ᵀR, RW1ᵀ) for ℒ = ½‖W2W1 − M‖²
         assert (W2.T * R).is_zero_matrix and (R * W1.T).is_zero_matrix
-        assert not L.locate((W1, W2)).exact_match
-    data = landscape(deep_linear(X=[[1, 0, 1], [0, 1, 1]], Y=[[1, 2, 0], [0, 1, 1]], depth=2, widths=1))
-    assert not data.exhaustive and any("null directions" in w for w in data.not_listed)
-    assert not data.locate((sp.Matrix([[2, -1]]), sp.zeros(2, 1))).exact_match
-    assert landscape(deep_linear(spectrum=[3, 2, 1], depth=2, widths=2, rotation_seed=5)).exhaustive
+        loc = L.locate((W1, W2))
+        assert loc.exact_match and loc.stratum.inertia.as_tuple() == inertia, loc.reason
+        assert loc.stratum.label.stratum.startswith("null ranks")
+    X, Y = [[1, 0, 1], [0, 1, 1]], [[1, 2, 0], [0, 1, 1]]
+    data = landscape(deep_linear(X=X, Y=Y, depth=2, widths=1))
+    loc = data.locate((sp.Matrix([[2, -1]]), sp.zeros(2, 1)))
+    assert data.exhaustive and loc.exact_match and loc.stratum.inertia.as_tuple() == (1, 1, 2)
+    wide = landscape(deep_linear(X=X, Y=Y, depth=2, widths=2))
+    assert not wide.exhaustive and any("null directions" in w and "{1}" in w for w in wide.not_listed)
+    assert landscape(deep_linear(spectrum=[2, 1, 0], depth=3, widths=2, rotation_seed=3)).not_listed
