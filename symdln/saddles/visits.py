@@ -480,56 +480,18 @@ def _close_passes(pts, runs, taus, loose, close):
 
 def _orbits(model, fams, cand) -> dict:
     """``{j: nearest}`` for the candidates that stand for an orbit (a DLN family with equal singular values in the
-    teacher form, ``orbit_dimension > 0``): ``nearest(A)`` is the member closest to ``A`` (float64).
+    teacher form, ``orbit_dimension > 0``): ``nearest(A)`` is the member closest to ``A`` (float64;
+    :func:`~symdln.symbolic.pivots.orbit_nearest`).  The canonical member alone is one point of the orbit: a run that
+    ends elsewhere on it was reported as not visiting it (spectrum (2, 2, 1), width 1)."""
+    from ..symbolic.pivots import orbit_nearest
 
-    With ``M = Σ s_i u_i v_iᵀ`` and a group ``G`` of equal values ``s`` of which the family takes ``k``, the members
-    are ``F + a U_G Q V_Gᵀ`` (``F`` the rest of the canonical member, ``a`` its value on the group, ``Q`` any rank-``k``
-    orthogonal projector): the closest to ``A`` takes for ``Q`` the projector on the top ``k`` eigenvectors of the
-    symmetric part of ``U_GᵀAV_G`` (``‖B − aQ‖² = ‖B‖² − 2a·tr(BQ) + a²k``).  The canonical member alone is one point
-    of the orbit: a run that ends elsewhere on it was reported as not visiting it (spectrum (2, 2, 1), width 1)."""
-    import numpy as np
-
-    if not isinstance(model, DeepLinearModel) or model.form != "teacher":
-        return {}
-    picks = [j for j, f in enumerate(fams) if getattr(f, "orbit_dimension", 0) and getattr(f, "label", None)]
-    if not picks:
-        return {}
-    M = np.array(model.syx.tolist(), dtype=float)
-    U, sv, Vt = np.linalg.svd(M)
-    V = Vt.T
-    tied = [[0]]
-    for i in range(1, len(sv)):
-        if abs(sv[i] - sv[tied[-1][0]]) <= 1e-9 * max(sv[0], 1e-300):
-            tied[-1].append(i)
-        else:
-            tied.append([i])
     out = {}
-    for j in picks:
-        chosen = {i - 1 for i in fams[j].label}  # 1-based modes, in decreasing singular value
-        A0 = cand[j].reshape(M.shape)
-        parts, F = [], A0.copy()
-        for G in tied:
-            k = len(chosen.intersection(G))
-            if len(G) < 2 or k in (0, len(G)):
-                continue
-            UG, VG = U[:, G], V[:, G]
-            block = UG.T @ A0 @ VG
-            a = float(np.trace(block)) / k
-            F = F - UG @ block @ VG.T
-            parts.append((UG, VG, a, k))
-        if not parts:
-            continue
-
-        def nearest(A, F=F, parts=parts):
-            C = F.copy()
-            for UG, VG, a, k in parts:
-                B = UG.T @ A @ VG
-                w, E = np.linalg.eigh((B + B.T) / 2)
-                top = E[:, np.argsort(w)[::-1][:k]]
-                C = C + a * (UG @ top @ top.T @ VG.T)
-            return C
-
-        out[j] = nearest
+    for j, f in enumerate(fams):
+        if getattr(f, "orbit_dimension", 0) and getattr(f, "label", None):
+            rows, cols = model.syx.shape
+            near = orbit_nearest(model, tuple(f.label), cand[j].reshape(rows, cols))
+            if near is not None:
+                out[j] = near
     return out
 
 

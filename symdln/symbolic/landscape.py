@@ -271,7 +271,29 @@ class Landscape:
         dists = [float(np.linalg.norm(A - _as_float_matrix(s.end_to_end))) for s in self.strata]
         best = min(dists)
         scale = max(1.0, float(np.linalg.norm(A)))
+        tol_a = math.sqrt(rtol) * scale
+        orbit = False
+        if best > tol_a and isinstance(self.model, DeepLinearModel):
+            # equal singular values: a family is an orbit, and the point may sit on another member than the listed one
+            from .pivots import orbit_nearest
+
+            fns = {}
+            for k, st in enumerate(self.strata):
+                if st.label.family == "pivots":
+                    key = st.label.text
+                    if key not in fns:
+                        fns[key] = orbit_nearest(self.model, st.label.members, _as_float_matrix(st.end_to_end))
+                    if fns[key] is not None:
+                        dists[k] = float(np.linalg.norm(A - fns[key](A)))
+            orbit = min(dists) < best
+            best = min(dists)
         near = [s for s, d in zip(self.strata, dists) if d <= best + rtol * scale]
+        if best > tol_a:
+            s = near[0]
+            return Location(s, False, best, grad, loss, sig,
+                            f"no listed end-to-end map within {tol_a:.1e} of the point's (nearest: {s.label.text}, at "
+                            f"{best:.3g}): not at a listed critical set (its gradient norm: {grad:.3g})")
+        same_map = "on the orbit of equal singular values of the listed map" if orbit else "same end-to-end map"
         if not sig:
             s = near[0]
             return Location(s, True, best, grad, loss, sig, "nearest end-to-end map")
@@ -298,11 +320,11 @@ class Landscape:
             how = "exact" if exact is not None else "float64"
             if (neg, zero) != (s.inertia.negative, s.inertia.zero):
                 return Location(s, False, best, grad, loss, sig,
-                                f"same end-to-end map and rank signature as {s.label.text} ({s.label.stratum}), but the "
+                                f"{same_map} and rank signature as {s.label.text} ({s.label.stratum}), but the "
                                 f"point's Hessian ({how}) has {neg} negative and {zero} zero eigenvalues (the stratum's "
                                 f"representative: {s.inertia.negative}, {s.inertia.zero}): a special point of it, or of "
                                 f"a stratum not listed")
-            return Location(s, True, best, grad, loss, sig, "same end-to-end map, rank signature and Hessian inertia")
+            return Location(s, True, best, grad, loss, sig, f"{same_map}, rank signature and Hessian inertia")
         s = min(near, key=lambda c: sum(abs(a - b) for a, b in zip(c.rank_signature, sig)))
         return Location(s, False, best, grad, loss, sig,
                         f"no listed stratum has the rank signature {sig}; nearest listed: {s.label.text} "

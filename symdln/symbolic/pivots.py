@@ -283,3 +283,61 @@ def _mpf_to_arb(x) -> flint.arb:
     sign, man, exp, _ = x._mpf_
     man = -int(man) if sign else int(man)
     return flint.arb((flint.fmpz(man), flint.fmpz(exp)))
+
+
+def orbit_nearest(model, members, A0):
+    """For a pivot family of equal singular values (an orbit; teacher form), ``nearest(A)``: the member of the orbit
+    closest to ``A`` (float64 arrays); ``None`` when the family is one point (no group of equal values is partly in
+    ``members``, the 1-based modes).
+
+    With ``M = Σ s_i u_i v_iᵀ`` and a group ``G`` of equal values of which the family takes ``k``, the members are
+    ``F + a U_G Q V_Gᵀ`` (``F`` the rest of the canonical member ``A0``, ``a`` its value on the group, ``Q`` any rank-``k``
+    orthogonal projector): the closest to ``A`` takes for ``Q`` the projector on the top ``k`` eigenvectors of the
+    symmetric part of ``U_GᵀAV_G`` (``‖B − aQ‖² = ‖B‖² − 2a·tr(BQ) + a²k``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from symdln.models import deep_linear
+    >>> m = deep_linear(spectrum=[2, 2], widths=1, rotation_seed=None)
+    >>> near = orbit_nearest(m, (1,), np.array([[2.0, 0.0], [0.0, 0.0]]))
+    >>> np.round(near(np.array([[0.0, 0.0], [0.0, 1.9]])), 12).tolist()  # the member 2·e_2e_2ᵀ
+    [[0.0, 0.0], [0.0, 2.0]]
+    """
+    import numpy as np
+
+    if not isinstance(model, DeepLinearModel) or model.form != "teacher":
+        return None
+    M = np.array(model.syx.tolist(), dtype=float)
+    U, sv, Vt = np.linalg.svd(M)
+    V = Vt.T
+    tied = [[0]]
+    for i in range(1, len(sv)):
+        if abs(sv[i] - sv[tied[-1][0]]) <= 1e-9 * max(sv[0], 1e-300):
+            tied[-1].append(i)
+        else:
+            tied.append([i])
+    chosen = {int(i) - 1 for i in members}
+    A0 = np.asarray(A0, dtype=float)
+    parts, F = [], A0.copy()
+    for G in tied:
+        k = len(chosen.intersection(G))
+        if len(G) < 2 or k in (0, len(G)) or sv[G[0]] == 0:
+            continue
+        UG, VG = U[:, G], V[:, G]
+        block = UG.T @ A0 @ VG
+        F = F - UG @ block @ VG.T
+        parts.append((UG, VG, float(np.trace(block)) / k, k))
+    if not parts:
+        return None
+
+    def nearest(A):
+        C = F.copy()
+        for UG, VG, a, k in parts:
+            B = UG.T @ np.asarray(A, dtype=float) @ VG
+            w, E = np.linalg.eigh((B + B.T) / 2)
+            top = E[:, np.argsort(w)[::-1][:k]]
+            C = C + a * (UG @ top @ top.T @ VG.T)
+        return C
+
+    return nearest

@@ -810,3 +810,24 @@ def test_weights_along_null_directions_of_the_target_are_listed_with_their_inert
     wide = landscape(deep_linear(X=X, Y=Y, depth=2, widths=2))
     assert not wide.exhaustive and any("null directions" in w and "{1}" in w for w in wide.not_listed)
     assert landscape(deep_linear(spectrum=[2, 1, 0], depth=3, widths=2, rotation_seed=3)).not_listed
+
+
+def test_locate_on_an_orbit_of_equal_singular_values_and_away_from_every_listed_map():
+    """spectrum (4, 4, 1), depth 3: u = (3/5)u_1 + (4/5)u_2, v likewise, θ = (4e_1vᵀ, e_1e_1ᵀ, ue_1ᵀ) is an exact
+    critical point (an independent exact check: loss 17/2, inertia (0, 12, 4)) on the orbit of {1}, 2.13 away from its
+    listed member; locate said 'same end-to-end map' with distance 2.13.  Now: matched on the orbit, distance ~0.  A
+    point whose end-to-end map is far from every listed one (not critical) is not matched at all."""
+    m = deep_linear(spectrum=[4, 4, 1], depth=3, widths=2, rotation_seed=6)
+    L = landscape(m)
+    U, V = sp.Matrix(m.svd.U), sp.Matrix(m.svd.V)
+    u, v = sp.Rational(3, 5) * U[:, 0] + sp.Rational(4, 5) * U[:, 1], sp.Rational(3, 5) * V[:, 0] + sp.Rational(4, 5) * V[:, 1]
+    e1 = sp.Matrix([1, 0])
+    pt = (4 * e1 * v.T, e1 * e1.T, u * e1.T)
+    A = pt[2] * pt[1] * pt[0]
+    R = A - sp.Matrix(m.syx)
+    assert (pt[2].T * R * pt[0].T * pt[1].T).is_zero_matrix  # ∂ℒ/∂W_3 = R (W_2W_1)ᵀ
+    loc = L.locate(pt)
+    assert loc.exact_match and loc.stratum.label.text == "{1}" and loc.distance < 1e-9 and "orbit" in loc.reason
+    far = (sp.Matrix([[1, 2, 0], [0, 1, 1]]), sp.Matrix([[1, 0], [2, 1]]), sp.Matrix([[1, 1], [0, 1], [1, 0]]))
+    off = L.locate(far)
+    assert not off.exact_match and "no listed end-to-end map" in off.reason
