@@ -278,3 +278,21 @@ def test_a_run_that_settles_at_a_local_minimum_says_so(capsys):
                  "--t-end", "12", "--digits", "8", "--json", "--no-progress"])
     out = json.loads(capsys.readouterr().out)
     assert code == 4 and "larger `t_end`" in out["message"] and "local minimum" not in out["message"]
+
+
+def test_a_verification_run_stalled_by_rounding_is_repeated_with_more_digits():
+    """Depth 3, target [[2, 1/3], [−1/2, 1]], an init of scale 1e-2 (entries k/500·1e-2): the strict verification run
+    (44 digits, rtol 1e-18) ended in step underflow at t = 3e-7, and the whole run failed (exit 1) on an easy problem.
+    It is repeated once with 20 more digits, which runs through.  Oracle: mpmath's Taylor odefun (degree 25, tol 1e-25,
+    30 digits, its own loss and gradient): ℒ(20) = 2.680542250127970952941."""
+    m = deep_linear(target="2,1/3;-1/2,1", depth=3, widths=2)
+    W = [[["-73/50000", "387/25000"], ["147/50000", "151/10000"]], [["893/50000", "3/250"], ["-23/25000", "-37/25000"]],
+         [["41/50000", "47/3125"], ["203/50000", "-611/50000"]]]
+    init = InitSpec.from_point(m, [[[Fraction(x) for x in r] for r in L] for L in W])
+    r = verified_flow(m, init, digits=10, at=["20"], progress=False)
+    assert r.status == "success", r.message
+    assert any(run["status"] == "step_underflow" for run in r.runs)  # the stalled run is kept in the record
+    loss = r.points[0]["loss"]
+    assert loss.digits >= 10
+    err = abs(mpmath.mpf(loss.text) - mpmath.mpf("2.680542250127970952941")) / mpmath.mpf("2.68")
+    assert err < mpmath.mpf(10) ** (1 - loss.digits)
