@@ -512,8 +512,16 @@ def _monotone(runs, losses) -> list:
 def _below(a, b) -> bool:
     """``a < b`` for exact losses (SymPy numbers, possibly algebraic, or Fractions); undecided signs are read from
     60 digits."""
-    d = sp.Rational(a.numerator, a.denominator) if isinstance(a, Fraction) else sp.sympify(a)
-    d -= sp.Rational(b.numerator, b.denominator) if isinstance(b, Fraction) else sp.sympify(b)
+    def exact(x):  # candidates' losses: SymPy numbers, Fractions, ints or floats (each read exactly), never text
+        if isinstance(x, sp.Basic):
+            return x
+        if isinstance(x, Fraction):
+            return sp.Rational(x.numerator, x.denominator)
+        if isinstance(x, (int, float)) and not isinstance(x, bool):
+            return sp.Rational(x)
+        raise ModelError(f"a candidate's loss must be a number, got {describe(x)}")
+
+    d = exact(a) - exact(b)
     neg = d.is_negative
     return bool(neg) if neg is not None else bool(sp.N(d, 60) < 0)
 
