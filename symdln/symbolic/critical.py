@@ -482,9 +482,11 @@ def _depth2_null_strata(model, S: tuple, base, rng) -> list:
     ``2hr − r² + r_1(k + q − r_1) + r_2(p + k − r_1 − r_2)`` (``T``'s columns span an ``r_1``-space of ``ker X``,
     ``Y``'s rows annihilate it).  Representative: the family's balanced point, ``r_1`` free units with incoming
     weights along random rational combinations of the null input directions (outgoing zero), ``r_2`` others with
-    outgoing weights along the null output directions (incoming zero): every point of the stratum is of this form up
-    to ``GL(h)`` and the null spaces' rotations, which keep the inertia.  Constructed where the target is rational
-    (teacher form) and at ``A = 0`` in the data form (its ``Σyx`` for ``M``); elsewhere ``[]``."""
+    outgoing weights along the null output directions (incoming zero).  In the teacher form every point of the
+    stratum is of this form up to ``GL(h)`` and rotations of the null spaces (orthogonal maps fixing ``M``), which keep
+    the loss and the inertia.  In the data form (at ``A = 0``, ``Σyx`` for ``M``) the rotations need not keep ``Σxx``:
+    the random draw is the generic point, and special null subspaces (e.g. meeting ``ker Σxx``) may have another
+    inertia, which ``Landscape.locate`` reports as a special point.  Elsewhere ``[]``."""
     if model.weight_decay != 0 or (model.form != "teacher" and S):
         return []
     if any(not x.is_Rational for W in base for x in W):
