@@ -27,7 +27,7 @@ import math
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from ..errors import OptionError, describe
+from ..errors import ModelError, OptionError, describe
 from ..models.diagonal import DiagonalLinearModel
 from ..models.init import balanced_init, gaussian_init, layer_scale, pf_init
 from ..parse import check_magnitudes, format_number, positive_number
@@ -151,14 +151,32 @@ def default_horizon(model, sigma: Fraction) -> Fraction:
         return Fraction(math.ceil(10 * log_inv / float(gmax)))
     from ..symbolic.pivots import mode_values
 
-    _, active = mode_values(model)
-    vals = [float(a) for a in active if a is not None and float(a) > 0]
+    try:
+        _, active = mode_values(model)
+        vals = [float(a) for a in active if a is not None and float(a) > 0]
+    except ModelError:  # weight decay without a known SVD (a --target or the data form): a float estimate will do
+        vals = _float_mode_values(model)
     s_min = min(vals, default=1.0)
     log_inv = -_log10(sigma) * math.log(10)
     if model.depth <= 2:
         return Fraction(math.ceil(3 * (log_inv + 50) / s_min))
     s_q = Fraction(s_min).limit_denominator(10**9)
     return Fraction(math.ceil(Fraction(10) / sigma ** (model.depth - 2) / s_q + 100))
+
+
+def _float_mode_values(model) -> list[float]:
+    """Positive mode values for the horizon rule, in float64: the singular values ``s_i`` of the (whitened) target,
+    the eigenvalues of ``Σyx Σxx⁺ Σyxᵀ`` square-rooted, less the weight decay ``λ`` where that stays positive (the
+    depth-2 active value ``s − λ``; a horizon estimate, not a claim)."""
+    import numpy as np
+    import sympy as sp
+
+    syx = np.array(sp.Matrix(model.syx).evalf(30).tolist(), dtype=float)
+    sxx = np.array(sp.Matrix(model.sxx).evalf(30).tolist(), dtype=float)
+    ev = np.linalg.eigvalsh(syx @ np.linalg.pinv(sxx) @ syx.T)
+    s = [math.sqrt(x) for x in ev if x > 1e-12 * max(1.0, float(ev.max(initial=0.0)))]
+    lam = float(model.weight_decay)
+    return [x - lam for x in s if x - lam > 0] or [x / 2 for x in s]
 
 
 #: The horizon of a deep run that stops at an event, over :func:`default_horizon` (module docstring).
