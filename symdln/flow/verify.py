@@ -365,6 +365,14 @@ def verified_flow(
             continue
         if not sol.status.ok:
             status = sol.status
+            if not sols and len(sol.ts) > 1:
+                # the first run failed or was interrupted: what it finished is kept and reported, unverified (Ctrl-C
+                # during the first run reported and saved nothing)
+                try:
+                    measures.append(_measure(sol, at_q, levels, values_name, events))
+                    sols.append(sol)
+                except KeyboardInterrupt:
+                    pass
             break
         try:
             measures.append(_measure(sol, at_q, levels, values_name, events))

@@ -121,6 +121,28 @@ def test_interrupt_keeps_the_first_run_and_exits_130(monkeypatch, capsys):
     assert main(["flow", "--target", "1", "--widths", "1", "--init", "balanced", "--scale", "1/100", "--at", "5"]) == 130
 
 
+def test_interrupt_during_the_first_run_keeps_what_it_finished(monkeypatch):
+    """Ctrl-C during the first run reported and saved nothing (exit 130 with empty points).  Now the times the run
+    reached are reported, unverified: Saxe's a(2) = 1/(1 + 99e^{−4}) = 0.35549…; t = 5, not reached, is absent."""
+    from dataclasses import replace
+
+    import symdln.flow.verify as verify
+    from symdln.flow.solution import Status
+
+    real = verify.integrate_flow
+
+    def interrupted(model, theta0, t_end, **kwargs):  # the run stops at t = 3, as Ctrl-C would leave it
+        return replace(real(model, theta0, 3, **kwargs), status=Status.INTERRUPTED)
+
+    monkeypatch.setattr(verify, "integrate_flow", interrupted)
+    m = deep_linear(spectrum=[1], depth=2, widths=1)
+    r = verified_flow(m, InitSpec.balanced("1/100", 2), digits=10, at=["2", "5"], t_end=5)
+    assert r.status == "interrupted" and r.solution is not None and len(r.runs) == 1
+    a2 = r.points[0]["values"][0]
+    assert a2.digits is None and a2.text.endswith("?") and abs(mpmath.mpf(a2.full) - 1 / (1 + 99 * mpmath.exp(-4))) < 1e-6
+    assert r.points[1] is None or r.points[1].get("loss") is None
+
+
 def test_solution_travels_pickle_and_json(tmp_path):
     m = deep_linear(spectrum=[2, 1], depth=3, widths=2)
     r = verified_flow(m, InitSpec.gaussian("1/1000", seed=2), digits=8, at=["3000"])
