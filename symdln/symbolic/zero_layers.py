@@ -77,7 +77,7 @@ def _lower_rank_strata(model, i, j, rng, seed, out) -> None:
     """The strata of ``Z{i,j}`` whose free layers have lower ranks than the generic ones: every point with
     ``W_i = W_j = 0`` is critical, and the ranks of the free layers are invariants of a stratum (random-start
     searches end there often: at widths (3, 2), ``W_2 = W_3 = 0`` with ``W_1`` of rank 1).  One stratum per choice of
-    ranks (at most :data:`MAX_RANK_CHOICES` choices; otherwise :func:`~symdln.symbolic.cuts.not_listed` says so),
+    ranks (at most :data:`MAX_RANK_CHOICES` choices; otherwise :func:`~symdln.symbolic.unlisted.not_listed` says so),
     its representative the draw of largest rank signature among several, kept when its (signature, inertia, kind,
     order) is not listed yet."""
     from .cuts import _most_generic, _rank_matrix
