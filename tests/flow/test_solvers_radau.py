@@ -172,3 +172,43 @@ def test_newton_failures_do_not_stall_the_run(digits):
             assert k >= digits
             a, b = mpmath.mpf(c["t"].text), mpmath.mpf(cref["t"].text)
             assert abs(a - b) <= abs(b) * mpmath.mpf(10) ** (1 - k)
+
+
+@pytest.mark.parametrize("s", [9, 13, 15, 17])
+@pytest.mark.parametrize("prec", [53, 150, 200])
+def test_tableau_holds_at_the_precision_it_is_asked_for(s, prec):
+    """Independent identities at ``prec`` bits: the weights ``b`` (last row of ``A``) integrate polynomials of degree
+    ``≤ 2s − 2`` exactly (Gauss–Radau quadrature), ``A⁻¹T = TΛ`` with ``Λ`` the block form of ``blocks``, and
+    ``T T⁻¹ = I``.  Regression: with a fixed 64 guard bits, s = 15 at 150 bits had ``T T⁻¹`` off by 2.7e-3 and an
+    error estimate ``3e-11·H·f`` off, which froze a strict run's steps at ``H = 6.5e-8`` (depth 3, σ = 1e-3)."""
+    c, A, Ainv, blocks, T, Tinv, e, gamma0 = radau_tableau(s, prec)
+    tol = 2.0 ** -(prec - 8)
+    with flint.ctx.workprec(2 * prec + 100):
+        for q in range(2 * s - 1):
+            quad = sum((A[s - 1, j] * c[j] ** q for j in range(s)), flint.arb(0))
+            assert abs(float((quad - flint.arb(1) / (q + 1)).mid())) < tol, (q, quad)
+        TI = T * Tinv
+        assert max(abs(float((TI[i, j] - (i == j)).mid())) for i in range(s) for j in range(s)) < tol
+        L = flint.arb_mat(s, s)
+        L[0, 0] = blocks[0]
+        for k, (a, b) in enumerate(blocks[1:]):
+            i = 2 * k + 1
+            L[i, i] = L[i + 1, i + 1] = a
+            L[i, i + 1], L[i + 1, i] = b, -b
+        D = Ainv * T - T * L
+        scale = max(abs(float(x.mid())) for x in Ainv.entries())
+        assert max(abs(float(x.mid())) for x in D.entries()) < tol * scale * s
+
+
+def test_strict_run_from_a_moderate_init_is_not_frozen():
+    """Depth 3 from σ = 1e-3: the strict (15-stage) verification run took 21,000 steps of 6.5e-8 in 60 s to reach
+    t = 0.0014 (horizon 9625) before the tableau fix; now it crosses in a few hundred steps."""
+    from symdln.flow.plan import InitSpec, plan_run
+    from symdln.flow.verify import _run, _verifier
+
+    m = deep_linear(target="2,1/3;-1/2,1", depth=3, widths=2)
+    init = InitSpec.gaussian("1e-3", 0)
+    plan = _verifier(m, plan_run(m, init, digits=10))
+    assert plan.strict and plan.precision.bits <= 200  # the case that failed: many stages at a modest precision
+    sol = _run(m, init.build(m), plan, init, None, False, 3000, 60.0, "primal")
+    assert sol.status.ok and sol.stats.steps < 1000, (sol.status, sol.stats)
