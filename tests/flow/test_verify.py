@@ -302,22 +302,51 @@ def test_a_run_that_settles_at_a_local_minimum_says_so(capsys):
     assert code == 4 and "larger `t_end`" in out["message"] and "local minimum" not in out["message"]
 
 
-def test_a_verification_run_stalled_by_rounding_is_repeated_with_more_digits():
+def test_the_strict_run_at_a_modest_precision_runs_through():
     """Depth 3, target [[2, 1/3], [−1/2, 1]], an init of scale 1e-2 (entries k/500·1e-2): the strict verification run
-    (44 digits, rtol 1e-18) ended in step underflow at t = 3e-7, and the whole run failed (exit 1) on an easy problem.
-    It is repeated once with 20 more digits, which runs through.  Oracle: mpmath's Taylor odefun (degree 25, tol 1e-25,
-    30 digits, its own loss and gradient): ℒ(20) = 2.680542250127970952941."""
+    (44 digits, rtol 1e-18, 15 stages) ended in step underflow at t = 3e-7 and the whole run failed (exit 1) on an easy
+    problem.  The cause was the 15-stage tableau, inaccurate at 44 digits (``test_solvers_radau``); it now runs through
+    at its planned digits.  Oracle: mpmath's Taylor odefun (degree 25, tol 1e-25, 30 digits, its own loss and gradient):
+    ℒ(20) = 2.680542250127970952941."""
     m = deep_linear(target="2,1/3;-1/2,1", depth=3, widths=2)
     W = [[["-73/50000", "387/25000"], ["147/50000", "151/10000"]], [["893/50000", "3/250"], ["-23/25000", "-37/25000"]],
          [["41/50000", "47/3125"], ["203/50000", "-611/50000"]]]
     init = InitSpec.from_point(m, [[[Fraction(x) for x in r] for r in L] for L in W])
     r = verified_flow(m, init, digits=10, at=["20"], progress=False)
     assert r.status == "success", r.message
-    assert any(run["status"] == "step_underflow" for run in r.runs)  # the stalled run is kept in the record
+    assert [run["status"] for run in r.runs] == ["success", "success"]
     loss = r.points[0]["loss"]
     assert loss.digits >= 10
     err = abs(mpmath.mpf(loss.text) - mpmath.mpf("2.680542250127970952941")) / mpmath.mpf("2.68")
     assert err < mpmath.mpf(10) ** (1 - loss.digits)
+
+
+def test_a_run_ending_in_step_underflow_is_repeated_once_with_more_digits(monkeypatch):
+    """The retry rule itself: a run that ends in step underflow (the error estimate drowned in rounding) is repeated once
+    with 20 more digits, and the stalled run stays in the record.  The stall is injected into the first attempt of the
+    verification run; the answer must then come from the repeated run and still agree with Saxe's closed form
+    a(5) = 1/(1 + 99e^{−10})."""
+    from dataclasses import replace
+
+    import symdln.flow.verify as verify
+    from symdln.flow.solution import Status
+
+    real, calls = verify._run, []
+
+    def run(model, theta0, plan, *args):
+        sol = real(model, theta0, plan, *args)
+        calls.append(plan.digits)
+        return replace(sol, status=Status.STEP_UNDERFLOW) if len(calls) == 2 else sol
+
+    monkeypatch.setattr(verify, "_run", run)
+    m = deep_linear(spectrum=[1], depth=2, widths=1)
+    r = verified_flow(m, InitSpec.balanced("1/100", 2), digits=12, at=["5"], t_end=5, progress=False)
+    assert r.status == "success" and len(calls) == 3 and calls[2] == calls[1] + 20, (r.status, calls)
+    assert [run["status"] for run in r.runs] == ["success", "step_underflow", "success"]
+    v = r.points[0]["values"][0]
+    with mpmath.workdps(50):
+        exact = 1 / (1 + 99 * mpmath.exp(-10))
+        assert abs(mpmath.mpf(v.text) - exact) < mpmath.mpf(10) ** (1 - v.digits) * exact
 
 
 def test_weight_decay_with_a_target_or_data_and_crossings_runs():
