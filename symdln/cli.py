@@ -183,7 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="--compare: comma-separated init scales (α for diagonal, σ for a DLN; default 1e-20,1e-40)")
     li.add_argument("--digits", type=_positive_int, default=None, help="--compare: verified digits wanted (default 6)")
     li.add_argument("--seed", type=_nonneg_int, default=None, help="--compare: seed of the DLN Gaussian init (default 0)")
-    li.add_argument("--plot", default=None, help="--compare: write the convergence figure (.png, .svg or .pdf)")
+    li.add_argument("--plot", action="append", default=None,
+                    help="--compare: write the convergence figure (.png, .svg or .pdf); repeat for several files")
 
     gr = sub.add_parser("graph", help="saddle graph from theory, saved runs and/or the limit path: export, draw, HTML")
     _add_model_options(gr)

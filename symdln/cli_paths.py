@@ -150,24 +150,34 @@ def _limit_compare(args, model) -> int:
     if any(not x.strip() for x in parts):
         raise OptionError(f"--scales {text!r}: an empty entry; give comma-separated scales such as 1e-20,1e-40")
     scales = [parse_number(x, name="--scales") for x in parts]
-    if args.plot:
+    plots = args.plot or []
+    if plots:
         from .limits import limit_path
         from .limits.compare import _limit_rows
         from .report.limit_plot import _FORMATS
 
-        if Path(args.plot).suffix.lower() not in _FORMATS:
-            raise OptionError(f"--plot {args.plot!r}: the extension must be one of {', '.join(_FORMATS)}")
-        if all(t is None for _, _, t in _limit_rows(limit_path(model))[1:]):
-            reason = getattr(limit_path(model), "time_reason", "") or "the limit path has no jump times"
-            raise OptionError(f"--plot {args.plot!r}: the figure plots the error of the arrival times against the "
+        seen = set()
+        for plot in plots:
+            if Path(plot).suffix.lower() not in _FORMATS:
+                raise OptionError(f"--plot {plot!r}: the extension must be one of {', '.join(_FORMATS)}")
+            key = Path(plot).resolve()
+            if key in seen:
+                raise OptionError(f"--plot {plot!r} is given twice; give each figure file once")
+            seen.add(key)
+        path = limit_path(model)
+        if all(t is None for _, _, t in _limit_rows(path)[1:]):
+            reason = getattr(path, "time_reason", "") or "the limit path has no jump times"
+            raise OptionError(f"--plot {plots[0]!r}: the figure plots the error of the arrival times against the "
                               f"limit's, and this model's limit has none ({reason}); drop --plot")
-        writable_file(args.plot, "--plot")
+        for plot in plots:
+            writable_file(plot, "--plot")
     comp = convergence_study(model, scales, digits=6 if args.digits is None else args.digits,
                              seed=0 if args.seed is None else args.seed, progress=args.progress)
-    if args.plot:
+    if plots:
         from .report.limit_plot import plot_convergence
 
-        plot_convergence(comp, args.plot)
+        for plot in plots:
+            plot_convergence(comp, plot)
     if args.json:
         print(json.dumps(comp.as_dict(), indent=2))
     else:

@@ -91,11 +91,12 @@ def test_convergence_study_errors_shrink_with_the_scale():
 
 
 def test_dln_depth2_study_and_command_line(capsys, tmp_path):
-    out = tmp_path / "conv.svg"
+    out, png = tmp_path / "conv.svg", tmp_path / "conv.png"  # --plot repeats (it kept only the last file)
     assert main(["limit", "--spectrum", "5,3,2", "--widths", "3", "--compare", "--scales", "1e-20,1e-40",
-                 "--plot", str(out)]) == 0
+                 "--plot", str(out), "--plot", str(png)]) == 0
     text = capsys.readouterr().out
     assert "visits the limit saddles in order" in text and out.read_text().startswith("<?xml")
+    assert png.read_bytes().startswith(b"\x89PNG")
     comp = convergence_study(deep_linear(spectrum=[5, 3, 2], widths=3), ["1e-20", "1e-40"], progress=False)
     for ra, rb in zip(comp.scales[0].rows[1:], comp.scales[1].rows[1:]):
         assert abs(rb.tau_error) < abs(ra.tau_error)
@@ -107,6 +108,10 @@ def test_bad_requests_are_refused_before_any_run(capsys, tmp_path):
     assert main(["limit", "--spectrum", "2,1", "--widths", "2", "--compare", "--plot", str(tmp_path / "a.txt")]) == 2
     assert "extension" in capsys.readouterr().err and not (tmp_path / "a.txt").exists()
     assert main(["limit", "--spectrum", "2,1", "--widths", "2", "--plot", str(tmp_path / "a.png")]) == 2
+    capsys.readouterr()
+    assert main(["limit", "--spectrum", "2,1", "--widths", "2", "--compare", "--plot", str(tmp_path / "b.png"),
+                 "--plot", str(tmp_path / "b.png")]) == 2
+    assert "twice" in capsys.readouterr().err and not (tmp_path / "b.png").exists()
 
 
 def test_ctrl_c_keeps_the_finished_scales(monkeypatch):
