@@ -282,6 +282,11 @@ class Landscape:
             mats = _balanced(mats, rtol)
         G = _residual_float(self.model, A) if isinstance(self.model, DeepLinearModel) else None
         sig, margin = _float_signature(_unit_layers(mats, rtol, grad, self.model), G, rtol) if G is not None else ((), math.inf)
+        exact_layers = _rational_layers(theta) if G is not None else None
+        if exact_layers is not None:
+            # exact rational input: ranks over ℚ (a layer of size 1e-12 is not zero; float64 read it as zero and put
+            # the point at the origin instead of its two-zero-layer stratum)
+            sig, margin = rational_signature(self.model, exact_layers), math.inf
         if not self.strata:
             return Location(None, False, math.inf, grad, loss, sig, "the landscape lists no strata")
         dists = [float(np.linalg.norm(A - _as_float_matrix(s.end_to_end))) for s in self.strata]
@@ -418,6 +423,29 @@ def _rational_data(model) -> tuple:
     from .fields import to_fmpq_mat as q
 
     return q(sp.Matrix(model.sxx)), q(sp.Matrix(model.syx))
+
+
+def _rational_layers(theta):
+    """``theta``'s layers as ``fmpq_mat`` when every entry is an exact rational (int, Fraction, SymPy Rational), else
+    ``None``."""
+    from fractions import Fraction
+
+    import flint
+
+    out = []
+    for W in theta:
+        rows = W.tolist() if isinstance(W, sp.MatrixBase) else W
+        if not isinstance(rows, (list, tuple)) or not all(isinstance(r, (list, tuple)) for r in rows):
+            return None
+        entries = []
+        for r in rows:
+            for x in r:
+                if isinstance(x, bool) or not isinstance(x, (int, Fraction, sp.Rational)):
+                    return None
+                entries.append(flint.fmpq(int(x.p), int(x.q)) if isinstance(x, sp.Rational)
+                               else flint.fmpq(x.numerator, x.denominator))
+        out.append(flint.fmpq_mat(len(rows), len(rows[0]) if rows else 0, entries))
+    return out
 
 
 def rational_signature(model, layers) -> tuple:

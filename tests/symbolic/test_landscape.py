@@ -831,3 +831,32 @@ def test_locate_on_an_orbit_of_equal_singular_values_and_away_from_every_listed_
     far = (sp.Matrix([[1, 2, 0], [0, 1, 1]]), sp.Matrix([[1, 0], [2, 1]]), sp.Matrix([[1, 1], [0, 1], [1, 0]]))
     off = L.locate(far)
     assert not off.exact_match and "no listed end-to-end map" in off.reason
+
+
+@pytest.mark.parametrize("eps", [sp.Rational(1, 10**12), sp.Rational(3, 7 * 10**30)])
+def test_exact_points_are_located_by_exact_ranks(eps):
+    """W_2 = W_3 = 0 with a small nonzero W_1 = ε·B (exact): critical for every W_1 (two zero layers).  Float64 ranks read
+    W_1 as zero and put the point at the origin, which ``locate`` then reported unlocated; exact input is ranked over ℚ
+    and lands in Z{2,3} with W_1's exact rank.  Oracle: the Hessian of a SymPy loss written here, its eigenvalues at
+    80 digits (the negative ones are O(ε)), counted against the located stratum's inertia."""
+    import mpmath
+
+    m = deep_linear(spectrum=[2, 1], depth=3, widths=2)
+    L = landscape(m)
+    for B, rank in (([[1, 2], [3, -1]], 2), ([[1, 2], [2, 4]], 1)):
+        W1 = sp.Matrix(B) * eps
+        th = [W1, sp.zeros(2, 2), sp.zeros(2, 2)]
+        loc = L.locate(th)
+        assert loc.exact_match and loc.stratum.label.text == "Z{2,3}", loc.reason
+        xs = sp.symbols("x0:12")
+        Ws = [sp.Matrix(2, 2, xs[4 * i:4 * i + 4]) for i in range(3)]
+        M = sp.Matrix(m.syx)
+        E = Ws[2] * Ws[1] * Ws[0] - M
+        loss = sum(e ** 2 for e in E) / 2
+        H = sp.hessian(loss, xs).subs(dict(zip(xs, list(W1) + [0] * 8)))
+        with mpmath.workdps(80):
+            ev = mpmath.eigsy(mpmath.matrix(H.tolist()))[0]
+            neg = sum(1 for v in ev if v < -mpmath.mpf(10) ** -60)
+            zero = sum(1 for v in ev if abs(v) <= mpmath.mpf(10) ** -60)
+        assert (neg, zero) == (loc.stratum.inertia.negative, loc.stratum.inertia.zero), (rank, neg, zero)
+        assert loc.signature[0] == rank
