@@ -34,6 +34,7 @@ from .base import Solver
 __all__ = ["RadauIIA", "radau_tableau"]
 
 _SAFETY = 0.9
+_ROT = flint.arb_mat([[0, 1], [-1, 0]])  # [r q]·_ROT = [−q r]
 _TARGET = 0.65
 
 
@@ -201,10 +202,9 @@ class RadauIIA(Solver):
         return J
 
     def _inverses(self, J, H, blocks, range_bits: int, full: bool):
-        """``(γ/H − J)⁻¹`` (``P × P``) and, per pair ``α ± iβ``, the real ``2P × 2P`` form
-        ``[[Re C, −Im C], [Im C, Re C]]`` of ``C = ((α − iβ)/H − J)⁻¹`` (midpoints), which solves
-        ``((α − iβ)/H − J)(u + iv) = r + iq`` as ``(u; v) = [[Re C, −Im C], [Im C, Re C]] (r; q)``: one product per
-        pair and Newton iteration on the stacked rows ``(r; q)``, which are adjacent in the transformed residual.
+        """``(γ/H − J)⁻¹`` (``P × P``) and, per pair ``α ± iβ``, the real and imaginary parts of
+        ``C = ((α − iβ)/H − J)⁻¹`` (midpoints), which solve ``((α − iβ)/H − J)(u + iv) = r + iq`` as
+        ``[u v] = Re C [r q] + Im C [−q r]`` (``P × 2`` matrices).
 
         ``J = −∇²ℒ`` is symmetric, so with ``K = α/H − J`` and ``b = β/H`` (``K`` commutes with itself)::
 
@@ -228,7 +228,7 @@ class RadauIIA(Solver):
                 K = (eye * (a / H) - J).mid()
                 bh = (b / H).mid()
                 Ginv = (K * K + eye * (bh * bh)).solve(eye, algorithm="approx").mid()
-                out.append(_real_form((K * Ginv).mid(), (Ginv * bh).mid()))
+                out.append(((K * Ginv).mid(), (Ginv * bh).mid()))
         self.nlu += len(out)
         return bits, out
 
@@ -328,8 +328,13 @@ class RadauIIA(Solver):
             # (computing the corrections at the inverses' reduced bits took 60 % more iterations: depth 3, σ = 1e-10)
             out = (mats[0] * flint.arb_mat(P, 1, rhs[:P])).entries()
             for k in range(1, nblocks):
-                i = (2 * k - 1) * P  # rows 2k − 1 and 2k of the transformed residual: (r; q), solved as (u; v)
-                out += (mats[k] * flint.arb_mat(2 * P, 1, rhs[i:i + 2 * P])).entries()
+                i = (2 * k - 1) * P
+                # rows 2k − 1 and 2k of the transformed residual are r and q: Y = [r q] is the transpose of the 2 × P
+                # matrix of those adjacent entries (no interleaving), [−q r] = Y·[[0, 1], [−1, 0]], and [u v]ᵀ lists
+                # u then v, as the corrections are laid out
+                Y = flint.arb_mat(2, P, rhs[i:i + 2 * P]).transpose()
+                re, im = mats[k]
+                out += (re * Y + im * (Y * _ROT)).transpose().entries()
             dW = flint.arb_mat(s, P, out).mid()
             dZ = (T * dW).mid()
             Wm = (Wm + dW).mid()
@@ -400,18 +405,6 @@ def _extrapolation(c: tuple, r: float) -> tuple:
             row.append(v - (1.0 if j == s else 0.0))
         rows.append(tuple(row))
     return tuple(rows)
-
-
-def _real_form(re: flint.arb_mat, im: flint.arb_mat) -> flint.arb_mat:
-    """``[[re, −im], [im, re]]``: the real ``2P × 2P`` matrix of the complex ``P × P`` matrix ``re + i·im``."""
-    P = re.nrows()
-    a, b, nb = re.entries(), im.entries(), (-im).entries()
-    rows = []
-    for i in range(P):
-        rows += a[i * P:(i + 1) * P] + nb[i * P:(i + 1) * P]
-    for i in range(P):
-        rows += b[i * P:(i + 1) * P] + a[i * P:(i + 1) * P]
-    return flint.arb_mat(2 * P, 2 * P, rows)
 
 
 def _layers(entries, offset: int, shapes) -> tuple:
