@@ -165,7 +165,7 @@ class RadauIIA(Solver):
         self.s = k if k % 2 == 1 else k + 1
         self.newton_iterations = 0
         self._eta = 1.0
-        self._jac = None  # (y, J) for rejected attempts from the same point
+        self._jac = None  # (y, J, max |J_ij|) for rejected attempts from the same point
         self._src = None  # (y1, H, Z, c) of the last step: starting stages for a step from y1
         self._acc = None  # (H, ratio) of the last accepted step (predictive step control)
         self._full = False  # inverses at full precision (set when reduced bits failed once)
@@ -198,7 +198,7 @@ class RadauIIA(Solver):
             return self._jac[1]
         J = self.flow.jacobian(y).mid()
         self.njev += 1
-        self._jac = (y, J)
+        self._jac = (y, J, max((abs(float(x.mid())) for x in J.entries()), default=0.0))  # max |J_ij| once per J
         return J
 
     def _inverses(self, J, H, blocks, range_bits: int, full: bool):
@@ -214,10 +214,11 @@ class RadauIIA(Solver):
         condition number is about the square of ``K``'s (its eigenvalues ``(α/H − λ)² + b²`` lie in ``[b², ‖K‖² + b²]``),
         so the pairs are computed with the condition number's bits once more.  Returns ``(bits, matrices)``."""
         P = J.nrows()
-        eye = flint.arb_mat(P, P, [1 if i == j else 0 for i in range(P) for j in range(P)])
+        eye = _eye(P)
         # an approximate inverse serves simplified Newton, but its rounding must stay below the smallest components
         # the error norm resolves: bits for the condition number ~ 1 + H‖J‖, for the state's dynamic range, and 80 more
-        size = max((abs(float(x.mid())) for x in J.entries()), default=0.0)
+        size = self._jac[2] if self._jac is not None and self._jac[1] is J else \
+            max((abs(float(x.mid())) for x in J.entries()), default=0.0)
         cond_bits = int(math.log2(1 + float((H * size).mid()) * P))
         prec = flint.ctx.prec
         bits = prec if full else min(prec, 80 + cond_bits + range_bits)
@@ -385,6 +386,12 @@ class RadauIIA(Solver):
         if 1.0 <= fac <= 1.2:
             return 1.0  # hold H: the next step reuses the Jacobian and the inverses (RADAU5's rule)
         return fac * 0.8 if fac < 1 else fac  # shrinking: 20 % more, so that the next steps can hold
+
+
+@lru_cache(maxsize=16)
+def _eye(P: int) -> flint.arb_mat:
+    """The ``P × P`` identity (exact entries: valid at every precision; built once per size)."""
+    return flint.arb_mat(P, P, [1 if i == j else 0 for i in range(P) for j in range(P)])
 
 
 @lru_cache(maxsize=64)
