@@ -263,7 +263,11 @@ class Landscape:
         stratum for float64 to tell.  ``exact_match`` also requires the Hessian at the point (its exact inertia when
         every entry of ``theta`` is an exact rational, else float64 eigenvalues of the closed form) to have the
         stratum's negative and zero counts: a point where they differ is a special point of the stratum or of one not
-        listed, and is reported so.
+        listed, and is reported so.  Float layers read as zero but not zero, at a point whose gradient is small even at
+        their size (``‖∇ℒ‖ ≤ √rtol`` times their norm), must leave the Hessian's inertia (zero threshold ``1e-14`` of
+        the largest eigenvalue) as it is, else the point is unlocated: float64 cannot tell them from a point of a
+        larger stratum (resolved down to layers about ``1e-12`` of the largest; exact input is decided exactly at any
+        size).  At a point critical only to a coarser level (a run's end, a float solve) they are a residue.
 
         Examples
         --------
@@ -339,6 +343,21 @@ class Landscape:
                 clean = [np.zeros_like(W) if r == 0 else W for W, r in zip(mats, ranks)]
             neg, zero = (exact.negative, exact.zero) if exact is not None else _float_inertia(self.model, clean)
             how = "exact" if exact is not None else "float64"
+            if exact is None and any(r == 0 and np.any(W) for W, r in zip(mats, ranks)):
+                # counted with a tight zero threshold: the Hessian's eigenvalues from a layer of size δ are O(δ)
+                small = max(float(np.linalg.norm(W)) for W, r in zip(mats, ranks) if r == 0)
+                raw, ref = _float_inertia(self.model, mats, 1e-14), _float_inertia(self.model, clean, 1e-14)
+                # a residue of an approximate critical point (a run's end, a float solve: ‖∇ℒ‖ not small at the
+                # layers' own size) is dropped; layers the point is critical with, even at their size, decide
+                if raw != ref and grad <= math.sqrt(rtol) * small:
+                    # the layers read as zero are not negligible to the Hessian: a point of a larger stratum (a layer
+                    # of size 1e-8 beside O(1) ones: the sweep's Z{3} chain point, (2, 7, 2), had been matched to
+                    # Z{2,3}, (1, 9, 1), "exactly") or a residue that has not decayed; float64 cannot tell which
+                    return Location(s, False, best, grad, loss, sig,
+                                    f"{same_map} as {s.label.text} ({s.label.stratum}) when layers of norm up to "
+                                    f"{small:.1e} are read as zero, but the Hessian with them (float64) has {raw[0]} "
+                                    f"negative and {raw[1]} zero eigenvalues, without them {ref[0]} and {ref[1]}: too near a "
+                                    f"smaller stratum for float64 to tell (pass the point exactly to decide)")
             if (neg, zero) != (s.inertia.negative, s.inertia.zero):
                 return Location(s, False, best, grad, loss, sig,
                                 f"{same_map} and rank signature as {s.label.text} ({s.label.stratum}), but the "
