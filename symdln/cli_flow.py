@@ -70,6 +70,10 @@ def _flow_setup(args):
     if args.init_file:
         return model, InitSpec.from_point(model, read_init_file(args.init_file))
     if args.init == "balanced":
+        if model.svd is None:
+            raise OptionError("--init balanced aligns every layer with the target's exact singular vectors: give the "
+                              "target by --spectrum (with --rotation-seed), not by --target or --X/--Y; or use the "
+                              "Gaussian init (--sigma) or --init-file")
         return model, InitSpec.balanced(args.scale if args.scale is not None else args.sigma, model.depth)
     return model, InitSpec.gaussian(args.sigma, args.seed)
 

@@ -97,6 +97,7 @@ def test_flow_diagonal_follows_the_published_saddles(capsys, tau, beta):
         (["graph", "--out", "/proc/g.json"], "not writable"),
         (["limit", "--compare", "--scales", "1e-5", "--plot", "/proc/version/c.png"], "existing folder"),
         (["flow", "--sigma", "1e400", "--at", "1"], "`sigma`"),
+        (["flow", "--target", "2,1/3;-1/2,1", "--init", "balanced", "--at", "1"], "--spectrum"),
         (["flow", "--widths", "100000", "--at", "1"], "the limit is 1000"),
         (["explore", "--widths", "100000", "--out", "/nonexistent/never-written"], "the limit is 1000"),
         (["flow", "--widths", "30", "--depth", "3", "--at", "1"], "--max-time"),
