@@ -24,6 +24,7 @@ from ..precision import Precision, digits_for_flow, to_arb
 from ..symbolic.compile import compile_flow, flatten
 from .control import Stepper, SwitchedDense, locate_crossing
 from .norms import ErrorNorm, frobenius
+from .rest import CHECK_EVERY, RestCheck
 from .solution import FlowSolution, FlowStats, Status
 from .stiffness import StiffnessDetector
 from .solvers import SOLVERS
@@ -128,6 +129,12 @@ def _stepper(flow, precision, solver, k, rtol, floor, scale, strict: bool = Fals
     return Stepper(method, norm, rtol, state_bits=None if state is precision else state.bits)
 
 
+def loss_resolution(flow, model, precision: Precision, scale: Fraction, rtol: Fraction) -> flint.arb:
+    """``100·ρ²`` (call in scope): losses below this are below what a run's arithmetic and tolerance resolve."""
+    rho = residual_floor(flow, state_precision(model, precision, scale, rtol), rtol)
+    return (rho * rho * 100).mid()
+
+
 def residual_floor(flow, precision: Precision, rtol: Fraction) -> flint.arb:
     """``ρ`` of the residual norm: a hundred roundings of ``max(1, ‖G(0)‖)`` over ``rtol`` (call in scope)."""
     G0 = flow.residual(tuple(flint.arb_mat(r, c) for r, c in flow.shapes))
@@ -158,6 +165,7 @@ def integrate_flow(
     strict: bool = False,
     progress: bool | None = None,
     throw: bool = True,
+    stop_at_rest: bool = True,
 ) -> FlowSolution:
     """Integrate the gradient flow ``θ' = −∇ℒ(θ)`` from ``θ(0) = theta0`` to ``t_end`` in arbitrary precision.
 
@@ -226,6 +234,10 @@ def integrate_flow(
     throw : bool
         Raise :class:`~symdln.errors.FlowError` (with the partial solution attached) when
         the run ends without reaching ``t_end`` or the event; ``False`` returns it instead.
+    stop_at_rest : bool
+        A run without ``loss_below`` or ``grad_below`` ends early, with its state carried to ``t_end``, once the
+        rest of the flow provably moves every reported value by less than ``10⁻³·rtol`` (:mod:`symdln.flow.rest`;
+        ``stats.rest_step`` is then the index of that point).  ``False`` integrates every step to ``t_end``.
 
     Returns
     -------
@@ -294,6 +306,12 @@ def integrate_flow(
             detector = StiffnessDetector(flow, k, lambda: _stepper(flow, precision, "radau", stages_for("radau", rtol_q, strict),
                                                                    rtol_q, floor_q, scale_q, strict))
         switch_step, first, nfev_before = None, None, 0
+        # a run asked only to reach t_end may stop once the rest of the flow cannot change what it reports (.rest); an
+        # event run (a loss or gradient level) goes on until its event
+        resting = None if thr_q is not None or gthr_q is not None or not stop_at_rest else \
+            RestCheck(flow, precision, state_precision(model, precision, scale_q, rtol_q), rtol_q,
+                      loss_resolution(flow, model, precision, scale_q, rtol_q), coordinates)
+        rest_step = None
         T = to_arb(t_end_q, bits).mid()
         thr = None if thr_q is None else to_arb(thr_q, bits)
         gthr = None if gthr_q is None else to_arb(gthr_q, bits)
@@ -359,6 +377,15 @@ def integrate_flow(
                         bar.set_postfix(loss=f"{float(lo.mid()):.3e}", refresh=False)
                     if status is None and last:
                         status = Status.SUCCESS
+                    elif (status is None and resting is not None and steps % CHECK_EVERY == 0
+                          and resting.at_rest(t, T, y, lo)):
+                        # at rest until T: the state of t stands for every later time (module .rest)
+                        rest_step = len(ts) - 1
+                        ts.append(T), states.append(y), losses.append(lo)
+                        stepper.float_times.append(float(T.mid()))
+                        bar.update(float((T - t).mid()))
+                        t = T
+                        status = Status.SUCCESS
                     if not lo.is_finite():
                         status = Status.NONFINITE
                     H = (H * flint.arb(fac)).mid()
@@ -395,6 +422,7 @@ def integrate_flow(
         nlu=stepper.solver.nlu,
         switch_step=switch_step,
         strict=bool(strict),
+        rest_step=rest_step,
     )
     sol = FlowSolution(
         model=model,

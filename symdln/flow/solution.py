@@ -55,6 +55,7 @@ class FlowStats:
     nlu: int = 0
     switch_step: int | None = None
     strict: bool = False  # Radau IIA's estimate held to rtol (no RADAU5 relaxation): the run's dense output too
+    rest_step: int | None = None  # from ts[rest_step] on the run is at rest (symdln.flow.rest): θ(t) = states[rest_step]
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -173,6 +174,9 @@ class FlowSolution:
             i = self._index(tt)
             if tt == self.ts[i]:
                 return self.states[i]
+            rest = self.stats.rest_step
+            if rest is not None and i >= rest:  # at rest (symdln.flow.rest): the state of ts[rest] to 1e-3·rtol
+                return self.states[rest]
             return self.dense.advance(self.states[i], self.ts[i], tt)
 
     def loss(self, t) -> flint.arb:
