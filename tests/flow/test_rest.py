@@ -82,3 +82,19 @@ def test_a_time_past_the_default_horizon_is_not_asked_to_absolute_time(sigma):
     early = verified_flow(m, init, digits=10, at=(h / 20,), t_end=h, max_steps=1)
     assert late.runs[0]["plan"]["rtol"] == "1e-13"
     assert early.runs[0]["plan"]["rtol"] == "1e-16"
+
+
+def test_rest_travels_with_a_saved_solution(tmp_path):
+    """``stats.rest_step`` is saved: the loaded solution evaluates inside the rest as the run did (no steps over it)."""
+    from symdln import load_solution
+
+    m = deep_linear(spectrum=[2, 1], widths=2)
+    sol = integrate_flow(m, balanced_init(m, "1e-20"), 10**30, rtol="1e-16", progress=False)
+    assert sol.stats.rest_step is not None
+    back = load_solution(sol.save(tmp_path / "traj.json"))
+    assert back.stats.rest_step == sol.stats.rest_step
+    for t in ("1e25", 10**30):
+        a, b = sol.end_to_end(t), back.end_to_end(t)
+        with sol.precision.flint():
+            assert all(abs(x - y) < flint.arb("1e-30") for x, y in zip(a.entries(), b.entries()))
+            assert abs(a[0, 0] * a[1, 1] - a[0, 1] * a[1, 0] - 2) < flint.arb("1e-15")  # det A = 2·1 at the minimum
