@@ -419,15 +419,20 @@ def verified_flow(
         status_text = "incomplete"
         rest = _at_local_minimum(best)
         message = (f"the loss did not fall below {', '.join(missed)} by t = {float(best.t_final.mid()):.6g} (the end "
-                   f"of the run); " + (rest if rest else "give a larger `t_end` (--t-end) to look further"))
+                   f"of the run); " + (rest + ", and a larger `t_end` will not reach these levels" if rest
+                                       else "give a larger `t_end` (--t-end) to look further"))
     elif status is None and worst is None and not at_q and not events and levels and len(never) == len(levels):
         status_text = "success"  # nothing numeric to verify: every level is certified out of reach
         message = "every level lies at or below the exact global minimum of the loss: the loss never falls below it"
     elif status is None:
         status_text = "success" if worst is not None and worst >= digits else "unverified"
+        rest = None if status_text == "success" else _at_local_minimum(best)
         message = (f"every reported number has at least {digits} verified significant digits" if status_text == "success"
                    else f"some reported numbers have only {worst} verified digits (wanted {digits}) after "
-                        f"{len(sols)} runs; tighten `rtol` or raise `retries`")
+                        f"{len(sols)} runs; " + (
+                            f"{rest}: values that decay into it for ever (e^(-μt)) fall below what the runs resolve "
+                            f"relative to the initialization scale; ask for times nearer the start" if rest
+                            else "tighten `rtol` or raise `retries`"))
     else:
         status_text = status.name.lower()
         message = status.value + ("" if compared else " Reported numbers are from a run that was not verified.")
@@ -461,8 +466,7 @@ def _at_local_minimum(sol: FlowSolution) -> str | None:
             return None
         gtext = g.str(2, radius=False)
     return (f"the run ends at a local minimum of loss {float(sol.losses[-1].mid()):.6g} (measured there: ‖∇ℒ‖ = {gtext}, "
-            f"smallest Hessian eigenvalue {mu:.3g} > 0): the flow has converged, and a larger `t_end` will not reach "
-            f"these levels")
+            f"smallest Hessian eigenvalue {mu:.3g} > 0): the flow has converged")
 
 
 def _verifier(model, plan):

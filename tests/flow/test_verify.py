@@ -300,6 +300,13 @@ def test_a_run_that_settles_at_a_local_minimum_says_so(capsys):
                  "--t-end", "12", "--digits", "8", "--json", "--no-progress"])
     out = json.loads(capsys.readouterr().out)
     assert code == 4 and "larger `t_end`" in out["message"] and "local minimum" not in out["message"]
+    # the values asked at the horizon decay into the origin as e^(−λt): below what the runs resolve, unverified (never
+    # success), and the message says why instead of advising a tighter rtol
+    code = main(["flow", "--depth", "3", "--widths", "2", "--spectrum", "2,1", "--weight-decay", "1/10", "--sigma",
+                 "1e-10", "--digits", "8", "--json", "--no-progress"])
+    out = json.loads(capsys.readouterr().out)
+    assert code != 0 and out["status"] == "unverified"
+    assert "local minimum of loss 2.5" in out["message"] and "tighten" not in out["message"]
 
 
 def test_the_strict_run_at_a_modest_precision_runs_through():
