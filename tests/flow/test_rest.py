@@ -98,3 +98,23 @@ def test_rest_travels_with_a_saved_solution(tmp_path):
         with sol.precision.flint():
             assert all(abs(x - y) < flint.arb("1e-30") for x, y in zip(a.entries(), b.entries()))
             assert abs(a[0, 0] * a[1, 1] - a[0, 1] * a[1, 0] - 2) < flint.arb("1e-15")  # det A = 2·1 at the minimum
+
+
+def test_a_strict_run_at_rest_is_not_stalled_by_its_own_rounding():
+    """From a converged state of depth 3 (σ = 1e-30: the state carries ~96 digits), the strict Radau IIA run held to
+    rtol = 1e-16 goes on to t = 1e31 without the rest stop.  Its error estimate sums the stages' roundings weighted by
+    |e_i| (15.6 at 15 stages); against the residual's floor they made error ratios of 0.01 … 1 whatever the step, and
+    the steps stalled near 1e26 (3,000 steps reached t = 3.7e29).  The state stays at the minimum: A's singular values
+    are the target's 2 and 1."""
+    import json
+    from pathlib import Path
+
+    from symdln.spectra import singular_values
+
+    d = json.loads((Path(__file__).parent / "data" / "converged_depth3_sigma1e-30.json").read_text())
+    m = deep_linear(spectrum=[2, 1], depth=3, widths=2, rotation_seed=1)
+    sol = integrate_flow(m, d["theta"], 10**31, rtol="1e-16", solver="radau", strict=True, stop_at_rest=False,
+                         max_steps=1000, progress=False, throw=False, scale="1e-30")
+    assert sol.success, (sol.status, float(sol.t_final.mid()))
+    s = singular_values(sol.end_to_end(10**31), sol.precision)
+    assert abs(s[0] - 2) < 1e-15 and abs(s[1] - 1) < 1e-15

@@ -173,6 +173,11 @@ class RadauIIA(Solver):
         self._theta = 1.0  # the last Newton contraction rate
         self._limit = None  # after a Newton failure: a step size the next accepted steps grow towards (×1.2 each)
 
+    def estimate_weight(self) -> float:
+        """``Σ|e_i|``: the error estimate ``Σ e_i Z_i`` carries this many roundings of the stage increments."""
+        e = radau_tableau(self.s, 64)[6]
+        return sum(abs(float(x)) for x in e)
+
     @property
     def error_order(self) -> int:
         return self.s
