@@ -5,6 +5,10 @@ threads cost more than they save on them, and far more when another process hold
 ``eigh`` took 11 ms with two threads on a loaded two-core machine, 1 ms with one; ``symdln critical --depth 4
 --widths 7`` 8.0 s against 4.9 s).  :func:`single_blas_thread` limits BLAS to one thread inside a ``with`` block
 (threadpoolctl, as scikit-learn does), leaving the caller's setting as it was afterwards.
+
+SciPy's wheels carry a second OpenBLAS beside NumPy's, loaded with the first ``scipy.linalg``-using import: a
+block entered before that import (``least_squares`` imported inside the theory graph's block) left it at two
+threads.  It is loaded before the controller is built, so it is limited with NumPy's.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ def _controller():
     global _CONTROLLER
     import sys
 
+    import scipy.linalg  # noqa: F401  SciPy ships its own OpenBLAS: loaded now, it is limited with NumPy's
     from threadpoolctl import ThreadpoolController
 
     n = len(sys.modules)

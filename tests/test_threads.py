@@ -35,3 +35,25 @@ def test_a_library_loaded_after_the_first_block_is_limited_too(monkeypatch):
     with single_blas_thread():
         assert all(n == 1 for n in _blas_threads())
     assert th._CONTROLLER is not old
+
+
+def test_scipys_own_blas_is_limited_when_scipy_is_first_imported_inside_the_block():
+    """SciPy's wheels carry their own OpenBLAS; a block entered before SciPy was imported (the theory graph imports
+    ``least_squares`` inside its block) left that library at its default thread count."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import json, numpy\n"
+        "from threadpoolctl import threadpool_info\n"
+        "from symdln._threads import single_blas_thread\n"
+        "with single_blas_thread():\n"
+        "    import scipy.optimize\n"
+        "    print(json.dumps([(i['filepath'], i['num_threads']) for i in threadpool_info() if i['user_api'] == 'blas']))\n"
+    )
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="2", OMP_NUM_THREADS="2")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    libs = json.loads(out)
+    assert libs and all(n == 1 for _, n in libs), libs

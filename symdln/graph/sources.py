@@ -36,6 +36,7 @@ import sympy as sp
 from ..errors import ModelError, OptionError, describe
 from ..models.diagonal import DiagonalLinearModel
 from ..saddles.visits import format_support
+from ..symbolic.pointfloat import flat_gradient
 from .build import saddle_graph
 
 __all__ = ["landscape_graph", "observed_graph", "limit_graph", "merge_graphs"]
@@ -164,10 +165,8 @@ def _unflat(model, x):
 
 
 def _gradient(model, data, x):
-    """``∇ℒ`` flattened (float64), by :func:`symdln.symbolic.landscape.float_gradient`."""
-    from ..symbolic.landscape import float_gradient
-
-    return np.concatenate([g.ravel() for g in float_gradient(model, _unflat(model, x), data)])
+    """``∇ℒ`` flattened (float64), by :func:`symdln.symbolic.pointfloat.flat_gradient`."""
+    return flat_gradient(model, data)(x)
 
 
 def _follow(model, data, x0, scale, max_steps: int = 20_000):
@@ -178,8 +177,10 @@ def _follow(model, data, x0, scale, max_steps: int = 20_000):
     in the next saddle's unstable directions (~1e-16, amplified) from carrying the run past it."""
     from scipy.integrate import LSODA
 
+    grad = flat_gradient(model, data)  # built once: a follow calls it ~3,000 times
+
     def rhs(t, x):
-        return -_gradient(model, data, x)
+        return -grad(x)
 
     import warnings
 
@@ -191,7 +192,7 @@ def _follow(model, data, x0, scale, max_steps: int = 20_000):
             msg = solver.step()
         if msg is not None or solver.status != "running":
             return None
-        g = float(np.linalg.norm(rhs(0.0, solver.y)))
+        g = float(np.linalg.norm(grad(solver.y)))
         gmax = max(gmax, g)
         if g <= PLATEAU_DROP * gmax:
             break
@@ -208,10 +209,11 @@ def _polish(model, data, x, scale):
 
     # the Jacobian of ∇ℒ is the Hessian (closed form): finite differences cost n + 1 gradients per iteration, and
     # at degenerate critical points (slow, linear convergence) the polish ran into MINPACK's 100·n·(n+1) evaluations
-    fit = least_squares(lambda z: _gradient(model, data, z), x,
+    grad = flat_gradient(model, data)
+    fit = least_squares(grad, x,
                         jac=lambda z: float_hessian_closed(model, _unflat(model, z), data),
                         method="lm", xtol=1e-15, ftol=1e-15, gtol=1e-15, max_nfev=100 * (x.size + 1))
-    if not np.linalg.norm(_gradient(model, data, fit.x)) <= 1e-12 * scale:
+    if not np.linalg.norm(grad(fit.x)) <= 1e-12 * scale:
         return None
     return fit.x
 

@@ -153,3 +153,39 @@ def test_compiled_diagonal_field_and_its_scaled_form_match_sympy_diff():
                 for i in range(3):
                     exact = -factor * sp.diff(L, sym[i]).subs(subs)
                     assert abs(col[i, 0] - p.arb(exact)) < flint.arb(2) ** (-p.bits + 8)
+
+
+@pytest.mark.parametrize("name", sorted(MORE))
+def test_flat_float_gradient_matches_sympy_diff(name):
+    """The float64 gradient closure of the theory graph's follows (flat states, row-major layers) against sympy.diff of
+    the independently written loss at a rational point: agreement to float64 rounding."""
+    import numpy as np
+
+    from symdln.symbolic.pointfloat import flat_gradient
+
+    model = MORE[name]()
+    W = weight_symbols(model)
+    L = _independent_loss(model, W)
+    vals = itertools.cycle([sp.Rational(1, 3), sp.Rational(-2, 5), sp.Rational(3, 7), sp.Rational(1, 2), -1, sp.Rational(5, 4)])
+    subs = {w: next(vals) for Wl in W for w in Wl}
+    flat = [w for Wl in W for w in Wl]  # sympy matrices iterate row-major, as the flat state
+    exact = np.array([float(sp.diff(L, w).subs(subs)) for w in flat])
+    got = flat_gradient(model)(np.array([float(subs[w]) for w in flat]))
+    assert got.shape == exact.shape
+    assert np.max(np.abs(got - exact)) <= 1e-13 * max(1.0, np.max(np.abs(exact)))
+
+
+def test_flat_float_gradient_of_a_diagonal_network_matches_sympy_diff():
+    import numpy as np
+
+    from symdln.symbolic.pointfloat import flat_gradient
+
+    model = diagonal_linear("1,1/2,7/10;1/2,1,1/10", "1,0")
+    u, v = weight_symbols(model)
+    r = model.X * sp.Matrix([u[i] * v[i] for i in range(3)]) - model.y
+    L = sum(x**2 for x in r) / 4
+    flat = list(u) + list(v)
+    point = dict(zip(flat, [sp.Rational(1, 3), sp.Rational(-2, 5), sp.Rational(3, 7), sp.Rational(1, 2), -1, sp.Rational(5, 4)]))
+    exact = np.array([float(sp.diff(L, w).subs(point)) for w in flat])
+    got = flat_gradient(model)(np.array([float(point[w]) for w in flat]))
+    assert np.max(np.abs(got - exact)) <= 1e-14 * max(1.0, np.max(np.abs(exact)))
