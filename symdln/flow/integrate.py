@@ -131,10 +131,13 @@ def _stepper(flow, precision, solver, k, rtol, floor, scale, strict: bool = Fals
         # t = 3e30 to 8.8e30).  ρ is raised by 100·Σ|e_i| (1e-78 → 1.6e-75 there, still 1e-7 below the first run's,
         # whose floor decides which losses are reported as bounds)
         rho = (rho * 100 * method.estimate_weight()).mid()
-    norm = ErrorNorm(kind, to_arb(floor, precision.bits), flow.shapes, flow, rho)
     method.floor = float(floor)
     if solver == "radau" and not strict:  # strict: the estimate is held to rtol itself
         method.relax = method.tolerance_relaxation(rtol)
+    band = None
+    if kind == "escape":
+        band = (to_arb(rtol, precision.bits) * 10 / flint.arb(getattr(method, "relax", 1.0))).mid()
+    norm = ErrorNorm(kind, to_arb(floor, precision.bits), flow.shapes, flow, rho, band)
     return Stepper(method, norm, rtol, state_bits=None if state is precision else state.bits)
 
 

@@ -6,17 +6,23 @@ local error ``e`` at the state ``θ`` is the largest of:
 
 * ``singular`` (deep linear networks), for each layer ``W`` with error ``e``::
 
-      ‖e‖_W = max( ‖(WWᵀ + τ²I)^{−1/2} e‖_F , ‖e (WᵀW + τ²I)^{−1/2}‖_F )
+      ‖e‖_W² = 2·vec(e)ᵀ (I ⊗ A_L + A_Rᵀ ⊗ I)⁻¹ vec(e),   A_L = WWᵀ + τ²I,  A_R = WᵀW + τ²I
 
-  computed as ``tr(eᵀ (WWᵀ + τ²I)⁻¹ e)`` by one linear solve.  Along a singular direction of ``W`` with
-  singular value ``s`` this is the error divided by ``√(s² + τ²)``: the relative error of that mode,
-  floored at ``τ`` (the initialization scale / 1024);
+  (the Sylvester operator ``X ↦ A_L X + X A_R``), which is ``Σ 2ẽ_ij² / (s_i² + s_j² + 2τ²)`` with ``ẽ = Uᵀ e V``
+  in the SVD basis: the change of each singular value relative to it (floored at ``τ``, the initialization scale
+  / 1024), a rotation between two singular directions relative to the larger of the two.  Measured relative to
+  the smaller (as ``max(‖(WWᵀ + τ²)^{−1/2} e‖, ‖e (WᵀW + τ²)^{−1/2}‖)`` did), the rotation ``u₁ᵀ e v₂`` of a
+  learned mode against a small one capped the steps approaching a depth-3 escape at ``0.05·(t* − t)``; it only
+  turns ``v₁`` by ``ẽ₁₂/s₁``.  The operator's condition number ``~ ‖W‖²/τ²`` is bought with more bits;
 * ``escape`` (deep linear networks of depth ≥ 3, NUMERICS.md): the error's *escape block*
   ``e_ss = (I − Π_L) e (I − Π_R)``, with soft projectors ``I − Π_L = κ²(WWᵀ + κ²I)⁻¹`` and
-  ``I − Π_R = κ²(WᵀW + κ²I)⁻¹`` onto the singular directions below ``κ = √τ``, is measured like ``singular``
-  (relative to the small modes it belongs to), the rest relative to ``‖W‖_F``.  The blocks that couple a
-  learned mode to the small ones relax fast on the stiff plateaus of deep networks: measured against the small
-  singular values they would cap the steps at the relaxation time, while their errors are forgotten;
+  ``I − Π_R = κ²(WᵀW + κ²I)⁻¹`` onto the singular directions below ``κ_W = max(√τ, b·‖W‖_F)``, is measured like
+  ``singular`` (relative to the small modes it belongs to), the rest relative to ``‖W‖_F``.  ``b`` (``band``) is
+  ten times the tolerance the rest is held to: a growing mode between ``√τ`` and ``rtol·‖W‖`` is otherwise seen
+  neither by the error estimate nor by the Newton test, and an L-stable step with ``H·λ ≫ 1`` damps it instead of
+  growing it (depth 3, σ = 1e-60, Newton from zero: the run stepped over its second escape).  The blocks that
+  couple a learned mode to the small ones relax fast on the stiff plateaus of deep networks and are outside the
+  escape block;
 * ``componentwise`` (diagonal networks): ``max_i |e_i| / √(x_i² + τ²)``;
 * ``mirror`` (diagonal networks in dual coordinates ``r``, :mod:`symdln.symbolic.mirror`):
   ``max_i |e_i| / √((tanh(2r_i)/2)² + τ²)``, the relative error it makes in ``β_i = α² sinh 2r_i``;
@@ -29,6 +35,8 @@ local error ``e`` at the state ``θ`` is the largest of:
 
 from __future__ import annotations
 
+import math
+
 import flint
 
 __all__ = ["ErrorNorm", "FrozenNorm", "frobenius"]
@@ -39,7 +47,7 @@ class ErrorNorm:
 
     Parameters
     ----------
-    kind : {"singular", "componentwise"}
+    kind : {"singular", "escape", "componentwise", "mirror"}
     floor : arb
         ``τ``.
     shapes : layer shapes
@@ -47,23 +55,25 @@ class ErrorNorm:
         With ``residual_floor``, adds the residual term.
     residual_floor : arb, optional
         ``ρ``.
+    band : arb, optional
+        ``b`` of the escape block's ``κ_W = max(√τ, b·‖W‖_F)`` (``None``: ``√τ``).
     """
 
-    def __init__(self, kind: str, floor: flint.arb, shapes, flow=None, residual_floor: flint.arb | None = None) -> None:
+    def __init__(self, kind: str, floor: flint.arb, shapes, flow=None, residual_floor: flint.arb | None = None,
+                 band: flint.arb | None = None) -> None:
         if kind not in ("singular", "componentwise", "escape", "mirror"):
             raise ValueError(f"unknown error norm {kind!r}")
         self.kind = kind
         self.floor2 = floor * floor
         self.kappa2 = floor  # κ² = τ
+        self.band = band  # escape block: κ_W = max(√τ, band·‖W‖_F)
         self.flow = flow
         self.residual_floor = residual_floor
-        self._eyes = {}  # τ²I, and κ²I for the escape block, built once per size (not in every step)
-        self._kappa_eyes = {}
+        self._eyes = {}  # τ²I, built once per size (not in every step)
         for r, c in shapes:
             for n in (r, c):
                 if n not in self._eyes:
                     self._eyes[n] = _eye(n, self.floor2)
-                    self._kappa_eyes[n] = _eye(n, self.kappa2)
 
     def __call__(self, state, error) -> flint.arb:
         error = tuple(e.mid() for e in error)  # an estimate: its ball radius carries no information
@@ -82,24 +92,32 @@ class ErrorNorm:
     def _singular(self, state, error) -> flint.arb:
         worst = flint.arb(0)
         for W, e in zip(state, error):
-            Wt, et = W.transpose(), e.transpose()
-            left = (W * Wt + self._eyes[W.nrows()]).solve(e, nonstop=True)
-            right = (Wt * W + self._eyes[W.ncols()]).solve(et, nonstop=True)
-            a = (et * left).trace().mid()
-            b = (e * right).trace().mid()
-            worst = max(worst, a, b, key=_key)
-            if not (a.is_finite() and b.is_finite()):
+            with flint.ctx.workprec(flint.ctx.prec + self._extra_bits(W)):
+                Wt = W.transpose()
+                K = _sylvester(W * Wt + self._eyes[W.nrows()], Wt * W + self._eyes[W.ncols()])
+                v = _vec(e)
+                q = (v.transpose() * K.solve(v, nonstop=True, algorithm="approx"))[0, 0].mid() * 2
+            if not q.is_finite():
                 return flint.arb("inf")
+            worst = max(worst, q, key=_key)
         return worst.sqrt().mid()
+
+    def _extra_bits(self, W) -> int:
+        """Bits for the condition number ``(s_max² + τ²)/τ²`` of the Sylvester operator of ``W``."""
+        big = float(frobenius(W).mid())
+        tau = math.sqrt(float(self.floor2.mid()))
+        if not (big > 0 and tau > 0 and math.isfinite(big / tau)):
+            return 64
+        return 64 + 2 * max(0, int(math.log2(big / tau)) + 1)
 
     def _escape(self, state, error) -> flint.arb:
         worst = flint.arb(0)
-        k2 = self.kappa2
         for W, e in zip(state, error):
             n, m = W.nrows(), W.ncols()
+            k2 = self.layer_kappa2(W)
             Wt = W.transpose()
-            AL = W * Wt + self._kappa_eyes[n]
-            AR = Wt * W + self._kappa_eyes[m]
+            AL = W * Wt + _eye(n, k2)
+            AR = Wt * W + _eye(m, k2)
             # e_ss = κ⁴ A_L⁻¹ e A_R⁻¹ (solve from both sides)
             left = AL.solve(e, nonstop=True) * k2
             ess = AR.solve(left.transpose(), nonstop=True).transpose() * k2
@@ -109,6 +127,13 @@ class ErrorNorm:
                 return flint.arb("inf")
             worst = max(worst, small, big, key=_key)
         return worst
+
+    def layer_kappa2(self, W) -> flint.arb:
+        """``κ_W²``: the escape block of ``W`` holds its singular directions below ``κ_W = max(√τ, band·‖W‖_F)``."""
+        if self.band is None:
+            return self.kappa2
+        b = (self.band * frobenius(W)).mid()
+        return max(self.kappa2, (b * b).mid(), key=_key)
 
     def _componentwise(self, state, error) -> flint.arb:
         worst = flint.arb(0)
@@ -155,14 +180,17 @@ class FrozenNorm:
             n, m = W.nrows(), W.ncols()
             Wt = W.transpose()
             WWt, WtW = W * Wt, Wt * W
-            SL = _inverse(WWt + norm._eyes[n])
-            SR = _inverse(WtW + norm._eyes[m])
+            bits = flint.ctx.prec + norm._extra_bits(W)
+            with flint.ctx.workprec(bits):
+                K = _sylvester(W * Wt + norm._eyes[n], Wt * W + norm._eyes[m])
+                S = (K.solve(_eye(n * m, 1), algorithm="approx") * 2).mid()  # condition ~ ‖W‖²/τ²: approximate LU
             if norm.kind == "escape":
-                AL = _inverse(WWt + norm._kappa_eyes[n]) * norm.kappa2
-                AR = _inverse(WtW + norm._kappa_eyes[m]) * norm.kappa2
-                layers.append((SL, SR, AL.mid(), AR.mid(), (frobenius(W) + norm.kappa2).mid()))
+                k2 = norm.layer_kappa2(W)
+                AL = _inverse(WWt + _eye(n, k2)) * k2
+                AR = _inverse(WtW + _eye(m, k2)) * k2
+                layers.append(((S, bits), AL.mid(), AR.mid(), (frobenius(W) + k2).mid()))
             else:
-                layers.append((SL, SR, None, None, None))
+                layers.append(((S, bits), None, None, None))
         self.layers = layers
 
     def __call__(self, state, error) -> flint.arb:
@@ -170,17 +198,17 @@ class FrozenNorm:
         if self.layers is None:
             return norm(state, error)
         worst = flint.arb(0)
-        for (SL, SR, AL, AR, size), e in zip(self.layers, error):
+        for ((S, bits), AL, AR, size), e in zip(self.layers, error):
             e = e.mid()
             small = (AL * e * AR).mid() if AL is not None else e
-            st = small.transpose()
-            # the quadratic forms are ≥ 0 in exact arithmetic; SL, SR are rounded inverses of matrices with
-            # condition ~ 1/τ², so a form far below the other can come out slightly negative (measured: −1e-131
-            # beside 5e-71 at depth 3, σ = 1e-60).  Its square root was NaN, read as a diverging Newton iteration:
-            # every step after the escape failed and was halved (46,000 steps instead of 2,000).  Clamp at 0.
-            a = (st * SL * small).trace().mid()
-            b = (small * SR * st).trace().mid()
-            worst = max(worst, _root(a), _root(b), key=_key)
+            v = _vec(small)
+            # the form is ≥ 0 in exact arithmetic; S is a rounded inverse of a matrix with condition ~ 1/τ², so a
+            # form far below the other terms can come out slightly negative (measured: −1e-131 beside 5e-71 at
+            # depth 3, σ = 1e-60).  Its square root was NaN, read as a diverging Newton iteration: every step after
+            # the escape failed and was halved (46,000 steps instead of 2,000).  Clamp at 0.
+            with flint.ctx.workprec(bits):
+                q = (v.transpose() * S * v)[0, 0].mid()
+            worst = max(worst, _root(q), key=_key)
             if size is not None:
                 worst = max(worst, frobenius(e - small) / size, key=_key)
         if not worst.is_finite():
@@ -195,6 +223,28 @@ def _root(q: flint.arb) -> flint.arb:
     if not q.is_finite():
         return flint.arb("inf")
     return q.sqrt() if q > 0 else flint.arb(0)
+
+
+def _vec(M: flint.arb_mat) -> flint.arb_mat:
+    """The columns of ``M`` stacked into one column (``vec``)."""
+    n, m = M.nrows(), M.ncols()
+    return flint.arb_mat(n * m, 1, [M[i, j] for j in range(m) for i in range(n)])
+
+
+def _sylvester(AL: flint.arb_mat, AR: flint.arb_mat) -> flint.arb_mat:
+    """``K = I ⊗ A_L + A_Rᵀ ⊗ I``, the matrix of ``X ↦ A_L X + X A_R`` on ``vec X`` (column-major)."""
+    n, m = AL.nrows(), AR.nrows()
+    N = n * m
+    entries = [0] * (N * N)
+    for j in range(m):
+        for i in range(n):
+            row = i + n * j
+            for i2 in range(n):
+                entries[row * N + i2 + n * j] = AL[i, i2]
+            for j2 in range(m):
+                k = row * N + i + n * j2
+                entries[k] = entries[k] + AR[j2, j]
+    return flint.arb_mat(N, N, entries)
 
 
 def _inverse(A: flint.arb_mat) -> flint.arb_mat:
