@@ -151,24 +151,14 @@ def float_data(model) -> tuple[np.ndarray, np.ndarray]:
 
 def float_gradient(model, mats, data=None) -> list:
     """``∇ℒ`` at a float point, one array per layer (``[∇_u, ∇_v]`` for a diagonal network), in float64;
-    ``data`` is :func:`float_data` (pass it when calling often)."""
-    first, second = float_data(model) if data is None else data
-    if isinstance(model, DiagonalLinearModel):
-        u, v = mats
-        g = first.T @ (first @ (u * v) - second) / first.shape[0]
-        return [v * g, u * g]
-    sxx, syx = first, second
-    lam = float(model.weight_decay)
-    prefix = [None]  # prefix[l] = W_l⋯W_1 (None: the identity)
-    for W in mats:
-        prefix.append(W if prefix[-1] is None else W @ prefix[-1])
-    B = (prefix[-1] - syx) if model.form == "teacher" else (prefix[-1] @ sxx - syx)
-    grads = [None] * len(mats)
-    for l in range(len(mats), 0, -1):
-        g = B if prefix[l - 1] is None else B @ prefix[l - 1].T
-        grads[l - 1] = g + lam * mats[l - 1] if lam else g
-        B = mats[l - 1].T @ B
-    return grads
+    ``data`` is :func:`float_data` (pass it when calling often).  The formula is :func:`flat_gradient`'s."""
+    x = np.concatenate([np.asarray(W, dtype=float).reshape(-1) for W in mats])
+    g = flat_gradient(model, data)(x)
+    out, k = [], 0
+    for r, c in model.shapes:
+        out.append(g[k:k + r * c].reshape(r, c))
+        k += r * c
+    return out
 
 
 def flat_gradient(model, data=None):
