@@ -179,10 +179,10 @@ class FrozenNorm:
         for W in state:
             n, m = W.nrows(), W.ncols()
             Wt = W.transpose()
-            WWt, WtW = W * Wt, Wt * W
             bits = flint.ctx.prec + norm._extra_bits(W)
-            with flint.ctx.workprec(bits):
-                K = _sylvester(W * Wt + norm._eyes[n], Wt * W + norm._eyes[m])
+            with flint.ctx.workprec(bits):  # the Gram products at these bits serve the escape block's inverses too
+                WWt, WtW = W * Wt, Wt * W
+                K = _sylvester(WWt + norm._eyes[n], WtW + norm._eyes[m])
                 S = (K.solve(_eye(n * m, 1), algorithm="approx") * 2).mid()  # condition ~ ‖W‖²/τ²: approximate LU
             if norm.kind == "escape":
                 k2 = norm.layer_kappa2(W)
@@ -202,7 +202,7 @@ class FrozenNorm:
             e = e.mid()
             small = (AL * e * AR).mid() if AL is not None else e
             v = _vec(small)
-            # the form is ≥ 0 in exact arithmetic; S is a rounded inverse of a matrix with condition ~ 1/τ², so a
+            # the form is ≥ 0 in exact arithmetic; S is a rounded inverse of a matrix with condition ~ ‖W‖²/τ², so a
             # form far below the other terms can come out slightly negative (measured: −1e-131 beside 5e-71 at
             # depth 3, σ = 1e-60).  Its square root was NaN, read as a diverging Newton iteration: every step after
             # the escape failed and was halved (46,000 steps instead of 2,000).  Clamp at 0.

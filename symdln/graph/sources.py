@@ -164,11 +164,6 @@ def _unflat(model, x):
     return out
 
 
-def _gradient(model, data, x):
-    """``∇ℒ`` flattened (float64), by :func:`symdln.symbolic.pointfloat.flat_gradient`."""
-    return flat_gradient(model, data)(x)
-
-
 def _follow(model, data, x0, scale, max_steps: int = 20_000):
     """Float64 gradient flow from ``x0`` to the first plateau, then Levenberg–Marquardt on ``∇ℒ = 0`` to the
     critical point there: the end point, or ``None`` (no plateau within ``max_steps`` LSODA steps, or the polish
@@ -269,6 +264,7 @@ def _follow_precise(model, data, st, d, rate, fastest, eps, scale):
         theta.append(sp.Matrix(r, c, lambda a, b, W=W, k=k: W[a, b] + sp.Rational(step * dq[k + a * c + b])))
         k += r * c
     stop = None
+    grad = flat_gradient(model, data)
     # the plateau comes after ~log(1/ε)/rate (measured: at 21–32 % of the long horizon): the short horizon first
     for horizon in (1.2 * math.log(1 / eps) / rate + 6 / rate, 3 * math.log(1 / eps) / rate + 20 / rate):
         sol = integrate_flow(model, theta, Fraction(horizon).limit_denominator(1000), precision=Precision(digits + 10),
@@ -277,7 +273,7 @@ def _follow_precise(model, data, st, d, rate, fastest, eps, scale):
         for y in sol.states:
             x = np.concatenate([np.array([[float(W[a, b].mid()) for b in range(W.ncols())]
                                           for a in range(W.nrows())], dtype=float).ravel() for W in y])
-            g = float(np.linalg.norm(_gradient(model, data, x)))
+            g = float(np.linalg.norm(grad(x)))
             gmax = max(gmax, g)
             if g <= PLATEAU_DROP * gmax:
                 stop = x

@@ -165,7 +165,7 @@ def flat_gradient(model, data=None):
     """``x ↦ ∇ℒ(x)`` on flat float64 states (the layers' entries, row-major, one layer after the other), with the
     model's data, shapes and weight decay read once: for integrators and solvers that call it a million times.
 
-    Same formula as :func:`float_gradient`: with ``P_l = W_l⋯W_1`` and ``B = P_L − Σyx`` (teacher) or
+    With ``P_l = W_l⋯W_1`` and ``B = P_L − Σyx`` (teacher) or
     ``P_L Σxx − Σyx`` (data), ``∇_{W_l}ℒ = (W_L⋯W_{l+1})ᵀ B P_{l−1}ᵀ + λW_l``; diagonal networks:
     ``g = Xᵀ(X(u ⊙ v) − y)/n``, ``∇_u = v ⊙ g``, ``∇_v = u ⊙ g``.
 
