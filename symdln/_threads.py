@@ -7,8 +7,8 @@ threads cost more than they save on them, and far more when another process hold
 (threadpoolctl, as scikit-learn does), leaving the caller's setting as it was afterwards.
 
 SciPy's wheels carry a second OpenBLAS beside NumPy's, loaded with the first ``scipy.linalg``-using import: a
-block entered before that import (``least_squares`` imported inside the theory graph's block) left it at two
-threads.  It is loaded before the controller is built, so it is limited with NumPy's.
+block entered before that import (``scipy.optimize`` first imported inside the block, as the theory graph once
+did) left it at two threads.  It is loaded before the controller is built, so it is limited with NumPy's.
 """
 
 from __future__ import annotations

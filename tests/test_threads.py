@@ -38,7 +38,7 @@ def test_a_library_loaded_after_the_first_block_is_limited_too(monkeypatch):
 
 
 def test_scipys_own_blas_is_limited_when_scipy_is_first_imported_inside_the_block():
-    """SciPy's wheels carry their own OpenBLAS; a block entered before SciPy was imported (the theory graph imports
+    """SciPy's wheels carry their own OpenBLAS; a block entered before SciPy was imported (the theory graph once imported
     ``least_squares`` inside its block) left that library at its default thread count."""
     import json
     import os

@@ -122,3 +122,64 @@ def test_merged_graph_keeps_the_theory_account():
     B.add_edge("{}", "{1}", source="limit", count=1)
     M = merge_graphs(A, B)
     assert M.graph["unresolved_directions"] == 3 and M.graph["theory_edges"] == "how"
+
+
+_PLATEAU = [  # a plateau point of a depth-3 theory follow (spectrum 3,2,1, widths 2) on which SciPy's MINPACK polish
+    # gave other bits on its first call in a process than on later ones (theory graphs then differed between runs)
+    "-0x1.335425d8a33b4p-2", "0x1.8f78a461db0cap-2", "-0x1.27acacd546c89p+0", "0x1.59a80a916ae6fp-3",
+    "-0x1.a1cb8c87a669ep-3", "0x1.5159d60253fd3p-1", "-0x1.f6f02d8682a81p-1", "0x1.17c85e0d672a8p-1",
+    "0x1.90242476bd7cfp-1", "-0x1.d04f5d444783ep-2", "-0x1.7d2dec4fbdeccp-2", "0x1.339d561359d0ep-2",
+    "0x1.7e6d3fa0052fdp-1", "-0x1.2f8c55af63447p-1", "-0x1.81a623a326643p-1", "0x1.3958a27459823p-1"]
+
+_POLISH_TWICE = f"""
+import hashlib, numpy as np
+from symdln.models import deep_linear
+from symdln.symbolic.landscape import float_data
+from symdln.graph.sources import _polish
+m = deep_linear(spectrum=[3, 2, 1], depth=3, widths=2)
+x = np.array([float.fromhex(v) for v in {_PLATEAU!r}])
+print(" ".join(hashlib.md5(_polish(m, float_data(m), x.copy(), 3.0).tobytes()).hexdigest() for _ in range(2)))
+"""
+
+
+def test_polish_gives_the_same_bits_in_every_call_and_process():
+    """The theory graph's end points are decided on polished points: the polish must be a function of its input
+    (first call of a process included), and land on a critical point (checked by the 40-digit compiled field)."""
+    import subprocess
+    import sys
+
+    import flint
+    import numpy as np
+
+    from symdln.graph.sources import _polish, _unflat
+    from symdln.precision import Precision
+    from symdln.symbolic.compile import compile_flow
+    from symdln.symbolic.landscape import float_data
+
+    runs = [subprocess.run([sys.executable, "-c", _POLISH_TWICE], capture_output=True, text=True, check=True).stdout.split()
+            for _ in range(2)]
+    assert len({h for r in runs for h in r}) == 1, runs
+    m = deep_linear(spectrum=[3, 2, 1], depth=3, widths=2)
+    x = _polish(m, float_data(m), np.array([float.fromhex(v) for v in _PLATEAU]), 3.0)
+    p = Precision(40)
+    flow = compile_flow(m, p)
+    with p.flint():
+        F = flow.field(tuple(flint.arb_mat(W.tolist()) for W in _unflat(m, x)))
+        size = max(abs(float(v.mid())) for W in F for v in W.entries())
+    assert size <= 1e-12 * 3.0
+    assert float(np.abs(x - np.array([float.fromhex(v) for v in _PLATEAU])).max()) < 0.1  # the plateau's point
+
+
+@pytest.mark.slow
+def test_depth3_theory_graph_is_the_same_in_two_processes(tmp_path):
+    """``symdln graph --theory`` at depth 3 (about 20 s a run): two processes write the same file."""
+    import subprocess
+    import sys
+
+    outs = []
+    for k in range(2):
+        out = tmp_path / f"g{k}.json"
+        subprocess.run([sys.executable, "-m", "symdln", "graph", "--theory", "--depth", "3", "--widths", "2",
+                        "--out", str(out), "--no-progress"], check=True, capture_output=True)
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
