@@ -2,8 +2,8 @@
 
 An :class:`Event` is ``g(flow, θ) -> arb`` with a direction (``−1``: ``g`` falls through 0, ``+1``: rises, ``0``:
 both).  :func:`event_times` finds every crossing of a finished run: a sign change of ``g`` between stored steps
-is bracketed and located by Illinois' method on the dense output (:mod:`.roots`) to the arithmetic's
-resolution, so an event time has the run's accuracy; :func:`symdln.flow.verify.verified_flow` verifies it by
+is bracketed and located by Illinois' method on the dense output (:mod:`.roots`) to ``2^{−20}·rtol`` relative
+(:func:`~.roots.time_resolution`), so an event time has the run's accuracy; :func:`symdln.flow.verify.verified_flow` verifies it by
 its second run like every other number.  Two crossings inside one accepted step are not seen (as in SciPy's
 ``solve_ivp``): events that can recur quickly should be monotone quantities or be checked on a finer run.
 
@@ -21,7 +21,7 @@ import flint
 
 from ..errors import OptionError, describe
 from ..parse import format_number, positive_number
-from .roots import illinois
+from .roots import illinois, time_resolution
 
 __all__ = ["Event", "event_times", "plateau_events"]
 
@@ -107,7 +107,7 @@ def event_times(sol, event: Event) -> tuple:
     flow = sol.flow
     out = []
     with p.flint():
-        resolution = flint.arb(2) ** (-(p.bits - p.guard_bits))
+        resolution = time_resolution(p.bits, p.guard_bits, sol.rtol)
         vals = [event.function(flow, y) for y in sol.states]
         for i in range(1, len(vals)):
             a, b = vals[i - 1], vals[i]

@@ -23,6 +23,7 @@ from ..parse import exact_number, format_number
 from ..precision import Precision, digits_for_flow, to_arb
 from ..symbolic.compile import compile_flow, flatten
 from .control import Stepper, SwitchedDense, locate_crossing
+from .roots import time_resolution
 from .norms import ErrorNorm, frobenius
 from .rest import CHECK_EVERY, RestCheck
 from .solution import FlowSolution, FlowStats, Status
@@ -343,6 +344,7 @@ def integrate_flow(
             status, t_event = Status.EVENT, t  # already below the threshold at t0
         steps = rejected = streak = 0
         resolution = flint.arb(2) ** (-(bits - precision.guard_bits))
+        at_events = time_resolution(bits, precision.guard_bits, rtol_q)  # event times: below the run's tolerance
         bar = tqdm(total=float(t_end_q), unit="t", disable=(not progress) if progress is not None else None,
                    desc="symdln flow", leave=False)
         try:
@@ -375,11 +377,11 @@ def integrate_flow(
                     f0 = stepper.field(y)
                     lo = flow.loss(y)
                     if thr is not None and lo < thr:
-                        t, y = locate_crossing(stepper, t_prev, y_prev, t, thr, resolution)
+                        t, y = locate_crossing(stepper, t_prev, y_prev, t, thr, at_events)
                         t_event, lo = t, flow.loss(y)
                         status = Status.EVENT
                     elif gthr is not None and frobenius(flatten(f0)) < gthr:
-                        t, y = locate_crossing(stepper, t_prev, y_prev, t, gthr, resolution, quantity=_grad_norm)
+                        t, y = locate_crossing(stepper, t_prev, y_prev, t, gthr, at_events, quantity=_grad_norm)
                         t_event, lo = t, flow.loss(y)
                         status = Status.CONVERGED
                     ts.append(t), states.append(y), losses.append(lo)

@@ -28,6 +28,7 @@ from ..parse import format_number, positive_number
 from .integrate import integrate_flow
 from .plan import InitSpec, RunPlan, check_feasible, default_horizon, event_horizon, plan_run
 from .control import locate_crossing
+from .roots import time_resolution
 from .events import Event, event_times
 from .solution import FlowSolution, Status
 
@@ -154,7 +155,7 @@ def crossing_time(sol: FlowSolution, level) -> flint.arb | None:
             return None
         if i == 0:
             return sol.ts[0]
-        resolution = flint.arb(2) ** (-(p.bits - p.guard_bits))
+        resolution = time_resolution(p.bits, p.guard_bits, sol.rtol)
         t, _ = locate_crossing(sol.dense, sol.ts[i - 1], sol.states[i - 1], sol.ts[i], thr, resolution)
         return t
 
