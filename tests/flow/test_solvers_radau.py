@@ -212,3 +212,38 @@ def test_strict_run_from_a_moderate_init_is_not_frozen():
     assert plan.strict and plan.precision.bits <= 200  # the case that failed: many stages at a modest precision
     sol = _run(m, init.build(m), plan, init, None, False, 3000, 60.0, "primal")
     assert sol.status.ok and sol.stats.steps < 1000, (sol.status, sol.stats)
+
+
+def test_one_step_needing_full_precision_does_not_make_the_rest_of_the_run_pay_for_it(monkeypatch):
+    """When Newton fails with the reduced-bit inverses and succeeds at full precision, the next steps try twice the
+    margin, not full precision for good (a sticky switch made the later inverses 4× dearer: 351 bits where ~90
+    served).  Depth 3 from σ = 1e-30 has such steps; reduced inverses must still be formed after the first."""
+    from symdln.flow.plan import InitSpec
+    from symdln.flow.verify import verified_flow
+
+    from symdln.flow.control import Stepper
+
+    calls, dense = [], [0]
+    orig, advance = RadauIIA._inverses, Stepper.advance
+
+    def spy(self, J, H, blocks, range_bits, full):
+        out = orig(self, J, H, blocks, range_bits, full)
+        if not dense[0]:  # the run's own steps (the dense output starts each evaluation afresh)
+            calls.append((id(self), full, out[0], flint.ctx.prec))
+        return out
+
+    def spy_advance(self, *args, **kwargs):
+        dense[0] += 1
+        try:
+            return advance(self, *args, **kwargs)
+        finally:
+            dense[0] -= 1
+
+    monkeypatch.setattr(RadauIIA, "_inverses", spy)
+    monkeypatch.setattr(Stepper, "advance", spy_advance)
+    m = deep_linear(spectrum=[2, 1], depth=3, widths=2, rotation_seed=1)
+    r = verified_flow(m, InitSpec.gaussian("1e-30", 0), digits=8, at=(), cross=("1",), progress=False)
+    assert r.status == "success", r.message
+    first_full = next(i for i, c in enumerate(calls) if c[1])
+    later = [c for c in calls[first_full + 1:] if not c[1] and c[0] == calls[first_full][0]]  # the same run's solver
+    assert later and all(bits < prec for _, _, bits, prec in later)

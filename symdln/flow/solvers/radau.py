@@ -168,7 +168,8 @@ class RadauIIA(Solver):
         self._jac = None  # (y, J, max |J_ij|) for rejected attempts from the same point
         self._src = None  # (y1, H, Z, c) of the last step: starting stages for a step from y1
         self._acc = None  # (H, ratio) of the last accepted step (predictive step control)
-        self._full = False  # inverses at full precision (set when reduced bits failed once)
+        self._extra = 80  # the inverses' bits beyond condition and range (doubled when full precision did what these
+        # did not)
         self._lin = None  # (H, J, inverses) of the last step: reused while H is held and Newton contracts fast
         self._theta = 1.0  # the last Newton contraction rate
         self._limit = None  # after a Newton failure: a step size the next accepted steps grow towards (×1.2 each)
@@ -191,12 +192,12 @@ class RadauIIA(Solver):
         return 10.0 * q ** ((self.s - 1) / (2 * self.s))
 
     def state(self):
-        return (self._eta, self._jac, self._src, self._acc, self._full, self._lin, self._theta, self._limit)
+        return (self._eta, self._jac, self._src, self._acc, self._extra, self._lin, self._theta, self._limit)
 
     def restore(self, state) -> None:
         if state is None:
-            state = (1.0, None, None, None, False, None, 1.0, None)
-        self._eta, self._jac, self._src, self._acc, self._full, self._lin, self._theta, self._limit = state
+            state = (1.0, None, None, None, 80, None, 1.0, None)
+        self._eta, self._jac, self._src, self._acc, self._extra, self._lin, self._theta, self._limit = state
 
     def _jacobian(self, y):
         if self._jac is not None and self._jac[0] is y:
@@ -222,11 +223,12 @@ class RadauIIA(Solver):
         eye = _eye(P)
         # an approximate inverse serves simplified Newton, but its rounding must stay below the smallest components
         # the error norm resolves: bits for the condition number ~ 1 + H‖J‖, for the state's dynamic range, and 80 more
+        # (the run's current margin, self._extra)
         size = self._jac[2] if self._jac is not None and self._jac[1] is J else \
             max((abs(float(x.mid())) for x in J.entries()), default=0.0)
         cond_bits = int(math.log2(1 + float((H * size).mid()) * P))
         prec = flint.ctx.prec
-        bits = prec if full else min(prec, 80 + cond_bits + range_bits)
+        bits = prec if full else min(prec, self._extra + cond_bits + range_bits)
         with flint.ctx.workprec(bits):
             out = [((eye * (blocks[0] / H)) - J).solve(eye, algorithm="approx").mid()]
         with flint.ctx.workprec(bits + cond_bits):
@@ -281,21 +283,28 @@ class RadauIIA(Solver):
         tries = []
         if self._lin is not None and self._theta < self.reuse_theta and (self._lin[0] - H).is_zero():
             tries.append("reuse")
-        if not self._full:
+        if self._extra < flint.ctx.prec:
             tries.append("reduced")
         tries.append("full")
-        out = None
+        out, reduced_bits = None, 0
         for how in tries:
             if how == "reuse":
                 inv = self._lin[2]
+            elif how == "full" and reduced_bits >= flint.ctx.prec:
+                break  # the reduced bits were the full precision already
             else:
                 inv = self._inverses(self._jacobian(y), H, blocks, range_bits, how == "full")
                 self._lin = (H, self._jacobian(y), inv)
+                if how == "reduced":
+                    reduced_bits = inv[0]
             out = self._newton(y0l, shapes, inv, Lam, T, Tinv, Z0, newton_measure or measure)
             if out is not None:
                 break
-            if how == "reduced":
-                self._full = True  # the reduced bits did not carry this run's Newton iterations: full ones from now on
+        if out is not None and how == "full" and "reduced" in tries:
+            # the reduced bits did not carry the Newton iterations, full ones did: twice the margin from now on (measured:
+            # a sticky switch to full precision, 351 bits where ~90 had served, after one such step at depth 3,
+            # σ = 1e-30, 3×3, made the later inverses 4× dearer)
+            self._extra = min(2 * self._extra, flint.ctx.prec)
         if out is None:
             # Newton failed: halve the step (RADAU5), and let the next steps grow back towards this size slowly
             self._lin = None
