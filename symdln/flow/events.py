@@ -2,9 +2,10 @@
 
 An :class:`Event` is ``g(flow, θ) -> arb`` with a direction (``−1``: ``g`` falls through 0, ``+1``: rises, ``0``:
 both).  :func:`event_times` finds every crossing of a finished run: a sign change of ``g`` between stored steps
-is bracketed and located by Illinois' method on the dense output (:mod:`.roots`) to ``2^{−20}·rtol`` relative
-(:func:`~.roots.time_resolution`), so an event time has the run's accuracy; :func:`symdln.flow.verify.verified_flow` verifies it by
-its second run like every other number.  Two crossings inside one accepted step are not seen (as in SciPy's
+is bracketed and located by Illinois' method on the dense output (:mod:`.roots`) to a bracket of
+``64·2^{−20}·rtol = 2^{−14}·rtol`` relative (:func:`~.roots.time_resolution`), far inside the run's own error, so an
+event time has the run's accuracy; :func:`symdln.flow.verify.verified_flow` verifies it by its second run like
+every other number.  Two crossings inside one accepted step are not seen (as in SciPy's
 ``solve_ivp``): events that can recur quickly should be monotone quantities or be checked on a finer run.
 
 Built-in events: the loss falling below a level, and plateaus — the gradient norm ``‖∇ℒ(θ)‖_F`` falling below
