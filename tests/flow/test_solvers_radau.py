@@ -218,10 +218,9 @@ def test_one_step_needing_full_precision_does_not_make_the_rest_of_the_run_pay_f
     """When Newton fails with the reduced-bit inverses and succeeds at full precision, the next steps try twice the
     margin, not full precision for good (a sticky switch made the later inverses 4× dearer: 351 bits where ~90
     served).  Depth 3 from σ = 1e-30 has such steps; reduced inverses must still be formed after the first."""
+    from symdln.flow.control import Stepper
     from symdln.flow.plan import InitSpec
     from symdln.flow.verify import verified_flow
-
-    from symdln.flow.control import Stepper
 
     calls, dense = [], [0]
     orig, advance = RadauIIA._inverses, Stepper.advance
