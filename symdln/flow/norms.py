@@ -89,10 +89,11 @@ class ErrorNorm:
             worst = max(worst, self._residual(state, error), key=_key)
         return worst
 
-    def _singular(self, state, error) -> flint.arb:
+    def _singular(self, state, error, sizes=None) -> flint.arb:
+        """``sizes``: the layers' ``‖W‖_F`` when the caller has them."""
         worst = flint.arb(0)
-        for W, e in zip(state, error):
-            with flint.ctx.workprec(flint.ctx.prec + self._extra_bits(W)):
+        for k, (W, e) in enumerate(zip(state, error)):
+            with flint.ctx.workprec(flint.ctx.prec + self._extra_bits(W, None if sizes is None else sizes[k])):
                 Wt = W.transpose()
                 K = _sylvester(W * Wt + self._eyes[W.nrows()], Wt * W + self._eyes[W.ncols()])
                 v = _vec(e)
@@ -102,9 +103,10 @@ class ErrorNorm:
             worst = max(worst, q, key=_key)
         return worst.sqrt().mid()
 
-    def _extra_bits(self, W) -> int:
-        """Bits for the condition number ``(s_max² + τ²)/τ²`` of the Sylvester operator of ``W``."""
-        big = float(frobenius(W).mid())
+    def _extra_bits(self, W, size=None) -> int:
+        """Bits for the condition number ``(s_max² + τ²)/τ²`` of the Sylvester operator of ``W`` (``size``: ``‖W‖_F``
+        when the caller has it)."""
+        big = float((frobenius(W) if size is None else size).mid())
         tau = math.sqrt(float(self.floor2.mid()))
         if not (big > 0 and tau > 0 and math.isfinite(big / tau)):
             return 64
@@ -114,25 +116,27 @@ class ErrorNorm:
         worst = flint.arb(0)
         for W, e in zip(state, error):
             n, m = W.nrows(), W.ncols()
-            k2 = self.layer_kappa2(W)
+            size = frobenius(W)  # ‖W‖_F once: κ_W, the Sylvester bits and the rest's scale
+            k2 = self.layer_kappa2(W, size)
             Wt = W.transpose()
             AL = W * Wt + _eye(n, k2)
             AR = Wt * W + _eye(m, k2)
             # e_ss = κ⁴ A_L⁻¹ e A_R⁻¹ (solve from both sides)
             left = AL.solve(e, nonstop=True) * k2
             ess = AR.solve(left.transpose(), nonstop=True).transpose() * k2
-            small = self._singular((W,), (ess.mid(),))
-            big = (frobenius(e - ess) / (frobenius(W) + k2)).mid()
+            small = self._singular((W,), (ess.mid(),), (size,))
+            big = (frobenius(e - ess) / (size + k2)).mid()
             if not (small.is_finite() and big.is_finite()):
                 return flint.arb("inf")
             worst = max(worst, small, big, key=_key)
         return worst
 
-    def layer_kappa2(self, W) -> flint.arb:
-        """``κ_W²``: the escape block of ``W`` holds its singular directions below ``κ_W = max(√τ, band·‖W‖_F)``."""
+    def layer_kappa2(self, W, size=None) -> flint.arb:
+        """``κ_W²``: the escape block of ``W`` holds its singular directions below ``κ_W = max(√τ, band·‖W‖_F)``
+        (``size``: ``‖W‖_F`` when the caller has it)."""
         if self.band is None:
             return self.kappa2
-        b = (self.band * frobenius(W)).mid()
+        b = (self.band * (frobenius(W) if size is None else size)).mid()
         return max(self.kappa2, (b * b).mid(), key=_key)
 
     def _componentwise(self, state, error) -> flint.arb:
@@ -179,16 +183,17 @@ class FrozenNorm:
         for W in state:
             n, m = W.nrows(), W.ncols()
             Wt = W.transpose()
-            bits = flint.ctx.prec + norm._extra_bits(W)
+            size = frobenius(W)
+            bits = flint.ctx.prec + norm._extra_bits(W, size)
             with flint.ctx.workprec(bits):  # the Gram products at these bits serve the escape block's inverses too
                 WWt, WtW = W * Wt, Wt * W
                 K = _sylvester(WWt + norm._eyes[n], WtW + norm._eyes[m])
                 S = (K.solve(_eye(n * m, 1), algorithm="approx") * 2).mid()  # condition ~ ‖W‖²/τ²: approximate LU
             if norm.kind == "escape":
-                k2 = norm.layer_kappa2(W)
+                k2 = norm.layer_kappa2(W, size)
                 AL = _inverse(WWt + _eye(n, k2)) * k2
                 AR = _inverse(WtW + _eye(m, k2)) * k2
-                layers.append(((S, bits), AL.mid(), AR.mid(), (frobenius(W) + k2).mid()))
+                layers.append(((S, bits), AL.mid(), AR.mid(), (size + k2).mid()))
             else:
                 layers.append(((S, bits), None, None, None))
         self.layers = layers
