@@ -23,19 +23,21 @@ class ActiveSet:
 
     The previous saddle is feasible for the next constraints (a coordinate leaves the boundary only where
     ``β_i = 0``), so the solve starts there.  A new column is appended to ``R`` (``RᵀR = A_Pᵀ A_P``) by one
-    triangular solve; dropping the column at position ``p`` keeps ``R``'s leading ``p × p`` block and its rows above
-    ``p``, and the trailing block becomes the Cholesky factor of ``TᵀT``, ``T`` the trailing rows of the kept
-    columns.  One jump then costs ``O(n·d)`` for the gradient and ``O(n·|P| + |P|²)`` for the solve.  The
-    coefficients, signs and right-hand sides on ``P`` live in preallocated buffers of capacity ``n + 1`` (a support
-    larger than that is dependent; the caller falls back to a solve from scratch).
+    triangular solve (and the forward half ``Rᵀf = c_P`` of the passive solve gains one entry: a solve after an
+    append is one back substitution); dropping the column at position ``p`` keeps ``R``'s leading ``p × p`` block
+    and its rows above ``p``, and the trailing block becomes the Cholesky factor of ``TᵀT``, ``T`` the trailing
+    rows of the kept columns.  One jump then costs ``O(n·d)`` for the gradient and ``O(n·|P| + |P|²)`` for the
+    solve.  The coefficients, signs and right-hand sides on ``P`` live in preallocated buffers of capacity
+    ``n + 1`` (a support larger than that is dependent; the caller falls back to a solve from scratch).
 
     Examples
     --------
     >>> import numpy as np
     >>> X, y = np.eye(3), np.array([3.0, 2.0, 1.0])
     >>> act = ActiveSet(X, y)
-    >>> act.step(np.array([1.0, 0.0, 0.0]), act.g, np.zeros(3), 1e-12).tolist()
-    [3.0, 0.0, 0.0]
+    >>> at = np.array([1.0, 0.0, 0.0])
+    >>> act.step(at, np.flatnonzero(at), act.g, 1e-12), act.coefficients(), act.entered
+    (True, (array([0]), array([3.])), (0,))
     """
 
     def __init__(self, X, y):
@@ -58,6 +60,7 @@ class ActiveSet:
         self.R = np.zeros((0, 0), order="F")
         self._valid = True  # False after a failed refactorization: every step then falls back
         self.boundary = np.zeros(0, dtype=np.intp)  # the boundary set of the last step (its nonzero ``at``)
+        self.entered = self.left = ()  # coordinates the last step added to / removed from the support
 
         def tri(R, b, trans="N"):  # LAPACK's triangular solve without SciPy's argument checks (hot loop)
             x, info = dtrtrs(R, b, lower=0, trans=1 if trans == "T" else 0)
@@ -69,23 +72,21 @@ class ActiveSet:
             c, info = dpotrf(G, lower=0, clean=1)
             return c if info == 0 else None
 
-        self._tri, self._chol = tri, chol
+        self._tri, self._chol, self._dtrtrs = tri, chol, dtrtrs
+        self._fw = np.zeros(cap)  # Rᵀf = c_P, the forward half of the passive solve (on P's positions)
+        self._fw_ok = False  # whether _fw holds it for the current R
 
     @property
     def P(self) -> list[int]:
         """The passive set (the current support), in insertion order."""
         return self._P[:self._k].tolist()
 
-    @property
-    def _A(self):
-        """The signed columns of ``P`` (a view of the buffer)."""
-        return self._buf[:, :self._k]
-
     def loss(self) -> float:
         """``½‖y − Xβ‖²/n`` at the last saddle."""
         return float(self.r @ self.r) / (2 * self.n)
 
     def _refactor(self, sgn) -> bool:
+        self._fw_ok = False
         k = self._k
         P = self._P[:k]
         self._s[:k] = sgn[P]
@@ -103,18 +104,18 @@ class ActiveSet:
 
     def _drop(self, keep, sgn) -> bool:
         """Remove the columns of ``P`` where ``keep`` is False, updating ``R`` in place of a refactorization."""
-        p = int(np.argmin(keep))  # the first dropped position
-        kept = np.flatnonzero(keep)
+        self._fw_ok = False
+        p = int(keep.argmin())  # the first dropped position
+        kept = keep.nonzero()[0]
         m = len(kept)
-        tail = kept[kept > p]
+        tail = kept[p:]  # the kept positions after p (those before it are 0, …, p − 1)
         self._inP[self._P[:self._k][~keep]] = False
         for arr in (self._P, self._s, self._c, self._z):
             arr[:m] = arr[kept]  # the fancy index copies first
         self._buf[:, p:m] = self._buf[:, tail]
         self._k = m
         R = np.zeros((m, m), order="F")
-        R[:p, :p] = self.R[:p, :p]
-        R[:p, p:] = self.R[:p, tail]
+        R[:p] = self.R[:p, kept]  # rows above p: R's leading block and its entries over the kept tail
         if len(tail):
             T = self.R[p:, tail]
             S = self._chol(T.T @ T)
@@ -130,83 +131,104 @@ class ActiveSet:
             return False
         a = self.XF[:, j] * sign
         aa = float(a @ a)
+        c = sign * self.Xty[j]
         if k == 0:
             if aa <= 0:
                 return False
-            self.R = np.array([[math.sqrt(aa)]], order="F")
+            r22 = math.sqrt(aa)
+            self.R = np.array([[r22]], order="F")
+            self._fw[0] = c / r22
+            self._fw_ok = True
         else:
-            try:
-                r12 = self._tri(self.R, self._A.T @ a, trans="T")
-            except np.linalg.LinAlgError:
+            r12, info = self._dtrtrs(self.R, self._buf[:, :k].T @ a, lower=0, trans=1)
+            if info != 0:
                 return False
             r22sq = aa - float(r12 @ r12)
             if r22sq <= 1e-13 * aa:  # (numerically) dependent column: let the caller fall back
                 return False
+            r22 = math.sqrt(r22sq)
             R = np.zeros((k + 1, k + 1), order="F")
-            R[:k, :k], R[:k, k], R[k, k] = self.R, r12, math.sqrt(r22sq)
+            R[:k, :k], R[:k, k], R[k, k] = self.R, r12, r22
             self.R = R
+            if self._fw_ok:  # the forward solve Rᵀf = c_P gains one entry
+                self._fw[k] = (c - float(r12 @ self._fw[:k])) / r22
         self._buf[:, k] = a
-        self._P[k], self._s[k], self._c[k], self._z[k] = j, sign, sign * self.Xty[j], 0.0
+        self._P[k], self._s[k], self._c[k], self._z[k] = j, sign, c, 0.0
         self._k = k + 1
         self._inP[j] = True
         return True
 
-    def dependent(self, cols, signs, tol: float = 1e-10) -> bool:
-        """Whether any column ``j`` of ``cols`` (times its sign) lies, to ``tol`` relative, in the span of the
-        support's columns: ``‖a‖² − ‖R⁻ᵀA_Pᵀa‖² ≤ tol‖a‖²`` for the columns together (one triangular solve with the
-        kept Cholesky factor and as many right-hand sides)."""
-        a = self.XF[:, cols] * signs
+    def dependent(self, cols, tol: float = 1e-10) -> bool:
+        """Whether any column ``a`` of ``X[:, cols]`` lies, to ``tol`` relative, in the span of the support's
+        columns: ``‖a‖² − ‖R⁻ᵀA_Pᵀa‖² ≤ tol‖a‖²`` for the columns together (one triangular solve with the kept
+        Cholesky factor and as many right-hand sides; signs do not change a span)."""
+        a = self.XF[:, cols]
         aa = np.einsum("ij,ij->j", a, a)
         if (aa == 0).any():
             return True
         if self._k == 0:
             return False
         try:
-            r12 = self._tri(self.R, self._A.T @ a, trans="T")
+            r12 = self._tri(self.R, self._buf[:, :self._k].T @ a, trans="T")
         except np.linalg.LinAlgError:
             return True
         return bool((aa - np.einsum("ij,ij->j", r12, r12) <= tol * aa).any())
 
     def _solve(self):
+        """``ζ`` with ``RᵀRζ = c_P`` (the forward half kept from :meth:`_append`), or None when ``R`` is singular."""
         try:
-            return self._tri(self.R, self._tri(self.R, self._c[:self._k], trans="T"))
+            k = self._k
+            if not self._fw_ok:
+                self._fw[:k] = self._tri(self.R, self._c[:k], trans="T")
+                self._fw_ok = True
+            return self._tri(self.R, self._fw[:k])
         except np.linalg.LinAlgError:
             return None
 
-    def step(self, at, g, beta, tol):
-        """The next saddle ``β`` for boundary signs ``at`` (``±1.0`` on the boundary, else ``0.0``; ``g = −∇L(β)``
-        at the previous saddle ``beta``), or ``None`` when the warm start cannot settle (the caller then solves
-        from scratch and calls :meth:`reset`)."""
+    def step(self, at, B, g, tol) -> bool:
+        """Solve for the next saddle: boundary signs ``at`` (``±1.0`` on the boundary, else ``0.0``), ``B`` its
+        nonzero positions (sorted), ``g = −∇L`` at the previous saddle.  True when the warm start settled (the
+        saddle is then :meth:`coefficients`, its gradient :attr:`g`, and :attr:`entered` / :attr:`left` the
+        coordinates that joined or left the support); False when it cannot (the caller then solves from scratch
+        and calls :meth:`reset`)."""
+        self.entered = self.left = ()
         if not self._valid:
-            return None
-        if self._k:
-            sP = at[self._P[:self._k]]
-            if not (sP == self._s[:self._k]).all():
+            return False
+        k = self._k
+        if k:
+            sP = at[self._P[:k]]
+            if not (sP == self._s[:k]).all():
                 if not sP.all():  # an active coordinate left the boundary
-                    return None
+                    return False
                 if not self._refactor(at):
-                    return None
-        B = self.boundary = np.flatnonzero(at)  # only boundary coordinates can enter
+                    return False
+        self.boundary = B  # only boundary coordinates can enter
+        if not len(B):
+            self.g = g
+            return True
         aB = at[B]
+        inP = self._inP
+        first = {}  # coordinate → its first change in this step: True added (was out), False dropped (was in)
         for _ in range(3 * self.X.shape[1] + 10):
             w = aB * g[B]
-            w[self._inP[B]] = -np.inf
-            jb = int(np.argmax(w)) if len(B) else 0
-            if not (len(B) and w[jb] > tol):
-                out = np.zeros_like(beta)
-                k = self._k
-                out[self._P[:k]] = self._z[:k] * self._s[:k]
+            w[inP[B]] = -np.inf
+            jb = int(w.argmax())
+            if not w[jb] > tol:
                 self.g = g
-                return out
+                if first:
+                    self.entered = tuple(sorted(j for j, a in first.items() if a and inP[j]))
+                    self.left = tuple(sorted(j for j, a in first.items() if not a and not inP[j]))
+                return True
             j = int(B[jb])
             if not self._append(j, float(aB[jb])):
-                return None
+                return False
+            first.setdefault(j, True)
             for _inner in range(self._k + 1):
                 zeta = self._solve()
                 if zeta is None:
-                    return None
+                    return False
                 k = self._k
-                if (zeta > 0).all():
+                if zeta.min() > 0:
                     self._z[:k] = zeta
                     break
                 zP = self._z[:k]
@@ -214,16 +236,23 @@ class ActiveSet:
                 alpha = float(np.min(zP[neg] / (zP[neg] - zeta[neg])))
                 zP += alpha * (zeta - zP)
                 keep = zP > 1e-14 * max(1.0, float(zP.max()))
+                for i in self._P[:k][~keep].tolist():
+                    first.setdefault(i, False)
                 if not self._drop(keep, at):
-                    return None
+                    return False
                 if self._k == 0:
                     break
             else:
-                return None
+                return False
             k = self._k
-            self.r = self.y - self._A @ self._z[:k] if k else np.array(self.y, dtype=float)
+            self.r = self.y - self._buf[:, :k] @ self._z[:k] if k else np.array(self.y, dtype=float)
             g = self._XTn @ self.r
-        return None
+        return False
+
+    def coefficients(self) -> tuple[np.ndarray, np.ndarray]:
+        """The last saddle as ``(P, β_P)``: its support (in insertion order) and the values there (new arrays)."""
+        k = self._k
+        return self._P[:k].copy(), self._z[:k] * self._s[:k]
 
     def reset(self, beta, at) -> bool:
         """Restart from a saddle computed elsewhere (after a fallback); False (and every later :meth:`step`

@@ -266,8 +266,6 @@ FLOAT_RANGE = (1e-100, 1e100)
 
 
 def _float_run(model, max_jumps, progress) -> LimitPath:
-    from scipy.optimize import nnls
-
     X, y = model.float64
     n, d = X.shape
     rtol = 1e-9
@@ -283,23 +281,24 @@ def _float_run(model, max_jumps, progress) -> LimitPath:
         r = X[:, supp] @ beta[supp] - y
         return float(r @ r) / (2 * n)
 
-    beta, s, t = np.zeros(d), np.zeros(d), 0.0
+    s, t = np.zeros(d), 0.0
     at = np.zeros(d)  # boundary flags: ±1.0 when s_i sits on ±1
-    steps = np.empty(d)  # time to reach the boundary, per coordinate (a buffer reused by every jump)
-    # per saddle: β, its signs s on the boundary, loss, start; per jump: time, hit, supports before/after, coupled.
-    # The records are built after the loop, in one pass (cheaper than between the gradient products).
-    betas, sigs, losses, starts, jumps_raw = [], [], [], [], []
-    cur_loss = loss(beta)
+    steps = np.empty(d)  # time to reach the boundary, per coordinate (buffers reused by every jump)
+    tmp = np.empty(d)
+    # per saddle: its support and values (P, β_P), its signs s on the boundary, loss, start; per jump: time, hit,
+    # entered, left, coupled.  The records are built after the loop, in one pass.
+    supports, sigs, losses, starts, jumps_raw = [], [], [], [], []
+    P, vals = np.zeros(0, dtype=np.intp), np.zeros(0)
+    cur_loss = loss(np.zeros(d))
     complete, reason = True, ""
     bar = _bar(progress, None)
     scale = float(np.abs(X.T @ y).max()) / n or 1.0
     floor = 1e-12 * scale
     active = ActiveSet(X, y)
-    support = ()
     try:
         while True:
             g = active.g  # −∇L(β), computed by the last solve
-            betas.append(beta)
+            supports.append((P, vals))
             sigs.append(at.astype(np.int8))
             losses.append(cur_loss)
             starts.append(t)
@@ -311,66 +310,84 @@ def _float_run(model, max_jumps, progress) -> LimitPath:
                 break
             target = np.sign(g)
             # a coordinate moves when its gradient is nonzero, unless it is held on the boundary it pushes towards
-            ok = (absg > floor) & (target != at)
+            ok = absg > floor
+            ok &= target != at
             # time to reach the boundary: (target − s)/g = (1 − target·s)/|g| where a coordinate moves, else ∞
             steps.fill(np.inf)
-            np.divide(1.0 - target * s, absg, out=steps, where=ok)
+            np.subtract(target, s, out=tmp)
+            np.divide(tmp, g, out=steps, where=ok)
             delta = float(steps.min())
             if not math.isfinite(delta):
                 raise ModelError("float limit path: no coordinate can move although the gradient is nonzero")
-            hit = np.flatnonzero(steps <= delta * (1 + rtol))
+            hit = (steps <= delta * (1 + rtol)).nonzero()[0]
             t_new = t + delta
-            s += delta * (g * ok)  # coordinates held at the boundary stay there
+            np.multiply(g, ok, out=tmp)  # coordinates held at the boundary stay there
+            tmp *= delta
+            s += tmp
             s[hit] = target[hit]
             at[hit] = target[hit]
-            on = np.flatnonzero(at)
-            at[on[np.abs(s[on]) < 1 - rtol]] = 0.0  # left the boundary
-            new_beta = active.step(at, g, beta, 1e-11 * scale)
-            if new_beta is None:  # the warm start failed (cycling, ill-conditioning): SciPy's NNLS from scratch
-                B = np.flatnonzero(at)
-                z, _ = nnls(X[:, B] * at[B], y, maxiter=50 * max(len(B), 1))
-                _check_unique(X[:, B] * at[B], z, B, t_new)  # the warm start's Cholesky refused a dependent column?
-                new_beta = np.zeros(d)
-                new_beta[B] = z * at[B]
-                new_beta[np.abs(new_beta) <= 1e-14 * max(1.0, float(np.abs(new_beta).max()))] = 0.0
-                active.reset(new_beta, at)
-                new_loss = loss(new_beta)
-            else:
-                idle = active.boundary
-                idle = idle[new_beta[idle] == 0]
-                if len(idle) and active.dependent(idle, at[idle]):
+            on = at.nonzero()[0]
+            gone = np.abs(s[on]) < 1 - rtol  # left the boundary
+            if gone.any():
+                at[on[gone]] = 0.0
+                on = on[~gone]
+            if active.step(at, on, g, 1e-11 * scale):
+                idle = on[~active._inP[on]]
+                if len(idle) and active.dependent(idle):
                     # a boundary coordinate left at zero whose column lies in the span of the support's: the
                     # minimizer may be a segment (duplicate or collinear columns)
-                    B = np.flatnonzero(at)
-                    _check_unique(X[:, B] * at[B], np.abs(new_beta[B]), B, t_new)
+                    _check_unique(X[:, on] * at[on], np.abs(_dense(d, *active.coefficients())[on]), on, t_new)
+                new_P, new_vals = active.coefficients()
+                entered, left = active.entered, active.left
                 new_loss = active.loss()
-            new_support = tuple(sorted(active.P))
+            else:  # the warm start failed (cycling, ill-conditioning): SciPy's NNLS from scratch
+                from scipy.optimize import nnls
+
+                z, _ = nnls(X[:, on] * at[on], y, maxiter=50 * max(len(on), 1))
+                _check_unique(X[:, on] * at[on], z, on, t_new)  # the warm start's Cholesky refused a dependent column?
+                new_beta = np.zeros(d)
+                new_beta[on] = z * at[on]
+                new_beta[np.abs(new_beta) <= 1e-14 * max(1.0, float(np.abs(new_beta).max()))] = 0.0
+                active.reset(new_beta, at)
+                new_P = np.flatnonzero(new_beta)
+                new_vals = new_beta[new_P]
+                old, cur = set(P.tolist()), set(new_P.tolist())
+                entered, left = tuple(sorted(cur - old)), tuple(sorted(old - cur))
+                new_loss = loss(new_beta)
             coupled = False
             if len(hit) > 1:
                 G = X[:, hit].T @ X[:, hit]
                 coupled = bool(np.abs(G - np.diag(np.diag(G))).max() > 1e-12 * np.abs(G).max())
-            jumps_raw.append((t_new, tuple(zip(hit.tolist(), at[hit].astype(np.int64).tolist())), support,
-                              new_support, coupled))
-            beta, t, cur_loss, support = new_beta, t_new, new_loss, new_support
+            jumps_raw.append((t_new, tuple(zip(hit.tolist(), map(int, at[hit].tolist()))), entered, left,
+                              coupled))
+            P, vals, t, cur_loss = new_P, new_vals, t_new, new_loss
             bar.update()
     except KeyboardInterrupt:
         complete, reason = False, "interrupted (Ctrl-C): the jumps above are the ones finished"
-        del betas[len(jumps_raw) + 1:], sigs[len(jumps_raw) + 1:]  # a saddle is kept with the jump that ends it
-        del losses[len(jumps_raw) + 1:], starts[len(jumps_raw) + 1:]
+        # a saddle is kept with the jump that ends it, and only when all four of its entries were recorded
+        keep = min(len(jumps_raw) + 1, len(supports), len(sigs), len(losses), len(starts))
+        del supports[keep:], sigs[keep:], losses[keep:], starts[keep:], jumps_raw[keep - 1:]
     finally:
         bar.close()
-    ends = [j[0] for j in jumps_raw] + [None] * (len(betas) - len(jumps_raw))
-    B, S = np.stack(betas), np.stack(sigs)  # one row per saddle, shared read-only by the records
+    ends = [j[0] for j in jumps_raw] + [None] * (len(supports) - len(jumps_raw))
+    B = np.zeros((len(supports), d))  # one row per saddle, shared read-only by the records
+    for k, (P, vals) in enumerate(supports):
+        B[k, P] = vals
+    S = np.stack(sigs)
     B.flags.writeable = S.flags.writeable = False
     saddles = tuple(LimitSaddle(k, FrozenVector(B[k]), losses[k], starts[k], ends[k], FrozenVector(S[k]))
-                    for k in range(len(betas)))
-    jumps = []
-    for t_new, hit_pairs, old_s, new_s, coupled in jumps_raw:
-        old, cur = set(old_s), set(new_s)
-        jumps.append(LimitJump(t_new, hit_pairs, tuple(i for i in new_s if i not in old),
-                               tuple(i for i in old_s if i not in cur), not coupled,
-                               "tied coordinates are coupled: general position fails" if coupled else ""))
-    return LimitPath(model, saddles, tuple(jumps), "float64 (unverified)", complete, reason)
+                    for k in range(len(supports)))
+    jumps = tuple(LimitJump(t_new, hit_pairs, entered, left, not coupled,
+                            "tied coordinates are coupled: general position fails" if coupled else "")
+                  for t_new, hit_pairs, entered, left, coupled in jumps_raw)
+    return LimitPath(model, saddles, jumps, "float64 (unverified)", complete, reason)
+
+
+def _dense(d, P, vals) -> np.ndarray:
+    """The length-``d`` vector with ``vals`` at positions ``P``, zero elsewhere."""
+    out = np.zeros(d)
+    out[P] = vals
+    return out
 
 
 def _check_unique(A, z, B, t_new) -> None:

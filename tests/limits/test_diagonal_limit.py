@@ -182,3 +182,57 @@ def test_bad_input_is_refused():
         limit_path("not a model")
     p = limit_path(diagonal_linear(X_PF, Y_PF), max_jumps=1)
     assert not p.complete and "max_jumps" in p.reason and len(p.jumps) == 1
+
+
+@pytest.mark.parametrize("every", [1, 2])
+def test_float_mode_fallback_solve_makes_the_exact_jumps(monkeypatch, every):
+    """When the warm-started active set gives up (forced here at every, or every other, jump), float mode solves
+    the step from scratch (SciPy's NNLS) and restarts the active set from it: the jumps, the coordinates that
+    enter and leave, and the saddles are still those of the exact rational path."""
+    from symdln.limits.activeset import ActiveSet
+
+    calls = []
+    real = ActiveSet.step
+
+    def flaky(self, *args):
+        calls.append(1)
+        return False if len(calls) % every == 0 else real(self, *args)
+
+    rng = np.random.default_rng(1)
+    X, y = rng.integers(-9, 10, (15, 40)).tolist(), rng.integers(-9, 10, 15).tolist()
+    m = diagonal_linear(X, y)
+    pe = limit_path(m, progress=False)
+    monkeypatch.setattr(ActiveSet, "step", flaky)
+    pf = limit_path(m, exact=False, progress=False)
+    assert len(calls) == len(pf.jumps) and any(j.left for j in pe.jumps)
+    assert [(j.hit, j.entered, j.left) for j in pe.jumps] == [(j.hit, j.entered, j.left) for j in pf.jumps]
+    for a, b in zip(pe.jumps, pf.jumps):
+        assert math.isclose(float(a.time), b.time, rel_tol=1e-10)
+    for a, b in zip(pe.saddles, pf.saddles):
+        assert np.allclose([float(v) for v in a.beta], b.beta, rtol=1e-10, atol=1e-12)
+
+
+def test_float_mode_ctrl_c_keeps_the_finished_jumps(monkeypatch):
+    """Ctrl-C during the fifth jump's solve: the four finished jumps and the five saddles they join are returned,
+    equal to the uninterrupted path's, the last saddle open-ended and the path marked incomplete."""
+    from symdln.limits.activeset import ActiveSet
+
+    rng = np.random.default_rng(2)
+    X, y = rng.integers(-9, 10, (15, 40)).tolist(), rng.integers(-9, 10, 15).tolist()
+    m = diagonal_linear(X, y)
+    whole = limit_path(m, exact=False, progress=False)
+    calls, real = [], ActiveSet.step
+
+    def interrupted(self, *args):
+        calls.append(1)
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+        return real(self, *args)
+
+    monkeypatch.setattr(ActiveSet, "step", interrupted)
+    part = limit_path(m, exact=False, progress=False)
+    assert not part.complete and "interrupted" in part.reason
+    assert len(part.jumps) == 4 and len(part.saddles) == 5 and part.saddles[-1].end is None
+    assert part.jumps == whole.jumps[:4]
+    assert [(s.beta, s.signs, s.loss, s.start) for s in part.saddles] == \
+        [(s.beta, s.signs, s.loss, s.start) for s in whole.saddles[:5]]
