@@ -17,6 +17,9 @@ import numpy as np
 
 __all__ = ["ActiveSet"]
 
+#: a coefficient at most this fraction of the largest is taken for the rounding of a zero (see ActiveSet.step)
+SMALL = 1e-10
+
 
 class ActiveSet:
     """Lawson–Hanson with a Cholesky factor kept across jumps.
@@ -159,20 +162,27 @@ class ActiveSet:
         return True
 
     def dependent(self, cols, tol: float = 1e-10) -> bool:
-        """Whether any column ``a`` of ``X[:, cols]`` lies, to ``tol`` relative, in the span of the support's
-        columns: ``‖a‖² − ‖R⁻ᵀA_Pᵀa‖² ≤ tol‖a‖²`` for the columns together (one triangular solve with the kept
-        Cholesky factor and as many right-hand sides; signs do not change a span)."""
+        """Whether the columns ``X[:, cols]`` and the support's are linearly dependent together, to ``tol``
+        relative: with ``E`` the parts of the columns outside the support's span (Gram matrix
+        ``EᵀE = aᵀa − (R⁻ᵀA_Pᵀa)ᵀ(R⁻ᵀA_Pᵀa)``, one triangular solve with the kept Cholesky factor), whether
+        ``D^{−1/2}EᵀE D^{−1/2}`` (``D = diag(aᵀa)``) has an eigenvalue ``≤ tol``.  Each column on its own in the
+        span is the diagonal case; a dependence among several (``x_1 − x_2 + x_3 − x_4 = 0`` with only ``x_1, x_3``
+        in the support) needs the whole matrix.  Signs do not change a span."""
         a = self.XF[:, cols]
         aa = np.einsum("ij,ij->j", a, a)
-        if (aa == 0).any():
+        if (aa == 0).any() or len(cols) > self.n - self._k:
             return True
-        if self._k == 0:
-            return False
-        try:
-            r12 = self._tri(self.R, self._buf[:, :self._k].T @ a, trans="T")
-        except np.linalg.LinAlgError:
-            return True
-        return bool((aa - np.einsum("ij,ij->j", r12, r12) <= tol * aa).any())
+        M = a.T @ a
+        if self._k:
+            try:
+                r12 = self._tri(self.R, self._buf[:, :self._k].T @ a, trans="T")
+            except np.linalg.LinAlgError:
+                return True
+            M -= r12.T @ r12
+        if len(cols) == 1:
+            return bool(M[0, 0] <= tol * aa[0])
+        w = 1.0 / np.sqrt(aa)
+        return bool(np.linalg.eigvalsh(M * np.outer(w, w))[0] <= tol)
 
     def _solve(self):
         """``ζ`` with ``RᵀRζ = c_P`` (the forward half kept from :meth:`_append`), or None when ``R`` is singular."""
@@ -209,6 +219,7 @@ class ActiveSet:
         aB = at[B]
         inP = self._inP
         first = {}  # coordinate → its first change in this step: True added (was out), False dropped (was in)
+        dropped, firm = set(), set()  # left the support in this step; re-entered since (small values stand)
         for _ in range(3 * self.X.shape[1] + 10):
             w = aB * g[B]
             w[inP[B]] = -np.inf
@@ -223,21 +234,34 @@ class ActiveSet:
             if not self._append(j, float(aB[jb])):
                 return False
             first.setdefault(j, True)
+            if j in dropped:
+                firm.add(j)
             for _inner in range(self._k + 1):
                 zeta = self._solve()
                 if zeta is None:
                     return False
                 k = self._k
-                if zeta.min() > 0:
+                # a coefficient below SMALL of the largest is taken for the rounding of a zero (a column whose
+                # coefficient vanishes where another enters): it leaves the support as a negative one would, and
+                # comes back (to stay, however small) only if the gradient then pushes it in again
+                small = SMALL * max(float(zeta.max()), 0.0)
+                neg = zeta <= small
+                if firm and neg.any():
+                    neg &= ~((zeta > 0) & np.isin(self._P[:k], list(firm)))
+                if not neg.any():
                     self._z[:k] = zeta
                     break
                 zP = self._z[:k]
-                neg = zeta <= 0
-                alpha = float(np.min(zP[neg] / (zP[neg] - zeta[neg])))
+                den = zP[neg] - zeta[neg]
+                pos = den > 0
+                alpha = min(float(np.min(zP[neg][pos] / den[pos])), 1.0) if pos.any() else 1.0
                 zP += alpha * (zeta - zP)
-                keep = zP > 1e-14 * max(1.0, float(zP.max()))
+                keep = zP > SMALL * max(float(zP.max()), 0.0)
+                if firm:
+                    keep |= (zP > 0) & np.isin(self._P[:k], list(firm))
                 for i in self._P[:k][~keep].tolist():
                     first.setdefault(i, False)
+                    dropped.add(i)
                 if not self._drop(keep, at):
                     return False
                 if self._k == 0:

@@ -347,7 +347,7 @@ def _float_run(model, max_jumps, progress) -> LimitPath:
                 _check_unique(X[:, on] * at[on], z, on, t_new)  # the warm start's Cholesky refused a dependent column?
                 new_beta = np.zeros(d)
                 new_beta[on] = z * at[on]
-                new_beta[np.abs(new_beta) <= 1e-14 * max(1.0, float(np.abs(new_beta).max()))] = 0.0
+                new_beta[np.abs(new_beta) <= 1e-14 * float(np.abs(new_beta).max())] = 0.0  # rounding of zeros
                 active.reset(new_beta, at)
                 new_P = np.flatnonzero(new_beta)
                 new_vals = new_beta[new_P]

@@ -236,3 +236,65 @@ def test_float_mode_ctrl_c_keeps_the_finished_jumps(monkeypatch):
     assert part.jumps == whole.jumps[:4]
     assert [(s.beta, s.signs, s.loss, s.start) for s in part.saddles] == \
         [(s.beta, s.signs, s.loss, s.start) for s in whole.saddles[:5]]
+
+
+@pytest.mark.parametrize("X, y, coords, tau", [
+    ("1,1,0,0;0,1,1,0;0,0,1,1", "1,1,1", (0, 1, 2, 3), 6),  # x1 − x2 + x3 − x4 = 0; only x1, x3 in the support
+    ("-2,1,-1,0,0,-2;2,1,0,1,2,-1;-2,-2,0,1,-1,-2", "1/2,2,1/2", (0, 3, 4, 5), 3),  # no coupled tie on the way
+])
+def test_float_mode_refuses_a_dependence_among_several_idle_columns(X, y, coords, tau):
+    """The support's columns and two idle boundary columns are dependent together though neither idle column is
+    in the support's span alone: (1,0,1,0) and (0,1,0,1) both solve the first step.  Float mode tested each idle
+    column on its own, returned one of them with exit 0; it now refuses as exact mode does (found by an
+    independent brute-force implementation of Algorithm 1)."""
+    m = diagonal_linear(X, y)
+    with pytest.raises(NonUniqueLimitError) as exact:
+        limit_path(m)
+    with pytest.raises(NonUniqueLimitError) as flt:
+        limit_path(m, exact=False)
+    assert exact.value.coordinates == flt.value.coordinates == coords
+    assert exact.value.time == tau and math.isclose(flt.value.time, tau)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_float_mode_refuses_exactly_where_exact_mode_does(seed):
+    """Small random designs from a few values (ties and dependent column sets are common): float mode raises
+    NonUniqueLimitError exactly on the instances where the exact rational path does, naming the same coordinates,
+    and elsewhere makes the same jumps."""
+    rng = random.Random(500 + seed)
+    vals = ["-2", "-1", "0", "1", "2", "1/2"]
+    refused = 0
+    for _ in range(60):
+        n, d = rng.randint(2, 4), rng.randint(3, 6)
+        X = ";".join(",".join(rng.choice(vals) for _ in range(d)) for _ in range(n))
+        y = ",".join(rng.choice(vals) for _ in range(n))
+        m = diagonal_linear(X, y)
+        try:
+            pe = limit_path(m, progress=False)
+        except NonUniqueLimitError as e:
+            refused += 1
+            with pytest.raises(NonUniqueLimitError) as f:
+                limit_path(m, exact=False, progress=False)
+            assert f.value.coordinates == e.coordinates, (X, y)
+            continue
+        pf = limit_path(m, exact=False, progress=False)
+        assert [(j.hit, j.entered, j.left) for j in pe.jumps] == [(j.hit, j.entered, j.left) for j in pf.jumps], (X, y)
+        assert all(math.isclose(float(a.time), b.time, rel_tol=1e-9) for a, b in zip(pe.jumps, pf.jumps)), (X, y)
+    assert refused >= 3  # the draw exercises the refusals
+
+
+@pytest.mark.parametrize("X, y", [
+    ("2,0,1/2,1;2,2,1/2,-2;-2,1,1/2,-1", "1/2,1/2,1/2"),  # two coordinates leave as the third enters: β = e_3
+    ("1,1/2,-1,-1,1;2,2,-1,-3/2,1;1/2,-2,-2,-1,2;1,1,-3/2,0,-2;1/2,1/2,-1,-3/2,0", "-1,-3/2,-1,-1,-1"),
+])
+def test_float_mode_drops_coordinates_whose_coefficient_vanishes(X, y):
+    """At a jump where a coordinate's coefficient becomes exactly 0 (it leaves the support), float64 solves give
+    it 8e-18 or 2e-14 instead: float mode kept it in the support (wrong `left`, loss 1e-31 for 0).  Such
+    rounding-level coefficients now leave the support; the jumps, supports and zeros match the exact path."""
+    m = diagonal_linear(X, y)
+    pe, pf = limit_path(m, progress=False), limit_path(m, exact=False, progress=False)
+    assert any(j.left for j in pe.jumps)
+    assert [(j.hit, j.entered, j.left) for j in pe.jumps] == [(j.hit, j.entered, j.left) for j in pf.jumps]
+    for a, b in zip(pe.saddles, pf.saddles):
+        assert a.support == b.support
+        assert np.allclose([float(v) for v in a.beta], b.beta, rtol=1e-9, atol=1e-12)
