@@ -85,10 +85,11 @@ def cmd_limit(args) -> int:
     if args.model == "diagonal":
         from .models import diagonal_linear
 
-        if (args.X is None) == (args.X_file is None):
-            raise OptionError("--model diagonal needs one of --X or --X-file")
-        if (args.y is None) == (args.y_file is None):
-            raise OptionError("--model diagonal needs one of --y or --y-file")
+        for flag, text, path in (("X", args.X, args.X_file), ("y", args.y, args.y_file)):
+            if text is not None and path is not None:
+                raise OptionError(f"--model diagonal: give --{flag} or --{flag}-file, not both")
+            if text is None and path is None:
+                raise OptionError(f"--model diagonal needs one of --{flag} or --{flag}-file")
         _refuse_dln_options(args)
         X = parse_matrix(args.X, name="--X") if args.X is not None else _read_table(args.X_file, "--X-file", vector=False)
         y = parse_vector(args.y, name="--y") if args.y is not None else _read_table(args.y_file, "--y-file", vector=True)

@@ -53,7 +53,7 @@ def test_text_table_and_dln_path(capsys):
 
 @pytest.mark.parametrize("argv, message", [
     (["--model", "diagonal", "--X", X_PF], "needs one of --y or --y-file"),
-    (["--model", "diagonal", "--X", X_PF, "--X-file", "a.csv", "--y", Y_PF], "needs one of --X or --X-file"),
+    (["--model", "diagonal", "--X", X_PF, "--X-file", "a.csv", "--y", Y_PF], "give --X or --X-file, not both"),
     (["--model", "diagonal", "--X-file", "/nonexistent.csv", "--y", Y_PF], "no such file"),
     (["--model", "diagonal", "--X", "1,1;1,1", "--y", "1,1"], "several minimizers along coordinates \\[1, 2\\]"),
     (["--spectrum", "2,1", "--float"], "go with --model diagonal"),
