@@ -419,9 +419,18 @@ def verified_flow(
         # a level not reached by the horizon is not "never": the run ended before it could tell
         status_text = "incomplete"
         rest = _at_local_minimum(best)
-        message = (f"the loss did not fall below {', '.join(missed)} by t = {float(best.t_final.mid()):.6g} (the end "
-                   f"of the run); " + (rest + ", and a larger `t_end` will not reach these levels" if rest
-                                       else "give a larger `t_end` (--t-end) to look further"))
+        low = _below_resolution(best, [lv for lv, c in zip(levels, cmp[1]) if c is None and lv not in never])
+        if low:  # the run's arithmetic cannot tell these levels from 0: a longer run will not find them
+            what = (f"the loss level {format_number(low[0])} lies" if len(low) == 1 else
+                    f"the loss levels {', '.join(map(format_number, low))} lie")
+            message = (f"{what} below the smallest loss this run resolves ({low_text(best)}): a crossing there "
+                       f"cannot be seen in this arithmetic, whatever `t_end`; "
+                       f"raise the working precision (--working-digits; about log10(1/level)/2 + log10(1/rtol) + 10 "
+                       f"digits) to locate it")
+        else:
+            message = (f"the loss did not fall below {', '.join(missed)} by t = {float(best.t_final.mid()):.6g} (the "
+                       f"end of the run); " + (rest + ", and a larger `t_end` will not reach these levels" if rest
+                                              else "give a larger `t_end` (--t-end) to look further"))
     elif status is None and worst is None and not at_q and not events and levels and len(never) == len(levels):
         status_text = "success"  # nothing numeric to verify: every level is certified out of reach
         message = "every level lies at or below the exact global minimum of the loss: the loss never falls below it"
@@ -441,6 +450,22 @@ def verified_flow(
     if any(p.get("loss") is not None and p["loss"].upper_bound for p in points):
         message += "; losses below the arithmetic's resolution are reported as upper bounds (\"<…\")"
     return VerifiedFlow(status_text, message, digits, worst, points, crossings, tuple(runs), init, values_name, best, evs)
+
+
+def _below_resolution(sol: FlowSolution, levels) -> list:
+    """The ``levels`` at or below :func:`_loss_resolution` of ``sol``: losses its arithmetic does not resolve."""
+    with sol.precision.flint():
+        floor = _loss_resolution(sol)
+        return [lv for lv in levels if flint.arb(flint.fmpq(Fraction(lv).numerator, Fraction(lv).denominator)) <= floor]
+
+
+def low_text(sol: FlowSolution) -> str:
+    """``"losses below about 1e-NNN with D working digits and rtol R"`` for ``sol`` (messages)."""
+    with sol.precision.flint():
+        floor = _loss_resolution(sol)
+        exp = math.floor(float((floor.log() / flint.arb(10).log()).mid()))
+    return (f"losses below about 1e{exp} with {sol.precision.digits} working digits and rtol "
+            f"{format_number(sol.rtol)}")
 
 
 def _at_local_minimum(sol: FlowSolution) -> str | None:
