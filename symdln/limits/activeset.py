@@ -165,9 +165,10 @@ class ActiveSet:
         """Whether the columns ``X[:, cols]`` and the support's are linearly dependent together, to ``tol``
         relative: with ``E`` the parts of the columns outside the support's span (Gram matrix
         ``EᵀE = aᵀa − (R⁻ᵀA_Pᵀa)ᵀ(R⁻ᵀA_Pᵀa)``, one triangular solve with the kept Cholesky factor), whether
-        ``D^{−1/2}EᵀE D^{−1/2}`` (``D = diag(aᵀa)``) has an eigenvalue ``≤ tol``.  Each column on its own in the
-        span is the diagonal case; a dependence among several (``x_1 − x_2 + x_3 − x_4 = 0`` with only ``x_1, x_3``
-        in the support) needs the whole matrix.  Signs do not change a span."""
+        ``D^{−1/2}EᵀE D^{−1/2}`` (``D = diag(aᵀa)``) has an eigenvalue ``≤ tol`` (a Cholesky factorization of it
+        minus ``tol·I`` fails).  Each column on its own in the span is the diagonal case; a dependence among
+        several (``x_1 − x_2 + x_3 − x_4 = 0`` with only ``x_1, x_3`` in the support) needs the whole matrix.
+        Signs do not change a span."""
         a = self.XF[:, cols]
         aa = np.einsum("ij,ij->j", a, a)
         if (aa == 0).any() or len(cols) > self.n - self._k:
@@ -182,7 +183,9 @@ class ActiveSet:
         if len(cols) == 1:
             return bool(M[0, 0] <= tol * aa[0])
         w = 1.0 / np.sqrt(aa)
-        return bool(np.linalg.eigvalsh(M * np.outer(w, w))[0] <= tol)
+        Mn = M * np.outer(w, w)
+        Mn.flat[::len(cols) + 1] -= tol
+        return self._chol(Mn) is None  # λ_min(Mn) ≤ tol exactly when Mn − tol·I is not positive definite
 
     def _solve(self):
         """``ζ`` with ``RᵀRζ = c_P`` (the forward half kept from :meth:`_append`), or None when ``R`` is singular."""
@@ -245,12 +248,15 @@ class ActiveSet:
                 # coefficient vanishes where another enters): it leaves the support as a negative one would, and
                 # comes back (to stay, however small) only if the gradient then pushes it in again
                 small = SMALL * max(float(zeta.max()), 0.0)
-                neg = zeta <= small
-                if firm and neg.any():
-                    neg &= ~((zeta > 0) & np.isin(self._P[:k], list(firm)))
-                if not neg.any():
+                if zeta.min() > small:
                     self._z[:k] = zeta
                     break
+                neg = zeta <= small
+                if firm:
+                    neg &= ~((zeta > 0) & np.isin(self._P[:k], list(firm)))
+                    if not neg.any():
+                        self._z[:k] = zeta
+                        break
                 zP = self._z[:k]
                 den = zP[neg] - zeta[neg]
                 pos = den > 0
