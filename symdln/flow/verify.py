@@ -418,16 +418,16 @@ def verified_flow(
     if status is None and missed:
         # a level not reached by the horizon is not "never": the run ended before it could tell
         status_text = "incomplete"
-        rest = _at_local_minimum(best)
         low = _below_resolution(best, [lv for lv, c in zip(levels, cmp[1]) if c is None and lv not in never])
         if low:  # the run's arithmetic cannot tell these levels from 0: a longer run will not find them
             what = (f"the loss level {format_number(low[0])} lies" if len(low) == 1 else
                     f"the loss levels {', '.join(map(format_number, low))} lie")
-            message = (f"{what} below the smallest loss this run resolves ({low_text(best)}): a crossing there "
+            message = (f"{what} below the smallest loss this run resolves ({_low_text(best)}): a crossing there "
                        f"cannot be seen in this arithmetic, whatever `t_end`; "
                        f"raise the working precision (--working-digits; about log10(1/level)/2 + log10(1/rtol) + 10 "
                        f"digits) to locate it")
         else:
+            rest = _at_local_minimum(best)
             message = (f"the loss did not fall below {', '.join(missed)} by t = {float(best.t_final.mid()):.6g} (the "
                        f"end of the run); " + (rest + ", and a larger `t_end` will not reach these levels" if rest
                                               else "give a larger `t_end` (--t-end) to look further"))
@@ -459,7 +459,7 @@ def _below_resolution(sol: FlowSolution, levels) -> list:
         return [lv for lv in levels if flint.arb(flint.fmpq(Fraction(lv).numerator, Fraction(lv).denominator)) <= floor]
 
 
-def low_text(sol: FlowSolution) -> str:
+def _low_text(sol: FlowSolution) -> str:
     """``"losses below about 1e-NNN with D working digits and rtol R"`` for ``sol`` (messages)."""
     with sol.precision.flint():
         floor = _loss_resolution(sol)
