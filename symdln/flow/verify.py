@@ -353,6 +353,10 @@ def verified_flow(
     reach = [lv for lv in levels if lv not in never]
     if not at_q and not events and loss_below is None and reach:
         loss_below = min(reach)  # nothing is asked after the last crossing: stop there
+    if reach and working_digits is None:
+        # a crossing level near 0 is seen only where the residual G (loss ½‖G‖²) is resolved to rtol: about
+        # log10(1/level)/2 + log10(1/rtol) + 10 working digits (the plan's digits cover the reported numbers only)
+        plan = replace(plan, digits=max(plan.digits, _digits_for_level(min(reach), plan.rtol)))
     values_name = "beta" if isinstance(model, DiagonalLinearModel) else "singular_values"
     theta0 = init.build(model)
     runs, sols, measures = [], [], []
@@ -425,7 +429,7 @@ def verified_flow(
             message = (f"{what} below the smallest loss this run resolves ({_low_text(best)}): a crossing there "
                        f"cannot be seen in this arithmetic, whatever `t_end`; "
                        f"raise the working precision (--working-digits; about log10(1/level)/2 + log10(1/rtol) + 10 "
-                       f"digits) to locate it")
+                       f"digits, which runs without --working-digits choose) to locate it")
         else:
             rest = _at_local_minimum(best)
             message = (f"the loss did not fall below {', '.join(missed)} by t = {float(best.t_final.mid()):.6g} (the "
@@ -516,6 +520,17 @@ def _unverified(measure):
     points = [None if q is None else ((q[0], None), [(v, "exact" if v is EXACT_ZERO else None) for v in q[1]])
               for q in measure[0]]
     return points, [None if c is None else (c, None) for c in measure[1]], [[(c, None) for c in e] for e in measure[2]]
+
+
+def _digits_for_level(level, rtol: Fraction) -> int:
+    """``⌈log10(1/level)/2 + log10(1/rtol)⌉ + 10``: working digits that resolve a loss ``level`` (``½‖G‖²``).
+
+    >>> _digits_for_level(Fraction(1, 10**300), Fraction(1, 10**27))
+    187
+    """
+    lv = Fraction(level)
+    return math.ceil((math.log10(lv.denominator) - math.log10(lv.numerator)) / 2
+                     + math.log10(rtol.denominator) - math.log10(rtol.numerator)) + 10
 
 
 def _digits_for_residual(measure, rtol: Fraction, floor) -> int:

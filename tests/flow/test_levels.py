@@ -35,25 +35,24 @@ def test_only_unreachable_levels_diagonal():
     assert r.status == "success" and r.crossings[0]["t"] is None and "1/8" in r.crossings[0]["never"]
 
 
-def test_level_below_the_arithmetic_says_so_and_the_advised_digits_find_it():
-    """Depth 2, s = (3, 1), balanced a0 = 1e-80: the loss ½Σ(s − a)² crosses 1e-300 at t ≈ 264.6 (Saxe's logistic),
-    but the planned arithmetic resolves losses down to ~1e-214 only.  The run used to say "give a larger t_end",
-    which never helps; it now names the level as below its resolution and the working digits that resolve it, and a
-    run with them finds the crossing to its claimed digits (found by an independent audit with a 200-digit oracle)."""
+def test_a_level_near_zero_gets_the_digits_it_needs_or_is_named_below_resolution():
+    """Depth 2, s = (3, 1), balanced a0 = 1e-80: the loss ½Σ(s − a)² crosses 1e-300 at t ≈ 264.6 (Saxe's logistic).
+    The plan's 137 working digits resolve losses down to ~1e-214 only, and the run said "give a larger t_end",
+    which never helps (found by an independent audit with a 200-digit oracle).  Now a run without
+    `working_digits` takes the digits the level needs and finds the crossing to its claimed digits; one held to
+    137 working digits names the level as below its resolution and says what to raise."""
     import math
 
     import mpmath
 
     m = deep_linear(spectrum=[3, 1], depth=2, widths=2)
     init = InitSpec.balanced("1e-80", 2)
+    low = verified_flow(m, init, digits=10, cross=("1e-200", "1e-300"), working_digits=137)
+    assert low.status == "incomplete" and low.crossings[0]["t"] is not None and low.crossings[1]["t"] is None
+    assert "1e-300 lies below the smallest loss this run resolves" in low.message and "t_end" in low.message
+    assert "--working-digits" in low.message and "give a larger" not in low.message
     r = verified_flow(m, init, digits=10, cross=("1e-200", "1e-300"))
-    assert r.status == "incomplete" and r.crossings[0]["t"] is not None and r.crossings[1]["t"] is None
-    assert "1e-300 lies below the smallest loss this run resolves" in r.message and "t_end" in r.message
-    assert "--working-digits" in r.message and "give a larger" not in r.message
-    need = 300 // 2 + 27 + 10  # the message's rule with the plan's rtol (1e-27 here)
-    assert "rtol 1e-27" in r.message
-    r2 = verified_flow(m, init, digits=10, cross=("1e-300",), working_digits=need)
-    assert r2.status == "success", r2.message
+    assert r.status == "success", r.message
     ctx = mpmath.MPContext()
     ctx.dps = 400
     a0 = ctx.mpf("1e-80")
@@ -61,8 +60,9 @@ def test_level_below_the_arithmetic_says_so_and_the_advised_digits_find_it():
     def loss(t):
         return sum((s - s / (1 + (s / a0 - 1) * ctx.exp(-2 * s * t))) ** 2 for s in (3, 1)) / 2
 
-    t_star = ctx.findroot(lambda t: ctx.log(loss(t)) - ctx.log(ctx.mpf("1e-300")), 264)
-    got = r2.crossings[0]["t"]
-    assert got.digits >= 10
-    assert abs(ctx.mpf(got.text) / t_star - 1) < ctx.mpf(10) ** (1 - got.digits), (got.text, t_star)
+    for c, level, guess in zip(r.crossings, ("1e-200", "1e-300"), (207, 264)):
+        t_star = ctx.findroot(lambda t: ctx.log(loss(t)) - ctx.log(ctx.mpf(level)), guess)
+        got = c["t"]
+        assert got.digits >= 10
+        assert abs(ctx.mpf(got.text) / t_star - 1) < ctx.mpf(10) ** (1 - got.digits), (got.text, t_star)
     assert math.isclose(float(t_star), 264.623998899, rel_tol=1e-9)
