@@ -62,7 +62,6 @@ class ActiveSet:
         self._inP = np.zeros(X.shape[1], dtype=bool)  # membership in P
         self.R = np.zeros((0, 0), order="F")
         self._valid = True  # False after a failed refactorization: every step then falls back
-        self.boundary = np.zeros(0, dtype=np.intp)  # the boundary set of the last step (its nonzero ``at``)
         self.entered = self.left = ()  # coordinates the last step added to / removed from the support
 
         def tri(R, b, trans="N"):  # LAPACK's triangular solve without SciPy's argument checks (hot loop)
@@ -215,7 +214,6 @@ class ActiveSet:
                     return False
                 if not self._refactor(at):
                     return False
-        self.boundary = B  # only boundary coordinates can enter
         if not len(B):
             self.g = g
             return True
