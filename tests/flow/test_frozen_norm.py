@@ -30,15 +30,25 @@ def test_frozen_norm_equals_full_norm_at_its_state(kind):
 
 
 def test_unreached_level_is_incomplete_not_never(capsys):
+    """1e-200 is crossed at t = 279842.12236747 (a run at 260 working digits, 16 verified); a horizon of 2e5 ends
+    before it: incomplete (exit 4), not "never", and the advice is the horizon.  (With --t-end 1e7 this test once
+    expected the same, which held only because the planned digits could not resolve 1e-200.)"""
     import json
 
     from symdln.cli import main
 
     code = main(["flow", "--depth", "3", "--widths", "2", "--spectrum", "2,1", "--rotation-seed", "1", "--sigma", "1e-5",
-                 "--cross", "1,1e-200", "--t-end", "1e7", "--digits", "6", "--json", "--no-progress"])
+                 "--cross", "1,1e-200", "--t-end", "200000", "--digits", "6", "--json", "--no-progress"])
     out = json.loads(capsys.readouterr().out)
     assert code == 4 and out["status"] == "incomplete"
     assert out["crossings"][0]["t"] is not None and out["crossings"][1]["t"] is None
+    assert "give a larger `t_end`" in out["message"]
+    code = main(["flow", "--depth", "3", "--widths", "2", "--spectrum", "2,1", "--rotation-seed", "1", "--sigma", "1e-5",
+                 "--cross", "1e-200", "--t-end", "1e7", "--digits", "6", "--json", "--no-progress"])
+    out = json.loads(capsys.readouterr().out)
+    t = out["crossings"][0]["t"]
+    assert code == 0 and t["digits"] >= 6
+    assert abs(float(t["value"]) / 279842.12236747 - 1) < 10.0 ** (1 - t["digits"])
 
 
 def test_frozen_norm_finite_where_a_rounded_form_is_negative():
