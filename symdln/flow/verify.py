@@ -30,6 +30,8 @@ from .plan import InitSpec, RunPlan, check_feasible, default_horizon, event_hori
 from .control import locate_crossing
 from .roots import time_resolution
 from .events import Event, event_times
+from .resolution import (at_local_minimum, digits_for_level, digits_for_residual, floor_text, levels_below_floor,
+                         loss_floor)
 from .solution import FlowSolution, Status
 
 __all__ = ["Verified", "VerifiedFlow", "verified_flow", "agreeing_digits", "crossing_time"]
@@ -186,14 +188,6 @@ def _measure(sol: FlowSolution, at, levels, values_name: str, events=()):
 
 #: A singular value of ``A_θ`` that is zero at every ``θ`` (beyond the narrowest width): exact, not measured.
 EXACT_ZERO = "exact zero"
-
-
-def _loss_resolution(sol: FlowSolution) -> flint.arb:
-    """``100·ρ²``: losses below this are below what the run's arithmetic and tolerance resolve."""
-    from .integrate import loss_resolution
-
-    with sol.precision.flint():
-        return loss_resolution(sol.flow, sol.model, sol.precision, sol.scale, sol.rtol)
 
 
 def tolerance_digits(rtol: Fraction) -> int:
@@ -356,7 +350,7 @@ def verified_flow(
     if reach and working_digits is None:
         # a crossing level near 0 is seen only where the residual G (loss ½‖G‖²) is resolved to rtol: about
         # log10(1/level)/2 + log10(1/rtol) + 10 working digits (the plan's digits cover the reported numbers only)
-        plan = replace(plan, digits=max(plan.digits, _digits_for_level(min(reach), plan.rtol)))
+        plan = replace(plan, digits=max(plan.digits, digits_for_level(min(reach), plan.rtol)))
     values_name = "beta" if isinstance(model, DiagonalLinearModel) else "singular_values"
     theta0 = init.build(model)
     runs, sols, measures = [], [], []
@@ -395,7 +389,7 @@ def verified_flow(
         sols.append(sol)
         if len(sols) < base + 2:
             continue
-        cmp = _compare(measures[-2], measures[-1], sols[-2].precision, sols[-1].precision, _loss_resolution(sols[-2]),
+        cmp = _compare(measures[-2], measures[-1], sols[-2].precision, sols[-1].precision, loss_floor(sols[-2]),
                        sols[-1].rtol)
         best = sols[-1]
         worst = _min_digits(cmp)
@@ -406,7 +400,7 @@ def verified_flow(
         # deep in convergence the loss is ½‖G‖² with G = A − M tiny: resolving G to rtol needs
         # log10(1/G) + log10(1/rtol) working digits beyond the O(1) entries of A; a run short of them is no
         # baseline, so a new pair of runs is made
-        need = _digits_for_residual(measures[-1], nxt.rtol, _loss_resolution(sols[-1]))
+        need = digits_for_residual(measures[-1], nxt.rtol, loss_floor(sols[-1]))
         if need > sols[-1].precision.digits:
             first = replace(plans[-1], digits=need)
             plans += [first, first.tighter()]
@@ -422,16 +416,16 @@ def verified_flow(
     if status is None and missed:
         # a level not reached by the horizon is not "never": the run ended before it could tell
         status_text = "incomplete"
-        low = _below_resolution(best, [lv for lv, c in zip(levels, cmp[1]) if c is None and lv not in never])
+        low = levels_below_floor(best, [lv for lv, c in zip(levels, cmp[1]) if c is None and lv not in never])
         if low:  # the run's arithmetic cannot tell these levels from 0: a longer run will not find them
             what = (f"the loss level {format_number(low[0])} lies" if len(low) == 1 else
                     f"the loss levels {', '.join(map(format_number, low))} lie")
-            message = (f"{what} below the smallest loss this run resolves ({_low_text(best)}): a crossing there "
+            message = (f"{what} below the smallest loss this run resolves ({floor_text(best)}): a crossing there "
                        f"cannot be seen in this arithmetic, whatever `t_end`; "
                        f"raise the working precision (--working-digits; about log10(1/level)/2 + log10(1/rtol) + 10 "
                        f"digits, which runs without --working-digits choose) to locate it")
         else:
-            rest = _at_local_minimum(best)
+            rest = at_local_minimum(best)
             message = (f"the loss did not fall below {', '.join(missed)} by t = {float(best.t_final.mid()):.6g} (the "
                        f"end of the run); " + (rest + ", and a larger `t_end` will not reach these levels" if rest
                                               else "give a larger `t_end` (--t-end) to look further"))
@@ -440,7 +434,7 @@ def verified_flow(
         message = "every level lies at or below the exact global minimum of the loss: the loss never falls below it"
     elif status is None:
         status_text = "success" if worst is not None and worst >= digits else "unverified"
-        rest = None if status_text == "success" else _at_local_minimum(best)
+        rest = None if status_text == "success" else at_local_minimum(best)
         message = (f"every reported number has at least {digits} verified significant digits" if status_text == "success"
                    else f"some reported numbers have only {worst} verified digits (wanted {digits}) after "
                         f"{len(sols)} runs; " + (
@@ -454,49 +448,6 @@ def verified_flow(
     if any(p.get("loss") is not None and p["loss"].upper_bound for p in points):
         message += "; losses below the arithmetic's resolution are reported as upper bounds (\"<…\")"
     return VerifiedFlow(status_text, message, digits, worst, points, crossings, tuple(runs), init, values_name, best, evs)
-
-
-def _below_resolution(sol: FlowSolution, levels) -> list:
-    """The ``levels`` at or below :func:`_loss_resolution` of ``sol``: losses its arithmetic does not resolve."""
-    with sol.precision.flint():
-        floor = _loss_resolution(sol)
-        return [lv for lv in levels if flint.arb(flint.fmpq(Fraction(lv).numerator, Fraction(lv).denominator)) <= floor]
-
-
-def _low_text(sol: FlowSolution) -> str:
-    """``"losses below about 1e-NNN with D working digits and rtol R"`` for ``sol`` (messages)."""
-    with sol.precision.flint():
-        floor = _loss_resolution(sol)
-        exp = math.floor(float((floor.log() / flint.arb(10).log()).mid()))
-    return (f"losses below about 1e{exp} with {sol.precision.digits} working digits and rtol "
-            f"{format_number(sol.rtol)}")
-
-
-def _at_local_minimum(sol: FlowSolution) -> str | None:
-    """A sentence when the run's last state sits at a local minimum (measured, not certified): the Hessian's smallest
-    eigenvalue ``μ > 0`` (float64 from the closed-form Jacobian at the run's precision) and the gradient so small
-    that the critical point it points to, ``‖∇ℒ‖/μ`` away, is within ``1e-10`` of the state's size.  E.g. depth 3
-    with weight decay from a tiny initialization: the origin is a strict local minimum (Hessian ``λI``) and the
-    flow decays into it, so a larger horizon changes nothing.  ``None`` otherwise (or for the mirror form)."""
-    import numpy as np
-
-    if sol.coordinates != "primal" or not sol.states:
-        return None
-    flow = sol.dense.flow
-    y = sol.states[-1]
-    with sol.precision.flint():
-        g = sum((x * x for F in flow.field(y) for x in F.entries()), flint.arb(0)).sqrt().mid()  # arb: may be 1e-10⁹
-        size = sum((x * x for W in y for x in W.entries()), flint.arb(0)).sqrt().mid()
-        J = flow.jacobian(y)
-        H = -np.array([[float(J[i, j].mid()) for j in range(J.ncols())] for i in range(J.nrows())])
-        if not (np.isfinite(H).all() and g.is_finite()):
-            return None
-        mu = float(np.linalg.eigvalsh((H + H.T) / 2).min())
-        if not (mu > 0 and g <= flint.arb(mu) * max(flint.arb(1), size) / 10**10):
-            return None
-        gtext = g.str(2, radius=False)
-    return (f"the run ends at a local minimum of loss {float(sol.losses[-1].mid()):.6g} (measured there: ‖∇ℒ‖ = {gtext}, "
-            f"smallest Hessian eigenvalue {mu:.3g} > 0): the flow has converged")
 
 
 def _verifier(model, plan):
@@ -520,28 +471,6 @@ def _unverified(measure):
     points = [None if q is None else ((q[0], None), [(v, "exact" if v is EXACT_ZERO else None) for v in q[1]])
               for q in measure[0]]
     return points, [None if c is None else (c, None) for c in measure[1]], [[(c, None) for c in e] for e in measure[2]]
-
-
-def _digits_for_level(level, rtol: Fraction) -> int:
-    """``⌈log10(1/level)/2 + log10(1/rtol)⌉ + 10``: working digits that resolve a loss ``level`` (``½‖G‖²``).
-
-    >>> _digits_for_level(Fraction(1, 10**300), Fraction(1, 10**27))
-    187
-    """
-    lv = Fraction(level)
-    return math.ceil((math.log10(lv.denominator) - math.log10(lv.numerator)) / 2
-                     + math.log10(rtol.denominator) - math.log10(rtol.numerator)) + 10
-
-
-def _digits_for_residual(measure, rtol: Fraction, floor) -> int:
-    """Working digits that resolve the smallest reported loss ``½‖G‖²`` to ``rtol`` (0 when none is tiny; losses
-    below the run's resolution ``floor`` are reported as bounds, not chased)."""
-    need = 0
-    for q in measure[0]:
-        if q is not None and q[0] > floor:
-            log_loss = float(q[0].mid().log().mid()) / math.log(10)
-            need = max(need, math.ceil(-log_loss / 2 + math.log10(rtol.denominator) - math.log10(rtol.numerator) + 6))
-    return need
 
 
 def _min_digits(cmp):
