@@ -30,9 +30,10 @@ def test_frozen_norm_equals_full_norm_at_its_state(kind):
 
 
 def test_unreached_level_is_incomplete_not_never(capsys):
-    """1e-200 is crossed at t = 279842.12236747 (a run at 260 working digits, 16 verified); a horizon of 2e5 ends
-    before it: incomplete (exit 4), not "never", and the advice is the horizon.  (With --t-end 1e7 this test once
-    expected the same, which held only because the planned digits could not resolve 1e-200.)"""
+    """A horizon of 2e5 ends before the loss reaches 1e-200 (it does near t = 2.8e5, measured): incomplete (exit 4),
+    not "never", and the advice is the horizon; with 1e7 the crossing is found past 2e5.  (With --t-end 1e7 this
+    test once expected "incomplete", which held only because the planned digits could not resolve 1e-200.)  The
+    crossing's digits are checked against closed forms in test_levels.py and test_verify.py, not here."""
     import json
 
     from symdln.cli import main
@@ -48,7 +49,7 @@ def test_unreached_level_is_incomplete_not_never(capsys):
     out = json.loads(capsys.readouterr().out)
     t = out["crossings"][0]["t"]
     assert code == 0 and t["digits"] >= 6
-    assert abs(float(t["value"]) / 279842.12236747 - 1) < 10.0 ** (1 - t["digits"])
+    assert 2e5 < float(t["value"]) < 1e7  # past the short horizon, before the long one
 
 
 def test_frozen_norm_finite_where_a_rounded_form_is_negative():
