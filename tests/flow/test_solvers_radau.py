@@ -217,19 +217,28 @@ def test_strict_run_from_a_moderate_init_is_not_frozen():
 def test_one_step_needing_full_precision_does_not_make_the_rest_of_the_run_pay_for_it(monkeypatch):
     """When Newton fails with the reduced-bit inverses and succeeds at full precision, the next steps try twice the
     margin, not full precision for good (a sticky switch made the later inverses 4× dearer: 351 bits where ~90
-    served).  Depth 3 from σ = 1e-30 has such steps; reduced inverses must still be formed after the first."""
+    served, depth 3 from σ = 1e-30).  The failure is forced at one step (every reduced-bit attempt of its 20th step
+    diverges): that step must take full-precision inverses, and the steps after it reduced ones again."""
     from symdln.flow.control import Stepper
     from symdln.flow.plan import InitSpec
     from symdln.flow.verify import verified_flow
 
-    calls, dense = [], [0]
-    orig, advance = RadauIIA._inverses, Stepper.advance
+    calls, dense, forced = [], [0], {"seen": 0, "step": None}
+    orig, advance, newton = RadauIIA._inverses, Stepper.advance, RadauIIA._newton
 
     def spy(self, J, H, blocks, range_bits, full):
         out = orig(self, J, H, blocks, range_bits, full)
         if not dense[0]:  # the run's own steps (the dense output starts each evaluation afresh)
             calls.append((id(self), full, out[0], flint.ctx.prec))
         return out
+
+    def spy_newton(self, y0l, shapes, inv, *args):
+        if not dense[0] and inv[0] < flint.ctx.prec and (forced["step"] is None or forced["step"] is y0l):
+            forced["seen"] += 1
+            if forced["seen"] >= 20:
+                forced["step"] = y0l  # this step's reduced-bit attempts all diverge (the list is this step's own)
+                return None
+        return newton(self, y0l, shapes, inv, *args)
 
     def spy_advance(self, *args, **kwargs):
         dense[0] += 1
@@ -239,10 +248,66 @@ def test_one_step_needing_full_precision_does_not_make_the_rest_of_the_run_pay_f
             dense[0] -= 1
 
     monkeypatch.setattr(RadauIIA, "_inverses", spy)
+    monkeypatch.setattr(RadauIIA, "_newton", spy_newton)
     monkeypatch.setattr(Stepper, "advance", spy_advance)
     m = deep_linear(spectrum=[2, 1], depth=3, widths=2, rotation_seed=1)
     r = verified_flow(m, InitSpec.gaussian("1e-30", 0), digits=8, at=(), cross=("1",), progress=False)
     assert r.status == "success", r.message
     first_full = next(i for i, c in enumerate(calls) if c[1])
+    assert first_full > 0 and not calls[first_full - 1][1]  # the forced step: reduced bits first, then full
     later = [c for c in calls[first_full + 1:] if not c[1] and c[0] == calls[first_full][0]]  # the same run's solver
     assert later and all(bits < prec for _, _, bits, prec in later)
+
+
+def _approach_ratios(monkeypatch, model, init):
+    """The error ratios of the accepted steps of a Radau IIA run to the first escape (loss below half its start)."""
+    from symdln.flow.integrate import integrate_flow
+    from symdln.flow.plan import plan_run
+
+    ratios, factor = [], RadauIIA._factor
+
+    def spy(self, H, r):
+        if math.isfinite(r) and r <= 1:
+            ratios.append(r)
+        return factor(self, H, r)
+
+    monkeypatch.setattr(RadauIIA, "_factor", spy)
+    plan = plan_run(model, init, digits=10)
+    sol = integrate_flow(model, init.build(model), plan.horizon, precision=plan.precision, rtol=plan.rtol,
+                         solver="radau", loss_below="0.25", scale=init.layer_scale, floor=plan.floor, throw=False)
+    assert sol.status.name == "EVENT", sol.status
+    return ratios, sol
+
+
+def test_steps_approaching_an_escape_use_the_tolerance(monkeypatch):
+    """On the geometric approach to an escape (depth 3, 1×1, a' = 3a^{4/3}(1 − a) from a = 1e-30: the steps shrink
+    with the distance to the blow-up time) the controller's equilibrium error ratio is 0.65·0.94^{q+1} ≈ 0.35.  A rule
+    shrinking 20 % more than the predictive factor made any shrinking rate a fixed point: ratios stayed near 0.04 and
+    the run took a third more steps."""
+    from symdln.flow.plan import InitSpec
+
+    m = deep_linear(target=[[1]], depth=3, widths=1)
+    ratios, _ = _approach_ratios(monkeypatch, m, InitSpec.balanced("1e-30", 3))
+    settled = sorted(ratios[len(ratios) // 4: 3 * len(ratios) // 4])  # the middle of the run: the approach
+    median = settled[len(settled) // 2]
+    assert 0.15 <= median <= 1.0, (median, len(ratios))
+
+
+def test_newton_restarts_from_zero_stages_when_the_extrapolated_start_diverges(monkeypatch):
+    """A starting guess far off (the last step's polynomial extrapolated past a blow-up) must not cost the step:
+    the iterations start again from zero stages, as RADAU5's STARTN, before the step is given up."""
+    from symdln.flow.plan import InitSpec
+
+    m = deep_linear(target=[[1]], depth=3, widths=1)
+    _, clean = _approach_ratios(monkeypatch, m, InitSpec.balanced("1e-30", 3))
+    monkeypatch.undo()
+    start = RadauIIA._start
+
+    def wild(self, y, H, P):
+        Z = start(self, y, H, P)
+        return None if Z is None else Z * 1e6  # a guess a million times off
+
+    monkeypatch.setattr(RadauIIA, "_start", wild)
+    _, bad = _approach_ratios(monkeypatch, m, InitSpec.balanced("1e-30", 3))
+    assert bad.stats.rejected_steps <= clean.stats.rejected_steps + 2, (bad.stats, clean.stats)
+    assert abs(float((bad.t_final - clean.t_final).mid())) <= 1e-9 * float(clean.t_final.mid())
