@@ -14,12 +14,16 @@ from symdln.models import deep_linear
 
 
 def _holds(v, exact, ctx):
-    """A Verified number with k digits is the exact value rounded to k significant digits (half a unit, slack 2)."""
+    """A Verified number with k digits is the exact value rounded to k significant digits: within half a unit of its
+    last digit (an independent check found numbers 0.52–0.80 units off when the digits were those the runs agree on)."""
+    from decimal import Decimal
+
     k = v.digits
     assert k is not None and k >= 1
     mantissa = v.text.replace("-", "").split("e")[0].replace(".", "").lstrip("0")
     assert len(mantissa) == k, (v.text, k)
-    assert abs(ctx.mpf(v.text) - exact) <= ctx.mpf(10) ** (-k + 1) * abs(exact), (v.text, k, ctx.nstr(exact, k + 5))
+    half = ctx.mpf(10) ** (Decimal(v.text).adjusted() - k + 1) / 2
+    assert abs(ctx.mpf(v.text) - exact) <= half, (v.text, k, ctx.nstr(exact, k + 5))
 
 
 def test_saxe_rotated_depth2_through_convergence():
@@ -369,3 +373,38 @@ def test_weight_decay_with_a_target_or_data_and_crossings_runs():
     assert abs(mpmath.mpf(back.points[0]["loss"].text) - 1) < mpmath.mpf(10) ** (2 - t.digits)
     data = deep_linear(X=[[1, 0, 1], [0, 1, 1]], Y=[[1, 2, 0]], widths=2, weight_decay="1/7")
     assert verified_flow(data, InitSpec.gaussian("1e-15", 0), digits=10, cross=["4/5"], progress=False).status == "success"
+
+
+def test_printed_digits_are_within_half_a_unit_when_the_tighter_run_is_the_better_one():
+    """Property of ``rounding_safe_digits``: with runs ``a = x + e_a``, ``b = x + e_b``, ``|e_b| ≤ |e_a|/2`` (the
+    verification run the more accurate), ``b`` rounded to the digits it returns is within half a unit of its last
+    digit of ``x`` — checked in exact decimal arithmetic on random values, some with leading digits near 9.99 and
+    rounding carries (where agreement to d digits leaves up to a whole unit)."""
+    import random
+    from decimal import Decimal, getcontext
+
+    import flint
+
+    from symdln.flow.verify import agreeing_digits, rounding_safe_digits
+
+    getcontext().prec = 80
+    rng = random.Random(7)
+    short = 0
+    with flint.ctx.workprec(300):
+        for _ in range(3000):
+            x = Decimal(rng.choice(["9.99", "1.0", "5.5", "0.999"])) + Decimal(rng.random()) / 10 ** rng.randint(0, 6)
+            x = x * Decimal(10) ** rng.randint(-40, 40)
+            ea = x * Decimal(rng.uniform(-1, 1)) / 10 ** rng.randint(3, 25)
+            eb = ea * Decimal(rng.uniform(-0.5, 0.5))
+            a, b = flint.arb(str(x + ea)), flint.arb(str(x + eb))
+            k = agreeing_digits(a, b, 60)
+            d = rounding_safe_digits(a, b, k)
+            assert d <= k
+            if d < k:
+                short += 1
+            if d == 0:
+                continue
+            text = b.mid().str(d, radius=False)
+            half = Decimal(10) ** (Decimal(text).adjusted() - d + 1) / 2
+            assert abs(Decimal(text) - x) <= half, (x, text, d)
+    assert short > 0  # the agreeing digits alone would have claimed more, somewhere
