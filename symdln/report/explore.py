@@ -24,7 +24,7 @@ from ..errors import FlowError, ModelError, OptionError, describe
 from ..flow.integrate import integrate_flow, tolerance
 from ..flow.plan import InitSpec, check_feasible, event_horizon
 from ..flow.solution import FlowSolution, Status
-from ..flow.verify import agreeing_digits, tolerance_digits
+from ..flow.verify import agreeing_digits, rounding_safe_digits, tolerance_digits
 from ..graph.build import saddle_graph
 from ..graph.io import write_graph
 from ..models.dln import DeepLinearModel, deep_linear
@@ -333,10 +333,18 @@ def _verify(model, theta0, horizon, precision, rtol_q, loss_below, scale, seed, 
                     rel = 0.0 if b == 0 and a == 0 else float(abs((a - b) / b).mid()) if b != 0 else math.inf
                     digs[name] = cap if rel == 0 else 0 if not math.isfinite(rel) or rel >= 1 else \
                         min(cap, math.floor(-math.log10(rel)))
+                    if digs[name] and a != 0 and b != 0:
+                        # the first run's t and τ are printed: each within half a unit of its last digit
+                        tau = "tau" + name[1:]
+                        digs[name] = min(rounding_safe_digits(a, b, digs[name], printed=a),
+                                         rounding_safe_digits(getattr(v, tau), getattr(w, tau), digs[name],
+                                                              printed=getattr(v, tau)))
                 else:
                     digs[name] = None
             per_visit.append(digs)
-        final = agreeing_digits(sol.losses[-1], sol2.losses[-1], cap) if sol2.status is sol.status else None
+        final = (rounding_safe_digits(sol.losses[-1], sol2.losses[-1], agreeing_digits(sol.losses[-1], sol2.losses[-1],
+                                                                                      cap), printed=sol.losses[-1])
+                 if sol2.status is sol.status else None)
     agree = math.inf if not pairs else min(cap, math.inf if worst == 0 else -math.log10(worst))
     return {
         "ok": same and sol2.status.ok,

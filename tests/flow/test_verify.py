@@ -407,4 +407,9 @@ def test_printed_digits_are_within_half_a_unit_when_the_tighter_run_is_the_bette
             text = b.mid().str(d, radius=False)
             half = Decimal(10) ** (Decimal(text).adjusted() - d + 1) / 2
             assert abs(Decimal(text) - x) <= half, (x, text, d)
+            d1 = rounding_safe_digits(a, b, k, printed=a)  # the first run's value shown (explore's visit times)
+            if d1:
+                text = a.mid().str(d1, radius=False)
+                half = Decimal(10) ** (Decimal(text).adjusted() - d1 + 1) / 2
+                assert abs(Decimal(text) - x) <= half, (x, text, d1)
     assert short > 0  # the agreeing digits alone would have claimed more, somewhere
