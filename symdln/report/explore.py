@@ -342,9 +342,9 @@ def _verify(model, theta0, horizon, precision, rtol_q, loss_below, scale, seed, 
                 else:
                     digs[name] = None
             per_visit.append(digs)
-        final = (rounding_safe_digits(sol.losses[-1], sol2.losses[-1], agreeing_digits(sol.losses[-1], sol2.losses[-1],
-                                                                                      cap), printed=sol.losses[-1])
-                 if sol2.status is sol.status else None)
+        l1, l2 = sol.losses[-1], sol2.losses[-1]  # the first run's final loss is printed
+        final = rounding_safe_digits(l1, l2, agreeing_digits(l1, l2, cap), printed=l1) if sol2.status is sol.status \
+            else None
     agree = math.inf if not pairs else min(cap, math.inf if worst == 0 else -math.log10(worst))
     return {
         "ok": same and sol2.status.ok,
