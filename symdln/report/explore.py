@@ -336,15 +336,17 @@ def _verify(model, theta0, horizon, precision, rtol_q, loss_below, scale, seed, 
                     if digs[name] and a != 0 and b != 0:
                         # the first run's t and τ are printed: each within half a unit of its last digit
                         tau = "tau" + name[1:]
-                        digs[name] = min(rounding_safe_digits(a, b, digs[name], printed=a),
+                        err = 100 * float(rtol2)  # the tighter run's own (global) error, as verified_flow
+                        digs[name] = min(rounding_safe_digits(a, b, digs[name], printed=a, rel_error=err),
                                          rounding_safe_digits(getattr(v, tau), getattr(w, tau), digs[name],
-                                                              printed=getattr(v, tau)))
+                                                              printed=getattr(v, tau), rel_error=err))
                 else:
                     digs[name] = None
             per_visit.append(digs)
         l1, l2 = sol.losses[-1], sol2.losses[-1]  # the first run's final loss is printed
-        final = rounding_safe_digits(l1, l2, agreeing_digits(l1, l2, cap), printed=l1) if sol2.status is sol.status \
-            else None
+        err = 100 * float(rtol2)  # the tighter run's own (global) error, as verified_flow
+        final = rounding_safe_digits(l1, l2, agreeing_digits(l1, l2, cap), printed=l1, rel_error=err) \
+            if sol2.status is sol.status else None
     agree = math.inf if not pairs else min(cap, math.inf if worst == 0 else -math.log10(worst))
     return {
         "ok": same and sol2.status.ok,

@@ -413,3 +413,28 @@ def test_printed_digits_are_within_half_a_unit_when_the_tighter_run_is_the_bette
                 half = Decimal(10) ** (Decimal(text).adjusted() - d1 + 1) / 2
                 assert abs(Decimal(text) - x) <= half, (x, text, d1)
     assert short > 0  # the agreeing digits alone would have claimed more, somewhere
+
+
+def test_runs_agreeing_beyond_their_accuracy_do_not_print_an_extra_digit():
+    """Found by an independent audit: depth 3, widths (2, 4), balanced a0 = 1e-20, the top singular value (8e-20) at
+    t = 1160397.039692089330469623; the runs (rtol 1e-20 and 1e-23) agreed to 21 digits, the value printed to 21 was
+    0.52 units off in the last (the tighter run 2.9e-23 off).  Oracle: t(a) = ∫ dx / (x²(s − x³)) from a0^{1/3} to
+    a^{1/3} (depth-3 balanced mode), solved for a at 60 digits."""
+    m = deep_linear(spectrum=[2, 1], depth=3, widths=[2, 4], rotation_seed=3)
+    t = "1160397.039692089330469623"
+    ctx = mpmath.MPContext()
+    ctx.dps = 60
+    s, lo = ctx.mpf(2), ctx.cbrt(ctx.mpf("1e-20"))
+
+    def time_to(x):
+        pts = [lo * ctx.mpf(10) ** (ctx.mpf(k) / 4) for k in range(0, int(4 * ctx.log10(ctx.re(x) / lo)) + 1)] + [x]
+        return ctx.quad(lambda u: 1 / (u**2 * (s - u**3)), pts)
+
+    x = ctx.findroot(lambda x: time_to(x) - ctx.mpf(t), (ctx.cbrt(ctx.mpf("7e-20")), ctx.cbrt(ctx.mpf("9e-20"))),
+                     solver="anderson")
+    a = x**3
+    r = verified_flow(m, InitSpec.balanced("1e-20", 3), digits=10, at=[t])
+    assert r.status == "success", r.message
+    v = r.points[0]["values"][0]
+    assert v.digits >= 10
+    _holds(v, a, ctx)
