@@ -251,11 +251,26 @@ def _polish(model, data, x, scale, max_iter: int = 400):
 
 
 #: a direction is followed in high precision when another unstable rate at the same saddle is this much faster
-#: (depth-2 and diagonal networks: at depth ≥ 3 the high-precision runs took 4× the float64 graph and more, and
-#: the directions are followed in float64 as before, the edge's ``followed`` says so)
 SLOW_RATIO = 1.5
 #: the precision a slow direction needs grows like (fastest/rate − 1)·log10(1/ε); past this it is not followed
 MAX_FOLLOW_DIGITS = 160
+#: at depth ≥ 3 a slow direction is followed in high precision up to this many digits, in at most DEEP_FOLLOW_STEPS
+#: steps (a count, not a time: a theory graph is the same file run to run); past either, or without a plateau by the
+#: horizon, the float64 run with its nudged probes decides (the edge's ``followed`` says which).  Measured at depth
+#: 3, widths 2, spectrum (3, 2): 22–48 digits took 0.04–1.8 s a direction, 64 digits 10.8 s, 81 digits more than
+#: 120 s (Radau IIA at rtol 1e-71, 8,642 steps); following every slow direction made a graph 4× slower and more
+DEEP_FOLLOW_DIGITS = 50
+DEEP_FOLLOW_STEPS = 150
+
+
+def follow_digits(rate: float, fastest: float, eps: float) -> int:
+    """``D = ⌈(fastest/rate − 1)·log10(1/ε)⌉ + 10``: the digits a slow direction of rate ``rate`` needs beside a faster
+    unstable rate ``fastest`` when followed from ``θ + εd`` (:func:`_follow_precise`).
+
+    >>> follow_digits(1.0, 2.0, 1e-2)
+    12
+    """
+    return int(math.ceil((fastest / rate - 1) * math.log10(1 / eps) + 10))
 
 
 def _exact_eigenpairs(st, digits: int = 60):
@@ -275,22 +290,24 @@ def _exact_eigenpairs(st, digits: int = 60):
     return [(-w[i], [V[k, i] for k in range(n)]) for i in range(n) if w[i] < -ctx.mpf(10) ** (-digits // 2) * scale]
 
 
-def _follow_precise(model, data, st, d, rate, fastest, eps, scale):
+def _follow_precise(model, data, st, d, rate, fastest, eps, scale, max_time: float | None = 120,
+                    extra_digits: int = 0, max_steps: int | None = None):
     """Follow the slow unstable direction ``d`` (high-precision unit vector) of ``st`` with symdln's integrator,
     from ``θ + εd`` with ``θ`` exact, to the first plateau; then polish in float64 (Levenberg–Marquardt).
 
     Rounding and truncation errors along a faster unstable direction (rate ``fastest``) grow by
     ``(1/ε)^{fastest/rate − 1}`` relative to the slow one before the slow escape is over, so the run's tolerance is
     ``10^{−D}`` with ``D = (fastest/rate − 1)·log10(1/ε) + 10`` (ten digits of margin) and it carries ``D + 10``
-    digits.  Returns the end point, or ``None`` (needs more than
-    :data:`MAX_FOLLOW_DIGITS`, no plateau by the horizon, or the polish failed)."""
+    digits (``extra_digits`` more: a check of the run's convergence); ``max_steps`` (both horizons together) or
+    ``max_time`` (each run) bound the work.  Returns the end point, or ``None`` (needs more than
+    :data:`MAX_FOLLOW_DIGITS`, no plateau by the horizon or within the budget, or the polish failed)."""
     from fractions import Fraction
 
     from ..flow.integrate import integrate_flow
     from ..precision import Precision
 
-    digits = int(math.ceil((fastest / rate - 1) * math.log10(1 / eps) + 10))
-    if digits > MAX_FOLLOW_DIGITS:
+    digits = follow_digits(rate, fastest, eps) + extra_digits  # (extra: a check of the run's convergence)
+    if digits > MAX_FOLLOW_DIGITS + extra_digits:
         return None
     step = Fraction(eps).limit_denominator(1000) * Fraction(math.sqrt(scale)).limit_denominator(1000)
     dq = [Fraction(str(v)) for v in d]  # the mpf's decimal digits, exactly
@@ -303,9 +320,15 @@ def _follow_precise(model, data, st, d, rate, fastest, eps, scale):
     stop = None
     grad = flat_gradient(model, data)
     # the plateau comes after ~log(1/ε)/rate (measured: at 21–32 % of the long horizon): the short horizon first
+    steps_left = max_steps  # (both horizons together)
     for horizon in (1.2 * math.log(1 / eps) / rate + 6 / rate, 3 * math.log(1 / eps) / rate + 20 / rate):
+        if steps_left is not None and steps_left <= 0:
+            break
         sol = integrate_flow(model, theta, Fraction(horizon).limit_denominator(1000), precision=Precision(digits + 10),
-                             rtol=Fraction(1, 10**digits), throw=False, progress=False, max_time=120)
+                             rtol=Fraction(1, 10**digits), throw=False, progress=False, max_time=max_time,
+                             **({} if steps_left is None else {"max_steps": steps_left}))
+        if steps_left is not None:
+            steps_left -= sol.stats.steps + sol.stats.rejected_steps
         gmax = 0.0
         for y in sol.states:
             x = np.concatenate([np.array([[float(W[a, b].mid()) for b in range(W.ncols())]
@@ -349,7 +372,7 @@ def _canonical_basis(V, rates, rel: float = 1e-9):
     return out.T
 
 
-def _escape_directions(model, st, x0):
+def _escape_directions(model, st, x0, eps: float = 3e-2):
     """``(unit direction, rate or None, order, high-precision direction or None, fastest rate)`` to follow from a
     saddle stratum's representative: every eigenvector of the Hessian with a negative eigenvalue (rate ``−λ``; from
     the exact Hessian at 60 digits when the representative is rational, else float64), and inside an eigenvalue
@@ -366,7 +389,9 @@ def _escape_directions(model, st, x0):
     vecs = [list(v) for v in _canonical_basis(V[:, neg], rates)]
     pairs = None
     shallow = isinstance(model, DiagonalLinearModel) or model.depth == 2
-    if rates and min(rates) * SLOW_RATIO < max(rates) and st.kind == "strict saddle" and shallow:
+    deep_ok = any(r * SLOW_RATIO < max(rates) and follow_digits(r, max(rates), eps) <= DEEP_FOLLOW_DIGITS
+                  for r in rates)  # depth ≥ 3: some slow direction within DEEP_FOLLOW_DIGITS
+    if rates and min(rates) * SLOW_RATIO < max(rates) and st.kind == "strict saddle" and (shallow or deep_ok):
         pairs = _exact_eigenpairs(st)  # slow directions will be followed in high precision: exact eigenvectors
         if pairs is not None:
             rates = [float(r) for r, _ in pairs]
@@ -443,6 +468,7 @@ def landscape_graph(landscape, *, eps: float = 3e-2, progress: bool | None = Non
     scale = max(1.0, float(np.abs(data[1]).max()))
     show = sys.stderr.isatty() if progress is None else bool(progress)
     saddles = [st for st in landscape if st.is_saddle]
+    shallow = isinstance(model, DiagonalLinearModel) or model.depth == 2
     unresolved = 0
     from .._threads import single_blas_thread
 
@@ -452,24 +478,27 @@ def landscape_graph(landscape, *, eps: float = 3e-2, progress: bool | None = Non
         for st in tqdm(saddles, desc="escape directions", unit="saddle", disable=not show, leave=False):
             x0 = _flat_state(model, [np.array(sp.Matrix(W).evalf(30).tolist(), dtype=float) for W in st.point])
             loss0 = float(sp.N(st.loss, 30))
-            directions = _escape_directions(model, st, x0)
+            directions = _escape_directions(model, st, x0, eps)
             fast = max((t for t in directions if t[1] is not None), key=lambda t: t[1], default=None)
             for d, rate, order, d_hp, fastest in directions:
                 signs = (1, -1) if order % 2 == 0 else (1,)
-                precise = d_hp is not None and rate is not None and rate * SLOW_RATIO < fastest
+                slow = d_hp is not None and rate is not None and rate * SLOW_RATIO < fastest
+                precise = slow and (shallow or follow_digits(rate, fastest, eps) <= DEEP_FOLLOW_DIGITS)
                 # a slow direction followed in float64: rounding and LSODA's errors along the faster unstable direction
                 # grow faster than the followed one and can decide where the run goes (measured: edges that came
                 # and went between runs at depth 3).  It is followed again with a perturbation of 1e-6·ε along the
                 # fastest direction, each way; the edge stands only when all three runs end in the same stratum
-                probe = (not precise and rate is not None and fast is not None and rate * SLOW_RATIO < fastest)
+                probe = rate is not None and fast is not None and rate * SLOW_RATIO < fastest  # (float64 runs only)
                 for sgn in signs:
-                    loc = None
+                    loc, end, how = None, None, precise
                     if precise:  # a faster unstable rate at this saddle: float64 noise along it would take over
-                        end = _follow_precise(model, data, st, [sgn * x for x in d_hp], rate, fastest, eps, scale)
-                        if end is None:
+                        end = _follow_precise(model, data, st, [sgn * x for x in d_hp], rate, fastest, eps, scale,
+                                              **({} if shallow else {"max_steps": DEEP_FOLLOW_STEPS, "max_time": None}))
+                        if end is None and shallow:
                             unresolved += 1
                             continue
-                    else:
+                        how = end is not None  # deep: not followed in its budget, the float64 run and probes decide
+                    if not how:
                         start = x0 + sgn * eps * math.sqrt(scale) * d
                         end = _follow(model, data, start, scale)
                         if end is not None and probe:
@@ -493,7 +522,7 @@ def landscape_graph(landscape, *, eps: float = 3e-2, progress: bool | None = Non
                     else:
                         edge["order"] = order
                     edge["located"] = bool(edge.get("located", True) and loc.exact_match)
-                    edge["followed"] = ("high precision" if precise or edge.get("followed") == "high precision"
+                    edge["followed"] = ("high precision" if how or edge.get("followed") == "high precision"
                                         else "float64")
                     if not loc.exact_match:
                         edge["distance"] = float(loc.distance)

@@ -183,3 +183,41 @@ def test_depth3_theory_graph_is_the_same_in_two_processes(tmp_path):
                         "--out", str(out), "--no-progress"], check=True, capture_output=True)
         outs.append(out.read_bytes())
     assert outs[0] == outs[1]
+
+
+def test_depth3_slow_directions_within_budget_are_followed_in_high_precision_and_converged():
+    """At depth ≥ 3 a slow unstable direction needing at most DEEP_FOLLOW_DIGITS is followed in high precision (the
+    float64 runs' noise along the faster direction decided these edges, and they came and went between runs).  Each
+    such end stratum must be the one reached again with 15 more digits and a 1e15× tighter tolerance (an independent,
+    more accurate second run of the same descent)."""
+    import numpy as np
+    import sympy as sp
+
+    from symdln.graph import sources as S
+    from symdln.symbolic.landscape import float_data, landscape
+
+    m = deep_linear(spectrum=[3, 2], depth=3, widths=2)
+    land = landscape(m)
+    data = float_data(m)
+    scale = max(1.0, float(np.abs(data[1]).max()))
+    checked = 0
+    for st in land:
+        if not st.is_saddle:
+            continue
+        x0 = S._flat_state(m, [np.array(sp.Matrix(W).evalf(30).tolist(), dtype=float) for W in st.point])
+        for d, rate, order, d_hp, fastest in S._escape_directions(m, st, x0, 3e-2):
+            if d_hp is None or rate is None or not rate * S.SLOW_RATIO < fastest:
+                continue
+            if S.follow_digits(rate, fastest, 3e-2) > 40:  # (the cheap ones: the test's time)
+                continue
+            ends = [S._follow_precise(m, data, st, d_hp, rate, fastest, 3e-2, scale, extra_digits=extra)
+                    for extra in (0, 15)]
+            if ends[0] is None:
+                continue
+            assert ends[1] is not None
+            a, b = (land.locate(S._unflat(m, e)).stratum for e in ends)
+            assert a is b and a is not None, (st.label, a, b)
+            checked += 1
+    assert checked >= 3
+    G = S.landscape_graph(land, progress=False)
+    assert any(e.get("followed") == "high precision" for _, _, e in G.edges(data=True))
