@@ -260,7 +260,7 @@ MAX_FOLLOW_DIGITS = 160
 #: 3, widths 2, spectrum (3, 2): 22–48 digits took 0.04–1.8 s a direction, 64 digits 10.8 s, 81 digits more than
 #: 120 s (Radau IIA at rtol 1e-71, 8,642 steps); following every slow direction made a graph 4× slower and more
 DEEP_FOLLOW_DIGITS = 50
-DEEP_FOLLOW_STEPS = 150
+DEEP_FOLLOW_STEPS = 80
 
 
 def follow_digits(rate: float, fastest: float, eps: float) -> int:
