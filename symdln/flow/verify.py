@@ -15,7 +15,6 @@ Ctrl-C during any run stops it; what finished is kept and the status is ``"inter
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
@@ -32,6 +31,7 @@ from .roots import time_resolution
 from .events import Event, event_times
 from .resolution import (at_local_minimum, digits_for_level, digits_for_residual, floor_text, levels_below_floor,
                          loss_floor)
+from .digits import agreeing_digits, rounding_safe_digits, tolerance_digits
 from .solution import FlowSolution, Status
 
 __all__ = ["Verified", "VerifiedFlow", "verified_flow", "agreeing_digits", "rounding_safe_digits", "crossing_time"]
@@ -130,51 +130,6 @@ class VerifiedFlow:
         }
 
 
-def agreeing_digits(a: flint.arb, b: flint.arb, cap: int) -> int:
-    """``⌊−log10(|a − b| / |b|)⌋`` clipped to ``[0, cap]`` (``cap`` when equal; call inside a flint scope)."""
-    a, b = a.mid(), b.mid()
-    if a == b:
-        return cap
-    if b == 0:
-        return 0
-    rel = abs((a - b) / b).mid()
-    if not rel > 0:
-        return cap
-    k = math.floor(-float(rel.log().mid()) / math.log(10))
-    return max(0, min(cap, k))
-
-
-def rounding_safe_digits(a: flint.arb, b: flint.arb, k: int, printed: flint.arb | None = None,
-                         rel_error: float = 0.0) -> int:
-    """The largest ``d ≤ k`` at which ``b`` rounded to ``d`` significant digits is within half a unit of its last
-    digit of the value both runs estimate: ``|round_d(b) − b| + |a − b| ≤ ½·10^{E−d+1}`` (``E`` the decimal exponent of
-    ``round_d(b)``), taking ``|a − b|`` as the bound of the tighter run's error ``|b − x|`` (call inside a flint
-    scope).  Agreement to ``d`` digits (:func:`agreeing_digits`) alone is not that: the difference can be up to one
-    unit of the ``d``-th digit, and rounding adds half a unit (found by an independent check: 9 of 1,548 numbers
-    printed to their agreeing digits were 0.52–0.80 units off in the last one).  ``printed``: another value shown
-    instead of ``b`` (e.g. the first run's), charged its distance to ``b`` as well.  ``rel_error``: a floor for the
-    tighter run's relative error, charged beside ``|a − b|`` (runs can agree beyond their accuracy: a singular value
-    8e-20 at depth 3 whose runs at rtol 1e-20 and 1e-23 agreed to 21 digits; the tighter was 4.4e-22 off, 44 times
-    its tolerance, and the value printed to 21 digits 0.52 units off in the last).
-
-    >>> import flint
-    >>> rounding_safe_digits(flint.arb("0.12346"), flint.arb("0.12344"), 4)  # 0.1234: off by 6e-5 > half a unit
-    3
-    """
-    from decimal import Decimal
-
-    a, b = a.mid(), b.mid()
-    shown = b if printed is None else printed.mid()
-    diff = abs(a - b) + abs(shown - b) + abs(b) * flint.arb(rel_error)
-    for d in range(k, 0, -1):
-        text = shown.str(d, radius=False)
-        r = flint.arb(text)
-        half = flint.arb(10) ** (Decimal(text).adjusted() - d + 1) / 2
-        if abs(r - shown) + diff <= half:
-            return d
-    return 0
-
-
 def crossing_time(sol: FlowSolution, level) -> flint.arb | None:
     """First time the loss of ``sol`` falls below ``level``, located on the dense output (``None``: never)."""
     p = sol.precision
@@ -219,15 +174,6 @@ def _measure(sol: FlowSolution, at, levels, values_name: str, events=()):
 
 #: A singular value of ``A_θ`` that is zero at every ``θ`` (beyond the narrowest width): exact, not measured.
 EXACT_ZERO = "exact zero"
-
-
-def tolerance_digits(rtol: Fraction) -> int:
-    """``⌊log10(1/rtol)⌋``: the most digits a verification by a run at ``rtol`` can give (:func:`_compare`).
-
-    >>> tolerance_digits(Fraction(1, 10**16)), tolerance_digits(Fraction(3, 10**15))
-    (16, 14)
-    """
-    return math.floor(math.log10(rtol.denominator) - math.log10(rtol.numerator))
 
 
 def _compare(m1, m2, p_loose, p_tight, floor=None, rtol_tight=None):

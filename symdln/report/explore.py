@@ -24,7 +24,7 @@ from ..errors import FlowError, ModelError, OptionError, describe
 from ..flow.integrate import integrate_flow, tolerance
 from ..flow.plan import InitSpec, check_feasible, event_horizon
 from ..flow.solution import FlowSolution, Status
-from ..flow.verify import agreeing_digits, rounding_safe_digits, tolerance_digits
+from ..flow.digits import agreeing_digits, rounding_safe_digits, tolerance_digits
 from ..graph.build import saddle_graph
 from ..graph.io import write_graph
 from ..models.dln import DeepLinearModel, deep_linear
@@ -330,9 +330,7 @@ def _verify(model, theta0, horizon, precision, rtol_q, loss_below, scale, seed, 
             for name in ("t_enter", "t_exit", "t_arrive"):
                 a, b = getattr(v, name), getattr(w, name)
                 if same and a is not None and b is not None:
-                    rel = 0.0 if b == 0 and a == 0 else float(abs((a - b) / b).mid()) if b != 0 else math.inf
-                    digs[name] = cap if rel == 0 else 0 if not math.isfinite(rel) or rel >= 1 else \
-                        min(cap, math.floor(-math.log10(rel)))
+                    digs[name] = agreeing_digits(a, b, cap)
                     if digs[name] and a != 0 and b != 0:
                         # the first run's t and τ are printed: each within half a unit of its last digit
                         tau = "tau" + name[1:]

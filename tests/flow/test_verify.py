@@ -385,7 +385,7 @@ def test_printed_digits_are_within_half_a_unit_when_the_tighter_run_is_the_bette
 
     import flint
 
-    from symdln.flow.verify import agreeing_digits, rounding_safe_digits
+    from symdln.flow.digits import agreeing_digits, rounding_safe_digits
 
     getcontext().prec = 80
     rng = random.Random(7)

@@ -93,7 +93,7 @@ def test_canonical_basis_of_a_multiple_rate_depends_on_the_eigenspace_only():
     is orthonormal and spans the same space; simple eigenvectors are kept."""
     import numpy as np
 
-    from symdln.graph.sources import _canonical_basis
+    from symdln.graph.escape import _canonical_basis
 
     rng = np.random.default_rng(3)
     Q, _ = np.linalg.qr(rng.normal(size=(6, 6)))
@@ -135,7 +135,7 @@ _POLISH_TWICE = f"""
 import hashlib, numpy as np
 from symdln.models import deep_linear
 from symdln.symbolic.landscape import float_data
-from symdln.graph.sources import _polish
+from symdln.graph.escape import _polish
 m = deep_linear(spectrum=[3, 2, 1], depth=3, widths=2)
 x = np.array([float.fromhex(v) for v in {_PLATEAU!r}])
 print(" ".join(hashlib.md5(_polish(m, float_data(m), x.copy(), 3.0).tobytes()).hexdigest() for _ in range(2)))
@@ -151,7 +151,7 @@ def test_polish_gives_the_same_bits_in_every_call_and_process():
     import flint
     import numpy as np
 
-    from symdln.graph.sources import _polish, _unflat
+    from symdln.graph.escape import _polish, _unflat
     from symdln.precision import Precision
     from symdln.symbolic.compile import compile_flow
     from symdln.symbolic.landscape import float_data
@@ -193,7 +193,7 @@ def test_depth3_slow_directions_within_budget_are_followed_in_high_precision_and
     import numpy as np
     import sympy as sp
 
-    from symdln.graph import sources as S
+    from symdln.graph import escape as S
     from symdln.symbolic.landscape import float_data, landscape
 
     m = deep_linear(spectrum=[3, 2], depth=3, widths=2)
@@ -219,5 +219,5 @@ def test_depth3_slow_directions_within_budget_are_followed_in_high_precision_and
             assert a is b and a is not None, (st.label, a, b)
             checked += 1
     assert checked >= 3
-    G = S.landscape_graph(land, progress=False)
+    G = landscape_graph(land, progress=False)
     assert any(e.get("followed") == "high precision" for _, _, e in G.edges(data=True))
