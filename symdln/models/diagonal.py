@@ -52,6 +52,16 @@ class DiagonalLinearModel:
 
         return conv(self.X), conv(self.y).ravel()
 
+    @cached_property
+    def float64_ranges(self) -> tuple[tuple, tuple]:
+        """``((min, max), (min, max))``: the smallest and largest absolute nonzero entries of :attr:`float64`'s
+        ``X`` and ``y`` (``(None, None)`` when all are zero), computed once per model."""
+        out = []
+        for a in self.float64:
+            nz = np.abs(a[a != 0])
+            out.append((float(nz.min()), float(nz.max())) if len(nz) else (None, None))
+        return tuple(out)
+
     def gradient_beta(self, beta: sp.MatrixBase) -> sp.ImmutableMatrix:
         """``∇L(β) = Xᵀ(Xβ − y)/n`` (exact)."""
         return sp.ImmutableMatrix(self.X.T * (self.X * beta - self.y) / self.n_samples)

@@ -298,3 +298,16 @@ def test_float_mode_drops_coordinates_whose_coefficient_vanishes(X, y):
     for a, b in zip(pe.saddles, pf.saddles):
         assert a.support == b.support
         assert np.allclose([float(v) for v in a.beta], b.beta, rtol=1e-9, atol=1e-12)
+
+
+def test_float_mode_refuses_entries_outside_float64s_safe_range():
+    """Float mode holds the path's squares and jump times in float64 only for nonzero entries in [1e-100, 1e100]:
+    outside, a clear refusal naming the array and the range it spans, and the exact mode still answers."""
+    model = diagonal_linear("1,1e-120;0,1", "1,1")
+    with pytest.raises(ModelError, match=r"nonzero entries of X range over \[1e-120, 1\]"):
+        limit_path(model, exact=False)
+    with pytest.raises(ModelError, match=r"nonzero entries of y range over \[1, 1e\+120\]"):
+        limit_path(diagonal_linear("1,0;0,1", "1,1e120"), exact=False)
+    assert limit_path(model).trust == "exact"
+    assert model.float64_ranges == ((1e-120, 1.0), (1.0, 1.0))
+    assert diagonal_linear("1,0;0,1", "0,0").float64_ranges[1] == (None, None)
