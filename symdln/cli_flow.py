@@ -138,7 +138,7 @@ def cmd_flow(args) -> int:
             vals = ", ".join(f"{v.text} {v.tag}" for v in e["values"])
             print(f"t = {e['t']}: loss = {e['loss'].text} {e['loss'].tag}  {name} = {vals}")
         for c in res.crossings:
-            t = (c.get("never") or "not by the end of the run") if c["t"] is None else f"{c['t'].text} [{c['t'].digits}]"
+            t = (c.get("never") or "not by the end of the run") if c["t"] is None else f"{c['t'].text} {c['t'].tag}"
             print(f"loss < {c['level']} first at t = {t}")
         for e in res.events:
             times = ", ".join(f"{v.text} [{v.digits}]" for v in e["times"]) or "never"

@@ -46,8 +46,8 @@ class Verified:
 
     ``full`` is the better run's value at its working precision (for further computation, not for print).
 
-    ``exact``: a singular value of ``A_θ`` beyond the narrowest width ``r_max``, zero at every ``θ`` (``text`` "0",
-    ``digits`` ``None``: no digit count applies).
+    ``exact``: a singular value of ``A_θ`` beyond the narrowest width ``r_max``, zero at every ``θ``, or the crossing time
+    ``t = 0`` of a level the initial loss is already below (``text`` "0", ``digits`` ``None``: no digit count applies).
     """
 
     text: str
@@ -169,10 +169,16 @@ def _measure(sol: FlowSolution, at, levels, values_name: str, events=()):
                 vals[sol.model.r_max:] = [EXACT_ZERO] * (len(vals) - sol.model.r_max)  # rank A_θ ≤ r_max at every θ
         points.append((lo, vals))
     crossings = [crossing_time(sol, lv) for lv in levels]
+    with p.flint():
+        # below the level at the initialization (a certified comparison of the loss ball at the exact θ0): the crossing
+        # is t = 0 itself, exact, not a located time whose digits two runs measure
+        crossings = [EXACT_ZERO if c is not None and c.is_exact() and c == 0 and sol.losses[0] < p.arb(lv) else c
+                     for c, lv in zip(crossings, levels)]
     return points, crossings, [list(event_times(sol, ev)) for ev in events]
 
 
-#: A singular value of ``A_θ`` that is zero at every ``θ`` (beyond the narrowest width): exact, not measured.
+#: A singular value of ``A_θ`` that is zero at every ``θ`` (beyond the narrowest width), or the crossing time ``t = 0`` of
+#: a level the initial loss is already below: exact, not measured.
 EXACT_ZERO = "exact zero"
 
 
@@ -408,9 +414,12 @@ def verified_flow(
             message = (f"the loss did not fall below {', '.join(missed)} by t = {float(best.t_final.mid()):.6g} (the "
                        f"end of the run); " + (rest + ", and a larger `t_end` will not reach these levels" if rest
                                               else "give a larger `t_end` (--t-end) to look further"))
-    elif status is None and worst is None and not at_q and not events and levels and len(never) == len(levels):
-        status_text = "success"  # nothing numeric to verify: every level is certified out of reach
-        message = "every level lies at or below the exact global minimum of the loss: the loss never falls below it"
+    elif status is None and worst is None and not at_q and not events and levels and all(
+            lv in never or (c is not None and c[1] == "exact") for lv, c in zip(levels, cmp[1])):
+        status_text = "success"  # nothing numeric to verify: every level is certified out of reach or crossed at t = 0
+        message = ("every level lies at or below the exact global minimum of the loss: the loss never falls below it"
+                   if len(never) == len(levels) else "every crossing is exact (t = 0: the initial loss is below its "
+                   "level) or certified never to happen")
     elif status is None:
         status_text = "success" if worst is not None and worst >= digits else "unverified"
         rest = None if status_text == "success" else at_local_minimum(best)
@@ -449,7 +458,8 @@ def _unverified(measure):
     """The shape of a comparison, with every digit count ``None`` (no second run to compare with)."""
     points = [None if q is None else ((q[0], None), [(v, "exact" if v is EXACT_ZERO else None) for v in q[1]])
               for q in measure[0]]
-    return points, [None if c is None else (c, None) for c in measure[1]], [[(c, None) for c in e] for e in measure[2]]
+    return (points, [None if c is None else (c, "exact" if c is EXACT_ZERO else None) for c in measure[1]],
+            [[(c, None) for c in e] for e in measure[2]])
 
 
 def _min_digits(cmp):
@@ -506,7 +516,9 @@ def _package(cmp, sol: FlowSolution, at_q, levels, events=(), never=None):
         })
     crossings = []
     for lv, c in zip(levels, cmp[1]):
-        crossings.append({"level": format_number(lv), "t": None if c is None else Verified(_text(c[0], c[1], p), c[1], p.decimal(c[0]))})
+        crossings.append({"level": format_number(lv), "t": None if c is None else
+                          Verified("0", None, "0", exact=True) if c[1] == "exact" else
+                          Verified(_text(c[0], c[1], p), c[1], p.decimal(c[0]))})
         if never and lv in never:
             crossings[-1]["never"] = never[lv]
     evs = tuple({"name": ev.name, "times": tuple(Verified(_text(v, k, p), k, p.decimal(v)) for v, k in e)}

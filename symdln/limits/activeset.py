@@ -150,8 +150,8 @@ class ActiveSet:
             if r22sq <= 1e-13 * aa:  # (numerically) dependent column: let the caller fall back
                 return False
             r22 = math.sqrt(r22sq)
-            R = np.zeros((k + 1, k + 1), order="F")
-            R[:k, :k], R[:k, k], R[k, k] = self.R, r12, r22
+            R = np.empty((k + 1, k + 1), order="F")
+            R[:k, :k], R[:k, k], R[k, :k], R[k, k] = self.R, r12, 0.0, r22
             self.R = R
             if self._fw_ok:  # the forward solve Rᵀf = c_P gains one entry
                 self._fw[k] = (c - float(r12 @ self._fw[:k])) / r22
@@ -189,14 +189,15 @@ class ActiveSet:
 
     def _solve(self):
         """``ζ`` with ``RᵀRζ = c_P`` (the forward half kept from :meth:`_append`), or None when ``R`` is singular."""
-        try:
-            k = self._k
-            if not self._fw_ok:
-                self._fw[:k] = self._tri(self.R, self._c[:k], trans="T")
-                self._fw_ok = True
-            return self._tri(self.R, self._fw[:k])
-        except np.linalg.LinAlgError:
-            return None
+        k = self._k
+        if not self._fw_ok:
+            fw, info = self._dtrtrs(self.R, self._c[:k], lower=0, trans=1)
+            if info != 0:
+                return None
+            self._fw[:k] = fw
+            self._fw_ok = True
+        zeta, info = self._dtrtrs(self.R, self._fw[:k], lower=0, trans=0)
+        return zeta if info == 0 else None
 
     def step(self, at, B, g, tol) -> bool:
         """Solve for the next saddle: boundary signs ``at`` (``±1.0`` on the boundary, else ``0.0``), ``B`` its

@@ -182,7 +182,8 @@ def deep_linear(
     widths : int or sequence of int
         Hidden widths ``n_1 … n_{L−1}`` (one int is used for every hidden layer).
     spectrum : sequence of exact numbers, optional
-        Singular values of ``M``, strictly decreasing and positive.
+        Singular values of ``M``, nonnegative and in decreasing order, the first positive (equal values and zeros
+        allowed: :func:`~symdln.models.targets.teacher_from_spectrum`).
     shape : (n_out, n_in), optional
         Shape of ``M`` when built from ``spectrum`` (default square of size ``len(spectrum)``).
     rotation_seed : int or None

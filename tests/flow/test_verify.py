@@ -438,3 +438,22 @@ def test_runs_agreeing_beyond_their_accuracy_do_not_print_an_extra_digit():
     v = r.points[0]["values"][0]
     assert v.digits >= 10
     _holds(v, a, ctx)
+
+
+def test_a_level_above_the_initial_loss_is_crossed_at_t_0_exactly(capsys):
+    """Found by an independent check: a level the initial loss is already below was reported as crossed at t = 0 with
+    "16 verified digits".  The initial loss ℒ(θ0) at the exact θ0 (Gaussian, σ = 1e-10: ℒ(θ0) = ½Σs_i² = 7 to 1e-19) is
+    certified below 100, so t = 0 is exact; the status is success when every number is exact or certified never."""
+    import json
+
+    assert main(["flow", "--sigma", "1e-10", "--cross", "100,4", "--json", "--no-progress"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    first, second = out["crossings"]
+    assert first["t"] == {"value": "0", "digits": None, "exact": True}
+    assert second["t"]["digits"] >= 10 and float(second["t"]["value"]) > 1  # a located time, measured by two runs
+    assert out["status"] == "success"
+    # a level above ℒ(θ0) = 7 + O(σ²) is crossed at once; one below ℒ* = 1/2 (width 2) never: nothing to measure
+    r = verified_flow(deep_linear(spectrum=[3, 2, 1], widths=2), InitSpec.gaussian("1e-10"), cross=["15/2", "1/4"])
+    assert r.status == "success" and r.crossings[0]["t"].exact and r.crossings[1]["t"] is None
+    assert main(["flow", "--sigma", "1e-10", "--cross", "7.001", "--no-progress"]) == 0
+    assert "first at t = 0 [exact]" in capsys.readouterr().out
