@@ -34,7 +34,7 @@ from ..parse import check_magnitudes, format_number, positive_number
 from ..precision import Precision, digits_for_flow
 from .integrate import choose_solver, initial_scale
 
-__all__ = ["InitSpec", "RunPlan", "plan_run", "default_horizon", "event_horizon", "check_feasible",
+__all__ = ["InitSpec", "RunPlan", "plan_run", "default_horizon", "event_horizon", "check_feasible", "check_layer_dims",
            "EVENT_HORIZON_FACTOR"]
 
 _KINDS = ("gaussian", "balanced", "pf", "point")
@@ -207,14 +207,21 @@ MAX_LAYER_DIM = 1000
 MAX_FLOW_PARAMS = {"gbs": 5000, "implicit": 300, "radau": 300}
 
 
-def check_feasible(model, init: InitSpec, max_time, solver: str = "auto", coordinates: str = "primal") -> None:
-    """Refuse, before any computation, a run this engine cannot finish: layers wider than :data:`MAX_LAYER_DIM`
-    always; more parameters than :data:`MAX_FLOW_PARAMS` or deep plateaus past :data:`DEEP_DECADES_LIMIT` unless a
-    ``max_time`` bounds the run."""
+def check_layer_dims(model) -> list[int]:
+    """Refuse, before any computation, layers wider than :data:`MAX_LAYER_DIM` (whatever bounds the run); returns the
+    layer dimensions."""
     dims = [model.dim] if isinstance(model, DiagonalLinearModel) else list(model.widths)
     if max(dims) > MAX_LAYER_DIM:
         raise OptionError(f"a layer of dimension {max(dims)} (widths {dims}): the flow's error norm builds n × n "
                           f"matrices in multiprecision (~{max(dims) ** 2:.1e} entries); the limit is {MAX_LAYER_DIM}")
+    return dims
+
+
+def check_feasible(model, init: InitSpec, max_time, solver: str = "auto", coordinates: str = "primal") -> None:
+    """Refuse, before any computation, a run this engine cannot finish: layers wider than :data:`MAX_LAYER_DIM`
+    always; more parameters than :data:`MAX_FLOW_PARAMS` or deep plateaus past :data:`DEEP_DECADES_LIMIT` unless a
+    ``max_time`` bounds the run."""
+    dims = check_layer_dims(model)
     P = 2 * model.dim if isinstance(model, DiagonalLinearModel) else model.n_params
     chosen = choose_solver(model, solver, coordinates)
     if P > MAX_FLOW_PARAMS[chosen] and max_time is None:

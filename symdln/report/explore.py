@@ -22,7 +22,7 @@ import numpy as np
 from .. import __version__
 from ..errors import FlowError, ModelError, OptionError, describe
 from ..flow.integrate import integrate_flow, tolerance
-from ..flow.plan import InitSpec, check_feasible, event_horizon
+from ..flow.plan import InitSpec, check_feasible, check_layer_dims, event_horizon
 from ..flow.solution import FlowSolution, Status
 from ..flow.digits import agreeing_digits, rounding_safe_digits, tolerance_digits
 from ..graph.build import saddle_graph
@@ -123,15 +123,18 @@ def explore(
     if init not in ("gaussian", "balanced"):
         raise OptionError(f"`init` must be 'gaussian' or 'balanced', got {init!r}")
     spec = InitSpec.gaussian(sigma_q, seed) if init == "gaussian" else InitSpec.balanced(sigma_q, model.depth)
+    # sizes and the output folder before any computation (building θ0 for a layer of width 100000 took 25 s)
+    if t_end is None:  # a given horizon bounds the run; the default one at depth ≥ 3 may be out of reach
+        check_feasible(model, spec, None)
+    else:
+        check_layer_dims(model)
+    horizon = default_t_end(model, spec.layer_scale) if t_end is None else positive_number(t_end, name="t_end")
+    out_dir = _check_out(out)
     theta0 = spec.build(model)
     per_layer = spec.layer_scale
     if digits is None:
         digits = digits_for_flow(per_layer, rtol_q, depth=model.depth)
     precision = Precision(digits)
-    if t_end is None:  # a given horizon bounds the run; the default one at depth ≥ 3 may be out of reach
-        check_feasible(model, spec, None)
-    horizon = default_t_end(model, per_layer) if t_end is None else positive_number(t_end, name="t_end")
-    out_dir = _check_out(out)  # before any computation
     families = pivot_families(model)
     sol = integrate_flow(
         model, theta0, horizon, precision=precision, rtol=rtol_q, loss_below=loss_below,

@@ -75,6 +75,7 @@ def test_compare_refuses_visits_of_another_model_and_empty_visits():
     with pytest.raises(OptionError, match="empty"):
         compare([], limit_path(m))
 
+@pytest.mark.slow  # 18 s; the depth-2 DLN study below runs the same code in the default run
 def test_convergence_study_errors_shrink_with_the_scale():
     m = diagonal_linear(X_PF, Y_PF)
     comp = convergence_study(m, ["1e-40", "1e-100"], digits=6, progress=False)

@@ -148,3 +148,24 @@ def test_default_deep_horizon_reaches_a_late_escape(tmp_path):
     assert res.summary["status"] == "event"
     assert [v.name for v in res.visits] == ["{}", "{1}", "{1,2}"]
     assert abs(float(res.summary["t_final"]) / 4.2583033e31 - 1) < 1e-6
+
+
+def test_sizes_and_the_output_folder_are_refused_before_the_initialization_is_built(monkeypatch, tmp_path):
+    """A layer of width 100000 was refused only after building θ0 (600,000 exact entries, 25 s), and with a given
+    horizon not at all until the run; an unwritable folder after it too.  Both are checked first now."""
+    from symdln.errors import OptionError
+    from symdln.flow.plan import InitSpec
+
+    def never(*_a, **_k):
+        raise AssertionError("θ0 was built before the checks")
+
+    monkeypatch.setattr(InitSpec, "build", never)
+    wide = deep_linear(spectrum=[3, 2, 1], widths=100000)
+    for kw in ({}, {"t_end": 5}):
+        with pytest.raises(OptionError, match="the limit is 1000"):
+            explore(wide, out=tmp_path / "r", **kw)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with pytest.raises(OptionError, match="is not a writable folder"):
+        explore(deep_linear(spectrum=[2, 1], widths=2), out=blocker / "r")
+    assert list(tmp_path.iterdir()) == [blocker]
