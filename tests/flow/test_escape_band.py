@@ -3,6 +3,8 @@ an escape (L-stable steps with H·λ ≫ 1 damp a growing mode the norm does not
 
 from fractions import Fraction
 
+import pytest
+
 from symdln.flow.integrate import integrate_flow
 from symdln.flow.solution import Status
 from symdln.flow.solvers import radau
@@ -17,6 +19,7 @@ def _crossing(model, sigma, digits, horizon):
     return sol
 
 
+@pytest.mark.slow  # 14 s
 def test_zero_newton_starts_do_not_step_over_the_second_escape(monkeypatch):
     """With the escape block below √τ only, a mode between √τ and rtol·‖W‖ was invisible; with Newton started from
     zero the σ = 1e-60 run ended at the saddle {1} (loss 1/2) at its horizon with status success.  Oracle: σ·t_k is

@@ -41,6 +41,7 @@ def test_saxe_closed_form_depth2_to_30_digits():
                 assert abs(c / exact - 1) < flint.arb("1e-30"), (T, s)
 
 
+@pytest.mark.slow  # 12 s; the depth-3 quadrature oracle at 10 digits stays (tests/flow/test_verify.py)
 def test_depth3_escape_times_match_quadrature_to_20_digits():
     """Depth 3 balanced, a0 = 1e-6: time from a0 to s/2 equals ∫ da / (L a^{2−2/L} (s − a))."""
     L = 3

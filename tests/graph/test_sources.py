@@ -185,6 +185,7 @@ def test_depth3_theory_graph_is_the_same_in_two_processes(tmp_path):
     assert outs[0] == outs[1]
 
 
+@pytest.mark.slow  # 33 s; the theory-graph tests at depth 2 and the diagonal network stay in the default run
 def test_depth3_slow_directions_within_budget_are_followed_in_high_precision_and_converged():
     """At depth ≥ 3 a slow unstable direction needing at most DEEP_FOLLOW_DIGITS is followed in high precision (the
     float64 runs' noise along the faster direction decided these edges, and they came and went between runs).  Each

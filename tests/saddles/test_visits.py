@@ -136,6 +136,7 @@ def test_distance_is_the_closest_approach_on_the_dense_output():
     assert 2.5e-6 < v1.distance < 2.7e-6
 
 
+@pytest.mark.slow  # 17 s
 def test_a_jump_sweeping_past_a_higher_loss_saddle_is_not_a_visit():
     """Loss never increases along gradient flow: after the plateau at {-1,+3} (loss 418609/102936 ≈ 4.0667) the run
     cannot plateau again at {+3} (11573/2808 ≈ 4.1214).  Between {-1,+3} and {+2,+3} this run passes within 0.1% of

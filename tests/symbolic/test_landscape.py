@@ -484,6 +484,7 @@ def test_two_zero_complement_layers_with_a_lower_rank_free_layer_are_listed(seed
     _listed_with_sympy_inertia(m, loss, ws, (W1, W2, W3), "{1}", "Z{2,3}, C_1 rank 1")
 
 
+@pytest.mark.slow  # 15 s; the other cut constructions stay in the default run
 def test_cut_with_full_rank_chains_is_listed():
     """Depth 4, widths (3, 2, 2), M = diag(16, 2, 1), pivot set {1} (learned entries 2 in every layer): the complement
     cut C_3 = 0 with the left chain C_2 C_1 of rank 1 through a width-1 layer while C_1 has rank 2, and C_4 with
@@ -734,6 +735,7 @@ def test_overlapping_zero_product_chains_are_listed():
     _listed_with_sympy_inertia(m, loss, ws, (W1, W2, W3, W4), "{}", "zero products 1..3 and 2..4 (C_2 rank 1, ranks 1,1)")
 
 
+@pytest.mark.slow  # 16 s; overlapping chains in general position stay in the default run
 def test_overlapping_zero_product_chains_with_a_middle_in_special_position_are_listed():
     """Depth 4, widths (2, 3, 2), M = diag(2, 1): W_2, W_3 of rank 2 with W_3W_2 of rank 1 (ker W_3 inside the image of
     W_2), W_1 into ker W_3W_2, W_4 with rows ⊥ the image of W_3W_2 and W_4ᵀ M W_1ᵀ = 0: W_3W_2W_1 = 0 and W_4W_3W_2 = 0

@@ -67,6 +67,7 @@ def test_seven_hundred_points_and_more_in_seconds():
         assert a.complex_count == a.distinct_count == b.complex_count == n
 
 
+@pytest.mark.slow  # 15 s; the equality with the plain system stays in the default run
 def test_points_are_critical_and_classified_as_the_plain_system():
     """Every weight vector rebuilt from a pattern's box makes the gradient of the original loss vanish (balls contain
     0, and are small); kinds, inertias and losses are those found from the plain system's boxes."""

@@ -51,6 +51,7 @@ def _gd_limit(M, L, lam, h, scale, seed, steps=15000, lr=0.02):
     return loss, max(np.abs(g).max() for g in grads)
 
 
+@pytest.mark.slow  # 16 s; the weight-decay table's CLI test stays in the default run
 def test_local_minima_against_gradient_descent():
     spectrum, lam, L, h = [3, 2, sp.Rational(1, 2)], sp.Rational(1, 5), 3, 3
     m = deep_linear(spectrum=spectrum, depth=L, widths=h, weight_decay=lam)
