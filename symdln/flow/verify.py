@@ -168,13 +168,16 @@ def _measure(sol: FlowSolution, at, levels, values_name: str, events=()):
                 vals = [flint.arb(p.mp.nstr(s, p.digits + 5, strip_zeros=False)) for s in singular_values(A, p)]
                 vals[sol.model.r_max:] = [EXACT_ZERO] * (len(vals) - sol.model.r_max)  # rank A_θ ≤ r_max at every θ
         points.append((lo, vals))
-    crossings = [crossing_time(sol, lv) for lv in levels]
-    with p.flint():
-        # below the level at the initialization (a certified comparison of the loss ball at the exact θ0): the crossing
-        # is t = 0 itself, exact, not a located time whose digits two runs measure
-        crossings = [EXACT_ZERO if c is not None and c.is_exact() and c == 0 and sol.losses[0] < p.arb(lv) else c
-                     for c, lv in zip(crossings, levels)]
-    return points, crossings, [list(event_times(sol, ev)) for ev in events]
+
+    def crossing(lv):
+        with p.flint():
+            # below the level at the initialization (a certified comparison of the loss ball at the exact θ0): the
+            # crossing is t = 0 itself, exact, not a located time whose digits two runs measure
+            if sol.ts[0] == 0 and sol.losses[0] < p.arb(lv):
+                return EXACT_ZERO
+        return crossing_time(sol, lv)
+
+    return points, [crossing(lv) for lv in levels], [list(event_times(sol, ev)) for ev in events]
 
 
 #: A singular value of ``A_θ`` that is zero at every ``θ`` (beyond the narrowest width), or the crossing time ``t = 0`` of
