@@ -375,7 +375,8 @@ def _cmd_analyze(args) -> int:
     print(f"reason: {a.reason}")
     for e in a.escape:
         what = f"rate {e.rate}" + (f" = {e.rate_exact}" if e.rate_exact else "") + f" (multiplicity {e.multiplicity})" if e.rate else f"coefficient {e.coefficient} at order {e.order}"
-        print(f"escape: {what}")
+        print(f"escape: {what}" + (" along a curve θ + εd + ε²e (no line leaves at that order)" if e.curve is not None
+                                   else ""))
     return 0
 
 

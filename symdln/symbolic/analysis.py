@@ -52,7 +52,8 @@ class EscapeDirection:
     ``rate`` is the growth rate ``−λ`` of the linearized flow (strict saddles; text of a
     certified interval, and ``rate_exact`` an exact expression when its factor has degree ≤ 2)
     or ``None`` (non-strict saddles, where ``coefficient`` is the exact leading coefficient
-    of ``ℒ(θ + εd) − ℒ(θ)``, of degree ``order``).
+    of ``ℒ(θ + εd) − ℒ(θ)``, of degree ``order``; of ``ℒ(θ + εd + ε²e) − ℒ(θ)`` when ``curve`` gives ``e``,
+    for saddles no line leaves at that degree).
     """
 
     direction: tuple
@@ -61,6 +62,8 @@ class EscapeDirection:
     rate_exact: str | None = None
     multiplicity: int = 1
     coefficient: str | None = None
+    #: the second-order term ``e`` of an escape along the curve ``θ + εd + ε²e`` (``None``: along the line ``θ + εd``)
+    curve: tuple | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -70,6 +73,7 @@ class EscapeDirection:
             "rate_exact": self.rate_exact,
             "multiplicity": self.multiplicity,
             "coefficient": self.coefficient,
+            "curve": None if self.curve is None else [str(x) for x in self.curve],
         }
 
 
@@ -446,7 +450,8 @@ def analyze_exact(loss: _Loss, th, *, family_dimension=None, is_global: bool | N
         for r, c in loss.shapes(th):
             blocks.append((k, k + r * c))
             k += r * c
-        found = descent_order(loss, th, kernel, blocks, seed=seed)
+        found = descent_order(loss, th, kernel, blocks, seed=seed,
+                              hessian=_float_hessian(loss, th, Hq) if loss.rational else None)
         order, order_at_most, reason = found.order, found.at_most, f"no negative eigenvalue; {found.reason}"
         if found.direction is not None:
             kind = "non-strict saddle"
@@ -455,6 +460,7 @@ def analyze_exact(loss: _Loss, th, *, family_dimension=None, is_global: bool | N
                     direction=tuple(F.to_sympy(x) for x in found.direction),
                     order=found.at_most,
                     coefficient=str(F.to_sympy(found.coefficient)),
+                    curve=None if found.curve is None else tuple(F.to_sympy(x) for x in found.curve),
                 ),
             )
         else:

@@ -13,6 +13,9 @@ widths ``(n_0, n_1 − r, …, n_{L−1} − r, n_L)`` and target ``T`` at which
   column space ``Y`` of ``P_>`` are ``T``-orthogonal.  One stratum for each Pareto-maximal pair of ranks
   ``(a, b) = (dim X, dim Y)`` (``a ≤`` the left chain's widths, ``b ≤ n_L − rank(T|_X)`` and the right chain's
   widths); label ``{S}`` with stratum ``cut c`` (``S = ∅``: ``Z{c}``, the ``A = 0`` points with one zero layer).
+  With a rank-deficient or non-square target, ``X`` may meet ``ker Σyx`` and ``Y`` ``ker Σyxᵀ`` in more dimensions
+  than a random draw gives: strata of their own (``cut c (ranks a,b; 1 null input)``, :func:`_null_strata`); the
+  plain cuts are certified in generic position (:func:`_certify_null`, :func:`generic_position`).
   A chain's rank is set at one of its layers, the others of full rank: at the outer layers (``C_1``, ``C_L``), at
   inner ones (stratum ``cut c …, C_l rank a, C_m rank b``: random-start searches at depth 4, widths (3, 3, 2) ended
   there), or at none (``generic chains``, where full-rank chains keep the products' ranks);
@@ -145,6 +148,69 @@ def _nullspace_cols(M: flint.fmpq_mat, n: int) -> flint.fmpq_mat:
     return flint.fmpq_mat(n, len(basis), [v[i] for i in range(n) for v in basis])
 
 
+def _stack_rows(A: flint.fmpq_mat, B: flint.fmpq_mat) -> flint.fmpq_mat:
+    """``[A; B]`` (the rows of ``A`` above those of ``B``)."""
+    return flint.fmpq_mat(A.nrows() + B.nrows(), A.ncols(), A.entries() + B.entries())
+
+
+def _outer_left(rng, rows, a, n0, kerT, K, jx) -> flint.fmpq_mat:
+    """A first layer (``rows × n0``) of rank ``a`` whose row space ``X`` lies in the span of ``kerT``'s columns (all of
+    ``ℚ^{n0}`` when ``kerT`` is None) and holds ``jx`` random directions of ``ker Σyx`` (``K``'s columns; ``jx`` None:
+    none chosen on purpose)."""
+    amb = kerT.transpose() if kerT is not None else None
+    if jx is None:
+        basis = _rank_matrix(rng, a, kerT.ncols(), a) * amb if kerT is not None else _rank_matrix(rng, a, n0, a)
+    else:
+        rest = _rand(rng, a - jx, kerT.ncols()) * amb if kerT is not None else _rand(rng, a - jx, n0)
+        basis = _stack_rows(_rand(rng, jx, K.ncols()) * K.transpose(), rest)
+    return _rank_matrix(rng, rows, a, a) * basis
+
+
+def _outer_right(rng, perp, b, cols, Kt, jy) -> flint.fmpq_mat:
+    """A last layer (``n_L × cols``) of rank ``b`` whose column space ``Y`` lies in the span of ``perp``'s columns and
+    holds ``jy`` random directions of ``ker Σyxᵀ`` (``Kt``'s columns, inside that span; ``jy`` None: none on purpose)."""
+    if jy is None:
+        basis = perp * _rank_matrix(rng, perp.ncols(), b, b)
+    else:
+        basis = _stack_rows((Kt * _rand(rng, Kt.ncols(), jy)).transpose(),
+                            (perp * _rand(rng, perp.ncols(), b - jy)).transpose()).transpose()
+    return basis * _rank_matrix(rng, b, cols, b)
+
+
+def _certify_null(Syx, T, P_lt, P_gt, a, b, jx, jy, ends) -> bool:
+    """Where asked: ``X`` (row space of ``P_<``) meets ``ker Σyx`` in exactly ``jx`` dimensions (``rank Σyx P_<ᵀ =
+    a − jx``) and is otherwise in generic position with respect to ``ker T ⊇ ker Σyx`` (``rank T P_<ᵀ = min(a − jx,
+    rank T)``, unless ``P_> = I`` puts ``X`` inside ``ker T``); ``Y`` (column space of ``P_>``, inside ``(T X)^⊥`` of
+    dimension ``p``) meets ``ker Σyxᵀ`` in exactly ``jy`` and ``ker Tᵀ`` in ``jy + max(0, b − jy + κ'_T − p)``
+    (``κ'_T = n_L − rank T``).  The residual's other null directions are the learned ones: a chain along them is, by a
+    symmetry of the hidden layers, a point with a zero or lower-rank complement layer, listed under that name.
+    ``ends``: whether ``P_<``, ``P_>`` is the identity."""
+    rT = _rank(T)
+    t = _rank(T * P_lt.transpose())
+    if jx is not None:
+        if _rank(Syx * P_lt.transpose()) != a - jx or (not ends[1] and t != min(a - jx, rT)):
+            return False
+    if jy is not None:
+        nL = T.nrows()
+        if _rank(Syx.transpose() * P_gt) != b - jy:
+            return False
+        if b - _rank(T.transpose() * P_gt) != jy + max(0, b - jy + (nL - rT) - (nL - t)):
+            return False
+    return True
+
+
+def generic_position(T, P_lt, P_gt) -> bool:
+    """Whether the row space ``X`` of ``P_<`` and the column space ``Y`` of ``P_>`` (``Y ⊆ (T X)^⊥``) meet ``ker T`` and
+    ``ker Tᵀ`` in the dimensions random ones do: ``rank T P_<ᵀ = min(a, rank T)`` and ``b − rank Tᵀ P_> =
+    max(0, b + κ' − p)`` (``a``, ``b`` their ranks, ``κ' = n_L − rank T``, ``p = n_L − rank T P_<ᵀ``).  A draw that
+    lands in special position is a point of another stratum (:func:`_null_strata`), not a representative of this one."""
+    rT = _rank(T)
+    a, b = _rank(P_lt), _rank(P_gt)
+    t = _rank(T * P_lt.transpose())
+    nL = T.nrows()
+    return t == min(a, rT) and b - _rank(T.transpose() * P_gt) == max(0, b + (nL - rT) - (nL - t))
+
+
 def _product(layers, n_in):
     P = _eye(n_in)
     for W in layers:
@@ -152,18 +218,28 @@ def _product(layers, n_in):
     return P
 
 
-def _cut_point(rng, T, d, c, k, a, b, tries: int = 64, generic: bool = False, pin=("first", "last")):
+def _cut_point(rng, T, d, c, k, a, b, tries: int = 64, generic: bool = False, pin=("first", "last"), null=None):
     """Complement layers ``C_1 … C_L`` (exact) with ``C_c`` of rank ``k``, ``rank P_< = a``, ``rank P_> = b``,
     ``C_c P_< = 0``, ``P_> C_c = 0`` and ``P_>ᵀ T P_<ᵀ = 0``, certified exactly.  The chains' ranks are set by the
     layers ``pin`` names (:func:`_chain`; by default their outer layers); ``generic``: every chain layer of the largest
     rank its constraints allow (a stratum of its own when those products still have ranks ``a`` and ``b``: the ranks
-    of the layers inside a chain are invariants)."""
+    of the layers inside a chain are invariants).
+
+    ``null = (Σyx, K, jx, K', jy)`` (outer pins only): the row space ``X`` of ``P_<`` meets the target's null inputs
+    ``ker Σyx`` (the columns of ``K``) in exactly ``jx`` dimensions and the column space ``Y`` of ``P_>`` its null
+    outputs ``ker Σyxᵀ`` (``K'``) in exactly ``jy`` (``None``: not asked), otherwise in generic position
+    (:func:`_certify_null`).  Counts above a random draw's are strata of their own (the signature's couplings see
+    them), which a random draw lands in only by luck; ``null is None`` (other pins): certified in generic position
+    (:func:`generic_position`)."""
     L = len(d) - 1
     n0, nL = d[0], d[L]
     if generic:
         pin = ("none", "none")
+    Syx, K, jx, Kt, jy = null if null is not None else (None, None, None, None, None)
     # whether each chain's rank sits at its outer layer (C_1 on the left, C_L on the right)
     outer = (_pin_index(pin[0], c - 1) == 0, _pin_index(pin[1], L - c) == L - c - 1)
+    if (jx is not None and not outer[0]) or (jy is not None and not outer[1]):
+        raise ValueError("null-direction counts need the chains' ranks at their outer layers")
     for _ in range(tries):
         C = [None] * L
         C[c - 1] = _rank_matrix(rng, d[c], d[c - 1], k)
@@ -175,7 +251,9 @@ def _cut_point(rng, T, d, c, k, a, b, tries: int = 64, generic: bool = False, pi
                 if not outer[0]:
                     lay[0] = _rank_matrix(rng, d[1], kerT.ncols(), min(d[1], kerT.ncols())) * kerT.transpose()
                 else:
-                    lay[0] = _rank_matrix(rng, d[1], a, a) * _rank_matrix(rng, a, kerT.ncols(), a) * kerT.transpose()
+                    lay[0] = _outer_left(rng, d[1], a, n0, kerT, K, jx)
+            elif jx is not None:
+                lay[0] = _outer_left(rng, d[1], a, n0, None, K, jx)
             if k > 0:
                 N = _nullspace_cols(C[c - 1], d[c - 1])
                 lay[-1] = N * N.transpose() * lay[-1]
@@ -191,7 +269,7 @@ def _cut_point(rng, T, d, c, k, a, b, tries: int = 64, generic: bool = False, pi
             if not outer[1]:
                 lay[-1] = perp * _rank_matrix(rng, perp.ncols(), d[L - 1], min(perp.ncols(), d[L - 1]))
             else:
-                lay[-1] = perp * _rank_matrix(rng, perp.ncols(), b, b) * _rank_matrix(rng, b, d[L - 1], b)
+                lay[-1] = _outer_right(rng, perp, b, d[L - 1], Kt, jy)
             if k > 0:
                 U = C[c - 1]
                 N = _nullspace_cols(U.transpose(), d[c])  # z with zᵀ U = 0
@@ -201,17 +279,77 @@ def _cut_point(rng, T, d, c, k, a, b, tries: int = 64, generic: bool = False, pi
         ok = (_rank(P_lt) == a and _rank(P_gt) == b and _rank(C[c - 1]) == k
               and _is_zero(C[c - 1] * P_lt) and _is_zero(P_gt * C[c - 1])
               and _is_zero(P_gt.transpose() * T * P_lt.transpose()))
-        if ok:
+        if ok and null is None and c < L:  # (the outer pins certify their counts through null)
+            ok = generic_position(T, P_lt, P_gt)
+        if ok and _certify_null(Syx, T, P_lt, P_gt, a, b, jx, jy, (c == 1, c == L)):
             return C
-    raise ModelError(f"no exact representative of the cut at layer {c} (ranks a = {a}, b = {b}, middle {k}) "
-                     f"found in {tries} draws")
+    raise ModelError(f"no exact representative of the cut at layer {c} (ranks a = {a}, b = {b}, middle {k}"
+                     + ("" if null is None else f", null directions {jx}, {jy}") + f") found in {tries} draws")
 
 
-def _pair_point(rng, T, d, i, a1, a2, a, b, tries: int = 64):
-    """Complement layers with ``C_{i+1} C_i = 0`` (ranks ``a1``, ``a2``), ``rank P_< = a``, ``rank P_> = b`` and
-    ``P_>ᵀ T P_<ᵀ = 0`` (``P_< = C_{i−1}⋯C_1``, ``P_> = C_L⋯C_{i+2}``), certified exactly."""
+def _generic_null(d, a, b, jx, nulls, rankT, ends):
+    """``(jx, jy, p)``: how many null inputs a random ``X`` of dimension ``a`` meets (``jx`` when given: ``X`` then holds
+    ``jx`` of them), how many null outputs a random ``Y`` of dimension ``b`` in ``(T X)^⊥`` meets, and that space's
+    dimension ``p`` (:func:`_null_strata`); ``None`` where a chain is the identity (``ends = (left, right)``: whether
+    ``P_<``, ``P_>`` is the identity; with ``P_> = I``, ``X`` lies in ``ker T``).  ``b = None``: ``jy`` not asked."""
+    _, K, Kt = nulls
     L = len(d) - 1
     n0, nL = d[0], d[L]
+    kap, kapt = K.ncols(), Kt.ncols()
+    if not ends[0] and jx is None:
+        jx = max(0, a + kap - (n0 - rankT if ends[1] else n0))
+    if ends[1]:
+        return jx, None, None
+    p = nL - (rankT if ends[0] else min(a - jx, rankT))
+    return jx, (None if b is None else max(0, b + kapt - p)), p
+
+
+def _null_strata(d, a, nulls, rankT, ends, b_cap, draw, name, signature, assemble) -> list:
+    """The strata of a cut or vanishing pair (left chain of rank ``a``) whose chains meet the target's null directions
+    in more dimensions than a random draw does: ``X`` (row space of ``P_<``) meets ``ker Σyx`` (dimension ``κ``) in
+    ``jx`` and ``Y`` (column space of ``P_>``) meets ``ker Σyxᵀ`` (``κ'``) in ``jy`` dimensions, at least one above its
+    generic value (:func:`_generic_null`).  ``X`` is drawn from ``ℝ^{n_0}`` (from ``ker T`` when ``P_> = I``):
+    generic ``jx = max(0, a + κ − dim)``; ``Y`` from ``(T X)^⊥`` of dimension ``p = n_L − rank T X`` with
+    ``rank T X = min(a − jx, rank T)``: generic ``jy = max(0, b + κ' − p)``, and ``b ≤ min(b_cap, p)`` (a smaller
+    ``T X`` admits a larger ``b`` than the generic points).  ``draw(b, null)`` draws a point, ``name(b, parts)`` names
+    it.  Found by an independent exact check: at depth 3, widths (2, 1), target ``[[1, 1], [1, 1]]``, the cut at
+    layer 2 whose ``C_1`` reads the null input (inertia (2, 4, 2)) was listed only when small-integer draws happened
+    to land there.  Returns ``[(name, layers, signature)]``."""
+    syx, K, Kt = nulls
+    nL = d[-1]
+    kap, kapt = K.ncols(), Kt.ncols()
+    if (kap == 0 and kapt == 0) or (ends[0] and kapt == 0) or (ends[1] and kap == 0):
+        return []
+    out = []
+    jx_gen = _generic_null(d, a, None, None, nulls, rankT, ends)[0]
+    for jx in ([None] if ends[0] else range(jx_gen, min(a, kap) + 1)):
+        if ends[1]:
+            combos = [(nL, None, None)] if jx != jx_gen else []
+        else:
+            p = _generic_null(d, a, None, jx, nulls, rankT, ends)[2]
+            combos = []
+            for b in range(1, min(b_cap, p) + 1):
+                jy_gen = _generic_null(d, a, b, jx, nulls, rankT, ends)[1]
+                combos += [(b, jy, jy_gen) for jy in range(jy_gen, min(b, kapt) + 1) if jx != jx_gen or jy != jy_gen]
+        for b, jy, jy_gen in combos:
+            try:
+                found = _most_generic(lambda: draw(b, (syx, K, jx, Kt, jy)), signature)
+            except ModelError:
+                continue  # these ranks cannot meet the null directions so (e.g. a chain's widths)
+            parts = [f"{j} null {w}{'s' if j > 1 else ''}" for j, g, w in ((jx, jx_gen, "input"), (jy, jy_gen, "output"))
+                     if j is not None and j != g]
+            for v, (sg, C) in enumerate(found, start=1):
+                out.append((name(b, ", ".join(parts)) + ("" if len(found) == 1 else f" [variant {v}]"), assemble(C), sg))
+    return out
+
+
+def _pair_point(rng, T, d, i, a1, a2, a, b, tries: int = 64, null=None):
+    """Complement layers with ``C_{i+1} C_i = 0`` (ranks ``a1``, ``a2``), ``rank P_< = a``, ``rank P_> = b`` and
+    ``P_>ᵀ T P_<ᵀ = 0`` (``P_< = C_{i−1}⋯C_1``, ``P_> = C_L⋯C_{i+2}``), certified exactly; ``null``: the chains'
+    meeting with the target's null directions, as for :func:`_cut_point`."""
+    L = len(d) - 1
+    n0, nL = d[0], d[L]
+    Syx, K, jx, Kt, jy = null if null is not None else (None, None, None, None, None)
     for _ in range(tries):
         C = [None] * L
         first = _rank_matrix(rng, d[i], d[i - 1], a1)
@@ -223,7 +361,9 @@ def _pair_point(rng, T, d, i, a1, a2, a, b, tries: int = 64):
                 kerT = _nullspace_cols(T, n0)
                 if kerT.ncols() < a:
                     continue
-                lay[0] = _rank_matrix(rng, d[1], a, a) * _rank_matrix(rng, a, kerT.ncols(), a) * kerT.transpose()
+                lay[0] = _outer_left(rng, d[1], a, n0, kerT, K, jx)
+            elif jx is not None:
+                lay[0] = _outer_left(rng, d[1], a, n0, None, K, jx)
             C[:i - 1] = lay
         P_lt = _product(C[:i - 1], n0)
         if i + 1 < L:  # right chain (layers i+2 … L): its columns in (T X)^⊥, X the row space of P_<
@@ -231,12 +371,12 @@ def _pair_point(rng, T, d, i, a1, a2, a, b, tries: int = 64):
             if perp.ncols() < b:
                 continue
             lay, _ = _chain(rng, d[i + 1:], b, "last")
-            lay[-1] = perp * _rank_matrix(rng, perp.ncols(), b, b) * _rank_matrix(rng, b, d[L - 1], b)
+            lay[-1] = _outer_right(rng, perp, b, d[L - 1], Kt, jy)
             C[i + 1:] = lay
         P_gt = _product(C[i + 1:], d[i + 1])
         ok = (_rank(C[i - 1]) == a1 and _rank(C[i]) == a2 and _is_zero(C[i] * C[i - 1])
               and _rank(P_lt) == a and _rank(P_gt) == b and _is_zero(P_gt.transpose() * T * P_lt.transpose()))
-        if ok:
+        if ok and _certify_null(Syx, T, P_lt, P_gt, a, b, jx, jy, (i == 1, i + 1 == L)):
             return C
     raise ModelError(f"no exact representative of the vanishing pair {i},{i + 1} (ranks {a1},{a2}; outer {a},{b}) "
                      f"found in {tries} draws")
@@ -329,6 +469,11 @@ def complement_strata(model, S: tuple, balanced_point, seed: int):
             for v, (sg, C) in enumerate(found, start=1):
                 out.append((f"free complement (empty layer {empty})" + ("" if len(found) == 1 else f" [variant {v}]"),
                             assemble(C), sg))
+    # the target's null inputs and outputs (a rank-deficient or non-square Σyx): cuts and vanishing pairs whose chains
+    # read or write along them are strata of their own (:func:`_null_strata`; along the learned directions, the
+    # residual's other null directions, they are points of other strata: :func:`_certify_null`)
+    syx = to_fmpq_mat(sp.Matrix(model.syx))
+    nulls = (syx, _nullspace_cols(syx, n[0]), _nullspace_cols(syx.transpose(), n[L]))
     # one cut at layer c: C_c of rank k with C_c P_< = 0 and P_> C_c = 0 (k = 0: a zero layer)
     for c in range(1, L + 1):
         left, right = d[:c], d[c:]  # P_<: d_0 → … → d_{c−1};  P_>: d_c → … → d_L
@@ -346,11 +491,21 @@ def complement_strata(model, S: tuple, balanced_point, seed: int):
                     return min(min(right), d[c] - k, n[L] - min(a, rankT))
             pairs = _rank_pairs(a_max, b_of_a, fixed, n[L] if c == L else None)
             for a, b in pairs:
-                found = _most_generic(lambda: _cut_point(rng, T, d, c, k, a, b), signature)
+                # a random draw meets the null directions in their generic dimensions: held there (and certified),
+                # so that a draw in special position does not stand for this stratum (those are _null_cuts')
+                gx, gy, _ = _generic_null(d, a, b, None, nulls, rankT, (c == 1, c == L))
+                gen_null = (*nulls[:2], gx, nulls[2], gy) if nulls[1].ncols() or nulls[2].ncols() else None
+                found = _most_generic(lambda: _cut_point(rng, T, d, c, k, a, b, null=gen_null), signature)
                 tag = "" if k == 0 else f", middle rank {k}"
                 name = f"cut {c}" + ("" if len(pairs) == 1 and k == 0 else f" (ranks {a},{b}{tag})")
                 for v, (sg, C) in enumerate(found, start=1):
                     out.append((name + ("" if len(found) == 1 else f" [variant {v}]"), assemble(C), sg))
+                if b == 1 or (a, b - 1) not in pairs:  # once per a, before its smallest b: every b the null
+                    # directions allow, which may exceed the generic ones (T X is smaller)
+                    out += _null_strata(
+                        d, a, nulls, rankT, (c == 1, c == L), min(min(right), d[c] - k),
+                        lambda b, null: _cut_point(rng, T, d, c, k, a, b, null=null),
+                        lambda b, parts: f"cut {c} (ranks {a},{b}{tag}; {parts})", signature, assemble)
                 # the chains with every layer of full rank, where their products keep the ranks a, b (random-start
                 # searches at depth 4, widths (3, 2, 2) ended there: C_1 of rank 2 before a width-1 layer)
                 try:
@@ -400,10 +555,18 @@ def complement_strata(model, S: tuple, balanced_point, seed: int):
         for a1 in range(1, min(d[i - 1], d[i]) + 1):
             for a2 in range(1, min(d[i + 1], d[i] - a1) + 1):
                 for a, b in pairs:
-                    found = _most_generic(lambda: _pair_point(rng, T, d, i, a1, a2, a, b), signature)
+                    gx, gy, _ = _generic_null(d, a, b, None, nulls, rankT, (i == 1, i + 1 == L))
+                    gen_null = (*nulls[:2], gx, nulls[2], gy) if nulls[1].ncols() or nulls[2].ncols() else None
+                    found = _most_generic(lambda: _pair_point(rng, T, d, i, a1, a2, a, b, null=gen_null), signature)
                     name = f"vanishing pair {i},{i + 1} (ranks {a1},{a2}; outer {a},{b})"
                     for v, (sg, C) in enumerate(found, start=1):
                         out.append((name + ("" if len(found) == 1 else f" [variant {v}]"), assemble(C), sg))
+                    if b == 1 or (a, b - 1) not in pairs:  # once per a: the null directions (as for the cuts)
+                        out += _null_strata(
+                            d, a, nulls, rankT, (i == 1, i + 1 == L), min(right),
+                            lambda b, null: _pair_point(rng, T, d, i, a1, a2, a, b, null=null),
+                            lambda b, parts: f"vanishing pair {i},{i + 1} (ranks {a1},{a2}; outer {a},{b}; {parts})",
+                            signature, assemble)
     # depth 3: a zero end layer beside a two-layer chain whose product vanishes (C_3 = 0, C_2 C_1 = 0, or C_1 = 0,
     # C_3 C_2 = 0; both chain layers nonzero: otherwise two zero layers, listed below or as Z{i,j})
     if L == 3:
@@ -443,7 +606,9 @@ def complement_strata(model, S: tuple, balanced_point, seed: int):
             found = _most_generic(draw, signature)
             for v, (sg, C) in enumerate(found, start=1):
                 out.append((f"Z{{{i},{j}}}" + ("" if len(found) == 1 else f" [variant {v}]"), assemble(C), sg))
-        out += _lower_rank_zero_pairs(rng, d, L, signature, assemble)
+            full = {l: min(d[l], d[l - 1]) for l in range(1, L + 1) if l not in (i, j) and d[l] * d[l - 1]}
+            out += _null_zero_strata(rng, d, L, [i, j], full, nulls, signature, assemble, f"Z{{{i},{j}}}")
+        out += _lower_rank_zero_pairs(rng, d, L, signature, assemble, nulls)
     if all(d[l] for l in range(1, L)):
         from .zero_chains import overlapping_chains, zero_segments
 
@@ -452,7 +617,50 @@ def complement_strata(model, S: tuple, balanced_point, seed: int):
     return out
 
 
-def _lower_rank_zero_pairs(rng, d, L, signature, assemble) -> list:
+def _null_zero_strata(rng, d, L, zeros, full, nulls, signature, assemble, base) -> list:
+    """Complements with zero layers ``zeros`` and free layers of ranks ``full`` whose first layer ``C_1`` reads along the
+    target's null inputs (first zero layer ``C_2``), or whose last ``C_L`` writes along its null outputs (last zero
+    layer ``C_{L−1}``), in more dimensions than a random draw: as
+    :func:`symdln.symbolic.zero_layers._null_strata` for ``S = ∅`` (every such point is critical; the meeting
+    dimensions are invariants, certified by ``rank Σyx C_1ᵀ`` and ``rank Σyxᵀ C_L``)."""
+    syx, K, Kt = nulls
+    n0, nL = d[0], d[L]
+    xs, ys = [None], [None]
+    if zeros[0] == 2 and full.get(1) and K.ncols():
+        r = full[1]
+        xs = range(max(0, r + K.ncols() - n0), min(r, K.ncols()) + 1)
+    if zeros[-1] == L - 1 and full.get(L) and Kt.ncols():
+        r = full[L]
+        ys = range(max(0, r + Kt.ncols() - nL), min(r, Kt.ncols()) + 1)
+    gx, gy = (xs[0] if xs[0] is not None else None), (ys[0] if ys[0] is not None else None)
+    out = []
+    for jx, jy in itertools.product(xs, ys):
+        if not ((jx is not None and jx > gx) or (jy is not None and jy > gy)):
+            continue
+
+        def draw(jx=jx, jy=jy):
+            for _ in range(64):
+                C = [_rank_matrix(rng, d[l], d[l - 1], full[l]) if l in full else _zeros(d[l], d[l - 1])
+                     for l in range(1, L + 1)]
+                if jx is not None:
+                    C[0] = _outer_left(rng, d[1], full[1], n0, None, K, jx)
+                if jy is not None:
+                    C[-1] = _outer_right(rng, _eye(nL), full[L], d[L - 1], Kt, jy)
+                if (all(_rank(C[l - 1]) == k for l, k in full.items())
+                        and (jx is None or _rank(syx * C[0].transpose()) == full[1] - jx)
+                        and (jy is None or _rank(syx.transpose() * C[-1]) == full[L] - jy)):
+                    return C
+            raise ModelError(f"no {base} representative with {jx}, {jy} null directions found in 64 draws")
+
+        found = _most_generic(draw, signature)
+        parts = [f"{c} null {w}{'s' if c > 1 else ''}" for c, g, w in ((jx, gx, "input"), (jy, gy, "output"))
+                 if c is not None and c > g]
+        for v, (sg, C) in enumerate(found, start=1):
+            out.append((f"{base}; {', '.join(parts)}" + ("" if len(found) == 1 else f" [variant {v}]"), assemble(C), sg))
+    return out
+
+
+def _lower_rank_zero_pairs(rng, d, L, signature, assemble, nulls=None) -> list:
     """Two zero complement layers ``C_i = C_j = 0`` (``S ≠ ∅``) with free complement layers of lower ranks than the
     generic ones: every such point is critical and the free layers' ranks are invariants of the stratum (random-start
     searches end there: depth 3, widths (3, 2), ``S = {1}``, ``C_2 = C_3 = 0`` with ``C_1`` of rank 1).  As
@@ -483,4 +691,6 @@ def _lower_rank_zero_pairs(rng, d, L, signature, assemble) -> list:
                 if any(_rank(C[l - 1]) != k for l, k in full.items()) or any(not _is_zero(C[z - 1]) for z in zeros):
                     raise ModelError(f"internal error: the representative of {name} does not have its ranks")
                 out.append((name + ("" if len(found) == 1 else f" [variant {v}]"), assemble(C), sg))
+            if nulls is not None:
+                out += _null_zero_strata(rng, d, L, zeros, full, nulls, signature, assemble, name)
     return out

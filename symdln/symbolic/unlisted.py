@@ -74,5 +74,8 @@ def _null_directions(model, sets) -> tuple[str, ...]:
                 f"families only; Landscape.locate reports such points as unlisted",)
     return (f"strata with hidden weights along the null directions of the target ({where} direction(s) where "
             f"Σyx is zero: a rank-deficient or non-square target): hidden units whose incoming (outgoing) weights lie "
-            f"along them, with outgoing (incoming) weights zero, beside any pivot set; Landscape.locate reports such "
+            f"along them, with outgoing (incoming) weights zero, beside any pivot set (listed: the cuts and vanishing pairs "
+            f"whose chains read or write along them, with the chains' ranks at their outer layers, and the zero-layer "
+            f"strata whose first layer, before the first zero layer, reads along them or whose last layer, after the "
+            f"last zero layer, writes along them); Landscape.locate reports such "
             f"points as unlisted",)

@@ -26,6 +26,7 @@ from .cuts import (
     _rank,
     _rank_matrix,
     _zeros,
+    generic_position,
 )
 
 __all__ = ["zero_segments", "overlapping_chains"]
@@ -35,7 +36,8 @@ def _overlap_point(rng, T, d, i: int, j: int, rb: int, pin: int, a1: int, a2: in
     """Complement layers with ``B = C_j⋯C_i`` of rank ``rb`` set at its layer ``pin`` (0-based; the other middle layers
     of full rank: :func:`_chain`), ``B C_{i−1} = 0`` (``C_{i−1}`` of rank ``a1``),
     ``C_{j+1} B = 0`` (rank ``a2``), the other layers generic except ``C_L``, whose columns are taken ``T``-orthogonal to
-    the left chain: ``(C_L⋯C_{j+1})ᵀ T (C_{i−1}⋯C_1)ᵀ = 0``; certified exactly (``None``: no draw met the ranks)."""
+    the left chain: ``(C_L⋯C_{j+1})ᵀ T (C_{i−1}⋯C_1)ᵀ = 0``, the outer chains in generic position with respect to
+    ``T``'s null directions (:func:`~.cuts.generic_position`); certified exactly (``None``: no draw met the ranks)."""
     L = len(d) - 1
     for _ in range(tries):
         C = [None] * L
@@ -64,8 +66,9 @@ def _overlap_point(rng, T, d, i: int, j: int, rb: int, pin: int, a1: int, a2: in
             C[L - 1] = perp * _rank_matrix(rng, perp.ncols(), d[L - 1], min(perp.ncols(), d[L - 1]))
         R = _product(C[j:], d[j])  # C_L⋯C_{j+1}
         if (_rank(C[i - 2]) == a1 and _rank(C[j]) == a2 and _is_zero(B * C[i - 2]) and _is_zero(C[j] * B)
-                and not _is_zero(R) and not _is_zero(Lc) and _is_zero(R.transpose() * T * Lc.transpose())):
-            return C
+                and not _is_zero(R) and not _is_zero(Lc) and _is_zero(R.transpose() * T * Lc.transpose())
+                and generic_position(T, Lc, R)):  # (a draw along T's null directions is another stratum's point:
+            return C  # the listing then depended on the seed, depth 4, widths 2, target [[1, 0], [0, 0]])
     return None
 
 

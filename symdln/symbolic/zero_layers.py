@@ -53,6 +53,8 @@ def zero_layer_strata(model, pairs, rng, seed, out, bar) -> None:
         dim = model.n_params - n[i] * n[i - 1] - n[j] * n[j - 1]
         a = analyze_point(model, pt, family_dimension=dim, seed=seed)
         out.append(CriticalSet(f"Z{{{i},{j}}}", "generic", pt, a.loss, _end_to_end(pt), dim, a))
+        free = {l: min(n[l], n[l - 1]) for l in range(1, L + 1) if l not in (i, j) and n[l] * n[l - 1]}
+        _null_strata(model, i, j, free, "generic", rng, seed, out)
         _lower_rank_strata(model, i, j, rng, seed, out)
         bar.update()
 
@@ -126,3 +128,98 @@ def _lower_rank_strata(model, i, j, rng, seed, out) -> None:
                 raise ModelError(f"internal error: {label} {full}: dimension {dim} outside the bounds {bounds}")
             name = ", ".join(f"W_{l} rank {k}" for l, k in want.items()) or "generic"
             out.append(CriticalSet(label, name, pt, a.loss, _end_to_end(pt), dim, a))
+        _null_strata(model, zeros[0], zeros[-1], full, ", ".join(f"W_{l} rank {k}" for l, k in want.items()) or "generic",
+                     rng, seed, out, zeros=zeros)
+
+
+def _null_counts(model, i: int, j: int, full: dict):
+    """``(K, jx_gen, jx_max, K', jy_gen, jy_max)`` for a zero-layer family whose first zero layer is ``W_2``
+    (``W_1`` free, of rank ``full[1]``) or whose last is ``W_{L−1}`` (``W_L`` free): the row space of ``W_1`` meets
+    ``ker Σyx`` (dimension ``κ``) in ``max(0, r_1 + κ − n_0)`` dimensions when drawn at random, in up to
+    ``min(r_1, κ)``; the column space of ``W_L`` meets ``ker Σyxᵀ`` likewise.  ``None`` entries where that layer is
+    not free next to a zero layer."""
+    from .cuts import _nullspace_cols
+    from .fields import to_fmpq_mat
+
+    L, n = model.depth, model.widths
+    syx = to_fmpq_mat(sp.Matrix(model.syx))
+    K, Kt = _nullspace_cols(syx, n[0]), _nullspace_cols(syx.transpose(), n[L])
+    out = [syx, None, None, None, None, None, None]
+    if i == 2 and full.get(1):
+        r = full[1]
+        out[1:4] = K, max(0, r + K.ncols() - n[0]), min(r, K.ncols())
+    if j == L - 1 and full.get(L):
+        r = full[L]
+        out[4:7] = Kt, max(0, r + Kt.ncols() - n[L]), min(r, Kt.ncols())
+    return out
+
+
+def _null_strata(model, i: int, j: int, full: dict, base: str, rng, seed, out, zeros=None) -> None:
+    """The strata of ``Z{i,j,…}`` (free layers of ranks ``full``) whose first layer reads along the target's null
+    inputs, or whose last layer writes along its null outputs, in more dimensions than a random draw (an independent
+    exact check found them unlisted: depth 3, widths (2, 1), target ``[[1, 1], [1, 1]]``, ``W_1`` of rank 1 along the
+    null input with ``W_2 = W_3 = 0`` has inertia (0, 8, 0) and order 3, where ``Z{2,3}, W_1 rank 1`` has
+    (1, 6, 1)).  Every point with two zero layers is critical; the meeting dimensions ``jx``, ``jy``
+    (:func:`_null_counts`) are invariants (the couplings of the signature see them), certified on each
+    representative by ``rank Σyx W_1ᵀ = r_1 − jx`` and ``rank Σyxᵀ W_L = r_L − jy``.  The dimension: the free
+    layers' determinantal varieties less the Schubert conditions on the row space of ``W_1`` and the column space of
+    ``W_L``, when the certified bounds contain it (else the bounds')."""
+    from .cuts import _most_generic, _rand, _rank, _rank_matrix, _stack_rows
+    from .dimension import stratum_dimension_bounds
+    from .landscape import exact_signature, rational_signature
+
+    L, n = model.depth, model.widths
+    syx, K, gx, mx, Kt, gy, my = _null_counts(model, i, j, full)
+    xs = [None] if K is None else range(gx, mx + 1)
+    ys = [None] if Kt is None else range(gy, my + 1)
+    combos = [(jx, jy) for jx in xs for jy in ys if (jx is not None and jx > gx) or (jy is not None and jy > gy)]
+    if not combos:
+        return
+    zeros = zeros or [i, j]
+    label = "Z{" + ",".join(map(str, zeros)) + "}"
+    qloss = _Loss(model)
+    listed = {(exact_signature(model, c.point), c.inertia.as_tuple(), c.kind, c.analysis.order) for c in out
+              if c.label == label}
+    for jx, jy in combos:
+        def draw(jx=jx, jy=jy):
+            for _ in range(64):
+                layers = [_rank_matrix(rng, n[l], n[l - 1], full[l]) if l in full else flint.fmpq_mat(n[l], n[l - 1])
+                          for l in range(1, L + 1)]
+                if jx is not None:
+                    r = full[1]
+                    layers[0] = _rank_matrix(rng, n[1], r, r) * _stack_rows(_rand(rng, jx, K.ncols()) * K.transpose(),
+                                                                           _rand(rng, r - jx, n[0]))
+                if jy is not None:
+                    r = full[L]
+                    cols = _stack_rows((Kt * _rand(rng, Kt.ncols(), jy)).transpose(), _rand(rng, r - jy, n[L]))
+                    layers[-1] = cols.transpose() * _rank_matrix(rng, r, n[L - 1], r)
+                if (all(_rank(layers[l - 1]) == k for l, k in full.items())
+                        and (jx is None or _rank(syx * layers[0].transpose()) == full[1] - jx)
+                        and (jy is None or _rank(syx.transpose() * layers[-1]) == full[L] - jy)):
+                    return layers
+            raise ModelError(f"no {label} representative with {jx}, {jy} null directions found in 64 draws")
+
+        parts = [f"{c} null {w}{'s' if c > 1 else ''}" for c, g, w in ((jx, gx, "input"), (jy, gy, "output"))
+                 if c is not None and c > g]
+        for sig, layers in _most_generic(draw, lambda C: rational_signature(model, C)):
+            a = analyze_exact(qloss, tuple(layers), seed=seed)
+            if not a.is_critical:
+                raise ModelError(f"internal error: a {label} representative is not critical")
+            key = (sig, a.inertia.as_tuple(), a.kind, a.order)
+            if key in listed:
+                continue
+            listed.add(key)
+            pt = tuple(sp.ImmutableMatrix(W.nrows(), W.ncols(), [sp.Rational(int(x.p), int(x.q)) for x in W.entries()])
+                       for W in layers)
+            bounds = stratum_dimension_bounds(model, pt, a.hessian, a.inertia.zero)
+            # the free layers' determinantal varieties, less the Schubert conditions dim(V ∩ K) ≥ j on the row space of
+            # W_1 (an r-dimensional V in ℚ^n, K of dimension κ: codimension j(n − r − κ + j)) and the column space of
+            # W_L; the points of largest signature are open and dense there.  Kept when inside the certified bounds
+            dim = sum(k * (n[l] + n[l - 1] - k) for l, k in full.items())
+            if jx is not None:
+                dim -= jx * (n[0] - full[1] - K.ncols() + jx)
+            if jy is not None:
+                dim -= jy * (n[L] - full[L] - Kt.ncols() + jy)
+            if not bounds[0] <= dim <= bounds[1]:
+                dim = bounds[0] if bounds[0] == bounds[1] else None
+            out.append(CriticalSet(label, f"{base}; {', '.join(parts)}", pt, a.loss, _end_to_end(pt), dim, a, bounds))

@@ -421,3 +421,96 @@ def test_escape_rate_radicals_are_the_roots():
             r = sp.sympify(_minus_root_text(c, sign))  # safe: symdln's own radical text
             assert sp.expand(poly.subs(x, -r)) == 0, (c, sign)
             assert abs(float(-r) - _root_float(c, sign)) <= 1e-9 * (1 + abs(float(r)))
+
+
+def test_cuts_along_the_targets_null_directions_are_listed_whatever_the_seed():
+    """A rank-deficient target: the cut at layer 2 whose ``W_1`` reads the null input ``v = (1, −1)`` (and ``W_3``
+    possibly writes the null output) is a stratum of its own.  It was listed only when small-integer draws landed
+    there (seed 1, not seed 0: found by an independent exact check).  Oracle: the test's own points, loss, gradient
+    and Hessian (Descartes on the exact characteristic polynomial), and the same listing for every seed."""
+    m = deep_linear([[1, 1], [1, 1]], depth=3, widths=[2, 1])
+    listings = [critical_sets(m, seed=s) for s in range(4)]
+    keys = [sorted((c.label, c.stratum, c.inertia.as_tuple(), c.kind, c.order) for c in sets) for sets in listings]
+    assert all(k == keys[0] for k in keys[1:])
+    # a non-square target beside learned modes (seed 0 listed the null-input cut of {1} as "cut 2 (ranks 1,1)
+    # [variant 2]", seed 1 under its own name): the same listing for every seed
+    m2 = deep_linear([[1, 2, 0], [0, 1, 1]], depth=3, widths=[3, 2])
+    keys2 = [sorted((c.label, c.stratum, c.inertia.as_tuple(), c.kind, c.order) for c in critical_sets(m2, seed=s))
+             for s in range(3)]
+    assert keys2[0] == keys2[1] == keys2[2]
+    assert ("{1}", "cut 2 (ranks 1,1; 1 null input)", (2, 11, 6), "strict saddle", 2) in keys2[0]
+    sets = listings[0]
+    one = _by(sets, "Z{2}", "generic (ranks 1,1; 1 null input)")
+    both = _by(sets, "Z{2}", "generic (ranks 1,1; 1 null input, 1 null output)")
+    generic = _by(sets, "Z{2}", "generic (ranks 1,1)")
+    # the test's own points of the three strata: W_2 = 0, W_1 of rank 1, W_3 ⊥ T·(row space of W_1)
+    syms = sp.symbols("w0:8")
+    W1, W2, W3 = sp.Matrix(2, 2, syms[:4]), sp.Matrix(1, 2, syms[4:6]), sp.Matrix(2, 1, syms[6:8])
+    R = sp.Matrix([[1, 1], [1, 1]]) - W3 * W2 * W1
+    L = sum(x**2 for x in R) / 2
+    grad = [sp.diff(L, x) for x in syms]
+    H = sp.hessian(L, syms)
+    points = {
+        "one": (sp.Matrix([[0, 0], [3, -3]]), sp.zeros(1, 2), sp.Matrix([[2], [5]])),  # reads v, writes anywhere
+        "both": (sp.Matrix([[0, 0], [3, -3]]), sp.zeros(1, 2), sp.Matrix([[2], [-2]])),  # reads v, writes u = (1, −1)
+        "generic": (sp.Matrix([[0, 0], [1, 2]]), sp.zeros(1, 2), sp.Matrix([[1], [-1]])),  # W_3 ⊥ T·(1, 2) ∝ (1, 1)
+    }
+    for name, rec in (("one", one), ("both", both), ("generic", generic)):
+        sub = dict(zip(syms, [x for W in points[name] for x in W]))
+        assert all(g.subs(sub) == 0 for g in grad), name
+        assert L.subs(sub) == rec.loss == 2
+        assert _descartes_flint(H.subs(sub)) == rec.inertia.as_tuple(), name
+    assert one.inertia.as_tuple() == (2, 4, 2) and one.kind == "strict saddle"
+    assert both.kind == "non-strict saddle" and both.order == 3
+    _check_descent(m, both.point, both.analysis.escape[0].direction, 3)
+    # two zero layers with W_1 along the null input (the independent check's point, unlisted before: the listed
+    # "Z{2,3}, W_1 rank 1" has (1, 6, 1)); located in its own stratum
+    from symdln.symbolic.landscape import landscape
+
+    zero = _by(sets, "Z{2,3}", "W_1 rank 1; 1 null input")
+    th = (sp.Matrix([[1, -1], [0, 0]]), sp.zeros(1, 2), sp.zeros(2, 1))
+    sub = dict(zip(syms, [x for W in th for x in W]))
+    assert all(g.subs(sub) == 0 for g in grad) and L.subs(sub) == zero.loss == 2
+    assert _descartes_flint(H.subs(sub)) == zero.inertia.as_tuple() == (0, 8, 0)
+    assert zero.kind == "non-strict saddle" and zero.order == 3 and zero.dimension == 2
+    _check_descent(m, zero.point, zero.analysis.escape[0].direction, 3)
+    loc = landscape(m).locate(th)
+    assert loc.exact_match and (loc.stratum.label.text, loc.stratum.label.stratum) == ("Z{2,3}", "W_1 rank 1; 1 null input")
+
+
+@pytest.mark.parametrize("target, widths", [([[1, 0, 0], [0, 0, 0]], [2, 1]), ([[1, 0], [0, 0], [0, 0]], [1, 2])])
+def test_saddles_that_no_line_leaves_are_found_along_curves(target, widths):
+    """A cut along the target's null directions with a positive semidefinite Hessian, the cubic Taylor form zero on
+    its kernel and no descent line of degree 4 (the quartic form is ≥ 0 on the kernel): it was reported `unknown`;
+    an independent exact check found ℒ(θ + εd + ε²e) − ℒ(θ) < 0 at order ε⁴ along curves.  Now a non-strict saddle of
+    order 4 with that curve.  Checked here with the test's own SymPy loss: the curve's expansion (no ε², ε³ term,
+    a negative ε⁴ one), the Hessian positive semidefinite (Descartes), and the cubic form zero on the kernel (a
+    symbolic combination of the kernel basis, not random lines)."""
+    m = deep_linear(target, depth=3, widths=widths)
+    curved = [c for c in critical_sets(m) if c.analysis.escape and c.analysis.escape[0].curve is not None]
+    assert curved and all(c.kind == "non-strict saddle" and c.order == 4 for c in curved)
+    syms = [sp.Symbol(f"w{k}") for k in range(m.n_params)]
+    eps = sp.Symbol("eps")
+    for c in curved:
+        def layers(v):
+            out, k = [], 0
+            for W in c.point:
+                r, cc = W.shape
+                out.append(sp.Matrix(r, cc, list(v[k : k + r * cc])))
+                k += r * cc
+            return out
+
+        flat = [x for W in c.point for x in W]
+        d, e = c.analysis.escape[0].direction, c.analysis.escape[0].curve
+        moved = layers([x + eps * dx + eps**2 * ex for x, dx, ex in zip(flat, d, e)])
+        poly = sp.Poly(sp.expand(loss_expr(m, moved) - loss_expr(m, c.point)), eps)
+        assert poly.coeff_monomial(eps**2) == 0 and poly.coeff_monomial(eps**3) == 0
+        assert poly.coeff_monomial(eps**4) < 0 and poly.coeff_monomial(eps**4) == sp.Rational(c.analysis.escape[0].coefficient)
+        L = loss_expr(m, layers(syms))
+        H = sp.hessian(L, syms).subs(dict(zip(syms, flat)))
+        assert _descartes_flint(H)[0] == 0  # no negative eigenvalue: order ≥ 3
+        kernel = H.nullspace()
+        a = sp.symbols(f"a0:{len(kernel)}")
+        k = sum((ai * v for ai, v in zip(a, kernel)), sp.zeros(m.n_params, 1))
+        line = sp.Poly(sp.expand(loss_expr(m, layers([x + eps * kx for x, kx in zip(flat, k)]))), eps)
+        assert sp.expand(line.coeff_monomial(eps**3)) == 0  # the cubic form vanishes on the kernel: order ≥ 4
