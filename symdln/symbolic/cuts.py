@@ -469,6 +469,26 @@ def complement_strata(model, S: tuple, balanced_point, seed: int):
             for v, (sg, C) in enumerate(found, start=1):
                 out.append((f"free complement (empty layer {empty})" + ("" if len(found) == 1 else f" [variant {v}]"),
                             assemble(C), sg))
+            # free complement layers of lower ranks (0: a zero complement layer): every such point is critical too,
+            # and the ranks are invariants (a second independent check found a global minimum at depth 4, widths
+            # (2, 2, 1), target diag(1, 0), with C_1 = 0 and C_2 ≠ 0, unlisted), when there are at most
+            # MAX_RANK_CHOICES choices; the all-zero complement is the balanced point
+            from .zero_layers import lower_rank_choices
+
+            free = [l for l in range(1, L + 1) if d[l] * d[l - 1]]
+            caps = [min(d[l], d[l - 1]) for l in free]
+            for ranks in lower_rank_choices(free, caps, 0) or ():
+                def draw_low(ranks=ranks):
+                    return [_rank_matrix(rng, d[l], d[l - 1], ranks.get(l, 0)) if d[l] * d[l - 1] else
+                            _zeros(d[l], d[l - 1]) for l in range(1, L + 1)]
+
+                low = ", ".join(f"C_{l} rank {k}" for l, k in ranks.items() if k < min(d[l], d[l - 1]))
+                found = _most_generic(draw_low, signature)
+                for v, (sg, C) in enumerate(found, start=1):
+                    if any(_rank(C[l - 1]) != k for l, k in ranks.items()):
+                        raise ModelError(f"internal error: a free complement draw does not have the ranks {ranks}")
+                    out.append((f"free complement (empty layer {empty}), {low}"
+                                + ("" if len(found) == 1 else f" [variant {v}]"), assemble(C), sg))
     # the target's null inputs and outputs (a rank-deficient or non-square Σyx): cuts and vanishing pairs whose chains
     # read or write along them are strata of their own (:func:`_null_strata`; along the learned directions, the
     # residual's other null directions, they are points of other strata: :func:`_certify_null`)
@@ -618,21 +638,32 @@ def complement_strata(model, S: tuple, balanced_point, seed: int):
 
 
 def _null_zero_strata(rng, d, L, zeros, full, nulls, signature, assemble, base) -> list:
-    """Complements with zero layers ``zeros`` and free layers of ranks ``full`` whose first layer ``C_1`` reads along the
-    target's null inputs (first zero layer ``C_2``), or whose last ``C_L`` writes along its null outputs (last zero
-    layer ``C_{L−1}``), in more dimensions than a random draw: as
+    """Complements with zero layers ``zeros`` and free layers of ranks ``full`` whose prefix ``C_{i−1}⋯C_1`` (before
+    the first zero layer) reads along the target's null inputs, or whose suffix ``C_L⋯C_{j+1}`` (after the last) writes
+    along its null outputs, in more dimensions than a random draw: as
     :func:`symdln.symbolic.zero_layers._null_strata` for ``S = ∅`` (every such point is critical; the meeting
-    dimensions are invariants, certified by ``rank Σyx C_1ᵀ`` and ``rank Σyxᵀ C_L``)."""
+    dimensions are invariants, certified by ``rank Σyx Pᵀ`` and ``rank Σyxᵀ S``)."""
+    from .zero_layers import _col_basis, end_layer
+
     syx, K, Kt = nulls
-    n0, nL = d[0], d[L]
-    xs, ys = [None], [None]
-    if zeros[0] == 2 and full.get(1) and K.ncols():
-        r = full[1]
-        xs = range(max(0, r + K.ncols() - n0), min(r, K.ncols()) + 1)
-    if zeros[-1] == L - 1 and full.get(L) and Kt.ncols():
-        r = full[L]
-        ys = range(max(0, r + Kt.ncols() - nL), min(r, Kt.ncols()) + 1)
-    gx, gy = (xs[0] if xs[0] is not None else None), (ys[0] if ys[0] is not None else None)
+    first, last = zeros[0], zeros[-1]
+    pre, suf = list(range(1, first)), list(range(last + 1, L + 1))
+    if not all(l in full for l in pre + suf):
+        return []
+
+    def plain():
+        return [_rank_matrix(rng, d[l], d[l - 1], full[l]) if l in full else _zeros(d[l], d[l - 1])
+                for l in range(1, L + 1)]
+
+    def product(C, ls, n_in):
+        return _product([C[l - 1] for l in ls], n_in)
+
+    probes = [plain() for _ in range(6)]  # generic ranks: the largest over a few draws (as zero_layers._null_strata)
+    a = max(_rank(product(P, pre, d[0])) for P in probes) if pre else None
+    b = max(_rank(product(P, suf, d[last])) for P in probes) if suf else None
+    xs = [None] if a is None or not K.ncols() else range(max(0, a + K.ncols() - d[0]), min(a, K.ncols()) + 1)
+    ys = [None] if b is None or not Kt.ncols() else range(max(0, b + Kt.ncols() - d[L]), min(b, Kt.ncols()) + 1)
+    gx, gy = xs[0], ys[0]
     out = []
     for jx, jy in itertools.product(xs, ys):
         if not ((jx is not None and jx > gx) or (jy is not None and jy > gy)):
@@ -640,19 +671,24 @@ def _null_zero_strata(rng, d, L, zeros, full, nulls, signature, assemble, base) 
 
         def draw(jx=jx, jy=jy):
             for _ in range(64):
-                C = [_rank_matrix(rng, d[l], d[l - 1], full[l]) if l in full else _zeros(d[l], d[l - 1])
-                     for l in range(1, L + 1)]
+                C = plain()
                 if jx is not None:
-                    C[0] = _outer_left(rng, d[1], full[1], n0, None, K, jx)
+                    C[0] = end_layer(rng, _col_basis(product(C, pre[1:], d[1]).transpose()), full[1], d[0], K,
+                                     jx).transpose()
                 if jy is not None:
-                    C[-1] = _outer_right(rng, _eye(nL), full[L], d[L - 1], Kt, jy)
+                    C[-1] = end_layer(rng, _col_basis(product(C, suf[:-1], d[last])), full[L], d[L], Kt, jy)
+                P = product(C, pre, d[0]) if pre else None
+                S = product(C, suf, d[last]) if suf else None
                 if (all(_rank(C[l - 1]) == k for l, k in full.items())
-                        and (jx is None or _rank(syx * C[0].transpose()) == full[1] - jx)
-                        and (jy is None or _rank(syx.transpose() * C[-1]) == full[L] - jy)):
+                        and (jx is None or (_rank(P) == a and _rank(syx * P.transpose()) == a - jx))
+                        and (jy is None or (_rank(S) == b and _rank(syx.transpose() * S) == b - jy))):
                     return C
             raise ModelError(f"no {base} representative with {jx}, {jy} null directions found in 64 draws")
 
-        found = _most_generic(draw, signature)
+        try:
+            found = _most_generic(draw, signature)
+        except ModelError:
+            continue  # these ranks cannot carry the null directions so
         parts = [f"{c} null {w}{'s' if c > 1 else ''}" for c, g, w in ((jx, gx, "input"), (jy, gy, "output"))
                  if c is not None and c > g]
         for v, (sg, C) in enumerate(found, start=1):

@@ -27,7 +27,7 @@ def not_listed(model, sets) -> tuple[str, ...]:
            "complement layers in special position (e.g. a complement row inside the learned directions, which "
            "lowers a layer's rank); chains of a cut with lower ranks at two or more of their layers (listed: at one "
            "layer, or none); "
-           "and points whose free layers have lower ranks than the generic ones listed (in a free complement, or in "
+           "and points whose free layers have lower ranks than the generic ones listed (in a free complement or "
            "a Z{i,j} family with more than 12 choices of ranks) (Achour, Malgouyres & Gerchinovitz 2024 classify them by the "
            "ranks of the partial products); Landscape.locate reports such points as unlisted"]
     if model.form != "teacher":
@@ -76,6 +76,6 @@ def _null_directions(model, sets) -> tuple[str, ...]:
             f"Σyx is zero: a rank-deficient or non-square target): hidden units whose incoming (outgoing) weights lie "
             f"along them, with outgoing (incoming) weights zero, beside any pivot set (listed: the cuts and vanishing pairs "
             f"whose chains read or write along them, with the chains' ranks at their outer layers, and the zero-layer "
-            f"strata whose first layer, before the first zero layer, reads along them or whose last layer, after the "
-            f"last zero layer, writes along them); Landscape.locate reports such "
+            f"strata whose layers before the first zero layer read along them or whose layers after the last zero "
+            f"layer write along them); Landscape.locate reports such "
             f"points as unlisted",)

@@ -132,50 +132,91 @@ def _lower_rank_strata(model, i, j, rng, seed, out) -> None:
                      rng, seed, out, zeros=zeros)
 
 
-def _null_counts(model, i: int, j: int, full: dict):
-    """``(K, jx_gen, jx_max, K', jy_gen, jy_max)`` for a zero-layer family whose first zero layer is ``W_2``
-    (``W_1`` free, of rank ``full[1]``) or whose last is ``W_{L−1}`` (``W_L`` free): the row space of ``W_1`` meets
-    ``ker Σyx`` (dimension ``κ``) in ``max(0, r_1 + κ − n_0)`` dimensions when drawn at random, in up to
-    ``min(r_1, κ)``; the column space of ``W_L`` meets ``ker Σyxᵀ`` likewise.  ``None`` entries where that layer is
-    not free next to a zero layer."""
-    from .cuts import _nullspace_cols
-    from .fields import to_fmpq_mat
+def end_layer(rng, V: flint.fmpq_mat, r: int, n_out: int, K: flint.fmpq_mat, j: int) -> flint.fmpq_mat:
+    """An ``n_out × m`` matrix ``E`` of rank ``r`` (generic otherwise) whose image of the subspace ``V`` (spanned by
+    the ``b`` independent columns of ``V``, in ``ℚ^m``) contains ``j`` random directions of the span of ``K``'s
+    columns: ``E = A Bᵀ`` with ``A = [K R_0, R_1]`` (``j`` columns from ``span K``, ``r − j`` random) and ``Bᵀ`` solving
+    ``Bᵀ V = diag(I_j, R_2)`` plus random rows on ``V^⊥`` (so ``E V ∋ A e_1 … A e_j``).  The last layer of a chain
+    whose earlier layers map onto ``V`` (or, transposed, the first layer of a chain read backwards)."""
+    from .cuts import _nullspace_cols, _rand
 
-    L, n = model.depth, model.widths
-    syx = to_fmpq_mat(sp.Matrix(model.syx))
-    K, Kt = _nullspace_cols(syx, n[0]), _nullspace_cols(syx.transpose(), n[L])
-    out = [syx, None, None, None, None, None, None]
-    if i == 2 and full.get(1):
-        r = full[1]
-        out[1:4] = K, max(0, r + K.ncols() - n[0]), min(r, K.ncols())
-    if j == L - 1 and full.get(L):
-        r = full[L]
-        out[4:7] = Kt, max(0, r + Kt.ncols() - n[L]), min(r, Kt.ncols())
-    return out
+    m, b = V.nrows(), V.ncols()
+    A = flint.fmpq_mat(n_out, r, [0] * (n_out * r))
+    KR, R1 = K * _rand(rng, K.ncols(), j), _rand(rng, n_out, r - j)
+    for a in range(n_out):
+        for c in range(r):
+            A[a, c] = KR[a, c] if c < j else R1[a, c - j]
+    Cb = flint.fmpq_mat(r, b, [0] * (r * b))
+    R2 = _rand(rng, r - j, b - j)
+    for a in range(r):
+        for c in range(b):
+            Cb[a, c] = (1 if a == c else 0) if a < j or c < j else R2[a - j, c - j]
+    perp = _nullspace_cols(V.transpose(), m)  # V^⊥
+    Bt = Cb * (V.transpose() * V).inv() * V.transpose() + _rand(rng, r, perp.ncols()) * perp.transpose()
+    return A * Bt
+
+
+def _col_basis(M: flint.fmpq_mat) -> flint.fmpq_mat:
+    """A basis (columns) of the column space of ``M``: its pivot columns."""
+    from .cuts import _rank
+
+    cols, rank = [], 0
+    for c in range(M.ncols()):
+        trial = cols + [c]
+        sub = flint.fmpq_mat(M.nrows(), len(trial), [M[a, k] for a in range(M.nrows()) for k in trial])
+        if _rank(sub) > rank:
+            cols, rank = trial, rank + 1
+    return flint.fmpq_mat(M.nrows(), len(cols), [M[a, k] for a in range(M.nrows()) for k in cols])
 
 
 def _null_strata(model, i: int, j: int, full: dict, base: str, rng, seed, out, zeros=None) -> None:
-    """The strata of ``Z{i,j,…}`` (free layers of ranks ``full``) whose first layer reads along the target's null
-    inputs, or whose last layer writes along its null outputs, in more dimensions than a random draw (an independent
-    exact check found them unlisted: depth 3, widths (2, 1), target ``[[1, 1], [1, 1]]``, ``W_1`` of rank 1 along the
-    null input with ``W_2 = W_3 = 0`` has inertia (0, 8, 0) and order 3, where ``Z{2,3}, W_1 rank 1`` has
-    (1, 6, 1)).  Every point with two zero layers is critical; the meeting dimensions ``jx``, ``jy``
-    (:func:`_null_counts`) are invariants (the couplings of the signature see them), certified on each
-    representative by ``rank Σyx W_1ᵀ = r_1 − jx`` and ``rank Σyxᵀ W_L = r_L − jy``.  The dimension: the free
-    layers' determinantal varieties less the Schubert conditions on the row space of ``W_1`` and the column space of
-    ``W_L``, when the certified bounds contain it (else the bounds')."""
-    from .cuts import _most_generic, _rand, _rank, _rank_matrix, _stack_rows
+    """The strata of ``Z{i,…,j}`` (zero layers ``zeros``, free layers of ranks ``full``) whose prefix ``P = W_{i−1}⋯W_1``
+    reads along the target's null inputs, or whose suffix ``S = W_L⋯W_{j+1}`` writes along its null outputs, in more
+    dimensions than a random draw: the row space ``X`` of ``P`` (dimension ``a``) meets ``ker Σyx`` (dimension ``κ``)
+    in ``jx`` dimensions, ``max(0, a + κ − n_0) < jx ≤ min(a, κ)``, and the column space ``Y`` of ``S`` meets
+    ``ker Σyxᵀ`` in ``jy`` likewise (an independent exact check found them unlisted: depth 3, widths (2, 1), target
+    ``[[1, 1], [1, 1]]``, ``W_1`` of rank 1 along the null input with ``W_2 = W_3 = 0`` has inertia (0, 8, 0) and
+    order 3, where ``Z{2,3}, W_1 rank 1`` has (1, 6, 1); at depth 5, widths 1, ``Z{1,2}`` with ``W_5`` along the null
+    output, order 3).  Every point with two zero layers is critical; ``jx``, ``jy`` are invariants (the signature's
+    couplings see them), certified on each representative by ``rank Σyx Pᵀ = a − jx`` and ``rank Σyxᵀ S = b − jy``.
+    The end layers are built by :func:`end_layer`.  Dimension: when ``P = W_1`` and ``S = W_L``, the free layers'
+    determinantal varieties less the Schubert conditions ``j(n − r − κ + j)``, kept when the certified bounds contain
+    it; otherwise the bounds'."""
+    from .cuts import _most_generic, _nullspace_cols, _rank, _rank_matrix
     from .dimension import stratum_dimension_bounds
+    from .fields import to_fmpq_mat
     from .landscape import exact_signature, rational_signature
 
     L, n = model.depth, model.widths
-    syx, K, gx, mx, Kt, gy, my = _null_counts(model, i, j, full)
-    xs = [None] if K is None else range(gx, mx + 1)
-    ys = [None] if Kt is None else range(gy, my + 1)
+    zeros = zeros or [i, j]
+    first, last = zeros[0], zeros[-1]
+    pre, suf = list(range(1, first)), list(range(last + 1, L + 1))  # the free layers before and after the zeros
+    if not all(l in full for l in pre + suf):
+        return
+    syx = to_fmpq_mat(sp.Matrix(model.syx))
+    K, Kt = _nullspace_cols(syx, n[0]), _nullspace_cols(syx.transpose(), n[L])
+
+    def product(layers, ls, n_in):
+        P = flint.fmpq_mat(n_in, n_in, [1 if a == b else 0 for a in range(n_in) for b in range(n_in)])
+        for l in ls:
+            P = layers[l - 1] * P
+        return P
+
+    def plain():
+        return [_rank_matrix(rng, n[l], n[l - 1], full[l]) if l in full else flint.fmpq_mat(n[l], n[l - 1])
+                for l in range(1, L + 1)]
+
+    # the ranks a, b of generic prefix and suffix products: the largest over a few draws (one small-integer draw can
+    # have a lower rank, W_2 W_1 = 0 say, and the listing then depended on the seed)
+    probes = [plain() for _ in range(6)]
+    a = max(_rank(product(P, pre, n[0])) for P in probes) if pre else None
+    b = max(_rank(product(P, suf, n[last])) for P in probes) if suf else None
+    xs = [None] if a is None or not K.ncols() else range(max(0, a + K.ncols() - n[0]), min(a, K.ncols()) + 1)
+    ys = [None] if b is None or not Kt.ncols() else range(max(0, b + Kt.ncols() - n[L]), min(b, Kt.ncols()) + 1)
+    gx, gy = xs[0], ys[0]
     combos = [(jx, jy) for jx in xs for jy in ys if (jx is not None and jx > gx) or (jy is not None and jy > gy)]
     if not combos:
         return
-    zeros = zeros or [i, j]
     label = "Z{" + ",".join(map(str, zeros)) + "}"
     qloss = _Loss(model)
     listed = {(exact_signature(model, c.point), c.inertia.as_tuple(), c.kind, c.analysis.order) for c in out
@@ -183,43 +224,48 @@ def _null_strata(model, i: int, j: int, full: dict, base: str, rng, seed, out, z
     for jx, jy in combos:
         def draw(jx=jx, jy=jy):
             for _ in range(64):
-                layers = [_rank_matrix(rng, n[l], n[l - 1], full[l]) if l in full else flint.fmpq_mat(n[l], n[l - 1])
-                          for l in range(1, L + 1)]
-                if jx is not None:
-                    r = full[1]
-                    layers[0] = _rank_matrix(rng, n[1], r, r) * _stack_rows(_rand(rng, jx, K.ncols()) * K.transpose(),
-                                                                           _rand(rng, r - jx, n[0]))
-                if jy is not None:
-                    r = full[L]
-                    cols = _stack_rows((Kt * _rand(rng, Kt.ncols(), jy)).transpose(), _rand(rng, r - jy, n[L]))
-                    layers[-1] = cols.transpose() * _rank_matrix(rng, r, n[L - 1], r)
+                layers = plain()
+                if jx is not None:  # W_1ᵀ maps the row space of W_{first−1}⋯W_2 onto X (the chain read backwards)
+                    Q = product(layers, pre[1:], n[1])
+                    layers[0] = end_layer(rng, _col_basis(Q.transpose()), full[1], n[0], K, jx).transpose()
+                if jy is not None:  # W_L maps the range of W_{L−1}⋯W_{last+1} onto Y
+                    R = product(layers, suf[:-1], n[last])
+                    layers[-1] = end_layer(rng, _col_basis(R), full[L], n[L], Kt, jy)
+                P = product(layers, pre, n[0]) if pre else None
+                S = product(layers, suf, n[last]) if suf else None
                 if (all(_rank(layers[l - 1]) == k for l, k in full.items())
-                        and (jx is None or _rank(syx * layers[0].transpose()) == full[1] - jx)
-                        and (jy is None or _rank(syx.transpose() * layers[-1]) == full[L] - jy)):
+                        and (jx is None or (_rank(P) == a and _rank(syx * P.transpose()) == a - jx))
+                        and (jy is None or (_rank(S) == b and _rank(syx.transpose() * S) == b - jy))):
                     return layers
             raise ModelError(f"no {label} representative with {jx}, {jy} null directions found in 64 draws")
 
         parts = [f"{c} null {w}{'s' if c > 1 else ''}" for c, g, w in ((jx, gx, "input"), (jy, gy, "output"))
                  if c is not None and c > g]
-        for sig, layers in _most_generic(draw, lambda C: rational_signature(model, C)):
-            a = analyze_exact(qloss, tuple(layers), seed=seed)
-            if not a.is_critical:
+        try:
+            found = _most_generic(draw, lambda C: rational_signature(model, C))
+        except ModelError:
+            continue  # these ranks cannot carry the null directions so (e.g. a chain's widths)
+        for sig, layers in found:
+            a_ = analyze_exact(qloss, tuple(layers), seed=seed)
+            if not a_.is_critical:
                 raise ModelError(f"internal error: a {label} representative is not critical")
-            key = (sig, a.inertia.as_tuple(), a.kind, a.order)
+            key = (sig, a_.inertia.as_tuple(), a_.kind, a_.order)
             if key in listed:
                 continue
             listed.add(key)
             pt = tuple(sp.ImmutableMatrix(W.nrows(), W.ncols(), [sp.Rational(int(x.p), int(x.q)) for x in W.entries()])
                        for W in layers)
-            bounds = stratum_dimension_bounds(model, pt, a.hessian, a.inertia.zero)
-            # the free layers' determinantal varieties, less the Schubert conditions dim(V ∩ K) ≥ j on the row space of
-            # W_1 (an r-dimensional V in ℚ^n, K of dimension κ: codimension j(n − r − κ + j)) and the column space of
-            # W_L; the points of largest signature are open and dense there.  Kept when inside the certified bounds
-            dim = sum(k * (n[l] + n[l - 1] - k) for l, k in full.items())
-            if jx is not None:
-                dim -= jx * (n[0] - full[1] - K.ncols() + jx)
-            if jy is not None:
-                dim -= jy * (n[L] - full[L] - Kt.ncols() + jy)
-            if not bounds[0] <= dim <= bounds[1]:
+            bounds = stratum_dimension_bounds(model, pt, a_.hessian, a_.inertia.zero)
+            dim = None
+            if pre in ([], [1]) and suf in ([], [L]):
+                # the free layers' determinantal varieties, less the Schubert conditions dim(V ∩ K) ≥ j on the row
+                # space of W_1 (an r-dimensional V in ℚ^n, K of dimension κ: codimension j(n − r − κ + j)) and the
+                # column space of W_L; the points of largest signature are open and dense there
+                dim = sum(k * (n[l] + n[l - 1] - k) for l, k in full.items())
+                if jx is not None:
+                    dim -= jx * (n[0] - full[1] - K.ncols() + jx)
+                if jy is not None:
+                    dim -= jy * (n[L] - full[L] - Kt.ncols() + jy)
+            if dim is None or not bounds[0] <= dim <= bounds[1]:
                 dim = bounds[0] if bounds[0] == bounds[1] else None
-            out.append(CriticalSet(label, f"{base}; {', '.join(parts)}", pt, a.loss, _end_to_end(pt), dim, a, bounds))
+            out.append(CriticalSet(label, f"{base}; {', '.join(parts)}", pt, a_.loss, _end_to_end(pt), dim, a_, bounds))

@@ -514,3 +514,46 @@ def test_saddles_that_no_line_leaves_are_found_along_curves(target, widths):
         k = sum((ai * v for ai, v in zip(a, kernel)), sp.zeros(m.n_params, 1))
         line = sp.Poly(sp.expand(loss_expr(m, layers([x + eps * kx for x, kx in zip(flat, k)]))), eps)
         assert sp.expand(line.coeff_monomial(eps**3)) == 0  # the cubic form vanishes on the kernel: order ≥ 4
+
+
+def test_zero_layer_strata_along_null_directions_through_a_chain():
+    """Depth 5, widths 1, target diag(1, 0): ``W_1 = W_2 = 0`` with the chain ``W_5 W_4 W_3`` writing along the null
+    output ``e_2``: a non-strict saddle of order 3 with inertia (0, 7, 0), unlisted before (the second independent
+    check built it; the listed ``Z{1,2}`` has two negative eigenvalues).  Oracle: the test's own SymPy gradient and
+    Hessian (Descartes) at the checker's point, a descent check, and ``locate``."""
+    from symdln.symbolic.landscape import landscape
+
+    m = deep_linear([[1, 0], [0, 0]], depth=5, widths=[1, 1, 1, 1])
+    sets = critical_sets(m)
+    rec = _by(sets, "Z{1,2}", "generic; 1 null output")
+    assert (rec.inertia.as_tuple(), rec.kind, rec.order) == ((0, 7, 0), "non-strict saddle", 3)
+    th = (sp.zeros(1, 2), sp.zeros(1, 1), sp.Matrix([[-1]]), sp.Matrix([[-2]]), sp.Matrix([[0], [-1]]))
+    syms = sp.symbols("w0:7")
+    Ws, k = [], 0
+    for W in th:
+        Ws.append(sp.Matrix(W.rows, W.cols, syms[k : k + W.rows * W.cols]))
+        k += W.rows * W.cols
+    A = Ws[4] * Ws[3] * Ws[2] * Ws[1] * Ws[0]
+    L = sum(x**2 for x in (sp.Matrix([[1, 0], [0, 0]]) - A)) / 2
+    sub = dict(zip(syms, [x for W in th for x in W]))
+    assert all(sp.diff(L, x).subs(sub) == 0 for x in syms) and L.subs(sub) == rec.loss == sp.Rational(1, 2)
+    assert _descartes_flint(sp.hessian(L, syms).subs(sub)) == (0, 7, 0)
+    _check_descent(m, rec.point, rec.analysis.escape[0].direction, 3)
+    loc = landscape(m).locate(th)
+    assert loc.exact_match and (loc.stratum.label.text, loc.stratum.label.stratum) == ("Z{1,2}", "generic; 1 null output")
+
+
+def test_free_complement_of_lower_rank_is_listed():
+    """Depth 4, widths (2, 2, 1), target diag(1, 0), ``S = {1}`` (a hidden width equal to |S|: the complement is free):
+    the global minimum with ``C_1 = 0`` and ``C_2 ≠ 0`` (``W_2`` of rank 2, ``W_1`` of rank 1) was unlisted (a second
+    independent check built it).  Oracle: the product equals the target at that point (loss 0, so every gradient
+    block, a product with the zero residual, vanishes: a global minimum), then ``locate``."""
+    from symdln.symbolic.landscape import landscape
+
+    m = deep_linear([[1, 0], [0, 0]], depth=4, widths=[2, 2, 1])
+    th = (sp.Matrix([[-1, 0], [0, 0]]), sp.Matrix([[0, 3], [1, 0]]), sp.Matrix([[0, 1]]), sp.Matrix([[-1], [0]]))
+    assert th[3] * th[2] * th[1] * th[0] == sp.Matrix([[1, 0], [0, 0]])  # A = M: loss 0, a global minimum
+    assert all(g.is_zero_matrix for g in gradient(m, th))
+    loc = landscape(m).locate(th)
+    assert loc.exact_match and loc.stratum.kind == "global minimum", loc.reason
+    assert loc.stratum.label.stratum == "free complement (empty layer 3), C_1 rank 0"
