@@ -178,6 +178,10 @@ def _follow_precise(model, data, st, d, rate, fastest, eps, scale, max_time: flo
     from ..precision import Precision
 
     digits = follow_digits(rate, fastest, eps) + extra_digits  # (extra: a check of the run's convergence)
+    # the polish starts from the plateau's closest approach, not its first accepted state: which state came first
+    # below the drop depends on the step sizes, and from a first state with |∇ℒ| = 7e-2 the polish failed where one
+    # with 4e-2 converged (depth 3, spectrum (3, 2), widths 2: the same direction's end came and went with a change
+    # of the iteration matrices' rounding)
     if digits > MAX_FOLLOW_DIGITS + extra_digits:
         return None
     step = Fraction(eps).limit_denominator(1000) * Fraction(math.sqrt(scale)).limit_denominator(1000)
@@ -205,10 +209,14 @@ def _follow_precise(model, data, st, d, rate, fastest, eps, scale, max_time: flo
             x = np.concatenate([np.array([[float(W[a, b].mid()) for b in range(W.ncols())]
                                           for a in range(W.nrows())], dtype=float).ravel() for W in y])
             g = float(np.linalg.norm(grad(x)))
+            if stop is not None:  # on the plateau: on to its closest approach (the gradient's local minimum)
+                if g >= gstop:
+                    break
+                stop, gstop = x, g
+                continue
             gmax = max(gmax, g)
             if g <= PLATEAU_DROP * gmax:
-                stop = x
-                break
+                stop, gstop = x, g
         if stop is not None:
             break
     return None if stop is None else _polish(model, data, stop, scale)
