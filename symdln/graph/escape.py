@@ -192,7 +192,7 @@ def _follow_precise(model, data, st, d, rate, fastest, eps, scale, max_time: flo
         r, c = W.shape
         theta.append(sp.Matrix(r, c, lambda a, b, W=W, k=k: W[a, b] + sp.Rational(step * dq[k + a * c + b])))
         k += r * c
-    stop = None
+    stop, gstop = None, math.inf
     grad = flat_gradient(model, data)
     # the plateau comes after ~log(1/ε)/rate (measured: at 21–32 % of the long horizon): the short horizon first
     steps_left = max_steps  # (both horizons together)

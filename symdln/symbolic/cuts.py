@@ -376,6 +376,8 @@ def _pair_point(rng, T, d, i, a1, a2, a, b, tries: int = 64, null=None):
         P_gt = _product(C[i + 1:], d[i + 1])
         ok = (_rank(C[i - 1]) == a1 and _rank(C[i]) == a2 and _is_zero(C[i] * C[i - 1])
               and _rank(P_lt) == a and _rank(P_gt) == b and _is_zero(P_gt.transpose() * T * P_lt.transpose()))
+        if ok and null is None and i + 1 < L:  # generic position with respect to T's null directions (a draw along
+            ok = generic_position(T, P_lt, P_gt)  # the learned ones is by symmetry another stratum's point)
         if ok and _certify_null(Syx, T, P_lt, P_gt, a, b, jx, jy, (i == 1, i + 1 == L)):
             return C
     raise ModelError(f"no exact representative of the vanishing pair {i},{i + 1} (ranks {a1},{a2}; outer {a},{b}) "
@@ -401,6 +403,26 @@ def _most_generic(draw, signature, draws: int = 6, rounds: int = 3) -> list:
             return [(top, seen[top])]
     maximal = [sg for sg in seen if not any(o != sg and all(a >= b for a, b in zip(o, sg)) for o in seen)]
     return [(sg, seen[sg]) for sg in sorted(maximal)]
+
+
+def _feasible_most_generic(draw, signature, probe_tries: int = 24, tries: int = 4) -> list:
+    """:func:`_most_generic` over ``draw(tries)`` for constructions that may be infeasible: one probe with
+    ``probe_tries`` attempts decides feasibility (``[]`` when it fails), then every draw that misses within ``tries``
+    counts as no draw (before, one miss of a 4-attempt draw dropped the stratum: with the generic-position
+    certification a feasible inner-rank cut was missed for one seed in four at depth 4, widths 3, spectrum (2, 1, 0),
+    and listed under another name)."""
+    try:
+        draw(probe_tries)
+    except ModelError:
+        return []
+
+    def one():
+        try:
+            return draw(tries)
+        except ModelError:
+            return None
+
+    return _most_generic(one, signature)
 
 
 def _to_sympy(M: flint.fmpq_mat) -> sp.ImmutableMatrix:
@@ -528,10 +550,8 @@ def complement_strata(model, S: tuple, balanced_point, seed: int):
                         lambda b, parts: f"cut {c} (ranks {a},{b}{tag}; {parts})", signature, assemble)
                 # the chains with every layer of full rank, where their products keep the ranks a, b (random-start
                 # searches at depth 4, widths (3, 2, 2) ended there: C_1 of rank 2 before a width-1 layer)
-                try:
-                    gen = _most_generic(lambda: _cut_point(rng, T, d, c, k, a, b, tries=4, generic=True), signature)
-                except ModelError:
-                    gen = []  # the products of full-rank chains have other ranks: not this cut
+                gen = _feasible_most_generic(lambda tries: _cut_point(rng, T, d, c, k, a, b, tries=tries, generic=True),
+                                             signature)  # [] : the products of full-rank chains have other ranks
                 seen = {sg for sg, _ in found}
                 gen = [(sg, C) for sg, C in gen if sg not in seen]
                 for v, (sg, C) in enumerate(gen, start=1):
@@ -543,10 +563,9 @@ def complement_strata(model, S: tuple, balanced_point, seed: int):
                 for pl, pr in itertools.product(range(max(c - 1, 1)), range(max(L - c, 1))):
                     if (pl, pr) == (0, max(L - c, 1) - 1):
                         continue  # the outer layers: listed above
-                    try:
-                        inner = _most_generic(lambda: _cut_point(rng, T, d, c, k, a, b, tries=4, pin=(pl, pr)),
-                                              signature)
-                    except ModelError:
+                    inner = _feasible_most_generic(
+                        lambda tries: _cut_point(rng, T, d, c, k, a, b, tries=tries, pin=(pl, pr)), signature)
+                    if not inner:
                         continue  # these layer ranks cannot give the products' ranks a, b
                     inner = [(sg, C) for sg, C in inner if sg not in seen]
                     seen |= {sg for sg, _ in inner}

@@ -23,6 +23,7 @@ def not_listed(model, sets) -> tuple[str, ...]:
            "(listed: the middle's rank set at one layer, and two-layer middles in special position), or with "
            "lower ranks of the outer layers; a vanishing pair with that product "
            "nonzero, zero-product chains whose inner products drop rank (listed: inner layers in general position), "
+           "zero-product chains with layer ranks below the Pareto-maximal ones (listed: those), "
            "or two zero-product chains with more than 12 choices of ranks; "
            "complement layers in special position (e.g. a complement row inside the learned directions, which "
            "lowers a layer's rank); chains of a cut with lower ranks at two or more of their layers (listed: at one "
