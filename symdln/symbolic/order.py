@@ -23,7 +23,8 @@ is the lowest degree at which ℒ decreases along some curve through ``θ``.  Wh
 * For a deep linear network without weight decay, a point with ``z`` zero layers has
   ``ℒ(θ + d) − ℒ(θ)`` of degree ``≥ z`` in ``d`` (every monomial of ``A_{θ+d}`` carries ``z`` factors of
   ``d``), so ``order ≥ z``; a line with a negative term of degree ``z`` certifies **order z** (the origin
-  of a depth-L network: order L).
+  of a depth-L network: order L).  When moreover the target seen through the outer nonzero layers vanishes
+  (:func:`_outer_coupling_vanishes`), the degree-``z`` term does too and ``order ≥ z + 1``.
 
 A descent line of some degree ``j`` above every certified lower bound proves a non-strict saddle of
 order ``≤ j`` without fixing the order; no descent line at all leaves the kind undecided.  Both are
@@ -128,6 +129,35 @@ def _zero_layers(loss, th) -> int:
         return 0
     F = loss.field
     return sum(1 for W in th if all(W[i, j] == F.zero for i in range(W.nrows()) for j in range(W.ncols())))
+
+
+def _outer_coupling_vanishes(loss, th) -> bool:
+    """Exactly: ``Sᵀ G Pᵀ = 0`` with ``P = W_{i−1}⋯W_1`` (before the first zero layer ``i``), ``S = W_L⋯W_{j+1}`` (after
+    the last zero layer ``j``) and ``G = Σyx − AΣxx`` (``M − A`` in the teacher form).  With ``z ≥ 2`` zero layers the
+    degree-``z`` term of ``ℒ(θ + d) − ℒ(θ)`` is ``−⟨G, S Q(d) P⟩ = −⟨SᵀGPᵀ, Q(d)⟩`` (``Q``: the zero layers replaced by
+    ``d``, the nonzero layers between them kept; the quadratic part of ``ℒ`` starts at degree ``2z``), so it vanishes
+    identically when ``SᵀGPᵀ = 0`` and the order is at least ``z + 1`` (an independent exact check found depth-5
+    points with four zero layers and the last layer along the target's null output reported as order ≤ 5, where every
+    term of degree < 5 vanishes)."""
+    F = loss.field
+    zero = [all(W[i, j] == F.zero for i in range(W.nrows()) for j in range(W.ncols())) for W in th]
+    first, last = zero.index(True), len(zero) - 1 - zero[::-1].index(True)
+
+    def eye(n):
+        return loss.from_rows([[F.one if a == b else F.zero for b in range(n)] for a in range(n)])
+
+    P = eye(th[0].ncols())
+    for W in th[:first]:
+        P = W * P
+    S = eye(th[-1].nrows())
+    for W in reversed(th[last + 1:]):
+        S = S * W
+    A = th[0]
+    for W in th[1:]:
+        A = W * A
+    G = (loss.syx - A) if loss.teacher else (loss.syx - A * loss.sxx)
+    K = S.transpose() * G * P.transpose()
+    return all(K[a, b] == F.zero for a in range(K.nrows()) for b in range(K.ncols()))
 
 
 class _Search:
@@ -405,6 +435,9 @@ def descent_order(loss, th, kernel, blocks, *, seed: int = 0, samples: int = 48,
     z = _zero_layers(loss, th)
     if z > 3:
         lower, why = z, f"{z} layers are zero, so every Taylor term of degree < {z} vanishes"
+    if z >= 3 and _outer_coupling_vanishes(loss, th):
+        lower, why = z + 1, (f"{z} layers are zero and the target seen through the outer nonzero layers, "
+                             f"(W_L⋯W_(j+1))ᵀ G (W_(i−1)⋯W_1)ᵀ, is zero, so every Taylor term of degree < {z + 1} vanishes")
     _random_lines(search, kernel, blocks, seed, samples, lower)
     if search.best is None or search.best[0] > lower:
         _chain_lines(search)

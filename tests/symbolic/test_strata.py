@@ -569,3 +569,28 @@ def test_full_rank_target_listing_does_not_depend_on_the_seed():
                    for c in critical_sets(m, seed=s)) for s in range(3)]
     assert keys[0] == keys[1] == keys[2]
     assert not [k for k in keys[0] if "variant" in k[1]]
+
+
+def test_order_above_the_zero_layer_bound_when_the_outer_coupling_vanishes():
+    """Depth 5, widths 1, target diag(1, 0): ``W_1 … W_4 = 0`` with ``W_5`` along the null output.  Four zero layers
+    give order ≥ 4; the degree-4 term ``−⟨M, W_5 d_4 d_3 d_2 d_1⟩`` vanishes too (``W_5ᵀM = 0``), so the order is 5 (an
+    independent exact check proved it; the listing said "≤ 5").  Oracle: the test's own SymPy expansion along a fully
+    symbolic direction (every coefficient of degree < 5 is the zero polynomial) and the listed line's ε⁵ term."""
+    m = deep_linear([[1, 0], [0, 0]], depth=5, widths=[1, 1, 1, 1])
+    rec = _by(critical_sets(m), "Z{1,2,3,4}", "generic; 1 null output")
+    assert rec.kind == "non-strict saddle" and rec.order == 5
+    flat = [x for W in rec.point for x in W]
+    ds = sp.symbols("d0:7")
+    eps = sp.Symbol("eps")
+
+    def layers(v):
+        out, k = [], 0
+        for W in rec.point:
+            r, c = W.shape
+            out.append(sp.Matrix(r, c, list(v[k : k + r * c])))
+            k += r * c
+        return out
+
+    poly = sp.Poly(sp.expand(loss_expr(m, layers([x + eps * d for x, d in zip(flat, ds)])) - loss_expr(m, rec.point)), eps)
+    assert all(sp.expand(poly.coeff_monomial(eps**k)) == 0 for k in range(1, 5))
+    _check_descent(m, rec.point, rec.analysis.escape[0].direction, 5)
