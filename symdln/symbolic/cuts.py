@@ -14,8 +14,8 @@ widths ``(n_0, n_1 − r, …, n_{L−1} − r, n_L)`` and target ``T`` at which
   ``(a, b) = (dim X, dim Y)`` (``a ≤`` the left chain's widths, ``b ≤ n_L − rank(T|_X)`` and the right chain's
   widths); label ``{S}`` with stratum ``cut c`` (``S = ∅``: ``Z{c}``, the ``A = 0`` points with one zero layer).
   With a rank-deficient or non-square target, ``X`` may meet ``ker Σyx`` and ``Y`` ``ker Σyxᵀ`` in more dimensions
-  than a random draw gives: strata of their own (``cut c (ranks a,b; 1 null input)``, :func:`_null_strata`); the
-  plain cuts are certified in generic position (:func:`_certify_null`, :func:`generic_position`).
+  than a random draw gives: strata of their own (``cut c (ranks a,b; 1 null input)``, :func:`~.null_directions._null_strata`); the
+  plain cuts are certified in generic position (:func:`~.null_directions._certify_null`, :func:`~.null_directions.generic_position`).
   A chain's rank is set at one of its layers, the others of full rank: at the outer layers (``C_1``, ``C_L``), at
   inner ones (stratum ``cut c …, C_l rank a, C_m rank b``: random-start searches at depth 4, widths (3, 3, 2) ended
   there), or at none (``generic chains``, where full-rank chains keep the products' ranks);
@@ -62,69 +62,32 @@ import flint
 import sympy as sp
 
 from ..errors import ModelError
+from .exact_draws import (
+    _chain,
+    _feasible_most_generic,
+    _is_zero,
+    _most_generic,
+    _nullspace_cols,
+    _pin_index,
+    _product,
+    _rank,
+    _rank_matrix,
+    _zeros,
+)
 from .fields import to_fmpq_mat
-from .inertia import nullspace
+from .null_directions import (
+    _certify_null,
+    _generic_null,
+    _null_strata,
+    _null_zero_strata,
+    _outer_left,
+    _outer_right,
+    generic_position,
+)
 
 __all__ = ["complement_strata", "to_sympy_point"]
 
 # Exact arithmetic over ℚ in python-flint matrices throughout (SymPy matrices only for the representatives returned).
-
-
-def _zeros(rows: int, cols: int) -> flint.fmpq_mat:
-    return flint.fmpq_mat(rows, cols)
-
-
-def _eye(n: int) -> flint.fmpq_mat:
-    return flint.fmpq_mat(n, n, [1 if i == j else 0 for i in range(n) for j in range(n)])
-
-
-def _rank(M: flint.fmpq_mat) -> int:
-    """Exact rank over ℚ."""
-    if M.nrows() == 0 or M.ncols() == 0:
-        return 0
-    return M.rank()
-
-
-def _is_zero(M: flint.fmpq_mat) -> bool:
-    return all(x == 0 for x in M.entries())
-
-
-def _rand(rng, rows, cols, lo=-3, hi=3) -> flint.fmpq_mat:
-    return flint.fmpq_mat(rows, cols, rng.choices(range(lo, hi + 1), k=rows * cols))
-
-
-def _rank_matrix(rng, rows, cols, rank) -> flint.fmpq_mat:
-    """A random integer matrix of exactly ``rank`` (retried until it is)."""
-    for _ in range(64):
-        if rank == 0:
-            return _zeros(rows, cols)
-        M = _rand(rng, rows, rank) * _rand(rng, rank, cols)
-        if _rank(M) == rank:
-            return M
-    raise ModelError(f"no random {rows}×{cols} matrix of rank {rank} found in 64 draws")
-
-
-def _chain(rng, dims, rank, first_rank_at):
-    """Random layers for the chain ``dims[0] → … → dims[-1]`` whose product has exactly ``rank``; the rank is set
-    by the first layer (``first_rank_at="first"``), the last one (``"last"``) or layer ``k`` (an int, 0-based), the
-    others full rank; ``"none"``: every layer full rank (the generic chain, when its product's rank is ``rank``)."""
-    n = len(dims) - 1
-    at = _pin_index(first_rank_at, n)
-    for _ in range(64):
-        layers = []
-        for k in range(n):
-            rows, cols = dims[k + 1], dims[k]
-            pinned = k == at
-            layers.append(_rank_matrix(rng, rows, cols, rank) if pinned else _rank_matrix(rng, rows, cols, min(rows, cols)))
-        P = _product(layers, dims[0])
-        if _rank(P) == rank:
-            return layers, P
-    raise ModelError(f"no chain {dims} of rank {rank} found in 64 draws")
-
-
-def _pin_index(pin, n: int):
-    """The 0-based layer of a chain of ``n`` layers that ``pin`` (:func:`_chain`) names, ``None`` for ``"none"``."""
-    return {"first": 0, "last": n - 1, "none": None}.get(pin, pin)
 
 
 def _rank_pairs(a_max: int, b_of_a, fixed_a: int | None, fixed_b: int | None):
@@ -139,98 +102,19 @@ def _rank_pairs(a_max: int, b_of_a, fixed_a: int | None, fixed_b: int | None):
     return out
 
 
-def _nullspace_cols(M: flint.fmpq_mat, n: int) -> flint.fmpq_mat:
-    """Columns spanning ``{x : M x = 0}`` in ``ℚ^n`` (``n × 0`` when trivial): the reduced-row-echelon basis of
-    :func:`~symdln.symbolic.inertia.nullspace` (small entries, whatever the scale of ``M``)."""
-    if M.nrows() == 0:
-        return _eye(n)
-    basis = nullspace(M)
-    return flint.fmpq_mat(n, len(basis), [v[i] for i in range(n) for v in basis])
-
-
-def _stack_rows(A: flint.fmpq_mat, B: flint.fmpq_mat) -> flint.fmpq_mat:
-    """``[A; B]`` (the rows of ``A`` above those of ``B``)."""
-    return flint.fmpq_mat(A.nrows() + B.nrows(), A.ncols(), A.entries() + B.entries())
-
-
-def _outer_left(rng, rows, a, n0, kerT, K, jx) -> flint.fmpq_mat:
-    """A first layer (``rows × n0``) of rank ``a`` whose row space ``X`` lies in the span of ``kerT``'s columns (all of
-    ``ℚ^{n0}`` when ``kerT`` is None) and holds ``jx`` random directions of ``ker Σyx`` (``K``'s columns; ``jx`` None:
-    none chosen on purpose)."""
-    amb = kerT.transpose() if kerT is not None else None
-    if jx is None:
-        basis = _rank_matrix(rng, a, kerT.ncols(), a) * amb if kerT is not None else _rank_matrix(rng, a, n0, a)
-    else:
-        rest = _rand(rng, a - jx, kerT.ncols()) * amb if kerT is not None else _rand(rng, a - jx, n0)
-        basis = _stack_rows(_rand(rng, jx, K.ncols()) * K.transpose(), rest)
-    return _rank_matrix(rng, rows, a, a) * basis
-
-
-def _outer_right(rng, perp, b, cols, Kt, jy) -> flint.fmpq_mat:
-    """A last layer (``n_L × cols``) of rank ``b`` whose column space ``Y`` lies in the span of ``perp``'s columns and
-    holds ``jy`` random directions of ``ker Σyxᵀ`` (``Kt``'s columns, inside that span; ``jy`` None: none on purpose)."""
-    if jy is None:
-        basis = perp * _rank_matrix(rng, perp.ncols(), b, b)
-    else:
-        basis = _stack_rows((Kt * _rand(rng, Kt.ncols(), jy)).transpose(),
-                            (perp * _rand(rng, perp.ncols(), b - jy)).transpose()).transpose()
-    return basis * _rank_matrix(rng, b, cols, b)
-
-
-def _certify_null(Syx, T, P_lt, P_gt, a, b, jx, jy, ends) -> bool:
-    """Where asked: ``X`` (row space of ``P_<``) meets ``ker Σyx`` in exactly ``jx`` dimensions (``rank Σyx P_<ᵀ =
-    a − jx``) and is otherwise in generic position with respect to ``ker T ⊇ ker Σyx`` (``rank T P_<ᵀ = min(a − jx,
-    rank T)``, unless ``P_> = I`` puts ``X`` inside ``ker T``); ``Y`` (column space of ``P_>``, inside ``(T X)^⊥`` of
-    dimension ``p``) meets ``ker Σyxᵀ`` in exactly ``jy`` and ``ker Tᵀ`` in ``jy + max(0, b − jy + κ'_T − p)``
-    (``κ'_T = n_L − rank T``).  The residual's other null directions are the learned ones: a chain along them is, by a
-    symmetry of the hidden layers, a point with a zero or lower-rank complement layer, listed under that name.
-    ``ends``: whether ``P_<``, ``P_>`` is the identity."""
-    rT = _rank(T)
-    t = _rank(T * P_lt.transpose())
-    if jx is not None:
-        if _rank(Syx * P_lt.transpose()) != a - jx or (not ends[1] and t != min(a - jx, rT)):
-            return False
-    if jy is not None:
-        nL = T.nrows()
-        if _rank(Syx.transpose() * P_gt) != b - jy:
-            return False
-        if b - _rank(T.transpose() * P_gt) != jy + max(0, b - jy + (nL - rT) - (nL - t)):
-            return False
-    return True
-
-
-def generic_position(T, P_lt, P_gt) -> bool:
-    """Whether the row space ``X`` of ``P_<`` and the column space ``Y`` of ``P_>`` (``Y ⊆ (T X)^⊥``) meet ``ker T`` and
-    ``ker Tᵀ`` in the dimensions random ones do: ``rank T P_<ᵀ = min(a, rank T)`` and ``b − rank Tᵀ P_> =
-    max(0, b + κ' − p)`` (``a``, ``b`` their ranks, ``κ' = n_L − rank T``, ``p = n_L − rank T P_<ᵀ``).  A draw that
-    lands in special position is a point of another stratum (:func:`_null_strata`), not a representative of this one."""
-    rT = _rank(T)
-    a, b = _rank(P_lt), _rank(P_gt)
-    t = _rank(T * P_lt.transpose())
-    nL = T.nrows()
-    return t == min(a, rT) and b - _rank(T.transpose() * P_gt) == max(0, b + (nL - rT) - (nL - t))
-
-
-def _product(layers, n_in):
-    P = _eye(n_in)
-    for W in layers:
-        P = W * P
-    return P
-
-
 def _cut_point(rng, T, d, c, k, a, b, tries: int = 64, generic: bool = False, pin=("first", "last"), null=None):
     """Complement layers ``C_1 … C_L`` (exact) with ``C_c`` of rank ``k``, ``rank P_< = a``, ``rank P_> = b``,
     ``C_c P_< = 0``, ``P_> C_c = 0`` and ``P_>ᵀ T P_<ᵀ = 0``, certified exactly.  The chains' ranks are set by the
-    layers ``pin`` names (:func:`_chain`; by default their outer layers); ``generic``: every chain layer of the largest
+    layers ``pin`` names (:func:`~.exact_draws._chain`; by default their outer layers); ``generic``: every chain layer of the largest
     rank its constraints allow (a stratum of its own when those products still have ranks ``a`` and ``b``: the ranks
     of the layers inside a chain are invariants).
 
     ``null = (Σyx, K, jx, K', jy)`` (outer pins only): the row space ``X`` of ``P_<`` meets the target's null inputs
     ``ker Σyx`` (the columns of ``K``) in exactly ``jx`` dimensions and the column space ``Y`` of ``P_>`` its null
     outputs ``ker Σyxᵀ`` (``K'``) in exactly ``jy`` (``None``: not asked), otherwise in generic position
-    (:func:`_certify_null`).  Counts above a random draw's are strata of their own (the signature's couplings see
+    (:func:`~.null_directions._certify_null`).  Counts above a random draw's are strata of their own (the signature's couplings see
     them), which a random draw lands in only by luck; ``null is None`` (other pins): certified in generic position
-    (:func:`generic_position`)."""
+    (:func:`~.null_directions.generic_position`)."""
     L = len(d) - 1
     n0, nL = d[0], d[L]
     if generic:
@@ -287,62 +171,6 @@ def _cut_point(rng, T, d, c, k, a, b, tries: int = 64, generic: bool = False, pi
                      + ("" if null is None else f", null directions {jx}, {jy}") + f") found in {tries} draws")
 
 
-def _generic_null(d, a, b, jx, nulls, rankT, ends):
-    """``(jx, jy, p)``: how many null inputs a random ``X`` of dimension ``a`` meets (``jx`` when given: ``X`` then holds
-    ``jx`` of them), how many null outputs a random ``Y`` of dimension ``b`` in ``(T X)^⊥`` meets, and that space's
-    dimension ``p`` (:func:`_null_strata`); ``None`` where a chain is the identity (``ends = (left, right)``: whether
-    ``P_<``, ``P_>`` is the identity; with ``P_> = I``, ``X`` lies in ``ker T``).  ``b = None``: ``jy`` not asked."""
-    _, K, Kt = nulls
-    L = len(d) - 1
-    n0, nL = d[0], d[L]
-    kap, kapt = K.ncols(), Kt.ncols()
-    if not ends[0] and jx is None:
-        jx = max(0, a + kap - (n0 - rankT if ends[1] else n0))
-    if ends[1]:
-        return jx, None, None
-    p = nL - (rankT if ends[0] else min(a - jx, rankT))
-    return jx, (None if b is None else max(0, b + kapt - p)), p
-
-
-def _null_strata(d, a, nulls, rankT, ends, b_cap, draw, name, signature, assemble) -> list:
-    """The strata of a cut or vanishing pair (left chain of rank ``a``) whose chains meet the target's null directions
-    in more dimensions than a random draw does: ``X`` (row space of ``P_<``) meets ``ker Σyx`` (dimension ``κ``) in
-    ``jx`` and ``Y`` (column space of ``P_>``) meets ``ker Σyxᵀ`` (``κ'``) in ``jy`` dimensions, at least one above its
-    generic value (:func:`_generic_null`).  ``X`` is drawn from ``ℝ^{n_0}`` (from ``ker T`` when ``P_> = I``):
-    generic ``jx = max(0, a + κ − dim)``; ``Y`` from ``(T X)^⊥`` of dimension ``p = n_L − rank T X`` with
-    ``rank T X = min(a − jx, rank T)``: generic ``jy = max(0, b + κ' − p)``, and ``b ≤ min(b_cap, p)`` (a smaller
-    ``T X`` admits a larger ``b`` than the generic points).  ``draw(b, null)`` draws a point, ``name(b, parts)`` names
-    it.  Found by an independent exact check: at depth 3, widths (2, 1), target ``[[1, 1], [1, 1]]``, the cut at
-    layer 2 whose ``C_1`` reads the null input (inertia (2, 4, 2)) was listed only when small-integer draws happened
-    to land there.  Returns ``[(name, layers, signature)]``."""
-    syx, K, Kt = nulls
-    nL = d[-1]
-    kap, kapt = K.ncols(), Kt.ncols()
-    if (kap == 0 and kapt == 0) or (ends[0] and kapt == 0) or (ends[1] and kap == 0):
-        return []
-    out = []
-    jx_gen = _generic_null(d, a, None, None, nulls, rankT, ends)[0]
-    for jx in ([None] if ends[0] else range(jx_gen, min(a, kap) + 1)):
-        if ends[1]:
-            combos = [(nL, None, None)] if jx != jx_gen else []
-        else:
-            p = _generic_null(d, a, None, jx, nulls, rankT, ends)[2]
-            combos = []
-            for b in range(1, min(b_cap, p) + 1):
-                jy_gen = _generic_null(d, a, b, jx, nulls, rankT, ends)[1]
-                combos += [(b, jy, jy_gen) for jy in range(jy_gen, min(b, kapt) + 1) if jx != jx_gen or jy != jy_gen]
-        for b, jy, jy_gen in combos:
-            try:
-                found = _most_generic(lambda: draw(b, (syx, K, jx, Kt, jy)), signature)
-            except ModelError:
-                continue  # these ranks cannot meet the null directions so (e.g. a chain's widths)
-            parts = [f"{j} null {w}{'s' if j > 1 else ''}" for j, g, w in ((jx, jx_gen, "input"), (jy, jy_gen, "output"))
-                     if j is not None and j != g]
-            for v, (sg, C) in enumerate(found, start=1):
-                out.append((name(b, ", ".join(parts)) + ("" if len(found) == 1 else f" [variant {v}]"), assemble(C), sg))
-    return out
-
-
 def _pair_point(rng, T, d, i, a1, a2, a, b, tries: int = 64, null=None):
     """Complement layers with ``C_{i+1} C_i = 0`` (ranks ``a1``, ``a2``), ``rank P_< = a``, ``rank P_> = b`` and
     ``P_>ᵀ T P_<ᵀ = 0`` (``P_< = C_{i−1}⋯C_1``, ``P_> = C_L⋯C_{i+2}``), certified exactly; ``null``: the chains'
@@ -382,47 +210,6 @@ def _pair_point(rng, T, d, i, a1, a2, a, b, tries: int = 64, null=None):
             return C
     raise ModelError(f"no exact representative of the vanishing pair {i},{i + 1} (ranks {a1},{a2}; outer {a},{b}) "
                      f"found in {tries} draws")
-
-
-def _most_generic(draw, signature, draws: int = 6, rounds: int = 3) -> list:
-    """Draws whose invariant ranks (``signature``: :func:`symdln.symbolic.landscape.rational_signature` of the
-    assembled point) are maximal: ranks only drop on special draws, so a draw with the entrywise-largest signature is
-    generic for its stratum (the listing then does not depend on the luck of one draw, nor on the target's
-    orientation).  When the draws show several Pareto-maximal signatures (the rank conditions given do not pin one
-    stratum), one draw of each is returned: each is a stratum of its own.  Returns ``[(signature, draw)]``."""
-    seen = {}
-    for _ in range(rounds):
-        for _ in range(draws):
-            C = draw()
-            if C is not None:  # a draw may miss its ranks (rare constructions): the others decide
-                seen.setdefault(signature(C), C)
-        if not seen:
-            return []
-        top = tuple(max(col) for col in zip(*seen))
-        if top in seen:
-            return [(top, seen[top])]
-    maximal = [sg for sg in seen if not any(o != sg and all(a >= b for a, b in zip(o, sg)) for o in seen)]
-    return [(sg, seen[sg]) for sg in sorted(maximal)]
-
-
-def _feasible_most_generic(draw, signature, probe_tries: int = 24, tries: int = 4) -> list:
-    """:func:`_most_generic` over ``draw(tries)`` for constructions that may be infeasible: one probe with
-    ``probe_tries`` attempts decides feasibility (``[]`` when it fails), then every draw that misses within ``tries``
-    counts as no draw (before, one miss of a 4-attempt draw dropped the stratum: with the generic-position
-    certification a feasible inner-rank cut was missed for one seed in four at depth 4, widths 3, spectrum (2, 1, 0),
-    and listed under another name)."""
-    try:
-        draw(probe_tries)
-    except ModelError:
-        return []
-
-    def one():
-        try:
-            return draw(tries)
-        except ModelError:
-            return None
-
-    return _most_generic(one, signature)
 
 
 def _to_sympy(M: flint.fmpq_mat) -> sp.ImmutableMatrix:
@@ -512,8 +299,8 @@ def complement_strata(model, S: tuple, balanced_point, seed: int):
                     out.append((f"free complement (empty layer {empty}), {low}"
                                 + ("" if len(found) == 1 else f" [variant {v}]"), assemble(C), sg))
     # the target's null inputs and outputs (a rank-deficient or non-square Σyx): cuts and vanishing pairs whose chains
-    # read or write along them are strata of their own (:func:`_null_strata`; along the learned directions, the
-    # residual's other null directions, they are points of other strata: :func:`_certify_null`)
+    # read or write along them are strata of their own (:func:`~.null_directions._null_strata`; along the learned directions, the
+    # residual's other null directions, they are points of other strata: :func:`~.null_directions._certify_null`)
     syx = to_fmpq_mat(sp.Matrix(model.syx))
     nulls = (syx, _nullspace_cols(syx, n[0]), _nullspace_cols(syx.transpose(), n[L]))
     # one cut at layer c: C_c of rank k with C_c P_< = 0 and P_> C_c = 0 (k = 0: a zero layer)
@@ -653,65 +440,6 @@ def complement_strata(model, S: tuple, balanced_point, seed: int):
 
         out += zero_segments(rng, d, L, signature, assemble)
         out += overlapping_chains(rng, T, d, L, signature, assemble)
-    return out
-
-
-def _null_zero_strata(rng, d, L, zeros, full, nulls, signature, assemble, base) -> list:
-    """Complements with zero layers ``zeros`` and free layers of ranks ``full`` whose prefix ``C_{i−1}⋯C_1`` (before
-    the first zero layer) reads along the target's null inputs, or whose suffix ``C_L⋯C_{j+1}`` (after the last) writes
-    along its null outputs, in more dimensions than a random draw: as
-    :func:`symdln.symbolic.zero_layers._null_strata` for ``S = ∅`` (every such point is critical; the meeting
-    dimensions are invariants, certified by ``rank Σyx Pᵀ`` and ``rank Σyxᵀ S``)."""
-    from .zero_layers import _col_basis, end_layer
-
-    syx, K, Kt = nulls
-    first, last = zeros[0], zeros[-1]
-    pre, suf = list(range(1, first)), list(range(last + 1, L + 1))
-    if not all(l in full for l in pre + suf):
-        return []
-
-    def plain():
-        return [_rank_matrix(rng, d[l], d[l - 1], full[l]) if l in full else _zeros(d[l], d[l - 1])
-                for l in range(1, L + 1)]
-
-    def product(C, ls, n_in):
-        return _product([C[l - 1] for l in ls], n_in)
-
-    probes = [plain() for _ in range(6)]  # generic ranks: the largest over a few draws (as zero_layers._null_strata)
-    a = max(_rank(product(P, pre, d[0])) for P in probes) if pre else None
-    b = max(_rank(product(P, suf, d[last])) for P in probes) if suf else None
-    xs = [None] if a is None or not K.ncols() else range(max(0, a + K.ncols() - d[0]), min(a, K.ncols()) + 1)
-    ys = [None] if b is None or not Kt.ncols() else range(max(0, b + Kt.ncols() - d[L]), min(b, Kt.ncols()) + 1)
-    gx, gy = xs[0], ys[0]
-    out = []
-    for jx, jy in itertools.product(xs, ys):
-        if not ((jx is not None and jx > gx) or (jy is not None and jy > gy)):
-            continue
-
-        def draw(jx=jx, jy=jy):
-            for _ in range(64):
-                C = plain()
-                if jx is not None:
-                    C[0] = end_layer(rng, _col_basis(product(C, pre[1:], d[1]).transpose()), full[1], d[0], K,
-                                     jx).transpose()
-                if jy is not None:
-                    C[-1] = end_layer(rng, _col_basis(product(C, suf[:-1], d[last])), full[L], d[L], Kt, jy)
-                P = product(C, pre, d[0]) if pre else None
-                S = product(C, suf, d[last]) if suf else None
-                if (all(_rank(C[l - 1]) == k for l, k in full.items())
-                        and (jx is None or (_rank(P) == a and _rank(syx * P.transpose()) == a - jx))
-                        and (jy is None or (_rank(S) == b and _rank(syx.transpose() * S) == b - jy))):
-                    return C
-            raise ModelError(f"no {base} representative with {jx}, {jy} null directions found in 64 draws")
-
-        try:
-            found = _most_generic(draw, signature)
-        except ModelError:
-            continue  # these ranks cannot carry the null directions so
-        parts = [f"{c} null {w}{'s' if c > 1 else ''}" for c, g, w in ((jx, gx, "input"), (jy, gy, "output"))
-                 if c is not None and c > g]
-        for v, (sg, C) in enumerate(found, start=1):
-            out.append((f"{base}; {', '.join(parts)}" + ("" if len(found) == 1 else f" [variant {v}]"), assemble(C), sg))
     return out
 
 

@@ -16,7 +16,7 @@ import itertools
 import flint
 
 from ..errors import ModelError
-from .cuts import (
+from .exact_draws import (
     _chain,
     _is_zero,
     _most_generic,
@@ -26,15 +26,15 @@ from .cuts import (
     _rank,
     _rank_matrix,
     _zeros,
-    generic_position,
 )
+from .null_directions import generic_position
 
 __all__ = ["zero_segments", "overlapping_chains"]
 
 
 def _overlap_point(rng, T, d, i: int, j: int, rb: int, pin: int, a1: int, a2: int, tries: int = 16):
     """Complement layers with ``B = C_j⋯C_i`` of rank ``rb`` set at its layer ``pin`` (0-based; the other middle layers
-    of full rank: :func:`_chain`), ``B C_{i−1} = 0`` (``C_{i−1}`` of rank ``a1``),
+    of full rank: :func:`~.exact_draws._chain`), ``B C_{i−1} = 0`` (``C_{i−1}`` of rank ``a1``),
     ``C_{j+1} B = 0`` (rank ``a2``), the other layers generic except ``C_L``, whose columns are taken ``T``-orthogonal to
     the left chain: ``(C_L⋯C_{j+1})ᵀ T (C_{i−1}⋯C_1)ᵀ = 0``, the outer chains in generic position with respect to
     ``T``'s null directions (:func:`~.cuts.generic_position`); certified exactly (``None``: no draw met the ranks)."""

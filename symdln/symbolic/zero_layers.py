@@ -82,8 +82,8 @@ def _lower_rank_strata(model, i, j, rng, seed, out) -> None:
     ranks (at most :data:`MAX_RANK_CHOICES` choices; otherwise :func:`~symdln.symbolic.unlisted.not_listed` says so),
     its representative the draw of largest rank signature among several, kept when its (signature, inertia, kind,
     order) is not listed yet."""
-    from .cuts import _most_generic, _rank_matrix
     from .dimension import stratum_dimension_bounds
+    from .exact_draws import _most_generic, _rank_matrix
     from .landscape import exact_signature, rational_signature
 
     L, n = model.depth, model.widths
@@ -132,43 +132,6 @@ def _lower_rank_strata(model, i, j, rng, seed, out) -> None:
                      rng, seed, out, zeros=zeros)
 
 
-def end_layer(rng, V: flint.fmpq_mat, r: int, n_out: int, K: flint.fmpq_mat, j: int) -> flint.fmpq_mat:
-    """An ``n_out × m`` matrix ``E`` of rank ``r`` (generic otherwise) whose image of the subspace ``V`` (spanned by
-    the ``b`` independent columns of ``V``, in ``ℚ^m``) contains ``j`` random directions of the span of ``K``'s
-    columns: ``E = A Bᵀ`` with ``A = [K R_0, R_1]`` (``j`` columns from ``span K``, ``r − j`` random) and ``Bᵀ`` solving
-    ``Bᵀ V = diag(I_j, R_2)`` plus random rows on ``V^⊥`` (so ``E V ∋ A e_1 … A e_j``).  The last layer of a chain
-    whose earlier layers map onto ``V`` (or, transposed, the first layer of a chain read backwards)."""
-    from .cuts import _nullspace_cols, _rand
-
-    m, b = V.nrows(), V.ncols()
-    A = flint.fmpq_mat(n_out, r, [0] * (n_out * r))
-    KR, R1 = K * _rand(rng, K.ncols(), j), _rand(rng, n_out, r - j)
-    for a in range(n_out):
-        for c in range(r):
-            A[a, c] = KR[a, c] if c < j else R1[a, c - j]
-    Cb = flint.fmpq_mat(r, b, [0] * (r * b))
-    R2 = _rand(rng, r - j, b - j)
-    for a in range(r):
-        for c in range(b):
-            Cb[a, c] = (1 if a == c else 0) if a < j or c < j else R2[a - j, c - j]
-    perp = _nullspace_cols(V.transpose(), m)  # V^⊥
-    Bt = Cb * (V.transpose() * V).inv() * V.transpose() + _rand(rng, r, perp.ncols()) * perp.transpose()
-    return A * Bt
-
-
-def _col_basis(M: flint.fmpq_mat) -> flint.fmpq_mat:
-    """A basis (columns) of the column space of ``M``: its pivot columns."""
-    from .cuts import _rank
-
-    cols, rank = [], 0
-    for c in range(M.ncols()):
-        trial = cols + [c]
-        sub = flint.fmpq_mat(M.nrows(), len(trial), [M[a, k] for a in range(M.nrows()) for k in trial])
-        if _rank(sub) > rank:
-            cols, rank = trial, rank + 1
-    return flint.fmpq_mat(M.nrows(), len(cols), [M[a, k] for a in range(M.nrows()) for k in cols])
-
-
 def _null_strata(model, i: int, j: int, full: dict, base: str, rng, seed, out, zeros=None) -> None:
     """The strata of ``Z{i,…,j}`` (zero layers ``zeros``, free layers of ranks ``full``) whose prefix ``P = W_{i−1}⋯W_1``
     reads along the target's null inputs, or whose suffix ``S = W_L⋯W_{j+1}`` writes along its null outputs, in more
@@ -179,13 +142,14 @@ def _null_strata(model, i: int, j: int, full: dict, base: str, rng, seed, out, z
     order 3, where ``Z{2,3}, W_1 rank 1`` has (1, 6, 1); at depth 5, widths 1, ``Z{1,2}`` with ``W_5`` along the null
     output, order 3).  Every point with two zero layers is critical; ``jx``, ``jy`` are invariants (the signature's
     couplings see them), certified on each representative by ``rank Σyx Pᵀ = a − jx`` and ``rank Σyxᵀ S = b − jy``.
-    The end layers are built by :func:`end_layer`.  Dimension: when ``P = W_1`` and ``S = W_L``, the free layers'
+    The end layers are built by :func:`~.null_directions.end_layer`.  Dimension: when ``P = W_1`` and ``S = W_L``, the free layers'
     determinantal varieties less the Schubert conditions ``j(n − r − κ + j)``, kept when the certified bounds contain
     it; otherwise the bounds'."""
-    from .cuts import _most_generic, _nullspace_cols, _rank, _rank_matrix
     from .dimension import stratum_dimension_bounds
+    from .exact_draws import _most_generic, _nullspace_cols, _rank, _rank_matrix
     from .fields import to_fmpq_mat
     from .landscape import exact_signature, rational_signature
+    from .null_directions import _col_basis, end_layer
 
     L, n = model.depth, model.widths
     zeros = zeros or [i, j]
