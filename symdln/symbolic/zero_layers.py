@@ -110,15 +110,10 @@ def _lower_rank_strata(model, i, j, rng, seed, out) -> None:
                     for l in range(1, L + 1)]
 
         for sig, layers in _most_generic(draw, lambda C: rational_signature(model, C)):
-            a = analyze_exact(qloss, tuple(layers), seed=seed)
-            if not a.is_critical:
-                raise ModelError(f"internal error: a {label} representative is not critical")
-            key = (sig, a.inertia.as_tuple(), a.kind, a.order)
-            if key in listed:
+            new = _new_representative(qloss, label, sig, layers, listed, seed)
+            if new is None:
                 continue
-            listed.add(key)
-            pt = tuple(sp.ImmutableMatrix(W.nrows(), W.ncols(), [sp.Rational(int(x.p), int(x.q)) for x in W.entries()])
-                       for W in layers)
+            a, pt = new
             # exact: the points of largest signature are open and dense in the irreducible set
             # {W_z = 0 for the zero layers, rank W_l = k_l}, a product of determinantal varieties of dimensions
             # k(m + n − k)
@@ -130,6 +125,20 @@ def _lower_rank_strata(model, i, j, rng, seed, out) -> None:
             out.append(CriticalSet(label, name, pt, a.loss, _end_to_end(pt), dim, a))
         _null_strata(model, zeros[0], zeros[-1], full, ", ".join(f"W_{l} rank {k}" for l, k in want.items()) or "generic",
                      rng, seed, out, zeros=zeros)
+
+
+def _new_representative(qloss, label: str, sig, layers, listed: set, seed):
+    """``(analysis, SymPy point)`` of a drawn representative (exact ``fmpq_mat`` layers, rank signature ``sig``), or
+    ``None`` when its (signature, inertia, kind, order) is listed already (``listed`` then gains it)."""
+    a = analyze_exact(qloss, tuple(layers), seed=seed)
+    if not a.is_critical:
+        raise ModelError(f"internal error: a {label} representative is not critical")
+    key = (sig, a.inertia.as_tuple(), a.kind, a.order)
+    if key in listed:
+        return None
+    listed.add(key)
+    return a, tuple(sp.ImmutableMatrix(W.nrows(), W.ncols(), [sp.Rational(int(x.p), int(x.q)) for x in W.entries()])
+                    for W in layers)
 
 
 def _null_strata(model, i: int, j: int, full: dict, base: str, rng, seed, out, zeros=None) -> None:
@@ -210,15 +219,10 @@ def _null_strata(model, i: int, j: int, full: dict, base: str, rng, seed, out, z
         except ModelError:
             continue  # these ranks cannot carry the null directions so (e.g. a chain's widths)
         for sig, layers in found:
-            a_ = analyze_exact(qloss, tuple(layers), seed=seed)
-            if not a_.is_critical:
-                raise ModelError(f"internal error: a {label} representative is not critical")
-            key = (sig, a_.inertia.as_tuple(), a_.kind, a_.order)
-            if key in listed:
+            new = _new_representative(qloss, label, sig, layers, listed, seed)
+            if new is None:
                 continue
-            listed.add(key)
-            pt = tuple(sp.ImmutableMatrix(W.nrows(), W.ncols(), [sp.Rational(int(x.p), int(x.q)) for x in W.entries()])
-                       for W in layers)
+            a_, pt = new
             bounds = stratum_dimension_bounds(model, pt, a_.hessian, a_.inertia.zero)
             dim = None
             if pre in ([], [1]) and suf in ([], [L]):
