@@ -24,7 +24,7 @@ from .exact_draws import (
     _zeros,
 )
 
-__all__ = ["generic_position", "end_layer"]
+__all__ = ["generic_position", "end_layer", "null_end_choices"]
 
 
 def _outer_left(rng, rows, a, n0, kerT, K, jx) -> flint.fmpq_mat:
@@ -141,32 +141,35 @@ def _null_strata(d, a, nulls, rankT, ends, b_cap, draw, name, signature, assembl
     return out
 
 
-def _null_zero_strata(rng, d, L, zeros, full, nulls, signature, assemble, base) -> list:
-    """Complements with zero layers ``zeros`` and free layers of ranks ``full`` whose prefix ``C_{i−1}⋯C_1`` (before
-    the first zero layer) reads along the target's null inputs, or whose suffix ``C_L⋯C_{j+1}`` (after the last) writes
-    along its null outputs, in more dimensions than a random draw: as
-    :func:`symdln.symbolic.zero_layers._null_strata` for ``S = ∅`` (every such point is critical; the meeting
-    dimensions are invariants, certified by ``rank Σyx Pᵀ`` and ``rank Σyxᵀ S``)."""
-    syx, K, Kt = nulls
+def null_end_choices(rng, widths, zeros, full, syx, K, Kt):
+    """The null-direction variants of a point with zero layers ``zeros`` and free layers of ranks ``full`` (layer
+    ``l``: ``widths[l] × widths[l−1]``): yields ``(jx, jy, parts, draw)`` for each choice where the prefix ``P``
+    (before the first zero layer) reads along ``ker Σyx`` (``K``'s columns) in ``jx`` dimensions or the suffix ``S``
+    (after the last) writes along ``ker Σyxᵀ`` in ``jy``, at least one above a random draw's ``max(0, a + κ − n_0)``
+    (``a = rank P``, generic: the largest over six draws — one small-integer draw with ``W_2 W_1 = 0`` made a
+    listing seed-dependent).  ``draw()`` builds such a point (the end layers by :func:`end_layer`), certified by the
+    layer ranks, ``rank Σyx Pᵀ = a − jx`` and ``rank Σyxᵀ S = b − jy``; ``parts`` names the counts above the random
+    ones (``"1 null input"``).  Shared by :func:`symdln.symbolic.zero_layers._null_strata` (``S = ∅``) and
+    :func:`_null_zero_strata` (complements)."""
+    L = len(widths) - 1
     first, last = zeros[0], zeros[-1]
-    pre, suf = list(range(1, first)), list(range(last + 1, L + 1))
+    pre, suf = list(range(1, first)), list(range(last + 1, L + 1))  # the free layers before and after the zeros
     if not all(l in full for l in pre + suf):
-        return []
+        return
 
     def plain():
-        return [_rank_matrix(rng, d[l], d[l - 1], full[l]) if l in full else _zeros(d[l], d[l - 1])
+        return [_rank_matrix(rng, widths[l], widths[l - 1], full[l]) if l in full else _zeros(widths[l], widths[l - 1])
                 for l in range(1, L + 1)]
 
     def product(C, ls, n_in):
         return _product([C[l - 1] for l in ls], n_in)
 
-    probes = [plain() for _ in range(6)]  # generic ranks: the largest over a few draws (as zero_layers._null_strata)
-    a = max(_rank(product(P, pre, d[0])) for P in probes) if pre else None
-    b = max(_rank(product(P, suf, d[last])) for P in probes) if suf else None
-    xs = [None] if a is None or not K.ncols() else range(max(0, a + K.ncols() - d[0]), min(a, K.ncols()) + 1)
-    ys = [None] if b is None or not Kt.ncols() else range(max(0, b + Kt.ncols() - d[L]), min(b, Kt.ncols()) + 1)
+    probes = [plain() for _ in range(6)]
+    a = max(_rank(product(P, pre, widths[0])) for P in probes) if pre else None
+    b = max(_rank(product(P, suf, widths[last])) for P in probes) if suf else None
+    xs = [None] if a is None or not K.ncols() else range(max(0, a + K.ncols() - widths[0]), min(a, K.ncols()) + 1)
+    ys = [None] if b is None or not Kt.ncols() else range(max(0, b + Kt.ncols() - widths[L]), min(b, Kt.ncols()) + 1)
     gx, gy = xs[0], ys[0]
-    out = []
     for jx, jy in itertools.product(xs, ys):
         if not ((jx is not None and jx > gx) or (jy is not None and jy > gy)):
             continue
@@ -174,27 +177,38 @@ def _null_zero_strata(rng, d, L, zeros, full, nulls, signature, assemble, base) 
         def draw(jx=jx, jy=jy):
             for _ in range(64):
                 C = plain()
-                if jx is not None:
-                    C[0] = end_layer(rng, _col_basis(product(C, pre[1:], d[1]).transpose()), full[1], d[0], K,
-                                     jx).transpose()
-                if jy is not None:
-                    C[-1] = end_layer(rng, _col_basis(product(C, suf[:-1], d[last])), full[L], d[L], Kt, jy)
-                P = product(C, pre, d[0]) if pre else None
-                S = product(C, suf, d[last]) if suf else None
+                if jx is not None:  # W_1ᵀ maps the row space of W_{first−1}⋯W_2 onto X (the chain read backwards)
+                    C[0] = end_layer(rng, _col_basis(product(C, pre[1:], widths[1]).transpose()), full[1], widths[0],
+                                     K, jx).transpose()
+                if jy is not None:  # W_L maps the range of W_{L−1}⋯W_{last+1} onto Y
+                    C[-1] = end_layer(rng, _col_basis(product(C, suf[:-1], widths[last])), full[L], widths[L], Kt, jy)
+                P = product(C, pre, widths[0]) if pre else None
+                S = product(C, suf, widths[last]) if suf else None
                 if (all(_rank(C[l - 1]) == k for l, k in full.items())
                         and (jx is None or (_rank(P) == a and _rank(syx * P.transpose()) == a - jx))
                         and (jy is None or (_rank(S) == b and _rank(syx.transpose() * S) == b - jy))):
                     return C
-            raise ModelError(f"no {base} representative with {jx}, {jy} null directions found in 64 draws")
+            raise ModelError(f"no representative with {jx}, {jy} null directions found in 64 draws")
 
+        parts = ", ".join(f"{c} null {w}{'s' if c > 1 else ''}" for c, g, w in ((jx, gx, "input"), (jy, gy, "output"))
+                          if c is not None and c > g)
+        yield jx, jy, parts, draw
+
+
+def _null_zero_strata(rng, d, L, zeros, full, nulls, signature, assemble, base) -> list:
+    """Complements with zero layers ``zeros`` and free layers of ranks ``full`` whose prefix ``C_{i−1}⋯C_1`` (before
+    the first zero layer) reads along the target's null inputs, or whose suffix ``C_L⋯C_{j+1}`` (after the last) writes
+    along its null outputs, in more dimensions than a random draw (:func:`null_end_choices`; as
+    :func:`symdln.symbolic.zero_layers._null_strata` for ``S = ∅``: every such point is critical)."""
+    syx, K, Kt = nulls
+    out = []
+    for _, _, parts, draw in null_end_choices(rng, d, zeros, full, syx, K, Kt):
         try:
             found = _most_generic(draw, signature)
         except ModelError:
             continue  # these ranks cannot carry the null directions so
-        parts = [f"{c} null {w}{'s' if c > 1 else ''}" for c, g, w in ((jx, gx, "input"), (jy, gy, "output"))
-                 if c is not None and c > g]
         for v, (sg, C) in enumerate(found, start=1):
-            out.append((f"{base}; {', '.join(parts)}" + ("" if len(found) == 1 else f" [variant {v}]"), assemble(C), sg))
+            out.append((f"{base}; {parts}" + ("" if len(found) == 1 else f" [variant {v}]"), assemble(C), sg))
     return out
 
 

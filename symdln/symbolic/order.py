@@ -273,19 +273,24 @@ def _cubic_vanishes_on_kernel(search: _Search, kernel) -> bool:
     return True
 
 
+def _float_setup(loss, th, kernel, deg: int):
+    """Float64 pieces for the degree-4 coefficient along lines or curves: Chebyshev nodes for a polynomial of degree
+    ``deg``, the row of the interpolation's inverse that gives the ε⁴ coefficient, the point and kernel basis ``K``
+    (columns) in float64, and the batch loss."""
+    F = loss.field
+    nodes = np.cos(np.pi * (np.arange(deg + 1) + 0.5) / (deg + 1))
+    row4 = np.linalg.inv(np.vander(nodes, deg + 1, increasing=True))[4]
+    th_f = np.concatenate([_float_matrix(W, F).ravel() for W in th])
+    Kf = np.array([[F.to_float(x) for x in v] for v in kernel]).T
+    return nodes, row4, th_f, Kf, _float_values(loss, loss.shapes(th))
+
+
 def _float_quartic(loss, th, kernel):
     """``c ↦ c_4(Kc)`` for a batch of kernel coordinates ``c`` (rows), float64, with its kernel basis ``K``.
 
     ``c_4`` is read off a Chebyshev-node interpolation of the loss along each line, all lines at once.
     """
-    F = loss.field
-    deg = loss.degree
-    nodes = np.cos(np.pi * (np.arange(deg + 1) + 0.5) / (deg + 1))
-    row4 = np.linalg.inv(np.vander(nodes, deg + 1, increasing=True))[4]
-    shapes = loss.shapes(th)
-    th_f = np.concatenate([_float_matrix(W, F).ravel() for W in th])
-    Kf = np.array([[F.to_float(x) for x in v] for v in kernel]).T
-    value = _float_values(loss, shapes)
+    nodes, row4, th_f, Kf, value = _float_setup(loss, th, kernel, loss.degree)
 
     def q4(C):
         D = C @ Kf.T  # (B, P)
@@ -294,6 +299,32 @@ def _float_quartic(loss, th, kernel):
         return vals @ row4
 
     return q4, Kf
+
+
+def _sphere_minima(q, Kf, seed: int, starts: int, random_first: bool):
+    """Kernel-basis coordinates (unit in an orthonormal frame of the kernel) of BFGS minimizers of the scale-free
+    quartic ``q(c)/‖c‖⁴`` (central-difference gradients, one batch per step) with a negative value, one per start:
+    ``starts`` random starts and up to ``starts`` basis vectors (float64 proposals: the caller verifies exactly)."""
+    from scipy.optimize import minimize
+
+    Q, _ = np.linalg.qr(Kf)
+    m = Q.shape[1]
+    to_kernel = np.linalg.lstsq(Kf, Q, rcond=None)[0]  # orthonormal coordinates -> kernel-basis coordinates
+    rng = np.random.default_rng(seed)
+    h = 1e-6
+    probes = np.vstack([np.zeros(m), h * np.eye(m), -h * np.eye(m)])
+
+    def f_and_grad(x):
+        X = x[None, :] + probes
+        vals = q(X @ to_kernel.T) / np.sum(X * X, axis=1) ** 2
+        return float(vals[0]), (vals[1 : m + 1] - vals[m + 1 :]) / (2 * h)
+
+    unit = [np.eye(m)[i] for i in range(min(m, starts))]
+    rand = [rng.standard_normal(m) for _ in range(starts)]
+    for x0 in (rand + unit if random_first else unit + rand):
+        res = minimize(f_and_grad, x0 / np.linalg.norm(x0), jac=True, method="BFGS", options={"maxiter": 200})
+        if res.fun < 0:
+            yield to_kernel @ (res.x / np.linalg.norm(res.x))
 
 
 def _float_matrix(M, F):
@@ -330,27 +361,8 @@ def _float_values(loss, shapes):
 
 def _quartic_search(search: _Search, kernel, seed: int, starts: int = 12) -> None:
     """Minimize ``c_4`` on the unit sphere of the kernel (float64 proposals), verify each proposal exactly."""
-    from scipy.optimize import minimize
-
     q4, Kf = _float_quartic(search.loss, search.th, kernel)
-    Q, _ = np.linalg.qr(Kf)
-    m = Q.shape[1]
-    to_kernel = np.linalg.lstsq(Kf, Q, rcond=None)[0]  # orthonormal coordinates -> kernel-basis coordinates
-    rng = np.random.default_rng(seed)
-    h = 1e-6
-    probes = np.vstack([np.zeros(m), h * np.eye(m), -h * np.eye(m)])
-
-    def f_and_grad(x):  # c_4(x)/‖x‖⁴ (scale-free) and its central-difference gradient, one batch
-        X = x[None, :] + probes
-        vals = q4(X @ to_kernel.T) / np.sum(X * X, axis=1) ** 2
-        return float(vals[0]), (vals[1 : m + 1] - vals[m + 1 :]) / (2 * h)
-
-    x0s = [np.eye(m)[i] for i in range(min(m, starts))] + [rng.standard_normal(m) for _ in range(starts)]
-    for x0 in x0s:
-        res = minimize(f_and_grad, x0 / np.linalg.norm(x0), jac=True, method="BFGS", options={"maxiter": 200})
-        if res.fun >= 0:
-            continue
-        coords = to_kernel @ (res.x / np.linalg.norm(res.x))
+    for coords in _sphere_minima(q4, Kf, seed, starts, random_first=False):
         for bits in (12, 24, 40):
             scale = 2**bits
             q = [Fraction(int(round(c * scale)), scale) for c in coords]
@@ -362,16 +374,8 @@ def _quartic_search(search: _Search, kernel, seed: int, starts: int = 12) -> Non
 def _curve_search(search: _Search, kernel, Hf: np.ndarray, seed: int, starts: int = 8) -> None:
     """Minimize ``c_4(d) − ½g(d)ᵀH⁺g(d)`` (the best ε⁴ coefficient of a curve ``θ + εd + ε²e``, module docstring) on
     the unit sphere of the kernel in float64; verify each negative proposal exactly (:meth:`_Search.try_curve`)."""
-    from scipy.optimize import minimize
-
-    loss, th, F = search.loss, search.th, search.F
-    deg = 2 * loss.degree
-    nodes = np.cos(np.pi * (np.arange(deg + 1) + 0.5) / (deg + 1))
-    row4 = np.linalg.inv(np.vander(nodes, deg + 1, increasing=True))[4]
-    shapes = loss.shapes(th)
-    th_f = np.concatenate([_float_matrix(W, F).ravel() for W in th])
-    Kf = np.array([[F.to_float(x) for x in v] for v in kernel]).T
-    value = _float_values(loss, shapes)
+    F = search.F
+    nodes, row4, th_f, Kf, value = _float_setup(search.loss, search.th, kernel, 2 * search.loss.degree)
     P = len(th_f)
     Hp = np.linalg.pinv(Hf, rcond=1e-9, hermitian=True)
     h = 1e-2
@@ -388,24 +392,7 @@ def _curve_search(search: _Search, kernel, Hf: np.ndarray, seed: int, starts: in
         He = g @ Hp.T
         return vals[:, 0] - 0.5 * np.sum(g * He, axis=1), -He
 
-    Q, _ = np.linalg.qr(Kf)
-    m = Q.shape[1]
-    to_kernel = np.linalg.lstsq(Kf, Q, rcond=None)[0]
-    rng = np.random.default_rng(seed)
-    hx = 1e-6
-    probes = np.vstack([np.zeros(m), hx * np.eye(m), -hx * np.eye(m)])
-
-    def f_and_grad(x):
-        X = x[None, :] + probes
-        vals = q_and_e(X @ to_kernel.T)[0] / np.sum(X * X, axis=1) ** 2
-        return float(vals[0]), (vals[1 : m + 1] - vals[m + 1 :]) / (2 * hx)
-
-    x0s = [rng.standard_normal(m) for _ in range(starts)] + [np.eye(m)[i] for i in range(min(m, starts))]
-    for x0 in x0s:
-        res = minimize(f_and_grad, x0 / np.linalg.norm(x0), jac=True, method="BFGS", options={"maxiter": 200})
-        if not res.fun < 0:
-            continue
-        coords = to_kernel @ (res.x / np.linalg.norm(res.x))
+    for coords in _sphere_minima(lambda C: q_and_e(C)[0], Kf, seed, starts, random_first=True):
         e = q_and_e(coords[None, :])[1][0]
         for bits in (12, 24, 40):
             scale = 2**bits

@@ -155,65 +155,25 @@ def _null_strata(model, i: int, j: int, full: dict, base: str, rng, seed, out, z
     determinantal varieties less the Schubert conditions ``j(n − r − κ + j)``, kept when the certified bounds contain
     it; otherwise the bounds'."""
     from .dimension import stratum_dimension_bounds
-    from .exact_draws import _most_generic, _nullspace_cols, _rank, _rank_matrix
+    from .exact_draws import _most_generic, _nullspace_cols
     from .fields import to_fmpq_mat
     from .landscape import exact_signature, rational_signature
-    from .null_directions import _col_basis, end_layer
+    from .null_directions import null_end_choices
 
     L, n = model.depth, model.widths
     zeros = zeros or [i, j]
     first, last = zeros[0], zeros[-1]
     pre, suf = list(range(1, first)), list(range(last + 1, L + 1))  # the free layers before and after the zeros
-    if not all(l in full for l in pre + suf):
-        return
     syx = to_fmpq_mat(sp.Matrix(model.syx))
     K, Kt = _nullspace_cols(syx, n[0]), _nullspace_cols(syx.transpose(), n[L])
 
-    def product(layers, ls, n_in):
-        P = flint.fmpq_mat(n_in, n_in, [1 if a == b else 0 for a in range(n_in) for b in range(n_in)])
-        for l in ls:
-            P = layers[l - 1] * P
-        return P
-
-    def plain():
-        return [_rank_matrix(rng, n[l], n[l - 1], full[l]) if l in full else flint.fmpq_mat(n[l], n[l - 1])
-                for l in range(1, L + 1)]
-
-    # the ranks a, b of generic prefix and suffix products: the largest over a few draws (one small-integer draw can
-    # have a lower rank, W_2 W_1 = 0 say, and the listing then depended on the seed)
-    probes = [plain() for _ in range(6)]
-    a = max(_rank(product(P, pre, n[0])) for P in probes) if pre else None
-    b = max(_rank(product(P, suf, n[last])) for P in probes) if suf else None
-    xs = [None] if a is None or not K.ncols() else range(max(0, a + K.ncols() - n[0]), min(a, K.ncols()) + 1)
-    ys = [None] if b is None or not Kt.ncols() else range(max(0, b + Kt.ncols() - n[L]), min(b, Kt.ncols()) + 1)
-    gx, gy = xs[0], ys[0]
-    combos = [(jx, jy) for jx in xs for jy in ys if (jx is not None and jx > gx) or (jy is not None and jy > gy)]
-    if not combos:
-        return
     label = "Z{" + ",".join(map(str, zeros)) + "}"
-    qloss = _Loss(model)
-    listed = {(exact_signature(model, c.point), c.inertia.as_tuple(), c.kind, c.analysis.order) for c in out
-              if c.label == label}
-    for jx, jy in combos:
-        def draw(jx=jx, jy=jy):
-            for _ in range(64):
-                layers = plain()
-                if jx is not None:  # W_1ᵀ maps the row space of W_{first−1}⋯W_2 onto X (the chain read backwards)
-                    Q = product(layers, pre[1:], n[1])
-                    layers[0] = end_layer(rng, _col_basis(Q.transpose()), full[1], n[0], K, jx).transpose()
-                if jy is not None:  # W_L maps the range of W_{L−1}⋯W_{last+1} onto Y
-                    R = product(layers, suf[:-1], n[last])
-                    layers[-1] = end_layer(rng, _col_basis(R), full[L], n[L], Kt, jy)
-                P = product(layers, pre, n[0]) if pre else None
-                S = product(layers, suf, n[last]) if suf else None
-                if (all(_rank(layers[l - 1]) == k for l, k in full.items())
-                        and (jx is None or (_rank(P) == a and _rank(syx * P.transpose()) == a - jx))
-                        and (jy is None or (_rank(S) == b and _rank(syx.transpose() * S) == b - jy))):
-                    return layers
-            raise ModelError(f"no {label} representative with {jx}, {jy} null directions found in 64 draws")
-
-        parts = [f"{c} null {w}{'s' if c > 1 else ''}" for c, g, w in ((jx, gx, "input"), (jy, gy, "output"))
-                 if c is not None and c > g]
+    qloss = listed = None
+    for jx, jy, parts, draw in null_end_choices(rng, n, zeros, full, syx, K, Kt):
+        if listed is None:
+            qloss = _Loss(model)
+            listed = {(exact_signature(model, c.point), c.inertia.as_tuple(), c.kind, c.analysis.order) for c in out
+                      if c.label == label}
         try:
             found = _most_generic(draw, lambda C: rational_signature(model, C))
         except ModelError:
@@ -236,4 +196,4 @@ def _null_strata(model, i: int, j: int, full: dict, base: str, rng, seed, out, z
                     dim -= jy * (n[L] - full[L] - Kt.ncols() + jy)
             if dim is None or not bounds[0] <= dim <= bounds[1]:
                 dim = bounds[0] if bounds[0] == bounds[1] else None
-            out.append(CriticalSet(label, f"{base}; {', '.join(parts)}", pt, a_.loss, _end_to_end(pt), dim, a_, bounds))
+            out.append(CriticalSet(label, f"{base}; {parts}", pt, a_.loss, _end_to_end(pt), dim, a_, bounds))

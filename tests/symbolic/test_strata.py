@@ -20,6 +20,16 @@ def _by(sets, label, stratum):
     return next(c for c in sets if c.label == label and c.stratum == stratum)
 
 
+def _unflatten(point, v) -> list:
+    """The flat vector ``v`` cut into matrices of the layer shapes of ``point``."""
+    out, k = [], 0
+    for W in point:
+        r, c = W.shape
+        out.append(sp.Matrix(r, c, list(v[k : k + r * c])))
+        k += r * c
+    return out
+
+
 def _prod(layers):
     P = layers[0]
     for W in layers[1:]:
@@ -492,13 +502,8 @@ def test_saddles_that_no_line_leaves_are_found_along_curves(target, widths):
     syms = [sp.Symbol(f"w{k}") for k in range(m.n_params)]
     eps = sp.Symbol("eps")
     for c in curved:
-        def layers(v):
-            out, k = [], 0
-            for W in c.point:
-                r, cc = W.shape
-                out.append(sp.Matrix(r, cc, list(v[k : k + r * cc])))
-                k += r * cc
-            return out
+        def layers(v, c=c):
+            return _unflatten(c.point, v)
 
         flat = [x for W in c.point for x in W]
         d, e = c.analysis.escape[0].direction, c.analysis.escape[0].curve
@@ -584,12 +589,7 @@ def test_order_above_the_zero_layer_bound_when_the_outer_coupling_vanishes():
     eps = sp.Symbol("eps")
 
     def layers(v):
-        out, k = [], 0
-        for W in rec.point:
-            r, c = W.shape
-            out.append(sp.Matrix(r, c, list(v[k : k + r * c])))
-            k += r * c
-        return out
+        return _unflatten(rec.point, v)
 
     poly = sp.Poly(sp.expand(loss_expr(m, layers([x + eps * d for x, d in zip(flat, ds)])) - loss_expr(m, rec.point)), eps)
     assert all(sp.expand(poly.coeff_monomial(eps**k)) == 0 for k in range(1, 5))
