@@ -304,10 +304,36 @@ def test_newton_restarts_from_zero_stages_when_the_extrapolated_start_diverges(m
     start = RadauIIA._start
 
     def wild(self, y, H, P):
-        Z = start(self, y, H, P)
-        return None if Z is None else Z * 1e6  # a guess a million times off
+        return tuple(None if Z is None else Z * 1e6 for Z in start(self, y, H, P))  # guesses a million times off
 
     monkeypatch.setattr(RadauIIA, "_start", wild)
     _, bad = _approach_ratios(monkeypatch, m, InitSpec.balanced("1e-30", 3))
     assert bad.stats.rejected_steps <= clean.stats.rejected_steps + 2, (bad.stats, clean.stats)
     assert abs(float((bad.t_final - clean.t_final).mid())) <= 1e-9 * float(clean.t_final.mid())
+
+
+def test_scaled_copy_start_on_the_approach_to_an_escape(monkeypatch):
+    """On the geometric approach to an escape (depth 3, 1×1, balanced a0 = 1e-90: u ~ (t* − t)^{−1} over 30
+    decades, each step a scaled copy of the last) the scaled copy of the last step's stages starts Newton closer than the extrapolated
+    polynomial: fewer iterations (counted, not timed), and the same run to the tolerance (the start changes only
+    where the iterations begin)."""
+    from symdln.flow.plan import InitSpec
+
+    m = deep_linear(target=[[1]], depth=3, widths=1)
+    used = []
+    start = RadauIIA._start
+
+    def spy(self, y, H, P):
+        out = start(self, y, H, P)
+        used.append(out[1] is not None)
+        return out
+
+    monkeypatch.setattr(RadauIIA, "_start", spy)
+    _, with_copy = _approach_ratios(monkeypatch, m, InitSpec.balanced("1e-90", 3))
+    monkeypatch.undo()
+    monkeypatch.setattr(RadauIIA, "_start", lambda self, y, H, P: (start(self, y, H, P)[0], None))
+    _, poly_only = _approach_ratios(monkeypatch, m, InitSpec.balanced("1e-90", 3))
+    assert sum(used) >= len(used) // 2, (sum(used), len(used))  # offered on most steps of the approach
+    nfev = [s.stats.nfev for s in (with_copy, poly_only)]
+    assert nfev[0] < 0.85 * nfev[1], nfev  # measured: 8984 against 11747
+    assert abs(float((with_copy.t_final - poly_only.t_final).mid())) <= 1e-9 * float(poly_only.t_final.mid())

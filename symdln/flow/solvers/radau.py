@@ -167,7 +167,8 @@ class RadauIIA(Solver):
         self.newton_iterations = 0
         self._eta = 1.0
         self._jac = None  # (y, J, max |J_ij|) for rejected attempts from the same point
-        self._src = None  # (y1, H, Z, c) of the last step: starting stages for a step from y1
+        self._src = None  # (y1, H, Z, c, prev) of the last step: starting stages for a step from y1; prev = (H, Z,
+        # copy?) of the step before and whether the scaled copy beat the polynomial on the last one (:meth:`_start`)
         self._acc = None  # (H, ratio) of the last accepted step (predictive step control)
         self._extra = 80  # the inverses' bits beyond condition and range (doubled when full precision did what these
         # did not)
@@ -247,16 +248,39 @@ class RadauIIA(Solver):
         return bits, out
 
     def _start(self, y, H, P):
-        """Starting stages: the previous step's collocation polynomial extrapolated over the new step (zero for a
-        first step), ``Z_i = u(t1 + c_i H) − y1`` in float64 (a starting guess needs no more)."""
+        """Starting stages for a step from ``y``: ``(poly, copy)``, either ``None``.
+
+        ``poly`` is the previous step's collocation polynomial extrapolated over the new step, ``Z_i = u(t1 + c_i H)
+        − y1`` (float64 weights: a starting guess needs no more).  ``copy`` is the previous step's stages scaled,
+        ``κ Z_prev`` with ``κ = ⟨Z_prev, Z_prev2⟩ / ‖Z_prev2‖²`` (float64, over the full increments), offered only
+        when the step ratio repeats (``H/H_prev`` within 1 % of ``H_prev/H_prev2``): on the geometric approach to an
+        escape at depth ``L ≥ 3`` the solution is nearly self-similar, ``u ~ (t* − t)^{−1/(L−2)}``, and each step a
+        scaled copy of the last one, while the polynomial extrapolates towards the singularity at ``t*`` (measured:
+        depth 3, σ = 1e-30, 3×3: the polynomial's start was off by 6e-4 of the increment on every such step, the
+        copy by 1e-5 … 1e-9, 3–5 Newton iterations fewer of 7 late in an escape, one more early on; the verified run
+        with 10 digits of its crossings 42.2 → 38.3 s, 19 % and 8 % fewer f-evaluations in its two runs).  Which one
+        starts the iterations is decided by how the two did on the last step (:meth:`adaptive_step`)."""
         src = self._src
         if src is None or src[0] is not y:
-            return None
-        _, Hp, Zp, c = src
+            return None, None
+        _, Hp, Zp, c, prev = src
         r = float((H / Hp).mid())
         if not (math.isfinite(r) and 0 < r < 10):
-            return None
-        return flint.arb_mat(_extrapolation(tuple(float(ci.mid()) for ci in c), r)) * Zp
+            return None, None
+        poly = flint.arb_mat(_extrapolation(tuple(float(ci.mid()) for ci in c), r)) * Zp
+        copy = None
+        if prev is not None:
+            Hpp, Zpp = prev[:2]
+            rp = float((Hp / Hpp).mid())
+            if math.isfinite(rp) and rp > 0 and abs(r / rp - 1) <= 0.01:
+                s = Zp.nrows()
+                a = [float(x.mid()) for x in Zp.entries()[(s - 1) * P:]]
+                b = [float(x.mid()) for x in Zpp.entries()[(s - 1) * P:]]
+                bb = sum(x * x for x in b)
+                kappa = sum(x * y for x, y in zip(a, b)) / bb if bb > 0 else math.nan
+                if math.isfinite(kappa) and kappa > 0:
+                    copy = (Zp * flint.arb(kappa)).mid()
+        return poly, copy
 
     def adaptive_step(self, y, f0, H, measure, newton_measure=None):
         """One step: ``(y1, err/rtol, factor)``; a Newton failure is ``inf`` (the controller shrinks the step).
@@ -281,7 +305,10 @@ class RadauIIA(Solver):
             i = 2 * k + 1
             Lam[i, i] = Lam[i + 1, i + 1] = a / H
             Lam[i, i + 1], Lam[i + 1, i] = b / H, -b / H
-        Z0 = self._start(y, H, P)
+        before = self._src if self._src is not None and self._src[0] is y else None  # the step that ended at y
+        poly, copy = self._start(y, H, P)
+        use_copy = copy is not None and before[4][2]
+        Z0 = copy if use_copy else poly
         extrapolated = Z0 is not None
         if Z0 is None:
             Z0 = flint.arb_mat(s, P)
@@ -327,7 +354,14 @@ class RadauIIA(Solver):
         est = flatten(f0) * (gamma0 * H) + (flint.arb_mat(1, s, list(e)) * Zm).transpose()
         err = (inv[1][0] * est) * (blocks[0] / H)
         y1t = tuple(W.mid() for W in unflatten(y1, shapes))
-        self._src = (y1t, H, Zm, c)
+        # which start serves the next step: the one that came closer to this step's stages (last rows, Newton's norm);
+        # without a copy this step (the ratio changed) the last choice stands
+        copy_next = bool(before is not None and before[4] is not None and before[4][2])
+        if poly is not None and copy is not None:
+            last, nm = (s - 1) * P, newton_measure or measure
+            errs = [nm(y1t, _layers((Zs - Zm).entries(), last, shapes)) for Zs in (poly, copy)]
+            copy_next = errs[1] < errs[0]
+        self._src = (y1t, H, Zm, c, None if before is None else (before[1], before[2], copy_next))
         r = measure(y1t, unflatten(err.mid(), shapes)) * self.relax
         return y1t, r, self._factor(H, r)
 
