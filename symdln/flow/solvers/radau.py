@@ -160,10 +160,6 @@ class RadauIIA(Solver):
     relax = 1.0  # the error ratio's factor (set by the step controller's builder: :meth:`tolerance_relaxation`)
     reuse_theta = 0.05  # the last Newton contraction below which a held step size reuses the iteration matrices
     theta_target = 0.04  # a Newton contraction above which the next step shrinks (:meth:`_factor`)
-    predicted_jacobian = True  # iteration matrices from the Jacobian at a predicted stage (:meth:`adaptive_step`)
-    moving = 1e3  # ... where the predicted step moves the state by more than this many tolerances (the error norm):
-    # at rest the Jacobian is the same, and Newton's first correction, at the rounding, may not contract (measured:
-    # a strict run at rest, depth 3, σ = 1e-30, stalled when every step had to take two iterations)
 
     def __init__(self, flow, k: int) -> None:
         super().__init__(flow, k)
@@ -316,52 +312,31 @@ class RadauIIA(Solver):
         extrapolated = Z0 is not None
         if Z0 is None:
             Z0 = flint.arb_mat(s, P)
-        # the iteration matrices' Jacobian: at the predicted stage nearest c = 0.7 (simplified Newton converges at the
-        # rate of the largest gap between the matrix and the stages' Jacobians; on an escape the state changes most
-        # across the step, and a Jacobian inside the step halves that gap: measured at depth 3, 3×3, σ = 1e-30,
-        # f-evaluations 32405 → 25935 and 63950 → 51416 in the two runs of a verified run, 38.3 → 33.8 s; depth 3,
-        # 2×2, σ = 1e-60 and depth 4, 2×2, σ = 1e-15: 10–25 % fewer), at y0 without a prediction or movement, and as
-        # the last resort when Newton fails with the other one
-        J = None
-        if extrapolated and self.predicted_jacobian and \
-                (newton_measure or measure)(y, _layers(Z0.entries(), (s - 1) * P, shapes)) > self.moving:
-            m = min(range(s), key=lambda i: abs(float(c[i].mid()) - 0.7))
-            ym = _layers((Z0 + flint.arb_mat(s, P, y0l * s)).entries(), m * P, shapes)
-            J = self.flow.jacobian(tuple(W.mid() for W in ym)).mid()
-            self.njev += 1
         # the linear algebra, cheapest first: the last step's (same H, Newton contracting fast), fresh at reduced
-        # bits, fresh at full precision (then with the Jacobian at y0, when the first was at a predicted stage)
+        # bits, fresh at full precision
         tries = []
         if self._lin is not None and self._theta < self.reuse_theta and (self._lin[0] - H).is_zero():
             tries.append("reuse")
         if self._extra < flint.ctx.prec:
             tries.append("reduced")
         tries.append("full")
-        if J is not None:
-            tries.append("at y0")
-        else:
-            J = self._jacobian(y)
         out, reduced_bits = None, 0
         for how in tries:
             if how == "reuse":
                 inv = self._lin[2]
             elif how == "full" and reduced_bits >= flint.ctx.prec:
-                continue  # the reduced bits were the full precision already
+                break  # the reduced bits were the full precision already
             else:
-                if how == "at y0":
-                    J = self._jacobian(y)
-                inv = self._inverses(J, H, blocks, range_bits, how != "reduced")
-                self._lin = (H, J, inv)
+                inv = self._inverses(self._jacobian(y), H, blocks, range_bits, how == "full")
+                self._lin = (H, self._jacobian(y), inv)
                 if how == "reduced":
                     reduced_bits = inv[0]
-            predicted = "at y0" in tries and how != "at y0"  # the matrices come from a predicted stage's Jacobian
-            out = self._newton(y0l, shapes, inv, Lam, T, Tinv, Z0, newton_measure or measure, predicted)
+            out = self._newton(y0l, shapes, inv, Lam, T, Tinv, Z0, newton_measure or measure)
             if out is None and extrapolated:
                 # the last step's polynomial, extrapolated, can start the iterations where the linearization at y0
                 # does not hold (near a blow-up it overshoots): from zero stages, as RADAU5's STARTN (measured:
                 # depth 3, σ = 1e-30, 3×3, strict: 12 of 24 Newton failures, each halving the step, went away)
-                out = self._newton(y0l, shapes, inv, Lam, T, Tinv, flint.arb_mat(s, P), newton_measure or measure,
-                                   predicted)
+                out = self._newton(y0l, shapes, inv, Lam, T, Tinv, flint.arb_mat(s, P), newton_measure or measure)
             if out is not None:
                 break
         if out is not None and how == "full" and "reduced" in tries:
@@ -390,13 +365,11 @@ class RadauIIA(Solver):
         r = measure(y1t, unflatten(err.mid(), shapes)) * self.relax
         return y1t, r, self._factor(H, r)
 
-    def _newton(self, y0l, shapes, inv, Lam, T, Tinv, Zm, measure, measured: bool = False):
+    def _newton(self, y0l, shapes, inv, Lam, T, Tinv, Zm, measure):
         """Simplified Newton iterations on the stage equations from ``Zm``; ``(Z, y1)``, or ``None`` when they diverge
         or do not converge in ``max_newton`` iterations.  Converged: ``η‖ΔZ_s‖ ≤ 0.03·rtol``, ``η = θ/(1 − θ)``
-        with ``θ`` the observed contraction (Hairer & Wanner IV.8); the first iteration borrows the last step's ``θ``,
-        unless ``measured`` (an iteration matrix not built at ``y0``: a small first correction could then come from a
-        matrix far off, which only the contraction of a second iteration tells).  The stage states ``y0 + Z_i`` are
-        the rows of one ``s × P`` matrix; each row's layers are cut from its entries (no per-entry indexing)."""
+        with ``θ`` the observed contraction (Hairer & Wanner IV.8).  The stage states ``y0 + Z_i`` are the rows of one
+        ``s × P`` matrix; each row's layers are cut from its entries (no per-entry indexing)."""
         s, P = Zm.nrows(), len(y0l)
         Y0 = flint.arb_mat(s, P, y0l * s)
         Wm = (Tinv * Zm).mid()
@@ -439,7 +412,7 @@ class RadauIIA(Solver):
                 if theta >= 0.99:
                     return None  # diverging
                 eta = theta / (1 - theta)
-            if (eta * size <= 0.03 or size == 0) and not (measured and old is None and size != 0):
+            if eta * size <= 0.03 or size == 0:
                 self._eta = eta
                 self._theta = 0.0 if old is None else size / old
                 return Zm, flint.arb_mat(P, 1, Yl[last:])
