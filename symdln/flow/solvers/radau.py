@@ -160,6 +160,16 @@ class RadauIIA(Solver):
     relax = 1.0  # the error ratio's factor (set by the step controller's builder: :meth:`tolerance_relaxation`)
     reuse_theta = 0.05  # the last Newton contraction below which a held step size reuses the iteration matrices
     theta_target = 0.04  # a Newton contraction above which the next step shrinks (:meth:`_factor`)
+    predicted_jacobian = True  # iteration matrices from the Jacobian at a predicted stage (:meth:`adaptive_step`)
+    predicted_theta = 0.3  # ... and left after an iteration contracting slower than this (a failure, counted below)
+    predicted_failures = (20, 0.25)  # ... given up for the run once Newton failed with them in more than this share of
+    # at least this many attempts (measured: depth 3, 3×3, σ = 1e-30: 36 failures in 603; depth 5, 2×2, σ = 1e-6,
+    # where the starts are off by 1e11–1e13 tolerances: 1,763 in 2,280, and 65 % more f-evaluations than at y0).  A
+    # switch once per run: switching back and forth mid-escape, the step control, which reads Newton's contraction,
+    # took 50–90 % more steps at depth 3
+    moving = 1e3  # ... where the predicted step moves the state by more than this many tolerances (the error norm):
+    # at rest the Jacobian is the same, and Newton's first correction, at the rounding, may not contract (measured:
+    # a strict run at rest, depth 3, σ = 1e-30, stalled when every step had to take two iterations)
 
     def __init__(self, flow, k: int) -> None:
         super().__init__(flow, k)
@@ -174,6 +184,7 @@ class RadauIIA(Solver):
         # did not)
         self._lin = None  # (H, J, inverses) of the last step: reused while H is held and Newton contracts fast
         self._theta = 1.0  # the last Newton contraction rate
+        self._predicted = [0, 0, True]  # Newton attempts and failures with a predicted stage's Jacobian; still in use
         self._limit = None  # after a Newton failure: a step size the next accepted steps grow towards (×1.2 each)
 
     def estimate_weight(self) -> float:
@@ -312,31 +323,59 @@ class RadauIIA(Solver):
         extrapolated = Z0 is not None
         if Z0 is None:
             Z0 = flint.arb_mat(s, P)
+        # the iteration matrices' Jacobian: at the predicted stage nearest c = 0.7 (simplified Newton converges at the
+        # rate of the largest gap between the matrix and the stages' Jacobians; on an escape the state changes most
+        # across the step, and a Jacobian inside the step halves that gap: measured at depth 3, 3×3, σ = 1e-30,
+        # f-evaluations 32405 → 25935 and 63950 → 51416 in the two runs of a verified run, 38.3 → 33.8 s; depth 3,
+        # 2×2, σ = 1e-60 and depth 4, 2×2, σ = 1e-15: 10–25 % fewer), at y0 without a prediction or movement, and as
+        # the last resort when Newton fails with the other one
+        J = None
+        if extrapolated and self.predicted_jacobian and self._predicted[2] and \
+                (newton_measure or measure)(y, _layers(Z0.entries(), (s - 1) * P, shapes)) > self.moving:
+            m = min(range(s), key=lambda i: abs(float(c[i].mid()) - 0.7))
+            ym = _layers((Z0 + flint.arb_mat(s, P, y0l * s)).entries(), m * P, shapes)
+            J = self.flow.jacobian(tuple(W.mid() for W in ym)).mid()
+            self.njev += 1
         # the linear algebra, cheapest first: the last step's (same H, Newton contracting fast), fresh at reduced
-        # bits, fresh at full precision
+        # bits, fresh at full precision (then with the Jacobian at y0, when the first was at a predicted stage)
         tries = []
         if self._lin is not None and self._theta < self.reuse_theta and (self._lin[0] - H).is_zero():
             tries.append("reuse")
         if self._extra < flint.ctx.prec:
             tries.append("reduced")
         tries.append("full")
+        if J is not None:
+            tries.append("at y0")
+        else:
+            J = self._jacobian(y)
         out, reduced_bits = None, 0
         for how in tries:
             if how == "reuse":
                 inv = self._lin[2]
             elif how == "full" and reduced_bits >= flint.ctx.prec:
-                break  # the reduced bits were the full precision already
+                continue  # the reduced bits were the full precision already
             else:
-                inv = self._inverses(self._jacobian(y), H, blocks, range_bits, how == "full")
-                self._lin = (H, self._jacobian(y), inv)
+                if how == "at y0":
+                    J = self._jacobian(y)
+                inv = self._inverses(J, H, blocks, range_bits, how != "reduced")
+                self._lin = (H, J, inv)
                 if how == "reduced":
                     reduced_bits = inv[0]
-            out = self._newton(y0l, shapes, inv, Lam, T, Tinv, Z0, newton_measure or measure)
+            predicted = "at y0" in tries and how != "at y0"  # the matrices come from a predicted stage's Jacobian
+            out = self._newton(y0l, shapes, inv, Lam, T, Tinv, Z0, newton_measure or measure, predicted)
+            if predicted:
+                tried = self._predicted
+                tried[0] += 1
+                tried[1] += out is None
+                least, share = self.predicted_failures
+                if tried[0] >= least and tried[1] > share * tried[0]:
+                    tried[2] = False
             if out is None and extrapolated:
                 # the last step's polynomial, extrapolated, can start the iterations where the linearization at y0
                 # does not hold (near a blow-up it overshoots): from zero stages, as RADAU5's STARTN (measured:
                 # depth 3, σ = 1e-30, 3×3, strict: 12 of 24 Newton failures, each halving the step, went away)
-                out = self._newton(y0l, shapes, inv, Lam, T, Tinv, flint.arb_mat(s, P), newton_measure or measure)
+                out = self._newton(y0l, shapes, inv, Lam, T, Tinv, flint.arb_mat(s, P), newton_measure or measure,
+                                   predicted)
             if out is not None:
                 break
         if out is not None and how == "full" and "reduced" in tries:
@@ -365,11 +404,13 @@ class RadauIIA(Solver):
         r = measure(y1t, unflatten(err.mid(), shapes)) * self.relax
         return y1t, r, self._factor(H, r)
 
-    def _newton(self, y0l, shapes, inv, Lam, T, Tinv, Zm, measure):
+    def _newton(self, y0l, shapes, inv, Lam, T, Tinv, Zm, measure, measured: bool = False):
         """Simplified Newton iterations on the stage equations from ``Zm``; ``(Z, y1)``, or ``None`` when they diverge
         or do not converge in ``max_newton`` iterations.  Converged: ``η‖ΔZ_s‖ ≤ 0.03·rtol``, ``η = θ/(1 − θ)``
-        with ``θ`` the observed contraction (Hairer & Wanner IV.8).  The stage states ``y0 + Z_i`` are the rows of one
-        ``s × P`` matrix; each row's layers are cut from its entries (no per-entry indexing)."""
+        with ``θ`` the observed contraction (Hairer & Wanner IV.8); the first iteration borrows the last step's ``θ``,
+        unless ``measured`` (an iteration matrix not built at ``y0``: a small first correction could then come from a
+        matrix far off, which only the contraction of a second iteration tells).  The stage states ``y0 + Z_i`` are
+        the rows of one ``s × P`` matrix; each row's layers are cut from its entries (no per-entry indexing)."""
         s, P = Zm.nrows(), len(y0l)
         Y0 = flint.arb_mat(s, P, y0l * s)
         Wm = (Tinv * Zm).mid()
@@ -409,10 +450,10 @@ class RadauIIA(Solver):
                 return None
             if old is not None and old > 0:
                 theta = size / old
-                if theta >= 0.99:
-                    return None  # diverging
+                if theta >= 0.99 or (measured and theta > self.predicted_theta):
+                    return None  # diverging (or, with matrices from a predicted stage, slow: the ones at y0 next)
                 eta = theta / (1 - theta)
-            if eta * size <= 0.03 or size == 0:
+            if (eta * size <= 0.03 or size == 0) and not (measured and old is None and size != 0):
                 self._eta = eta
                 self._theta = 0.0 if old is None else size / old
                 return Zm, flint.arb_mat(P, 1, Yl[last:])
