@@ -326,9 +326,9 @@ class RadauIIA(Solver):
         # the iteration matrices' Jacobian: at the predicted stage nearest c = 0.7 (simplified Newton converges at the
         # rate of the largest gap between the matrix and the stages' Jacobians; on an escape the state changes most
         # across the step, and a Jacobian inside the step halves that gap: measured at depth 3, 3×3, σ = 1e-30,
-        # f-evaluations 32405 → 25935 and 63950 → 51416 in the two runs of a verified run, 38.3 → 33.8 s; depth 3,
-        # 2×2, σ = 1e-60 and depth 4, 2×2, σ = 1e-15: 10–25 % fewer), at y0 without a prediction or movement, and as
-        # the last resort when Newton fails with the other one
+        # f-evaluations 32405 → 25827 and 63950 → 52790 in the two runs of a verified run, 38.3 → 35.6 s; depth 3 and
+        # 4 on five other configurations 10–25 % less time; class attributes above), at y0 without a prediction or
+        # movement, and as the last resort when Newton fails with the other one
         J = None
         if extrapolated and self.predicted_jacobian and self._predicted[2] and \
                 (newton_measure or measure)(y, _layers(Z0.entries(), (s - 1) * P, shapes)) > self.moving:
