@@ -49,6 +49,7 @@ class ActiveSet:
         self.X, self.y, self.n = X, y, X.shape[0]
         self.XF = np.asfortranarray(X)  # contiguous columns for the gathers
         self.Xty = X.T @ y
+        self._sq = np.einsum("ij,ij->j", self.XF, self.XF)  # the squared column norms
         self._XT = self.XF.T  # Xᵀ with rows contiguous (a view of XF): g = Xᵀ(r/n) in one product
         self._inv_n = 1.0 / X.shape[0]
         self.g = self.Xty / self.n  # −∇L at the last saddle
@@ -65,17 +66,11 @@ class ActiveSet:
         self._valid = True  # False after a failed refactorization: every step then falls back
         self.entered = self.left = ()  # coordinates the last step added to / removed from the support
 
-        def tri(R, b, trans="N"):  # LAPACK's triangular solve without SciPy's argument checks (hot loop)
-            x, info = dtrtrs(R, b, lower=0, trans=1 if trans == "T" else 0)
-            if info != 0:
-                raise np.linalg.LinAlgError(f"singular triangular factor (info {info})")
-            return x
-
         def chol(G):  # upper Cholesky factor (F order), None when G is not (numerically) positive definite
             c, info = dpotrf(G, lower=0, clean=1)
             return c if info == 0 else None
 
-        self._tri, self._chol, self._dtrtrs = tri, chol, dtrtrs
+        self._chol, self._dtrtrs = chol, dtrtrs  # LAPACK without SciPy's argument checks (hot loop)
         self._fw = np.zeros(cap)  # Rᵀf = c_P, the forward half of the passive solve (on P's positions)
         self._fw_ok = False  # whether _fw holds it for the current R
 
@@ -133,7 +128,7 @@ class ActiveSet:
         if k >= self._buf.shape[1]:
             return False
         a = self.XF[:, j] * sign
-        aa = float(a @ a)
+        aa = float(self._sq[j])
         c = sign * self.Xty[j]
         if k == 0:
             if aa <= 0:
@@ -169,19 +164,25 @@ class ActiveSet:
         minus ``tol·I`` fails).  Each column on its own in the span is the diagonal case; a dependence among
         several (``x_1 − x_2 + x_3 − x_4 = 0`` with only ``x_1, x_3`` in the support) needs the whole matrix.
         Signs do not change a span."""
+        if len(cols) == 1:  # vector operations only: the common case
+            j = cols[0]
+            aa = float(self._sq[j])
+            if aa == 0 or self._k >= self.n:
+                return True
+            if not self._k:
+                return False
+            r12, info = self._dtrtrs(self.R, self._buf[:, :self._k].T @ self.XF[:, j], lower=0, trans=1)
+            return info != 0 or aa - float(r12 @ r12) <= tol * aa
         a = self.XF[:, cols]
-        aa = np.einsum("ij,ij->j", a, a)
-        if (aa == 0).any() or len(cols) > self.n - self._k:
-            return True
         M = a.T @ a
+        aa = M.diagonal().copy()
+        if len(cols) > self.n - self._k or not aa.all():
+            return True
         if self._k:
-            try:
-                r12 = self._tri(self.R, self._buf[:, :self._k].T @ a, trans="T")
-            except np.linalg.LinAlgError:
+            r12, info = self._dtrtrs(self.R, self._buf[:, :self._k].T @ a, lower=0, trans=1)
+            if info != 0:
                 return True
             M -= r12.T @ r12
-        if len(cols) == 1:
-            return bool(M[0, 0] <= tol * aa[0])
         w = 1.0 / np.sqrt(aa)
         Mn = M * np.outer(w, w)
         Mn.flat[::len(cols) + 1] -= tol

@@ -320,11 +320,9 @@ def _float_run(model, max_jumps, progress) -> LimitPath:
                 raise ModelError("float limit path: no coordinate can move although the gradient is nonzero")
             hit = (steps <= delta * (1 + rtol)).nonzero()[0]
             t_new = t + delta
-            np.multiply(g, ok, out=tmp)  # coordinates held at the boundary stay there
-            tmp *= delta
-            s += tmp
-            s[hit] = target[hit]
-            at[hit] = target[hit]
+            np.multiply(g, delta, out=tmp)
+            np.add(s, tmp, out=s, where=ok)  # coordinates held at the boundary stay there
+            s[hit] = at[hit] = target[hit]
             on = at.nonzero()[0]
             gone = np.abs(s[on]) < 1 - rtol  # left the boundary
             if gone.any():
