@@ -19,6 +19,8 @@ __all__ = ["ActiveSet"]
 
 #: a coefficient at most this fraction of the largest is taken for the rounding of a zero (see ActiveSet.step)
 SMALL = 1e-10
+#: the passive solve is refined while the residual's part in the support's span is above this fraction of ‖y‖
+REFINE = 64 * float(np.finfo(float).eps)
 
 
 class ActiveSet:
@@ -54,6 +56,8 @@ class ActiveSet:
         self._inv_n = 1.0 / X.shape[0]
         self.g = self.Xty / self.n  # −∇L at the last saddle
         self.r = np.array(y, dtype=float)  # the residual y − Xβ at the last saddle
+        self._ynorm = float(np.linalg.norm(y))
+        self._noise = None  # residual_noise() at the current point, when known
         cap = X.shape[0] + 1
         self._k = 0  # |P|
         self._P = np.zeros(cap, dtype=np.intp)  # P, in insertion order
@@ -84,7 +88,7 @@ class ActiveSet:
         return float(self.r @ self.r) / (2 * self.n)
 
     def _refactor(self, sgn) -> bool:
-        self._fw_ok = False
+        self._fw_ok, self._noise = False, None
         k = self._k
         P = self._P[:k]
         self._s[:k] = sgn[P]
@@ -102,7 +106,7 @@ class ActiveSet:
 
     def _drop(self, keep, sgn) -> bool:
         """Remove the columns of ``P`` where ``keep`` is False, updating ``R`` in place of a refactorization."""
-        self._fw_ok = False
+        self._fw_ok, self._noise = False, None
         p = int(keep.argmin())  # the first dropped position
         kept = keep.nonzero()[0]
         m = len(kept)
@@ -124,6 +128,7 @@ class ActiveSet:
         return True
 
     def _append(self, j, sign) -> bool:
+        self._noise = None
         k = self._k
         if k >= self._buf.shape[1]:
             return False
@@ -187,6 +192,23 @@ class ActiveSet:
         Mn = M * np.outer(w, w)
         Mn.flat[::len(cols) + 1] -= tol
         return self._chol(Mn) is None  # λ_min(Mn) ≤ tol exactly when Mn − tol·I is not positive definite
+
+    def residual_noise(self) -> float:
+        """``‖X_P δβ‖``: how far the residual at the last saddle is from the exact one for rounding errors ``δβ``
+        of its coefficients, estimated from the gradient on the support, which vanishes exactly:
+        ``X_Pᵀ r = −X_PᵀX_P δβ = −RᵀR δβ``, so ``‖X_P δβ‖ = ‖R δβ‖ = ‖R⁻ᵀ A_Pᵀ r‖`` (one triangular solve).  On an
+        ill-conditioned support this is ``1/σ_min`` times the gradient left there, and every gradient entry off
+        the support may carry up to ``‖x_j‖`` times it (divided by ``n``)."""
+        k = self._k
+        if not k:
+            return 0.0
+        if self._noise is not None:  # computed with the last refinement
+            return self._noise
+        if not self._valid:  # no factor kept (solves from scratch): the gradient on the support, unscaled
+            return self.n * float(np.abs(self.g[self._P[:k]]).max()) / math.sqrt(float(self._sq.min()) or 1.0)
+        v = self._s[:k] * self.g[self._P[:k]]
+        u, info = self._dtrtrs(self.R, v, lower=0, trans=1)
+        return math.inf if info != 0 else self.n * math.sqrt(float(u @ u))
 
     def _solve(self):
         """``ζ`` with ``RᵀRζ = c_P`` (the forward half kept from :meth:`_append`), or None when ``R`` is singular."""
@@ -279,7 +301,37 @@ class ActiveSet:
             k = self._k
             self.r = self.y - self._buf[:, :k] @ self._z[:k] if k else np.array(self.y, dtype=float)
             g = self._XT @ (self.r * self._inv_n)
+            if k:
+                g = self._refine(g)
         return False
+
+    def _refine(self, g):
+        """Iterative refinement of the passive solve (Wilkinson): while the residual's part in the support's span,
+        ``‖R⁻ᵀA_Pᵀr‖`` (:meth:`residual_noise`), is above ``REFINE·‖y‖``, correct ``ζ`` by ``(RᵀR)⁻¹A_Pᵀr``, as long as
+        each correction shrinks it by half and keeps ``ζ > 0``.  The normal equations lose ``cond(A_P)²·ε``
+        (measured: ``β ≈ 2416`` off by 2e-6 relative on nearly collinear columns, 1e-16 after one correction); a
+        well-conditioned support is never corrected.  Returns the gradient at the refined point."""
+        k = self._k
+        last = math.inf
+        for it in range(4):
+            v = self._s[:k] * g[self._P[:k]] * self.n  # A_Pᵀ r
+            u, info = self._dtrtrs(self.R, v, lower=0, trans=1)
+            if info != 0:
+                break
+            size = math.sqrt(float(u @ u))
+            self._noise = size  # residual_noise at this g
+            if not (it < 3 and size > REFINE * self._ynorm and size < 0.5 * last):
+                break
+            self._noise = None
+            last = size
+            dz, info = self._dtrtrs(self.R, u, lower=0, trans=0)
+            z = self._z[:k] + dz
+            if info != 0 or not (z > 0).all():
+                break
+            self._z[:k] = z
+            self.r = self.y - self._buf[:, :k] @ z
+            g = self._XT @ (self.r * self._inv_n)
+        return g
 
     def coefficients(self) -> tuple[np.ndarray, np.ndarray]:
         """The last saddle as ``(P, β_P)``: its support (in insertion order) and the values there (new arrays)."""

@@ -293,6 +293,9 @@ def _float_run(model, max_jumps, progress) -> LimitPath:
     bar = _bar(progress, None)
     scale = float(np.abs(X.T @ y).max()) / n or 1.0
     floor = 1e-12 * scale
+    cnorm = np.sqrt(np.einsum("ij,ij->j", X, X))  # the column norms
+    ynorm = float(np.linalg.norm(y))
+    nu = np.empty(d)  # each gradient entry's noise level (below it: zero)
     active = ActiveSet(X, y)
     try:
         while True:
@@ -302,14 +305,28 @@ def _float_run(model, max_jumps, progress) -> LimitPath:
             losses.append(cur_loss)
             starts.append(t)
             absg = np.abs(g)
-            if absg[absg.argmax()] <= floor:  # (argmax: a third of max's cost; a NaN is its own maximum)
+            # each gradient entry's noise: ‖x_j‖/n times the residual's, that is the solve's rounding seen through the
+            # support's conditioning (ActiveSet.residual_noise, from the gradient left on the support, where it
+            # vanishes exactly) and the residual's own rounding; a gradient entry not above NOISE times it is zero
+            # (an independent exact check found float paths that went on from their last saddle on such noise to
+            # spurious saddles, 2026-12-07)
+            if len(P):
+                c = NOISE * (active.residual_noise() + EPS * (ynorm + len(P) * float(cnorm[P] @ np.abs(vals)))) / n
+                np.multiply(cnorm, c, out=nu)
+                np.maximum(nu, floor, out=nu)
+            else:
+                nu.fill(floor)
+            ok = absg > nu
+            if not ok.any():
+                gmax = absg[absg.argmax()]  # (argmax: a third of max's cost; a NaN is its own maximum)
+                if not gmax <= floor:  # (a NaN too)
+                    complete, reason = False, _noise_reason(t, gmax, float(nu[absg.argmax()]))
                 break
             if len(jumps_raw) >= max_jumps:
                 complete, reason = False, f"stopped after max_jumps = {max_jumps} jumps"
                 break
             target = np.sign(g)
             # a coordinate moves when its gradient is nonzero, unless it is held on the boundary it pushes towards
-            ok = absg > floor
             ok &= target != at
             # time to reach the boundary: (target − s)/g = (1 − target·s)/|g| where a coordinate moves, else ∞
             steps.fill(np.inf)
@@ -317,8 +334,12 @@ def _float_run(model, max_jumps, progress) -> LimitPath:
             np.divide(tmp, g, out=steps, where=ok)
             delta = float(steps[steps.argmin()])  # argmin: a third of min's cost on 1000 entries
             if not math.isfinite(delta):
-                raise ModelError("float limit path: no coordinate can move although the gradient is nonzero")
-            hit = (steps <= delta * (1 + rtol)).nonzero()[0]
+                # coordinates off the support push outward against a constrained solution that leaves them at zero:
+                # impossible in exact arithmetic (the solve would take them in), so rounding decided it
+                complete, reason = False, _noise_reason(t, absg[absg.argmax()], nu, held=True)
+                break
+            # ties: jump times within rtol of the time itself (their rounding grows with it)
+            hit = (steps <= delta + rtol * (t + delta)).nonzero()[0]
             t_new = t + delta
             np.multiply(g, delta, out=tmp)
             np.add(s, tmp, out=s, where=ok)  # coordinates held at the boundary stay there
@@ -351,6 +372,13 @@ def _float_run(model, max_jumps, progress) -> LimitPath:
                 old, cur = set(P.tolist()), set(new_P.tolist())
                 entered, left = tuple(sorted(cur - old)), tuple(sorted(old - cur))
                 new_loss = loss(new_beta)
+            if new_loss > cur_loss * (1 + 1e-9) + 1e-15 * losses[0]:
+                # the loss decreases strictly along the exact path: float64 has lost it (ill-conditioned columns)
+                complete = False
+                reason = (f"float64 lost the path at tau = {t_new:.6g}: the next saddle's loss {new_loss:.6g} is above "
+                          f"the last one's {cur_loss:.6g}, which the exact path never does (ill-conditioned columns "
+                          f"of X?); the saddles above are float64's; the exact mode (without --float) decides")
+                break
             coupled = False
             if len(hit) > 1:
                 G = X[:, hit].T @ X[:, hit]
@@ -380,6 +408,20 @@ def _float_run(model, max_jumps, progress) -> LimitPath:
                             "tied coordinates are coupled: general position fails" if coupled else "")
                   for t_new, hit_pairs, entered, left, coupled in jumps_raw)
     return LimitPath(model, saddles, jumps, "float64 (unverified)", complete, reason)
+
+
+#: a gradient entry counts as zero unless above this multiple of its estimated rounding noise (:func:`_float_run`)
+NOISE = 10.0
+EPS = float(np.finfo(float).eps)
+
+
+def _noise_reason(t, gmax, nu, held: bool = False) -> str:
+    """Why a float path stopped where its gradient is rounding noise (:func:`_float_run`)."""
+    what = ("coordinates at zero push outward against the constrained solution, which exact arithmetic never "
+            "allows" if held else f"the gradient left, max |grad L| = {gmax:.3g}, is within {nu:.3g}")
+    return (f"float64 cannot tell whether the path goes on after tau = {t:.6g}: {what}, the rounding noise of the "
+            f"constrained solve at that saddle (ill-conditioned columns of X?); the exact mode (without --float) "
+            f"decides")
 
 
 def _dense(d, P, vals) -> np.ndarray:
