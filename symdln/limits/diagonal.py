@@ -295,7 +295,8 @@ def _float_run(model, max_jumps, progress) -> LimitPath:
     floor = 1e-12 * scale
     cnorm = np.sqrt(np.einsum("ij,ij->j", X, X))  # the column norms
     ynorm = float(np.linalg.norm(y))
-    nu = np.empty(d)  # each gradient entry's noise level (below it: zero)
+    cmax = float(cnorm.max())
+    nu_buf = np.empty(d)  # each gradient entry's noise level (below it: zero)
     active = ActiveSet(X, y)
     try:
         while True:
@@ -310,17 +311,23 @@ def _float_run(model, max_jumps, progress) -> LimitPath:
             # vanishes exactly) and the residual's own rounding; a gradient entry not above NOISE times it is zero
             # (an independent exact check found float paths that went on from their last saddle on such noise to
             # spurious saddles, 2026-12-07)
-            if len(P):
-                c = NOISE * (active.residual_noise() + EPS * (ynorm + len(P) * float(cnorm[P] @ np.abs(vals)))) / n
-                np.multiply(cnorm, c, out=nu)
+            c = 0.0
+            if len(P):  # (a bound with the largest column norm first: on well-conditioned data it is below the floor)
+                rn = active.residual_noise()
+                c = NOISE * (rn + EPS * (ynorm + len(P) * cmax * float(np.abs(vals).sum()))) / n
+                if c * cmax > floor:
+                    c = NOISE * (rn + EPS * (ynorm + len(P) * float(cnorm[P] @ np.abs(vals)))) / n
+            if c * cmax > floor:
+                nu = np.multiply(cnorm, c, out=nu_buf)
                 np.maximum(nu, floor, out=nu)
+                ok = absg > nu
             else:
-                nu.fill(floor)
-            ok = absg > nu
+                nu = floor
+                ok = absg > floor
             if not ok.any():
                 gmax = absg[absg.argmax()]  # (argmax: a third of max's cost; a NaN is its own maximum)
                 if not gmax <= floor:  # (a NaN too)
-                    complete, reason = False, _noise_reason(t, gmax, float(nu[absg.argmax()]))
+                    complete, reason = False, _noise_reason(t, gmax, float(nu if np.isscalar(nu) else nu[absg.argmax()]))
                 break
             if len(jumps_raw) >= max_jumps:
                 complete, reason = False, f"stopped after max_jumps = {max_jumps} jumps"
