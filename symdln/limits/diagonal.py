@@ -327,7 +327,8 @@ def _float_run(model, max_jumps, progress) -> LimitPath:
             if not ok.any():
                 gmax = absg[absg.argmax()]  # (argmax: a third of max's cost; a NaN is its own maximum)
                 if not gmax <= floor:  # (a NaN too)
-                    complete, reason = False, _noise_reason(t, gmax, float(nu if np.isscalar(nu) else nu[absg.argmax()]))
+                    level = float(nu if np.isscalar(nu) else nu[absg.argmax()])
+                    complete, reason = False, _noise_reason(t, gmax, level)
                 break
             if len(jumps_raw) >= max_jumps:
                 complete, reason = False, f"stopped after max_jumps = {max_jumps} jumps"
