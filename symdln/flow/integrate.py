@@ -166,6 +166,7 @@ def integrate_flow(
     solver: str = "auto",
     loss_below=None,
     grad_below=None,
+    loss_below_after=None,
     max_steps: int = 200_000,
     max_time: float | None = None,
     first_step=None,
@@ -209,6 +210,10 @@ def integrate_flow(
     loss_below : exact number or float, optional
         Terminal event: stop at the first time the loss falls below this value (located by
         root finding on the dense output).
+    loss_below_after : exact number, optional
+        Arm the ``loss_below`` event only from this time on: a run that must also cover the times before it (values
+        asked at times, crossings of levels) stops at the first accepted step ending at or after it with the loss
+        below ``loss_below`` (at that step's end, not located further), or at the located crossing once armed.
     grad_below : exact number or float, optional
         Terminal event: stop at the first accepted step where ``‖∇ℒ‖_F`` is below this value, refined by root
         finding on the dense output (``Status.CONVERGED``), so runs whose minimum loss is above 0 (data form,
@@ -305,6 +310,9 @@ def integrate_flow(
     if floor_q <= 0:
         raise OptionError(f"`floor` must be > 0, got {floor_q}")
     thr_q = None if loss_below is None else tolerance(loss_below, name="loss_below", high=Fraction(10**30))
+    after_q = None if loss_below_after is None else exact_number(loss_below_after, name="loss_below_after")
+    if after_q is not None and thr_q is None:
+        raise OptionError("`loss_below_after` needs `loss_below`")
     gthr_q = None if grad_below is None else tolerance(grad_below, name="grad_below", high=Fraction(10**30))
 
     flow = compile_flow(model, precision, coordinates, alpha2)
@@ -321,12 +329,14 @@ def integrate_flow(
         switch_step, first, nfev_before = None, None, 0
         # a run asked only to reach t_end may stop once the rest of the flow cannot change what it reports (.rest); an
         # event run (a loss or gradient level) goes on until its event
-        resting = None if thr_q is not None or gthr_q is not None or not stop_at_rest else \
+        # (a loss event armed only later leaves the rest check on: the values before it were asked too)
+        resting = None if (thr_q is not None and after_q is None) or gthr_q is not None or not stop_at_rest else \
             RestCheck(flow, precision, state_precision(model, precision, scale_q, rtol_q), rtol_q,
                       loss_resolution(flow, model, precision, scale_q, rtol_q), coordinates)
         rest_step = None
         T = to_arb(t_end_q, bits).mid()
         thr = None if thr_q is None else to_arb(thr_q, bits)
+        armed_from = None if after_q is None else to_arb(after_q, bits).mid()
         gthr = None if gthr_q is None else to_arb(gthr_q, bits)
         t = flint.arb(0)
         f0 = stepper.field(y)
@@ -340,7 +350,7 @@ def integrate_flow(
         ts, states, losses = [t], [y], [flow.loss(y)]
         stepper.float_times.append(0.0)
         status, t_event = None, None
-        if thr is not None and losses[0] < thr:
+        if thr is not None and losses[0] < thr and (armed_from is None or not armed_from > 0):
             status, t_event = Status.EVENT, t  # already below the threshold at t0
         steps = rejected = streak = 0
         resolution = flint.arb(2) ** (-(bits - precision.guard_bits))
@@ -376,9 +386,11 @@ def integrate_flow(
                     streak = 0
                     f0 = stepper.field(y)
                     lo = flow.loss(y)
-                    if thr is not None and lo < thr:
-                        t, y = locate_crossing(stepper, t_prev, y_prev, t, thr, at_events)
-                        t_event, lo = t, flow.loss(y)
+                    if thr is not None and lo < thr and (armed_from is None or not t < armed_from):
+                        if armed_from is None or not t_prev < armed_from:  # armed before this step: locate it
+                            t, y = locate_crossing(stepper, t_prev, y_prev, t, thr, at_events)
+                            lo = flow.loss(y)
+                        t_event = t
                         status = Status.EVENT
                     elif gthr is not None and frobenius(flatten(f0)) < gthr:
                         t, y = locate_crossing(stepper, t_prev, y_prev, t, gthr, at_events, quantity=_grad_norm)

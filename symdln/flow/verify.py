@@ -124,7 +124,8 @@ class VerifiedFlow:
                 if "error" not in p else p
                 for p in self.points
             ],
-            "crossings": [{"level": c["level"], "t": None if c["t"] is None else c["t"].as_dict()} for c in self.crossings],
+            "crossings": [{"level": c["level"], "t": None if c["t"] is None else c["t"].as_dict(),
+                           **({"never": c["never"]} if c.get("never") else {})} for c in self.crossings],
             "events": [{"name": e["name"], "times": [v.as_dict() for v in e["times"]]} for e in self.events],
             "runs": list(self.runs),
         }
@@ -225,10 +226,11 @@ def _compare(m1, m2, p_loose, p_tight, floor=None, rtol_tight=None):
     return points, crossings, events
 
 
-def _run(model, theta0, plan: RunPlan, init: InitSpec, loss_below, progress, max_steps, max_time, coordinates):
+def _run(model, theta0, plan: RunPlan, init: InitSpec, loss_below, progress, max_steps, max_time, coordinates,
+         loss_below_after=None):
     return integrate_flow(
         model, theta0, plan.horizon, precision=plan.precision, rtol=plan.rtol, solver=plan.solver,
-        loss_below=loss_below, scale=init.layer_scale, floor=plan.floor, seed=init.seed, init=init.as_dict(), progress=progress,
+        loss_below=loss_below, loss_below_after=loss_below_after, scale=init.layer_scale, floor=plan.floor, seed=init.seed, init=init.as_dict(), progress=progress,
         max_steps=max_steps, max_time=max_time, throw=False, coordinates=coordinates,
         stiffness_switch=plan.stiffness_switch, strict=plan.strict,
     )
@@ -333,8 +335,13 @@ def verified_flow(
         raise OptionError(f"`at` asks for t = {format_number(max(at_q))} beyond the horizon {format_number(plan.horizon)}")
     never = _below_minimum(model, levels)
     reach = [lv for lv in levels if lv not in never]
-    if not at_q and not events and loss_below is None and reach:
-        loss_below = min(reach)  # nothing is asked after the last crossing: stop there
+    stop_after = None
+    if not events and loss_below is None and reach:
+        # nothing is asked after the last crossing and the last time: stop there (with times asked too, a run went on
+        # to the default horizon and, at 60 digits at depth 2, crawled for minutes through the converged phase
+        # where the residual approached the arithmetic's resolution)
+        loss_below = min(reach)
+        stop_after = max(at_q) if at_q else None
     if reach and working_digits is None:
         # a crossing level near 0 is seen only where the residual G (loss ½‖G‖²) is resolved to rtol: about
         # log10(1/level)/2 + log10(1/rtol) + 10 working digits (the plan's digits cover the reported numbers only)
@@ -350,7 +357,7 @@ def verified_flow(
     underflow_retry = False  # a run that ends in step underflow is repeated once with more digits
     while True:
         pl = plans[len(sols)]
-        sol = _run(model, theta0, pl, init, loss_below, progress, max_steps, max_time, coordinates)
+        sol = _run(model, theta0, pl, init, loss_below, progress, max_steps, max_time, coordinates, stop_after)
         runs.append(_run_record(pl, sol))
         if sol.status is Status.STEP_UNDERFLOW and not underflow_retry:
             # the error estimate drowned in rounding (measured: depth 3 from σ = 1e-2, the strict verification run at

@@ -66,3 +66,50 @@ def test_a_level_near_zero_gets_the_digits_it_needs_or_is_named_below_resolution
         assert got.digits >= 10
         assert abs(ctx.mpf(got.text) / t_star - 1) < ctx.mpf(10) ** (1 - got.digits), (got.text, t_star)
     assert math.isclose(float(t_star), 264.623998899, rel_tol=1e-9)
+
+
+def test_never_travels_in_the_json():
+    """The certified "never" of a level at or below the global minimum is in ``as_dict()`` (the JSON of ``symdln flow
+    --json``), not only in the text: ``"t": null`` alone could not be told from a level not reached (found by an
+    independent check, 2026-12-07)."""
+    m = deep_linear(spectrum=[2, 1], depth=2, widths=1, rotation_seed=2)
+    r = verified_flow(m, InitSpec.gaussian("1e-10", 0), digits=8, cross=("1", "1/2"))
+    c1, c2 = r.as_dict()["crossings"]
+    assert "never" not in c1 and c1["t"]["digits"] >= 8
+    assert c2["t"] is None and "global minimum of the loss is 1/2" in c2["never"]
+
+
+def test_times_and_levels_together_stop_after_both():
+    """Values at times and crossings asked together: the runs stop once the last time is passed and the lowest level
+    crossed, not at the default horizon (a 60-digit depth-2 run crawled for minutes through its converged phase).
+    Oracle: Saxe's logistic, one mode s = 2 from a0 = 1e-10 (balanced, depth 2), a(t) = s/(1 + (s/a0 − 1)e^{−2st});
+    the loss ½(s − a)² falls below 1e-6 at t = log((s/a0 − 1)·a/(s − a))/(2s) with a = s − √(2·1e-6), after the
+    last time asked (t = 7), and below 1 before it."""
+    import mpmath
+
+    m = deep_linear(spectrum=[2], depth=2, widths=1)
+    r = verified_flow(m, InitSpec.balanced("1e-10", 2), digits=20, at=("4", "7"), cross=("1", "1e-6"))
+    assert r.status == "success", r.message
+    with mpmath.workdps(60):
+        s, a0 = mpmath.mpf(2), mpmath.mpf("1e-10")
+
+        def a(t):
+            return s / (1 + (s / a0 - 1) * mpmath.exp(-2 * s * t))
+
+        def t_of(level):
+            x = s - mpmath.sqrt(2 * mpmath.mpf(level))
+            return mpmath.log((s / a0 - 1) * x / (s - x)) / (2 * s)
+
+        for p, t in zip(r.points, ("4", "7")):
+            v = p["values"][0]
+            assert abs(mpmath.mpf(v.text) - a(mpmath.mpf(t))) <= mpmath.mpf(10) ** (mpmath.floor(
+                mpmath.log10(abs(a(mpmath.mpf(t))))) - v.digits + 1) / 2
+        for c, level in zip(r.crossings, ("1", "1e-6")):
+            exact = t_of(level)
+            assert c["t"].digits >= 20
+            assert abs(mpmath.mpf(c["t"].text) - exact) <= mpmath.mpf(10) ** (mpmath.floor(mpmath.log10(exact))
+                                                                              - c["t"].digits + 1) / 2
+        assert t_of("1e-6") > 7
+    horizon = float(mpmath.mpf(r.runs[0]["plan"]["horizon"]))
+    for run in r.runs:  # each run stopped at the crossing of 1e-6 (t ≈ 7.2), far short of the horizon
+        assert run["status"] == "event" and float(run["t_final"]) < min(10.0, horizon / 10)
