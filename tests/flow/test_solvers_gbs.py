@@ -72,3 +72,29 @@ def test_combination_weights_equal_the_aitken_neville_tableau(k):
         got_err = sum((d * flint.arb(flint.fmpq(t.numerator, t.denominator)) for d, t in zip(delta, T1)), flint.arb(0))
         assert got.contains(flint.fmpq(best.numerator, best.denominator)) and got.rad() < 1e-90
         assert got_err.contains(flint.fmpq((best - lower).numerator, (best - lower).denominator))
+
+
+def test_high_order_run_through_convergence_does_not_crawl_on_its_estimates_rounding():
+    """GBS at order 78 (rtol 1e-63, 83 working digits): its error estimate amplifies the stages' roundings by
+    Σ|δ_j| ≈ 1e10, which near convergence (the residual below the norm's floor) was read as error: 1,146 steps in 15 s
+    and stuck at t = 211.  The residual floor now carries that weight: the run reaches t = 300 in under 400 steps,
+    and its loss there is Saxe's (balanced aligned start: each mode a' = 2a(s − a), a(0) = 1e-10, loss ½Σ(s − a)²)."""
+    import mpmath
+
+    from symdln.flow.integrate import integrate_flow
+    from symdln.flow.plan import InitSpec
+    from symdln.flow.solvers.gbs import _estimate_weight
+    from symdln.models import deep_linear
+
+    assert 1e9 < _estimate_weight(39) < 1e11 and _estimate_weight(3) < 1
+    m = deep_linear(spectrum=["1.7", "0.9", "0.2"], depth=2, widths=3, rotation_seed=19)
+    init = InitSpec.balanced("1e-10", 2)
+    sol = integrate_flow(m, init.build(m), 300, precision=Precision(digits=83), rtol="1e-63", solver="gbs",
+                         stiffness_switch=False, max_steps=400, scale=init.layer_scale, throw=False, progress=False)
+    assert sol.status.name == "SUCCESS", sol.status
+    with mpmath.workdps(120):
+        a0, t = mpmath.mpf("1e-10"), mpmath.mpf(300)
+        exact = sum((s - s / (1 + (s / a0 - 1) * mpmath.exp(-2 * s * t))) ** 2 for s in
+                    (mpmath.mpf("1.7"), mpmath.mpf("0.9"), mpmath.mpf("0.2"))) / 2
+        got = mpmath.mpf(sol.losses[-1].mid().str(40, radius=False))
+        assert abs(got - exact) <= mpmath.mpf("1e-20") * exact, (got, exact)
