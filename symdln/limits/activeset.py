@@ -62,6 +62,7 @@ class ActiveSet:
         self._k = 0  # |P|
         self._P = np.zeros(cap, dtype=np.intp)  # P, in insertion order
         self._s = np.zeros(cap)  # the signs P's columns were built with
+        self._sn = np.zeros(cap)  # n times them
         self._c = np.zeros(cap)  # the signed Xᵀy on P
         self._z = np.zeros(cap)  # |β| on P
         self._buf = np.empty((X.shape[0], cap), order="F")  # the signed columns of P
@@ -92,6 +93,7 @@ class ActiveSet:
         k = self._k
         P = self._P[:k]
         self._s[:k] = sgn[P]
+        self._sn[:k] = self._s[:k] * self.n
         self._c[:k] = self._s[:k] * self.Xty[P]
         self._buf[:, :k] = self.XF[:, P] * self._s[:k]
         if k == 0:
@@ -112,7 +114,7 @@ class ActiveSet:
         m = len(kept)
         tail = kept[p:]  # the kept positions after p (those before it are 0, …, p − 1)
         self._inP[self._P[:self._k][~keep]] = False
-        for arr in (self._P, self._s, self._c, self._z):
+        for arr in (self._P, self._s, self._sn, self._c, self._z):
             arr[:m] = arr[kept]  # the fancy index copies first
         self._buf[:, p:m] = self._buf[:, tail]
         self._k = m
@@ -156,7 +158,7 @@ class ActiveSet:
             if self._fw_ok:  # the forward solve Rᵀf = c_P gains one entry
                 self._fw[k] = (c - float(r12 @ self._fw[:k])) / r22
         self._buf[:, k] = a
-        self._P[k], self._s[k], self._c[k], self._z[k] = j, sign, c, 0.0
+        self._P[k], self._s[k], self._sn[k], self._c[k], self._z[k] = j, sign, sign * self.n, c, 0.0
         self._k = k + 1
         self._inP[j] = True
         return True
@@ -192,6 +194,10 @@ class ActiveSet:
         Mn = M * np.outer(w, w)
         Mn.flat[::len(cols) + 1] -= tol
         return self._chol(Mn) is None  # λ_min(Mn) ≤ tol exactly when Mn − tol·I is not positive definite
+
+    def beta_l1(self) -> float:
+        """``‖β‖₁`` at the last saddle."""
+        return float(self._z[:self._k].sum())
 
     def residual_noise(self) -> float:
         """``‖X_P δβ‖``: how far the residual at the last saddle is from the exact one for rounding errors ``δβ``
@@ -314,7 +320,8 @@ class ActiveSet:
         k = self._k
         last = math.inf
         for it in range(4):
-            v = self._s[:k] * g[self._P[:k]] * self.n  # A_Pᵀ r
+            v = g[self._P[:k]]
+            v *= self._sn[:k]  # A_Pᵀ r
             u, info = self._dtrtrs(self.R, v, lower=0, trans=1)
             if info != 0:
                 break

@@ -314,7 +314,7 @@ def _float_run(model, max_jumps, progress) -> LimitPath:
             c = 0.0
             if len(P):  # (a bound with the largest column norm first: on well-conditioned data it is below the floor)
                 rn = active.residual_noise()
-                c = NOISE * (rn + EPS * (ynorm + len(P) * cmax * float(np.abs(vals).sum()))) / n
+                c = NOISE * (rn + EPS * (ynorm + len(P) * cmax * active.beta_l1())) / n
                 if c * cmax > floor:
                     c = NOISE * (rn + EPS * (ynorm + len(P) * float(cnorm[P] @ np.abs(vals)))) / n
             if c * cmax > floor:
