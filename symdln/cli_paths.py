@@ -190,7 +190,13 @@ def _limit_compare(args, model) -> int:
         print("interrupted (Ctrl-C): the scales above are the ones finished", file=sys.stderr)
         return 130
     bad = [s for s in comp.scales if s.status != "success"]
-    return 3 if bad else 0
+    if bad:
+        return 3
+    if not all(s.order_matches for s in comp.scales):
+        # the runs are right, but a script reading the exit code should not take them for the limit's sequence
+        print("exit 4: at some scale the run did not visit the limit saddles in order (see above)", file=sys.stderr)
+        return 4
+    return 0
 
 
 def _brief(model) -> str:

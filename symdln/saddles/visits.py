@@ -327,6 +327,8 @@ def detect_visits(
         runs += _close_passes(pts, runs, [float(accelerated_time(t, solution.scale, depth).mid()) for t, *_ in pts],
                               float(loose_q) * float(ref.mid()), 10 * float(tol_q) * float(ref.mid()))
         runs.sort(key=lambda r: r[1])
+        runs = [r for r in runs if r[4] or _plausible_pass(r, pts, cand, fams, flow,
+                                                            isinstance(model, DiagonalLinearModel))]
         runs = _monotone(runs, [f.loss for f in fams])
 
         def dist_fn(j):
@@ -495,8 +497,35 @@ def _orbits(model, fams, cand) -> dict:
     return out
 
 
+def _plausible_pass(run, pts, cand, fams, flow, diagonal: bool) -> bool:
+    """Whether a loose pass (``near=False``) can be a plateau at its candidate, not the flow sweeping by it:
+    the loss, which only decreases, must not already be below the candidate's when the pass begins (a plateau is
+    approached from above: an independent check found a run reported at ``{+1,+2}``, loss 457/1640 ≈ 0.279, while
+    its loss over the pass was 0.243 … 0.236, on its way to ``{+1,+2,+3}``); for a diagonal network, at the closest
+    approach every coordinate of the candidate's support must have the candidate's sign and lie within half its
+    value (passes reported at ``{-1,+3}`` with ``β_3 ≈ 1e-20`` where the candidate has ``26/349``, and at
+    ``{-1,+4}`` with ``β_1 ≈ +7e-62`` against ``−0.004``: within ``10·tol`` of ``‖β*‖`` but not there)."""
+    import numpy as np
+
+    from ..symbolic.landscape import _as_float_matrix
+
+    j, first, last = run[0], run[1], run[2]
+    lj = float(sp.N(fams[j].loss, 30))
+    if pts[first][4] < lj - 1e-9 * max(1.0, abs(lj)):
+        return False
+    if diagonal:
+        best = min(range(first, last + 1), key=lambda x: pts[x][3])
+        a = np.asarray(_as_float_matrix(flow.end_to_end(pts[best][5]))).ravel()
+        c = cand[j]
+        on = c != 0
+        if not (np.all(np.sign(a[on]) == np.sign(c[on])) and np.all(np.abs(a[on] - c[on]) <= 0.5 * np.abs(c[on]))):
+            return False
+    return True
+
+
 def _monotone(runs, losses) -> list:
-    """Drop the loose passes (``near=False``) at a candidate whose exact loss is not below that of the visit before:
+    """Drop the loose passes (``near=False``) at a candidate whose exact loss is not below that of the visit before,
+    or not above that of the visit after:
     the loss never increases along gradient flow, so after a plateau at loss ``ℒ_k`` the run cannot plateau at a
     critical point of loss ``ℒ_j ≥ ℒ_k``; a loose pass there is the flow sweeping by it during a jump (measured: a
     diagonal run passing 0.1% of ‖β*‖ from the higher-loss ``{+3}`` between ``{-1,+3}`` and ``{+2,+3}``).  Near
@@ -506,7 +535,14 @@ def _monotone(runs, losses) -> list:
         if not r[4] and out and not _below(losses[r[0]], losses[out[-1][0]]):
             continue
         out.append(r)
-    return out
+    # and above that of the visit after: a loose pass at 2925/2792 ≈ 1.048 before a near visit at 585/548 ≈ 1.068
+    # (an independent check, 2026-12-07) would have the loss rise
+    back = []
+    for r in reversed(out):
+        if not r[4] and back and not _below(losses[back[-1][0]], losses[r[0]]):
+            continue
+        back.append(r)
+    return back[::-1]
 
 
 def _below(a, b) -> bool:

@@ -129,3 +129,15 @@ def test_compare_plot_without_limit_times_and_empty_scales_are_refused_before_ru
     assert main(["limit", "--model", "diagonal", "--X", X_PF, "--y", Y_PF, "--max-jumps", "1"]) == 1
     out = capsys.readouterr().out
     assert "[2, ?)" in out and "∞" not in out
+
+
+def test_compare_exits_4_when_a_scale_does_not_visit_the_limit_saddles_in_order(capsys):
+    """A verified run at α = 1e-20 that passes too far from the short plateaus {-1} and {-1,+4} (an independent
+    high-precision flow agrees: it comes within 1.4e-2 of {-1} for Δτ ≈ 0.09): the table and its verified times are
+    printed, and the exit code says the sequence differs from the limit's (it was 0, as for a match)."""
+    code = main(["limit", "--model", "diagonal", "--X", "-2/3,2,-2/3,-2/3;1/3,-1/2,-3,1/2;0,1/3,-3,-1;-2,2,1/2,0",
+                 "--y", "1,2,-3,2", "--compare", "--scales", "1e-20", "--no-progress"])
+    captured = capsys.readouterr()
+    assert code == 4
+    assert "scale 1e-20: success; visits {}, {+2,+4}" in captured.out and "not visited" in captured.out
+    assert "did not visit the limit saddles in order" in captured.err

@@ -162,6 +162,32 @@ def test_a_jump_sweeping_past_a_higher_loss_saddle_is_not_a_visit():
         detect_visits(sol, "x")
 
 
+@pytest.mark.parametrize("X, y, expected", [
+    # a loose pass at {-1,+3} (β_3 ≈ 1e-20 where the candidate has 26/349) before the near visit at {-1}, whose loss
+    # is higher (the loss would rise), and one at {+1,+2} (457/1640 ≈ 0.279) while the run's loss was 0.243 … 0.236
+    ("1/3,0,3;3/2,-1/2,-3;-1,1/2,-3;-2/3,1/3,3/2", "2,-2,3,1", ["{}", "{-1}", "{-1,+3}", "{+2,+3}", "{+1,+2,+3}"]),
+    # a loose pass at {-1,+4} (β_1 ≈ +7e-62 where the candidate has −0.004)
+    ("3/2,-3,0,-3;3,2,-2,3;1,2,-2,3/2;-1/2,-1,-2,1", "-1,2,-3,1/2",
+     ["{}", "{+4}", "{+3,+4}", "{-2,+3,+4}", "{+1,-2,+3,+4}"]),
+])
+def test_loose_passes_the_flow_does_not_make_are_not_visits(X, y, expected):
+    """Found by an independent check (2026-12-07, own exact Algorithm 1 and own high-precision mirror flow at
+    α = 1e-10, 1e-20, 1e-40): visits reported that the flow never makes, within 10·tol of ‖β*‖ of a candidate but
+    not at it.  The visits are the limit path's saddles, in order, with strictly decreasing exact losses."""
+    from symdln.flow.plan import InitSpec
+    from symdln.flow.verify import verified_flow
+    from symdln.limits import limit_path
+
+    m = diagonal_linear(X, y)
+    v = verified_flow(m, InitSpec.pf("1e-20"), digits=6, t_end=1000, at=[1000], coordinates="mirror", progress=False)
+    visits = detect_visits(v.solution)
+    assert [s.name for s in visits] == expected
+    assert [tuple(sorted(s.label)) for s in visits] == [tuple(i + 1 for i in sd.support)
+                                                        for sd in limit_path(m).saddles]
+    losses = [sp.Rational(s.loss) for s in visits]
+    assert all(b < a for a, b in zip(losses, losses[1:]))
+
+
 @pytest.mark.parametrize("spectrum, widths, rot", [([2, 2, 1], 1, 0), ([3, 3, 3], 2, 4)])
 def test_a_run_ending_anywhere_on_an_orbit_of_equal_singular_values_visits_it(spectrum, widths, rot):
     """Equal singular values make a family an orbit: the canonical member A = s·u_1v_1ᵀ is one point of
