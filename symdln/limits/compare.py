@@ -31,7 +31,8 @@ __all__ = ["SaddleComparison", "ScaleComparison", "Comparison", "compare", "conv
 @dataclass(frozen=True)
 class SaddleComparison:
     """One limit saddle against a run: ``tau_run`` (decimal text, ``digits`` verified or ``None`` when the times
-    come from one run only), ``tau_error = τ_run − τ_limit`` (float, ``None`` without both), ``distance`` of the
+    come from one run only), ``tau_error = τ_run − τ_limit`` (float, ``None`` without both; from one run's arrival time when no verified one
+    exists, ``error_verified`` False), ``distance`` of the
     closest plateau (relative; ``None`` when the run did not visit the saddle)."""
 
     index: int
@@ -46,6 +47,11 @@ class SaddleComparison:
     @property
     def visited(self) -> bool:
         return self.distance is not None
+
+    @property
+    def error_verified(self) -> bool:
+        """Whether ``tau_error`` comes from a verified arrival time (else from one run's, e.g. a run that failed)."""
+        return self.tau_run is not None and self.digits is not None
 
 
 @dataclass(frozen=True)
@@ -82,7 +88,8 @@ class Comparison:
                                          "tau_limit": None if r.tau_limit is None else str(r.tau_limit),
                                          "tau_run": None if r.tau_run is None else
                                          {"value": r.tau_run, "digits": r.digits},
-                                         "tau_error": r.tau_error, "distance": r.distance} for r in s.rows]}
+                                         "tau_error": r.tau_error, "tau_error_verified": r.error_verified,
+                                         "distance": r.distance} for r in s.rows]}
                            for s in self.scales]}
 
     def table_rows(self) -> tuple[list, list]:
@@ -93,7 +100,8 @@ class Comparison:
             for r in s.rows:
                 rows.append([format_number(s.scale), r.label, "-" if r.tau_limit is None else str(r.tau_limit),
                              "-" if r.tau_run is None else f"{r.tau_run} ({r.digits if r.digits is not None else '?'})",
-                             "-" if r.tau_error is None else f"{r.tau_error:+.3g}",
+                             "-" if r.tau_error is None else f"{r.tau_error:+.3g}" + (
+                                 "" if r.error_verified else " (?)"),
                              "not visited" if r.distance is None else f"{r.distance:.2g}"])
         return head, rows
 

@@ -131,3 +131,19 @@ def test_ctrl_c_keeps_the_finished_scales(monkeypatch):
     monkeypatch.setattr(verify, "verified_flow", fake)
     comp = convergence_study(deep_linear(spectrum=[2, 1], widths=2), ["1e-10", "1e-12", "1e-14"], progress=False)
     assert [s.status for s in comp.scales] == ["success", "interrupted"] and len(calls) == 2
+
+
+def test_an_error_from_unverified_times_is_marked():
+    """A run that failed (e.g. non-finite at α = 1e-40) leaves arrival times from one run only: their errors against
+    the limit were printed like verified ones beside a "-" for the time; now marked "(?)" and
+    ``tau_error_verified: false`` in the JSON."""
+    from symdln.limits.compare import Comparison, SaddleComparison, ScaleComparison
+
+    m = diagonal_linear("1,0;0,1", "2,1")
+    rows = (SaddleComparison(1, "{+1}", 1, Fraction(1, 2), None, None, 0.00121, 1e-13),
+            SaddleComparison(2, "{+1,+2}", 0, Fraction(1), "1.0001", 4, 0.0001, 0.0))
+    comp = Comparison(m, limit_path(m), (ScaleComparison("1e-40", rows, True, ("{+1}", "{+1,+2}"), "nonfinite"),))
+    _, table = comp.table_rows()
+    assert table[0][4] == "+0.00121 (?)" and table[1][4] == "+0.0001"
+    saddles = comp.as_dict()["scales"][0]["saddles"]
+    assert [s["tau_error_verified"] for s in saddles] == [False, True]
