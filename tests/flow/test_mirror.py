@@ -107,3 +107,23 @@ def test_strict_radau_meets_its_tolerance_on_the_mirror_form(tmp_path):
     got = ctx.mpf(sol.end_to_end(Fraction("184.2"))[0, 0].mid().str(60, radius=False))
     assert abs(got - b1) <= abs(b1) * ctx.mpf("1e-23")
     assert sol.stats.strict and load_solution(sol.save(tmp_path / "s.json")).stats.strict
+
+
+def test_a_step_that_raises_the_loss_is_rejected():
+    """Mirror form, α = 1e-40, rtol 1e-9, switched to Radau IIA in its third plateau (loss 2/3): a step of H = 125
+    over the escape at t ≈ 559 had an error ratio of 8e-7 and took the loss to 1e115; the run then ended
+    non-finite (found by an independent check, 2026-12-07).  The loss never increases along gradient flow (mirror
+    coordinates too: dL/dt = −∇Lᵀ diag(2α² cosh 2r) ∇L ≤ 0), so such a step is rejected: the run reaches its end with
+    the loss non-increasing at every accepted step, and ends where the rtol 1e-12 run ends (the last saddle
+    interpolates: loss below 1e-150 in both)."""
+    m = diagonal_linear("1/3,1/3,-1,1/3;0,1/3,-1,0;1/3,-2/3,-1,-1", "-3,2,1/2")
+    init = InitSpec.pf("1e-40")
+    runs = [integrate_flow(m, init.build(m), 1900, precision=Precision(digits=dg), rtol=rt, coordinates="mirror",
+                           scale=init.layer_scale, throw=False, progress=False, solver="gbs", stiffness_switch=True)
+            for rt, dg in (("1e-9", 100), ("1e-12", 113))]
+    for sol in runs:
+        assert sol.status.name == "SUCCESS", sol.status
+        losses = [float(lo.mid()) for lo in sol.losses]
+        assert all(b <= a * (1 + 1e-8) for a, b in zip(losses, losses[1:]))
+        assert losses[-1] < 1e-150
+    assert runs[0].stats.switch_step is not None  # the Radau IIA part is exercised
