@@ -230,7 +230,8 @@ def _run(model, theta0, plan: RunPlan, init: InitSpec, loss_below, progress, max
          loss_below_after=None):
     return integrate_flow(
         model, theta0, plan.horizon, precision=plan.precision, rtol=plan.rtol, solver=plan.solver,
-        loss_below=loss_below, loss_below_after=loss_below_after, scale=init.layer_scale, floor=plan.floor, seed=init.seed, init=init.as_dict(), progress=progress,
+        loss_below=loss_below, loss_below_after=loss_below_after, scale=init.layer_scale, floor=plan.floor,
+        seed=init.seed, init=init.as_dict(), progress=progress,
         max_steps=max_steps, max_time=max_time, throw=False, coordinates=coordinates,
         stiffness_switch=plan.stiffness_switch, strict=plan.strict,
     )

@@ -195,6 +195,11 @@ class ActiveSet:
         Mn.flat[::len(cols) + 1] -= tol
         return self._chol(Mn) is None  # λ_min(Mn) ≤ tol exactly when Mn − tol·I is not positive definite
 
+    @property
+    def column_norms(self) -> np.ndarray:
+        """``‖x_j‖`` for every column of ``X``."""
+        return np.sqrt(self._sq)
+
     def beta_l1(self) -> float:
         """``‖β‖₁`` at the last saddle."""
         return float(self._z[:self._k].sum())

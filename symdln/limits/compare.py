@@ -31,8 +31,8 @@ __all__ = ["SaddleComparison", "ScaleComparison", "Comparison", "compare", "conv
 @dataclass(frozen=True)
 class SaddleComparison:
     """One limit saddle against a run: ``tau_run`` (decimal text, ``digits`` verified or ``None`` when the times
-    come from one run only), ``tau_error = τ_run − τ_limit`` (float, ``None`` without both; from one run's arrival time when no verified one
-    exists, ``error_verified`` False), ``distance`` of the
+    come from one run only), ``tau_error = τ_run − τ_limit`` (float, ``None`` without both; from one run's arrival
+    time when no verified one exists, ``error_verified`` False), ``distance`` of the
     closest plateau (relative; ``None`` when the run did not visit the saddle)."""
 
     index: int

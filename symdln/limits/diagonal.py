@@ -293,11 +293,11 @@ def _float_run(model, max_jumps, progress) -> LimitPath:
     bar = _bar(progress, None)
     scale = float(np.abs(X.T @ y).max()) / n or 1.0
     floor = 1e-12 * scale
-    cnorm = np.sqrt(np.einsum("ij,ij->j", X, X))  # the column norms
+    active = ActiveSet(X, y)
+    cnorm = active.column_norms
     ynorm = float(np.linalg.norm(y))
     cmax = float(cnorm.max())
     nu_buf = np.empty(d)  # each gradient entry's noise level (below it: zero)
-    active = ActiveSet(X, y)
     try:
         while True:
             g = active.g  # −∇L(β), computed by the last solve
