@@ -80,6 +80,11 @@ class Stepper:
         with flint.ctx.workprec(self.state_bits):
             return self._loss_guard(y, self._attempt(y, f0, H))
 
+    def loss_of(self, y) -> flint.arb:
+        """``ℒ(y)``, from the loss guard when it measured this very state (the step just accepted), else computed."""
+        cached = self._last_loss
+        return cached[1] if cached is not None and cached[0] is y else self.flow.loss(y)
+
     def _loss_guard(self, y, out):
         """Reject a step the error estimate accepted whose loss rose by more than ``10·rtol`` of itself (and a thousand
         roundings): the loss never increases along gradient flow, in the primal and the mirror coordinates alike, so
@@ -89,8 +94,7 @@ class Stepper:
         y1, r, fac = out
         if not r <= 1:
             return out
-        cached = self._last_loss
-        lo0 = cached[1] if cached is not None and cached[0] is y else self.flow.loss(y)
+        lo0 = self.loss_of(y)
         lo1 = self.flow.loss(y1)
         self._last_loss = (y1, lo1)
         ulp = flint.arb(2) ** (-flint.ctx.prec)

@@ -391,7 +391,8 @@ def integrate_flow(
                     steps += 1
                     streak = 0
                     f0 = stepper.field(y)
-                    lo = flow.loss(y)
+                    # the step's loss guard measured it, at the run's precision unless the steps run at fewer bits
+                    lo = stepper.loss_of(y) if stepper.state_bits is None else flow.loss(y)
                     if thr is not None and lo < thr and (armed_from is None or not t < armed_from):
                         if armed_from is None or not t_prev < armed_from:  # armed before this step: locate it
                             t, y = locate_crossing(stepper, t_prev, y_prev, t, thr, at_events)
