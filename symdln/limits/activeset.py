@@ -263,7 +263,14 @@ class ActiveSet:
             jb = int(w.argmax())
             if not w[jb] > tol:
                 self.g = g
-                if first:
+                if len(first) == 1:  # the common step: one coordinate entered and stayed
+                    (j, added), = first.items()
+                    if added == bool(inP[j]):
+                        if added:
+                            self.entered = (j,)
+                        else:
+                            self.left = (j,)
+                elif first:
                     self.entered = tuple(sorted(j for j, a in first.items() if a and inP[j]))
                     self.left = tuple(sorted(j for j, a in first.items() if not a and not inP[j]))
                 return True

@@ -180,7 +180,19 @@ def _bar(progress, total):
     from tqdm.auto import tqdm
 
     show = sys.stderr.isatty() if progress is None else bool(progress)
-    return tqdm(total=total, desc="limit path", unit="jump", disable=not show, leave=False)
+    if not show:  # (a disabled tqdm still costs 0.2 ms to build: 1% of a d = 1000 float path)
+        return _NoBar()
+    return tqdm(total=total, desc="limit path", unit="jump", leave=False)
+
+
+class _NoBar:
+    """What :func:`_bar` returns when no bar is shown."""
+
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 def _exact_run(model, max_jumps, progress) -> LimitPath:
@@ -266,6 +278,11 @@ FLOAT_RANGE = (1e-100, 1e100)
 
 
 def _float_run(model, max_jumps, progress) -> LimitPath:
+    with np.errstate(divide="ignore", invalid="ignore"):  # jump times divide by gradients that may be 0 (masked)
+        return _float_loop(model, max_jumps, progress)
+
+
+def _float_loop(model, max_jumps, progress) -> LimitPath:
     X, y = model.float64
     n, d = X.shape
     rtol = 1e-9
@@ -324,33 +341,33 @@ def _float_run(model, max_jumps, progress) -> LimitPath:
             else:
                 nu = floor
                 ok = absg > floor
-            if not ok.any():
+            target = np.sign(g)
+            # a coordinate moves when its gradient is nonzero, unless it is held on the boundary it pushes towards
+            moves = ok & (target != at)
+            # time to reach the boundary: (target − s)/g = (1 − target·s)/|g| where a coordinate moves, else ∞
+            np.subtract(target, s, out=tmp)
+            np.divide(tmp, g, out=steps)  # (0/0 where g = 0: masked next; the loop runs under errstate)
+            steps[~moves] = np.inf
+            delta = float(steps[steps.argmin()])  # argmin: a third of min's cost on 1000 entries
+            if not math.isfinite(delta):
                 gmax = absg[absg.argmax()]  # (argmax: a third of max's cost; a NaN is its own maximum)
-                if not gmax <= floor:  # (a NaN too)
-                    level = float(nu if np.isscalar(nu) else nu[absg.argmax()])
-                    complete, reason = False, _noise_reason(t, gmax, level)
+                if not ok.any():
+                    if not gmax <= floor:  # (a NaN too)
+                        level = float(nu if np.isscalar(nu) else nu[absg.argmax()])
+                        complete, reason = False, _noise_reason(t, gmax, level)
+                else:
+                    # coordinates off the support push outward against a constrained solution that leaves them at
+                    # zero: impossible in exact arithmetic (the solve would take them in), so rounding decided it
+                    complete, reason = False, _noise_reason(t, gmax, nu, held=True)
                 break
             if len(jumps_raw) >= max_jumps:
                 complete, reason = False, f"stopped after max_jumps = {max_jumps} jumps"
-                break
-            target = np.sign(g)
-            # a coordinate moves when its gradient is nonzero, unless it is held on the boundary it pushes towards
-            ok &= target != at
-            # time to reach the boundary: (target − s)/g = (1 − target·s)/|g| where a coordinate moves, else ∞
-            steps.fill(np.inf)
-            np.subtract(target, s, out=tmp)
-            np.divide(tmp, g, out=steps, where=ok)
-            delta = float(steps[steps.argmin()])  # argmin: a third of min's cost on 1000 entries
-            if not math.isfinite(delta):
-                # coordinates off the support push outward against a constrained solution that leaves them at zero:
-                # impossible in exact arithmetic (the solve would take them in), so rounding decided it
-                complete, reason = False, _noise_reason(t, absg[absg.argmax()], nu, held=True)
                 break
             # ties: jump times within rtol of the time itself (their rounding grows with it)
             hit = (steps <= delta + rtol * (t + delta)).nonzero()[0]
             t_new = t + delta
             np.multiply(g, delta, out=tmp)
-            np.add(s, tmp, out=s, where=ok)  # coordinates held at the boundary stay there
+            np.add(s, tmp, out=s, where=moves)  # coordinates held at the boundary stay there
             s[hit] = at[hit] = target[hit]
             on = at.nonzero()[0]
             gone = np.abs(s[on]) < 1 - rtol  # left the boundary
@@ -403,15 +420,10 @@ def _float_run(model, max_jumps, progress) -> LimitPath:
     finally:
         bar.close()
     ends = [j[0] for j in jumps_raw] + [None] * (len(supports) - len(jumps_raw))
-    B = np.zeros((len(supports), d))  # one row per saddle, shared read-only by the records
-    if supports:  # one scatter for all rows
-        lens = [len(P) for P, _ in supports]
-        B[np.repeat(np.arange(len(supports)), lens), np.concatenate([P for P, _ in supports])] = \
-            np.concatenate([vals for _, vals in supports])
-    S = np.stack(sigs)
-    B.flags.writeable = S.flags.writeable = False
-    saddles = tuple(LimitSaddle(k, FrozenVector(B[k]), losses[k], starts[k], ends[k], FrozenVector(S[k]))
-                    for k in range(len(supports)))
+    S = np.stack(sigs) if sigs else np.zeros((0, d), dtype=np.int8)
+    S.flags.writeable = False
+    saddles = tuple(LimitSaddle(k, FrozenVector._owning(d, *supports[k]), losses[k], starts[k], ends[k],
+                                FrozenVector._wrap(S[k])) for k in range(len(supports)))
     jumps = tuple(LimitJump(t_new, hit_pairs, entered, left, not coupled,
                             "tied coordinates are coupled: general position fails" if coupled else "")
                   for t_new, hit_pairs, entered, left, coupled in jumps_raw)

@@ -42,11 +42,12 @@ class DiagonalLinearModel:
     @cached_property
     def float64(self) -> tuple[np.ndarray, np.ndarray]:
         """``(X, y)`` as read-only float64 arrays, each entry the correctly rounded value of the exact one (computed
-        once per model: float-mode algorithms on large designs)."""
+        once per model: float-mode algorithms on large designs); ``X`` in column-major order (those algorithms
+        gather columns and multiply by ``Xᵀ``)."""
 
         def conv(M):
             a = np.array([[int(x.numerator) / int(x.denominator) for x in row] for row in M.to_DM().to_list()],
-                         dtype=float)
+                         dtype=float, order="F")
             a.flags.writeable = False
             return a
 

@@ -37,3 +37,30 @@ def test_float_limit_path_records_are_frozen_vectors():
     last = p.saddles[-1]
     assert isinstance(last.beta, FrozenVector) and last.beta == (3.0, -1.0) and last.support == (0, 1)
     assert last.signs == (1, -1) and p.as_dict()["saddles"][-1]["signs"] == [1, -1]
+
+
+def test_sparse_vector_equals_its_dense_form():
+    rng = np.random.default_rng(5)
+    for length in (1, 4, 9):
+        for _ in range(5):
+            k = int(rng.integers(0, length + 1))
+            idx = rng.permutation(length)[:k]
+            vals = rng.standard_normal(k)
+            vals[::3] = 0.0  # explicit zeros in the values are not support
+            dense = np.zeros(length)
+            dense[idx] = vals
+            v = FrozenVector.sparse(length, idx, vals)
+            assert len(v) == length and v.nonzero() == tuple(np.flatnonzero(dense).tolist())
+            assert v == tuple(dense.tolist()) and hash(v) == hash(tuple(dense.tolist()))
+            assert v == FrozenVector(dense) and pickle.loads(pickle.dumps(v)) == v
+            with pytest.raises(ValueError):
+                v.array[0] = 1.0
+
+
+def test_sparse_vector_rejects_bad_positions():
+    with pytest.raises(ValueError, match="distinct positions"):
+        FrozenVector.sparse(3, [0, 3], [1.0, 2.0])
+    with pytest.raises(ValueError, match="distinct positions"):
+        FrozenVector.sparse(3, [1, 1], [1.0, 2.0])
+    with pytest.raises(ValueError, match="one length"):
+        FrozenVector.sparse(3, [1], [1.0, 2.0])
