@@ -81,7 +81,7 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--widths", type=_int_list, default=None, help="hidden widths, one or one per hidden layer (default 3)")
     g.add_argument("--spectrum", default=None, help="singular values of the target, e.g. 3,2,1 (default)")
     g.add_argument("--target", default=None, help='target matrix, e.g. "3,0,0;0,2,0;0,0,1"')
-    g.add_argument("--rotation-seed", type=_seed_or_none, default=0, help="seed of the exact Cayley rotations U, V of M = U diag(spectrum) Vᵀ (default 0: a rotated target; "
+    g.add_argument("--rotation-seed", type=_seed_or_none, default=_SEED_DEFAULT, help="seed of the exact Cayley rotations U, V of M = U diag(spectrum) Vᵀ (default 0: a rotated target; "
                    "'none': the diagonal target diag(spectrum))")
     g.add_argument("--weight-decay", type=_number, default=None, help="L2 weight λ ≥ 0 (default 0)")
     g.add_argument("--X", dest="X", default=None, help="data form: inputs X (n_0 × N); diagonal model: design X (n × d)")
@@ -211,8 +211,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: --rotation-seed's default (seed 0), told apart from a seed the user gave (refused with --target and --X)
+_SEED_DEFAULT = type("_SeedDefault", (), {"__repr__": lambda self: "0"})()  # not a str: argparse leaves it alone
+
+
 def _dln_model(args):
     from .models import deep_linear
+
+    if getattr(args, "y", None) is not None:
+        raise OptionError("--y goes with --model diagonal (a deep linear network's data are --X and --Y)")
 
     if args.depth >= 2:
         widths = args.widths if args.widths is not None else (3,)
@@ -225,6 +232,10 @@ def _dln_model(args):
         raise OptionError(f"give one of --spectrum, --target, --X/--Y; got {', '.join(given)}")
     if args.Y is not None and args.X is None:
         raise OptionError("--Y needs --X (data form)")
+    seed = 0 if args.rotation_seed is _SEED_DEFAULT else args.rotation_seed
+    if args.rotation_seed is not _SEED_DEFAULT and (args.target is not None or args.X is not None):
+        raise OptionError(f"--rotation-seed ({'none' if seed is None else seed}) rotates a --spectrum target; "
+                          f"--{'target' if args.target is not None else 'X/--Y'} gives the target itself")
     common = dict(depth=args.depth, widths=widths,
                   weight_decay=Fraction(0) if args.weight_decay is None else args.weight_decay)
     if args.target is not None:
@@ -234,7 +245,7 @@ def _dln_model(args):
             raise OptionError("--X needs --Y (data form)")
         return deep_linear(X=parse_matrix(args.X, name="--X"), Y=parse_matrix(args.Y, name="--Y"), **common)
     spectrum = parse_vector(args.spectrum, name="--spectrum") if args.spectrum is not None else (3, 2, 1)
-    return deep_linear(spectrum=spectrum, rotation_seed=args.rotation_seed, **common)
+    return deep_linear(spectrum=spectrum, rotation_seed=seed, **common)
 
 
 def _explore_exit(summary: dict) -> int:
@@ -289,7 +300,7 @@ def _cmd_explore(args) -> int:
     if lim:
         print()
         errs = [f"{r['label']}: {r['tau_error']:+.2g}" for r in lim["saddles"] if r["tau_error"] is not None]
-        print(f"limit path (best rank-k fits): the run visits its saddles in order = {lim['order_matches']}"
+        print(f"limit path ({lim['algorithm'].split('(', 1)[1].rstrip(')')}): the run visits its saddles in order = {lim['order_matches']}"
               + (f"; tau_run - tau_limit: {', '.join(errs)}" if errs else f" ({lim['time_reason']})"))
     print()
     print("wrote " + ", ".join(sorted(str(p) for p in res.files.values())))
@@ -304,6 +315,8 @@ def _refuse_dln_options(args) -> None:
         given.append("--weight-decay")
     if args.depth != 2:
         given.append("--depth")
+    if args.rotation_seed is not _SEED_DEFAULT:
+        given.append("--rotation-seed")
     if given:
         raise OptionError(f"{', '.join(given)} {'go' if len(given) > 1 else 'goes'} with --model dln; a diagonal "
                           f"network is given by --X and --y")

@@ -131,7 +131,7 @@ def cmd_limit(args) -> int:
 
         rows = [[str(s.index), s.label, str(s.loss), "-" if s.arrival is None else str(s.arrival)] for s in path.saddles]
         print(format_table(["k", "saddle", "loss (exact)", "arrival tau (exact)"], rows))
-        print(f"greedy rank-incremental limit (best rank-k fits); times: {path.time_reason}")
+        print(f"greedy rank-incremental limit ({path.saddle_kind}); times: {path.time_reason}")
         for note in path.notes:
             print(f"note: {note}")
     if not getattr(path, "complete", True):

@@ -8,8 +8,15 @@ the teacher form) the saddles are the pivot families ``S = {1, …, k}``::
 
 (reduced-rank regression in the data form), up to ``k = min(rank Σ, narrowest width)``.  Teacher form, depth 2,
 from ``W_l(0) = σ·G_l``: mode ``i`` is learned at ``t_i ≈ log(1/σ)/s_i``, so the accelerated jump times
-``τ = t / log(1/σ)`` are ``1/s_k``.  Equal singular values are learned together (one jump per group of equal values); when the
-narrowest width cuts a group, the last saddle is an orbit of best fits (``notes`` says so).
+``τ = t / log(1/σ)`` are ``1/s_k``.  Equal singular values: at depth 2 (teacher form, or data with ``Σxx = cI``, the
+same flow up to a time scale) their modes grow at one exponential rate and are learned together, one jump per group
+of equal values.  At depth ``L ≥ 3`` tied modes escape one at a time, at times ``~σ^{−(L−2)}`` whose constants
+depend on the initialization (the greedy algorithm adds one rank at a time), so the path keeps every rank and the
+saddles whose rank cuts a tie are orbits of best fits (which directions of the tie are learned depends on the
+initialization: no single ``A_k``, ``end_to_end`` is ``None``; ``notes`` says so).  In the data form with
+``Σxx ≠ cI`` the escape rates are not the ``μ_i`` and the path keeps every rank with a note.  An independent audit
+found the earlier rule (tied modes together at every depth) wrong at depth 3 and 4: their own flows sat on the
+rank-1 fit inside a tie (2, 2, 1) for 0.08–0.68 in ``σ^{L−2}·t`` (2026-12-07).
 """
 
 from __future__ import annotations
@@ -51,6 +58,11 @@ class DLNLimitPath:
     notes: tuple = ()
 
     @property
+    def saddle_kind(self) -> str:
+        """What the saddles are: best rank-k fits of the target, or reduced-rank regressions of the data."""
+        return "best rank-k fits" if self.model.form == "teacher" else "reduced-rank regression solutions"
+
+    @property
     def jump_times(self) -> tuple:
         return tuple(s.arrival for s in self.saddles[1:])
 
@@ -59,7 +71,8 @@ class DLNLimitPath:
             return None if x is None else {"exact": str(x), "float": float(sp.N(x, 30))}
 
         return {"model": self.model.describe(),
-                "algorithm": "greedy rank-incremental limit (best rank-k fits; tau = t / log(1/sigma) at depth 2)",
+                "algorithm": f"greedy rank-incremental limit ({self.saddle_kind}; tau = t / log(1/sigma) at depth 2, "
+                             f"teacher form)",
                 "trust": self.trust, "time_reason": self.time_reason, "notes": list(self.notes),
                 "saddles": [{"index": s.index, "label": s.label, "rank": s.rank, "loss": num(s.loss),
                              "arrival": num(s.arrival),
@@ -101,19 +114,37 @@ def dln_limit_path(model: DeepLinearModel) -> DLNLimitPath:
     if model.depth == 1:  # convex: the origin is not critical, the only critical point is the minimum
         fam = fams[frozenset(range(1, K + 1))]
         saddles = [DLNLimitSaddle(0, format_label(frozenset(range(1, K + 1))), K, fam.loss, fam.end_to_end, None)]
+    together = model.depth == 2 and (model.form == "teacher" or _isotropic(model.sxx))
+    tied = [sp.simplify(mu[i + 1] - mu[i]) == 0 for i in range(len(mu) - 1)]  # tied[i]: modes i+1, i+2 equal
+    notes = []
     k = K if model.depth == 1 else 0
-    while k < K:  # equal singular values are learned together: one jump per group of equal values
+    while k < K:
         j = k + 1
-        while j < K and sp.simplify(mu[j] - mu[k]) == 0:
+        while together and j < K and tied[j - 1]:  # depth 2: one jump per group of equal values
             j += 1
         label = frozenset(range(1, j + 1))
         fam = fams[label]
-        saddles.append(DLNLimitSaddle(len(saddles), format_label(label), j, fam.loss, fam.end_to_end,
-                                      1 / s[k] if teacher2 else None))
+        cut = j < len(mu) and tied[j - 1]  # rank j splits a group of equal values: an orbit of best fits
+        A = fam.end_to_end
+        if A is None and model.form == "teacher" and j == len(mu):  # every nonzero mode learned: the target itself
+            A = sp.ImmutableMatrix(model.target)
+        saddles.append(DLNLimitSaddle(len(saddles), format_label(label), j, fam.loss,
+                                      None if cut else A, 1 / s[k] if teacher2 else None))
+        if cut:
+            why = (f"the narrowest width is {K}" if j == K and together else
+                   f"depth {model.depth} >= 3 learns tied modes one at a time" if model.depth >= 3 else
+                   "the data covariance is not isotropic: tied mu need not grow at one rate")
+            notes.append(f"saddle {len(saddles) - 1} ({format_label(label)}): mode {j + 1} has the value of mode {j} "
+                         f"and {why}: the saddle is an orbit of best rank-{j} fits (which directions of the tie are "
+                         f"learned depends on the initialization), so no single end-to-end map is given")
         k = j
-    if K < len(mu) and sp.simplify(mu[K] - mu[K - 1]) == 0:
-        notes = (f"mode {K + 1} has the singular value of mode {K} but the narrowest width is {K}: the last saddle is "
-                 f"an orbit of best rank-{K} fits (which modes of the tie are learned depends on the initialization)",)
-    else:
-        notes = ()
-    return DLNLimitPath(model, tuple(saddles), "exact", reason, notes)
+    if not together and model.depth == 2 and any(tied[:max(K - 1, 0)]):
+        notes.append("tied values in the data form with a non-isotropic covariance: whether the flow visits the "
+                     "saddles inside a tie or learns the tied modes together is not decided here")
+    return DLNLimitPath(model, tuple(saddles), "exact", reason, tuple(notes))
+
+
+def _isotropic(sxx) -> bool:
+    """Whether ``Σxx`` is a multiple of the identity (the data form is then the teacher form's flow, rescaled)."""
+    n = sxx.shape[0]
+    return all(sxx[i, j] == (sxx[0, 0] if i == j else 0) for i in range(n) for j in range(n))

@@ -193,7 +193,7 @@ def explore(
         "accelerated_time": "t / log(1/sigma)" if model.depth <= 2 else f"t * sigma^{model.depth - 2}",
         "visits": [_with_landscape(_visit_json(v, k, verification), G) for k, v in enumerate(visits)],
         "limit": None if comparison is None else {
-            "algorithm": "greedy rank-incremental (best rank-k fits)", "time_reason": limit.time_reason,
+            "algorithm": f"greedy rank-incremental ({limit.saddle_kind})", "time_reason": limit.time_reason,
             "order_matches": comparison.order_matches,
             "saddles": [{"label": r.label, "loss": str(r.loss),
                          "tau_limit": None if r.tau_limit is None else str(r.tau_limit),

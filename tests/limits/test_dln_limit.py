@@ -104,3 +104,69 @@ def test_depth_one_is_the_least_squares_fit_alone(capsys, tmp_path):
     assert main(["limit", "--depth", "1"]) == 0
     assert main(["graph", "--depth", "1", "--out", str(tmp_path / "g.json")]) == 0
     assert main(["explore", "--depth", "1", "--out", str(tmp_path / "e"), "--no-verify"]) == 0
+
+
+def _float_flow_crossings(M, depth, sigma, seed, levels):
+    """First times the loss ½‖W_L⋯W_1 − M‖² falls below each level, by SciPy's LSODA on the weights (float64, no
+    symdln code), from W_l(0) = σ G_l."""
+    from scipy.integrate import solve_ivp
+
+    n = M.shape[0]
+    G = np.random.default_rng(seed).standard_normal((depth, n, n))
+
+    def prod(Ws, lo, hi):  # W_{hi-1} ⋯ W_lo
+        P = np.eye(n)
+        for W in Ws[lo:hi]:
+            P = W @ P
+        return P
+
+    def rhs(_, x):
+        Ws = x.reshape(depth, n, n)
+        R = prod(Ws, 0, depth) - M
+        return -np.stack([prod(Ws, l + 1, depth).T @ R @ prod(Ws, 0, l).T for l in range(depth)]).ravel()
+
+    def make(level):
+        ev = lambda _, x: 0.5 * np.sum((prod(x.reshape(depth, n, n), 0, depth) - M) ** 2) - level  # noqa: E731
+        ev.terminal = level == levels[-1]
+        return ev
+
+    sol = solve_ivp(rhs, (0, 50 / sigma ** (depth - 2)), (sigma * G).ravel(), method="LSODA", rtol=1e-10,
+                    atol=1e-14 * sigma, events=[make(v) for v in levels])
+    return [float(e[0]) if len(e) else math.inf for e in sol.t_events]
+
+
+def test_tied_values_are_learned_one_at_a_time_at_depth_three():
+    """Spectrum (2, 2, 1) at depth 3: the tied modes escape at separate times ~σ^{-1} (init-dependent constants), so
+    the flow sits on the rank-1 fit (loss 5/2) inside the tie for an interval that does not shrink in σ·t; the path
+    lists that saddle, as an orbit without an end-to-end map (an independent audit found it merged, 2026-12-07).
+    Depth 2 keeps the joint jump (one exponential rate)."""
+    m = deep_linear(spectrum=[2, 2, 1], depth=3, widths=3, rotation_seed=None)
+    p = limit_path(m)
+    assert [(x.label, x.loss) for x in p.saddles] == [
+        ("{}", sp.Rational(9, 2)), ("{1}", sp.Rational(5, 2)), ("{1,2}", sp.Rational(1, 2)), ("{1,2,3}", 0)]
+    assert p.saddles[1].end_to_end is None and p.saddles[2].end_to_end is not None
+    assert len(p.notes) == 1 and "orbit of best rank-1 fits" in p.notes[0]
+    M = np.diag([2.0, 2.0, 1.0])
+    gaps = []
+    for sigma in (1e-3, 1e-4):
+        t1, t2 = _float_flow_crossings(M, 3, sigma, 3, (3.5, 1.5))
+        gaps.append((t2 - t1) * sigma)  # the plateau at 5/2, in accelerated time σ·t
+    assert min(gaps) > 0.02 and max(gaps) / min(gaps) < 2, gaps
+    assert [x.label for x in limit_path(deep_linear(spectrum=[2, 2, 1], widths=3)).saddles] == ["{}", "{1,2}", "{1,2,3}"]
+
+
+def test_data_form_ties_follow_the_covariance():
+    """Data form, depth 2: with Σxx = cI the flow is the teacher form's, tied values together; otherwise the path keeps
+    every rank and says the visits inside a tie are not decided.  A target learned completely is its own end-to-end
+    map even when its SVD is irrational (1, 2; 2, 4; 0, 0 = 5·uvᵀ with √5 in u, v)."""
+    iso = limit_path(deep_linear(X="2,0;0,2", Y="1,0;0,1", widths=2))
+    assert [x.rank for x in iso.saddles] == [0, 2] and not iso.notes
+    # X = diag(1, 2), Y = I (N = 2): Σxx = diag(1, 4)/2, Σyx = diag(1, 2)/2, Σ = ΣyxΣxx⁻¹Σyxᵀ = I/2 (tied), while the
+    # escape rates at 0, the singular values of Σyx, are 1/2 and 1
+    Sxx, Syx = np.diag([1.0, 4.0]) / 2, np.diag([1.0, 2.0]) / 2
+    assert np.allclose(Syx @ np.linalg.inv(Sxx) @ Syx.T, np.eye(2) / 2)
+    aniso = limit_path(deep_linear(X="1,0;0,2", Y="1,0;0,1", widths=2))
+    assert [x.rank for x in aniso.saddles] == [0, 1, 2] and "not decided" in aniso.notes[-1]
+    assert aniso.saddles[1].loss == aniso.saddles[0].loss - sp.Rational(1, 4)  # c − ½μ₁
+    full = limit_path(deep_linear("1,2;2,4;0,0", widths=2))
+    assert full.saddles[-1].end_to_end == sp.ImmutableMatrix([[1, 2], [2, 4], [0, 0]])

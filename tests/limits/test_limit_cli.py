@@ -60,6 +60,11 @@ def test_text_table_and_dln_path(capsys):
     (["--spectrum", "2,1", "--weight-decay", "1/10"], "without weight decay"),
     (["--spectrum", "2,1", "--scales", "1e-3"], "--scales goes with --compare"),  # was silently ignored
     (["--spectrum", "2,1", "--digits", "5", "--seed", "1"], "--digits, --seed go with --compare"),
+    # silently ignored until an audit (2026-12-07): a rotation of a target given in full, --y of a DLN
+    (["--target", "1,2;3,4", "--rotation-seed", "3"], "--rotation-seed \\(3\\) rotates a --spectrum target"),
+    (["--X", "1,0;0,1", "--Y", "1,0;0,1", "--rotation-seed", "none"], "--X/--Y gives the target itself"),
+    (["--target", "1,2;3,4", "--y", "1"], "--y goes with --model diagonal"),
+    (["--model", "diagonal", "--X", X_PF, "--y", Y_PF, "--rotation-seed", "2"], "--rotation-seed goes with --model dln"),
 ])
 def test_bad_input_exits_nonzero_with_a_clear_message(capsys, tmp_path, argv, message):
     import re
