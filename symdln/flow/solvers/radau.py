@@ -121,19 +121,20 @@ class RadauIIA(Solver):
         return J
 
     def _inverses(self, J, H, blocks, range_bits: int, full: bool):
-        """``(γ/H − J)⁻¹`` (``P × P``) and, per pair ``α ± iβ``, the real and imaginary parts of
-        ``C = ((α − iβ)/H − J)⁻¹`` (midpoints), which solve ``((α − iβ)/H − J)(u + iv) = r + iq`` as
-        ``[u v] = Re C [r q] + Im C [−q r]`` (``P × 2`` matrices).
+        """``(γ/H − J)⁻¹`` (``P × P``) and, per pair ``α ± iβ``, what solves ``((α − iβ)/H − J)(u + iv) = r + iq``:
+        ``(G⁻¹, a, b)`` (midpoints; ``a = α/H``, ``b = β/H``), with ``[u v] = G⁻¹(K[r q] + b[−q r])``, ``K = a − J``
+        (``P × 2`` matrices, :meth:`_newton`).
 
-        ``J = −∇²ℒ`` is symmetric, so with ``K = α/H − J`` and ``b = β/H`` (``K`` commutes with itself)::
+        ``J = −∇²ℒ`` is symmetric, so with ``K = aI − J`` (``K`` commutes with itself and with ``G``)::
 
-            C = (K − ib)⁻¹ = (K + ib)(K² + b²I)⁻¹,   Re C = K G⁻¹,  Im C = b G⁻¹,  G = K² + b²I
+            C = (K − ib)⁻¹ = (K + ib)(K² + b²I)⁻¹,   Re C = K G⁻¹ = G⁻¹K,  Im C = b G⁻¹,  G = K² + b²I
 
-        one real inverse and two real products per pair instead of a complex inverse (2.5× less work), and with
-        ``G = J² − 2(α/H)J + ((α/H)² + b²)I`` one real inverse and one product per pair once ``J²`` is formed (8 %
-        less time at depth 3, σ = 1e-30, 3×3, 15 stages).  ``G``'s
-        condition number is about the square of ``K``'s (its eigenvalues ``(α/H − λ)² + b²`` lie in ``[b², ‖K‖² + b²]``),
-        so the pairs are computed with the condition number's bits once more.  Returns ``(bits, matrices)``."""
+        one real inverse per pair instead of a complex inverse (2.5× less work), and with ``G = J² − 2aJ + (a² + b²)I``
+        no product per pair once ``J²`` is formed; ``Re C`` is never formed: Newton applies ``K`` (one product with
+        ``J``) then ``G⁻¹`` to its ``P × 2`` residuals, as many products as ``Re C`` and ``Im C`` took (measured, depth
+        3, σ = 1e-30, 3×3: the products ``K G⁻¹`` were a third of this method's time).  ``G``'s condition number is
+        about the square of ``K``'s (its eigenvalues ``(a − λ)² + b²`` lie in ``[b², ‖K‖² + b²]``), so the pairs are
+        computed with the condition number's bits once more.  Returns ``(bits, matrices)``."""
         P = J.nrows()
         eye = _eye(P)
         # an approximate inverse serves simplified Newton, but its rounding must stay below the smallest components
@@ -152,11 +153,10 @@ class RadauIIA(Solver):
             J2 = (J * J).mid() if len(blocks) > 1 else None
             for a, b in blocks[1:]:
                 ah, bh = (a / H).mid(), (b / H).mid()
-                K = (eye * ah - J).mid()
                 Ginv = (J2 - J * (2 * ah) + eye * (ah * ah + bh * bh)).solve(eye, algorithm="approx").mid()
-                out.append(((K * Ginv).mid(), (Ginv * bh).mid()))
+                out.append((Ginv, ah, bh))
         self.nlu += len(out)
-        return bits, out
+        return bits, out, J
 
     def _start(self, y, H, P):
         """Starting stages for a step from ``y``: ``(poly, copy)``, either ``None``.
@@ -319,7 +319,7 @@ class RadauIIA(Solver):
         old = None
         nblocks = (s + 1) // 2
         field = self.flow.field
-        _, mats = inv
+        _, mats, J = inv
         for _ in range(self.max_newton):
             flat = []
             for i in range(s):
@@ -335,8 +335,8 @@ class RadauIIA(Solver):
                 # matrix of those adjacent entries (no interleaving), [−q r] = Y·[[0, 1], [−1, 0]], and [u v]ᵀ lists
                 # u then v, as the corrections are laid out
                 Y = flint.arb_mat(2, P, rhs[i:i + 2 * P]).transpose()
-                re, im = mats[k]
-                out += (re * Y + im * (Y * _ROT)).transpose().entries()
+                Ginv, ah, bh = mats[k]
+                out += (Ginv * (Y * ah - J * Y + (Y * _ROT) * bh)).transpose().entries()
             dW = flint.arb_mat(s, P, out).mid()
             dZ = (T * dW).mid()
             Wm = (Wm + dW).mid()
