@@ -190,7 +190,8 @@ def write_graph(G: nx.DiGraph, path, *, fmt: str | None = None) -> Path:
         elif kind == "json":
             tmp.write_text(json.dumps(nx.node_link_data(H, **_NODE_LINK), indent=1, sort_keys=True))
         elif kind == "gml":
-            nx.write_gml(H, tmp, stringizer=repr)
+            H.graph[_GML_MARK] = "plain"
+            nx.write_gml(H, tmp)  # plain GML: strings as strings, readable by any GML reader (types: symdln_types)
         else:
             tmp.write_text(_dot_text(H))
         os.replace(tmp, path)
@@ -214,15 +215,26 @@ def read_graph(path, *, fmt: str | None = None) -> nx.DiGraph:
         elif kind == "json":
             G = nx.node_link_graph(json.loads(path.read_text()), directed=True, **_NODE_LINK)
         elif kind == "gml":
-            import ast
-
-            # safe: ast.literal_eval reads literals only (numbers, strings), never code
-            G = nx.DiGraph(nx.read_gml(path, destringizer=ast.literal_eval))
+            G = nx.DiGraph(nx.read_gml(path))
+            if G.graph.pop(_GML_MARK, None) != "plain":  # written before 2026-12-07: Python reprs
+                G = nx.DiGraph(nx.read_gml(path, destringizer=_unrepr))
         else:
             G = _read_dot(path)
     except (ET.ParseError, json.JSONDecodeError, nx.NetworkXError, ValueError, KeyError) as exc:
         raise OptionError(f"`path` = {str(path)!r}: not a readable {kind} file ({exc})") from None
     return _typed(_rename(nx.DiGraph(G), kind, to_file=False))
+
+
+#: a graph attribute of the GML files written since 2026-12-07 (plain strings); files without it hold Python reprs
+_GML_MARK = "symdln_gml"
+
+
+def _unrepr(text: str):
+    """A string of a GML file symdln wrote before 2026-12-07 (Python reprs, ``'{1}'`` with its quotes, which other
+    GML readers kept): its value by ``ast.literal_eval`` (literals only, never code)."""
+    import ast
+
+    return ast.literal_eval(text)
 
 
 # -- names a format keeps for itself: such attributes are written under a prefix and renamed back on reading ------

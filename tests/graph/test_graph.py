@@ -150,3 +150,24 @@ def test_every_format_round_trips_every_attribute(tmp_path_factory, nodes, fmt, 
     assert H.graph == G.graph
     assert {n: dict(d) for n, d in H.nodes(data=True)} == {n: dict(d) for n, d in G.nodes(data=True)}
     assert {(u, v): dict(d) for u, v, d in H.edges(data=True)} == {(u, v): dict(d) for u, v, d in G.edges(data=True)}
+
+
+def test_gml_is_plain_for_other_readers_and_old_files_still_read(tmp_path, runs):
+    """GML was written with Python reprs (``label "'{1}'"``): networkx's own reader gave node ids with quotes (an
+    independent audit, 2026-12-07).  Plain now; files in the old form still read back."""
+    from symdln.graph.io import _clean, _rename
+
+    m, visits = runs
+    G = saddle_graph(visits, model=m)
+    path = write_graph(G, tmp_path / "g.gml")
+    plain = nx.read_gml(path)
+    assert set(plain.nodes) == set(G.nodes)
+    n = next(iter(G.nodes))
+    for k, v in G.nodes[n].items():
+        if isinstance(v, str):
+            assert plain.nodes[n][k] == v
+    H, _ = _clean(G)
+    nx.write_gml(_rename(H, "gml", to_file=True), tmp_path / "old.gml", stringizer=repr)  # the old writer
+    old = read_graph(tmp_path / "old.gml")
+    assert set(old.nodes) == set(G.nodes) and old.graph == G.graph
+    assert all(dict(old.nodes[x]) == dict(G.nodes[x]) for x in G.nodes)
