@@ -378,7 +378,11 @@ def _cmd_analyze(args) -> int:
     model = _any_model(args)
     from .cli_flow import read_init_file
 
-    theta = read_init_file(args.point_file, "--point-file")
+    from .models.init import check_point
+    from .parse import check_magnitudes
+
+    theta = check_point(model, read_init_file(args.point_file, "--point-file"), name="--point-file")
+    check_magnitudes([x for W in theta for x in W], name="--point-file")  # (exact, but printed and seen in float64)
     a = analyze_point(model, theta)
     if args.json:
         print(json.dumps(a.as_dict(), indent=2))

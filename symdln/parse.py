@@ -98,7 +98,8 @@ def check_magnitudes(values, *, name: str, small: bool = True) -> None:
     for x in values:
         q = x if isinstance(x, Fraction) else Fraction(int(sp.Rational(x).p), int(sp.Rational(x).q))
         if abs(q) > MAGNITUDE_LIMIT or (small and q != 0 and abs(q) < 1 / MAGNITUDE_LIMIT):
-            exponent = len(str(abs(q.numerator))) - len(str(q.denominator))
+            # (bit lengths, not decimal strings: Python refuses to print integers of more than 4300 digits)
+            exponent = round((abs(q.numerator).bit_length() - q.denominator.bit_length()) * 0.30103)
             accepted = "0 and magnitudes in [1e-300, 1e300]" if small else "magnitudes up to 1e300"
             raise ParseError(f"`{name}` holds a number of magnitude about 1e{exponent}; accepted: {accepted} (float64 "
                              f"views, for ordering, plots and the float paths, would overflow or vanish); rescale "

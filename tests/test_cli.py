@@ -176,6 +176,13 @@ def test_analyze_point_file(tmp_path, capsys):
     assert out["kind"] == "non-strict saddle" and out["order"] == 3 and out["inertia"] == [0, 12, 0]
     assert main(["analyze", "--spectrum", "2,1", "--widths", "2", "--point-file", str(f)]) == 2
     assert "has 3 matrices but the model has 2 layers" in capsys.readouterr().err
+    # entries past 1e±300 (a traceback from printing a 5000-digit integer, an audit found 2026-12-07)
+    for big in ("1e-5000", "1e5000"):
+        f.write_text(json.dumps([[[big, "0"], ["0", "1"]], [["1", "0"], ["0", "1"]]]))
+        assert main(["analyze", "--spectrum", "2,1", "--widths", "2", "--point-file", str(f)]) == 2
+        assert "`--point-file` holds a number of magnitude about 1e" in capsys.readouterr().err
+    assert main(["critical", "--X", "1e-5000,0,1;0,1,1", "--Y", "1,0,1;0,1,1"]) == 2
+    assert "magnitude about 1e-5000" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("argv, needle", [

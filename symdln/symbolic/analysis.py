@@ -263,6 +263,29 @@ def _float_mat(M) -> np.ndarray:
     return np.array([float(x) for x in M.entries()]).reshape(M.nrows(), M.ncols())
 
 
+def _symmetry_fills_kernel(loss, th, nullity: int) -> str | None:
+    """The symmetry group (``"GL"``; ``"orthogonal"`` with weight decay) whose orbit through a DLN critical point has
+    the dimension ``nullity`` of the Hessian's kernel, else ``None``.
+
+    ``ℒ`` is invariant under ``W_l ↦ G_l W_l G_{l−1}⁻¹`` on the hidden layers (``G_l`` orthogonal when ``λ > 0``), so
+    the orbit lies in the critical set at one loss and its tangent space ``T`` lies in ``ker H``.  ``dim T`` is the
+    rank of the action's differential; taken modulo a prime it can only be lower, so ``rank_p = nullity`` proves
+    ``T = ker H``: the critical set is then, near the point, a manifold along which the Hessian is nondegenerate
+    normally (Morse–Bott), and a positive semidefinite Hessian makes the point a local minimum.  (An audit found
+    weight-decay local minima with an O(2) × O(2) orbit called ``unknown``, 2026-12-07.)"""
+    if loss.kind != "dln" or not loss.rational or nullity == 0 or len(th) < 2:
+        return None
+    from .dimension import _PRIMES, _orbit_rank
+
+    Ws = [flint.fmpq_mat(W.nrows(), W.ncols(), [x for row in W.tolist() for x in row]) for W in th]
+    skew = loss.lam != 0
+    for p in _PRIMES:
+        r = _orbit_rank(Ws, p, skew=skew)
+        if r is not None:
+            return ("orthogonal" if skew else "GL") if r == nullity else None
+    return None
+
+
 def _float_hessian(loss, th, Hq: flint.fmpq_mat) -> np.ndarray:
     """The Hessian in float64 for eigenvectors: the closed form in NumPy at the rounded layers (DLN; ``n²`` entry
     conversions of the exact matrix cost more than the whole float computation), else the exact matrix rounded."""
@@ -386,7 +409,7 @@ def analyze_point(model, theta, *, family_dimension: int | None = None, seed: in
     >>> analyze_point(deep_linear("2", depth=3, widths=1), ([[0]], [[0]], [[0]])).order
     3
     """
-    point = check_point(model, theta)
+    point = check_point(model, theta, name="theta")
     irrational = sorted({x for W in point for x in W if not x.is_Rational}, key=str)
     if not irrational:
         return analyze_exact(_Loss(model), _rational_point(point), family_dimension=family_dimension, seed=seed)
@@ -444,6 +467,11 @@ def analyze_exact(loss: _Loss, th, *, family_dimension=None, is_global: bool | N
         kind, reason = "global minimum", "the loss equals the global minimum value"
     elif inert.zero == 0:
         kind, reason = "local minimum", "the Hessian is positive definite"
+    elif (group := _symmetry_fills_kernel(loss, th, inert.zero)) is not None:
+        kind, reason = "local minimum", (
+            f"the Hessian is positive semidefinite and its {inert.zero}-dimensional kernel is the tangent space of the "
+            f"hidden layers' {group} symmetry orbit, which keeps the loss and lies in the critical set: a Morse–Bott "
+            f"minimum")
     else:
         kernel = nullspace(Hq) if loss.rational else field_nullspace(rows, F)
         blocks, k = [], 0

@@ -106,10 +106,11 @@ def _offsets(Ws) -> tuple[list, list]:
     return shapes, off
 
 
-def _orbit_rank(Ws, p):
+def _orbit_rank(Ws, p, skew: bool = False):
     """The rank modulo ``p`` of the hidden-layer GL action's differential at ``Ws`` (``None``: ``p`` divides a
-    denominator).  ``X = E_ab`` at hidden layer ``l`` gives ``δW_l = E_ab W_l`` (row ``a`` gets row ``b`` of ``W_l``)
-    and ``δW_{l+1} = −W_{l+1} E_ab`` (column ``b`` gets minus column ``a`` of ``W_{l+1}``)."""
+    denominator); ``skew``: of the orthogonal groups' (``X = E_ab − E_ba``, ``a < b``), which also keep the weight
+    decay ``λΣ‖W_l‖²``.  ``X = E_ab`` at hidden layer ``l`` gives ``δW_l = E_ab W_l`` (row ``a`` gets row ``b`` of
+    ``W_l``) and ``δW_{l+1} = −W_{l+1} E_ab`` (column ``b`` gets minus column ``a`` of ``W_{l+1}``)."""
     mods = [_residues(W, p) for W in Ws]
     if any(m is None for m in mods):
         return None
@@ -119,12 +120,17 @@ def _orbit_rank(Ws, p):
     for l in range(1, len(Ws)):
         d = shapes[l - 1][0]
         c, (r2, c2) = shapes[l - 1][1], shapes[l]
+        gens = {}
         for a in range(d):
             for b in range(d):
                 vec = np.zeros(n, dtype=np.int64)
                 vec[off[l - 1] + a * c: off[l - 1] + (a + 1) * c] = mods[l - 1][b, :]
                 vec[off[l] + b: off[l] + r2 * c2: c2] = (-mods[l][:, a]) % p
-                cols.append(vec)
+                gens[a, b] = vec
+        if skew:
+            cols += [(gens[a, b] - gens[b, a]) % p for a in range(d) for b in range(a + 1, d)]
+        else:
+            cols += list(gens.values())
     return _rank_mod(np.array(cols), p) if cols else 0
 
 

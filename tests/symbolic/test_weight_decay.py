@@ -135,3 +135,47 @@ def test_analyze_names_the_weight_decay_global_minimum(spectrum, lam, point):
     rng = np.random.default_rng(0)
     best = min(minimize(loss, rng.normal(size=2 * d) * 2, method="BFGS", options={"gtol": 1e-12}).fun for _ in range(30))
     assert abs(best - float(a.loss)) < 1e-9 and best > float(a.loss) - 1e-9
+
+
+def test_analyze_certifies_a_morse_bott_local_minimum():
+    """Depth 3, widths 2, M = diag(5/4, 145/192), λ = 1/4: W_l = diag(1, 0) learns mode 1 only, a spurious local
+    minimum whose Hessian (0, 2, 10) has the O(2) × O(2) orbit's tangent as kernel.  `analyze` said `unknown` (an
+    independent audit, 2026-12-07).  Oracles: exact rational loss differences at 200 random nearby points are
+    positive; BFGS from random starts finds a lower loss (so it is not global)."""
+    from fractions import Fraction
+
+    from symdln.symbolic.analysis import analyze_point
+
+    m = deep_linear(spectrum=["5/4", "145/192"], depth=3, widths=2, rotation_seed=None, weight_decay="1/4")
+    E = [[1, 0], [0, 0]]
+    a = analyze_point(m, (E, E, E))
+    assert a.is_critical and (a.inertia.negative, a.inertia.zero, a.inertia.positive) == (0, 2, 10)
+    assert a.kind == "local minimum", (a.kind, a.reason)
+    assert "Morse–Bott" in a.reason and a.loss == sp.Rational(50977, 73728)
+    M = [[Fraction(5, 4), 0], [0, Fraction(145, 192)]]
+    lam = Fraction(1, 4)
+
+    def mul(A, B):
+        return [[sum(A[i][k] * B[k][j] for k in range(2)) for j in range(2)] for i in range(2)]
+
+    def loss(Ws):
+        A = mul(Ws[2], mul(Ws[1], Ws[0]))
+        return (sum((A[i][j] - M[i][j]) ** 2 for i in range(2) for j in range(2)) / 2
+                + lam / 2 * sum(x * x for W in Ws for row in W for x in row))
+
+    base = loss([[[Fraction(x) for x in r] for r in E]] * 3)
+    assert base == Fraction(50977, 73728)
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        eps = Fraction(1, int(rng.choice([100, 1000, 10000])))
+        Ws = [[[Fraction(E[i][j]) + eps * Fraction(int(rng.integers(-9, 10)), 9) for j in range(2)] for i in range(2)]
+              for _ in range(3)]
+        assert loss(Ws) >= base
+
+    def lossf(x):
+        W = x.reshape(3, 2, 2)
+        A = W[2] @ W[1] @ W[0]
+        return 0.5 * np.sum((A - np.array(M, dtype=float)) ** 2) + 0.125 * np.sum(W**2)
+
+    best = min(minimize(lossf, rng.normal(size=12), method="BFGS").fun for _ in range(20))
+    assert best < float(base) - 1e-3
