@@ -156,7 +156,7 @@ class RadauIIA(Solver):
                 Ginv = (J2 - J * (2 * ah) + eye * (ah * ah + bh * bh)).solve(eye, algorithm="approx").mid()
                 out.append((Ginv, ah, bh))
         self.nlu += len(out)
-        return bits, out, J
+        return bits, out, J, bits + cond_bits
 
     def _start(self, y, H, P):
         """Starting stages for a step from ``y``: ``(poly, copy)``, either ``None``.
@@ -319,7 +319,11 @@ class RadauIIA(Solver):
         old = None
         nblocks = (s + 1) // 2
         field = self.flow.field
-        _, mats, J = inv
+        _, mats, J, pair_bits = inv
+        # the pairs' corrections G⁻¹(K[r q] + b[−q r]) at G's own bits at least: G⁻¹ is ~1/b² where the result is ~1/b,
+        # so a product at fewer bits loses the condition number's (measured: at the working precision, depth 4,
+        # σ = 1e-30, where those bits exceed it, Newton failed on 8,278 of 49,700 steps and the run hit max_time)
+        pair_prec = max(flint.ctx.prec, pair_bits)
         for _ in range(self.max_newton):
             flat = []
             for i in range(s):
@@ -329,14 +333,9 @@ class RadauIIA(Solver):
             rhs = (Tinv * flint.arb_mat(s, P, flat) - Lam * Wm).mid().entries()
             # (computing the corrections at the inverses' reduced bits took 60 % more iterations: depth 3, σ = 1e-10)
             out = (mats[0] * flint.arb_mat(P, 1, rhs[:P])).entries()
-            for k in range(1, nblocks):
-                i = (2 * k - 1) * P
-                # rows 2k − 1 and 2k of the transformed residual are r and q: Y = [r q] is the transpose of the 2 × P
-                # matrix of those adjacent entries (no interleaving), [−q r] = Y·[[0, 1], [−1, 0]], and [u v]ᵀ lists
-                # u then v, as the corrections are laid out
-                Y = flint.arb_mat(2, P, rhs[i:i + 2 * P]).transpose()
-                Ginv, ah, bh = mats[k]
-                out += (Ginv * (Y * ah - J * Y + (Y * _ROT) * bh)).transpose().entries()
+            if nblocks > 1:
+                with flint.ctx.workprec(pair_prec):
+                    out += self._pairs(rhs, mats, J, nblocks, P)
             dW = flint.arb_mat(s, P, out).mid()
             dZ = (T * dW).mid()
             Wm = (Wm + dW).mid()
@@ -359,6 +358,20 @@ class RadauIIA(Solver):
                 return Zm, flint.arb_mat(P, 1, Yl[last:])
             old = size
         return None
+
+    @staticmethod
+    def _pairs(rhs, mats, J, nblocks: int, P: int) -> list:
+        """The complex pairs' corrections, rows ``u`` then ``v`` of each pair (:meth:`_newton`)."""
+        out = []
+        for k in range(1, nblocks):
+            i = (2 * k - 1) * P
+            # rows 2k − 1 and 2k of the transformed residual are r and q: Y = [r q] is the transpose of the 2 × P
+            # matrix of those adjacent entries (no interleaving), [−q r] = Y·[[0, 1], [−1, 0]], and [u v]ᵀ lists
+            # u then v, as the corrections are laid out
+            Y = flint.arb_mat(2, P, rhs[i:i + 2 * P]).transpose()
+            Ginv, ah, bh = mats[k]
+            out += (Ginv * (Y * ah - J * Y + (Y * _ROT) * bh)).transpose().entries()
+        return out
 
     def _factor(self, H, r):
         """The controller's factor, made predictive after Gustafsson (as RADAU5): after an accepted step the smaller of
