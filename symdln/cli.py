@@ -84,7 +84,7 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--rotation-seed", type=_seed_or_none, default=_SEED_DEFAULT, help="seed of the exact Cayley rotations U, V of M = U diag(spectrum) Vᵀ (default 0: a rotated target; "
                    "'none': the diagonal target diag(spectrum))")
     g.add_argument("--weight-decay", type=_number, default=None, help="L2 weight λ ≥ 0 (default 0)")
-    g.add_argument("--X", dest="X", default=None, help="data form: inputs X (n_0 × N); diagonal model: design X (n × d)")
+    g.add_argument("--X", dest="X", default=None, help="data form: inputs X (n_0 × N); with --model diagonal (flow, critical, limit, graph, analyze): design X (n × d)")
     g.add_argument("--Y", dest="Y", default=None, help="data form: outputs Y (n_L × N)")
 
 

@@ -176,6 +176,10 @@ def _measure(sol: FlowSolution, at, levels, values_name: str, events=()):
             # crossing is t = 0 itself, exact, not a located time whose digits two runs measure
             if sol.ts[0] == 0 and sol.losses[0] < p.arb(lv):
                 return EXACT_ZERO
+            # at the level exactly (an exact initial loss equal to it: arb's == holds for equal exact balls only) and
+            # certified below it at the next stored time: the loss, non-increasing, falls below it from t = 0 on
+            if sol.ts[0] == 0 and len(sol.losses) > 1 and sol.losses[0] == p.arb(lv) and sol.losses[1] < p.arb(lv):
+                return EXACT_ZERO
         return crossing_time(sol, lv)
 
     return points, [crossing(lv) for lv in levels], [list(event_times(sol, ev)) for ev in events]

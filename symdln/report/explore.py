@@ -406,8 +406,10 @@ def _write_figures(sol: FlowSolution, visits, G, out_dir: Path, model: DeepLinea
         "saddle_graph_html": write_graph_html(G, out_dir / "saddle_graph.html", title=title),
         "saddle_graph": write_graph(G, out_dir / "saddle_graph.graphml"),
     }
-    for ext in (".svg", ".pdf"):
-        save_graph_figure(G, out_dir / f"saddle_graph{ext}", title=title)
+    for ext in (".svg", ".pdf"):  # every file written is listed (an audit found the .svg and .pdf unlisted)
+        files[f"saddle_graph_{ext[1:]}"] = save_graph_figure(G, out_dir / f"saddle_graph{ext}", title=title)
+        for name in ("loss", "singular_values"):
+            files[f"{name}_{ext[1:]}"] = Path(files[name]).with_suffix(ext)
     return files
 
 

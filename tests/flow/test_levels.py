@@ -113,3 +113,13 @@ def test_times_and_levels_together_stop_after_both():
     horizon = float(mpmath.mpf(r.runs[0]["plan"]["horizon"]))
     for run in r.runs:  # each run stopped at the crossing of 1e-6 (t ≈ 7.2), far short of the horizon
         assert run["status"] == "event" and float(run["t_final"]) < min(10.0, horizon / 10)
+
+
+def test_a_level_equal_to_the_initial_loss_is_crossed_at_exactly_zero():
+    """A level equal to the exact initial loss (‖y‖²/2n = 5/4 at β = 0) is left at once: t = 0 exactly, not a located
+    `0 [16]` (an audit, 2026-12-07); a level just below it is a measured time > 0."""
+    m = diagonal_linear([[1, 0], [0, 1]], [1, 2])
+    r = verified_flow(m, InitSpec.pf("1e-10"), digits=8, cross=("5/4", "1.2499"), progress=False)
+    at, below = r.crossings
+    assert at["t"].exact and at["t"].text == "0"
+    assert not below["t"].exact and float(below["t"].text) > 0

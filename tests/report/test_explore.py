@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 from fractions import Fraction
 
 import networkx as nx
@@ -22,6 +23,8 @@ def test_default_explore_writes_every_file(default_report):
         assert f.is_file() and f.stat().st_size > 0, name
     assert (out / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     summary = json.loads((out / "summary.json").read_text())
+    # every file in the folder is listed (the .svg and .pdf figures were not, an audit found 2026-12-07)
+    assert {Path(f).name for f in summary["files"].values()} | {"summary.json"} == {f.name for f in out.iterdir()}
     assert [v["label"] for v in summary["visits"]] == ["{}", "{1}", "{1,2}", "{1,2,3}"]
     assert [v["loss"] for v in summary["visits"]] == ["7", "5/2", "1/2", "0"]
     # exact landscape at the visited families (depth 2: index = swaps + (h − r)(R − r), Baldi–Hornik)
