@@ -134,7 +134,8 @@ class RadauIIA(Solver):
         ``J``) then ``G⁻¹`` to its ``P × 2`` residuals, as many products as ``Re C`` and ``Im C`` took (measured, depth
         3, σ = 1e-30, 3×3: the products ``K G⁻¹`` were a third of this method's time).  ``G``'s condition number is
         about the square of ``K``'s (its eigenvalues ``(a − λ)² + b²`` lie in ``[b², ‖K‖² + b²]``), so the pairs are
-        computed with the condition number's bits once more.  Returns ``(bits, matrices)``."""
+        computed with the condition number's bits once more, and Newton applies them at those bits (``pair_bits``).
+        Returns ``(bits, matrices, J, pair_bits)``."""
         P = J.nrows()
         eye = _eye(P)
         # an approximate inverse serves simplified Newton, but its rounding must stay below the smallest components
