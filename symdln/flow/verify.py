@@ -429,6 +429,8 @@ def verified_flow(
             message = (f"the loss did not fall below {', '.join(missed)} by t = {float(best.t_final.mid()):.6g} (the "
                        f"end of the run); " + (rest + ", and a larger `t_end` will not reach these levels" if rest
                                               else "give a larger `t_end` (--t-end) to look further"))
+        if worst is not None and worst < digits:  # the other numbers' shortfall is said too (an audit, 2026-12-07)
+            message += f"; some reported numbers have only {worst} verified digits (wanted {digits})"
     elif status is None and worst is None and not at_q and not events and levels and all(
             lv in never or (c is not None and c[1] == "exact") for lv, c in zip(levels, cmp[1])):
         status_text = "success"  # nothing numeric to verify: every level is certified out of reach or crossed at t = 0

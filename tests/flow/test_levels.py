@@ -123,3 +123,13 @@ def test_a_level_equal_to_the_initial_loss_is_crossed_at_exactly_zero():
     at, below = r.crossings
     assert at["t"].exact and at["t"].text == "0"
     assert not below["t"].exact and float(below["t"].text) > 0
+
+
+def test_an_incomplete_run_also_says_when_numbers_fell_short_of_the_digits():
+    """A level not reached makes the status `incomplete`; numbers with fewer digits than asked are said too (the
+    message named only the level: an audit, 2026-12-07)."""
+    m = diagonal_linear([[1, 0], [0, 1]], [1, 2])
+    r = verified_flow(m, InitSpec.pf("1e-10"), digits=30, at=("10",), cross=("1e-30",), t_end="20", rtol="1e-8",
+                      retries=0, progress=False)
+    assert r.status == "incomplete" and r.min_digits < 30
+    assert f"only {r.min_digits} verified digits (wanted 30)" in r.message
