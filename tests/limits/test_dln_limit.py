@@ -106,12 +106,14 @@ def test_depth_one_is_the_least_squares_fit_alone(capsys, tmp_path):
     assert main(["explore", "--depth", "1", "--out", str(tmp_path / "e"), "--no-verify"]) == 0
 
 
-def _float_flow_crossings(M, depth, sigma, seed, levels):
-    """First times the loss ½‖W_L⋯W_1 − M‖² falls below each level, by SciPy's LSODA on the weights (float64, no
-    symdln code), from W_l(0) = σ G_l."""
+def _float_flow_crossings(M, depth, sigma, seed, levels, X=None, t_end=None):
+    """First times the loss ‖W_L⋯W_1 X − M‖²/2N (teacher form: X = I, N = 1) falls below each level, by SciPy's LSODA
+    on the weights (float64, no symdln code), from W_l(0) = σ G_l."""
     from scipy.integrate import solve_ivp
 
     n = M.shape[0]
+    N = 1 if X is None else X.shape[1]
+    X = np.eye(n) if X is None else X
     G = np.random.default_rng(seed).standard_normal((depth, n, n))
 
     def prod(Ws, lo, hi):  # W_{hi-1} ⋯ W_lo
@@ -122,16 +124,17 @@ def _float_flow_crossings(M, depth, sigma, seed, levels):
 
     def rhs(_, x):
         Ws = x.reshape(depth, n, n)
-        R = prod(Ws, 0, depth) - M
+        R = (prod(Ws, 0, depth) @ X - M) @ X.T / N
         return -np.stack([prod(Ws, l + 1, depth).T @ R @ prod(Ws, 0, l).T for l in range(depth)]).ravel()
 
     def make(level):
-        ev = lambda _, x: 0.5 * np.sum((prod(x.reshape(depth, n, n), 0, depth) - M) ** 2) - level  # noqa: E731
+        ev = lambda _, x: np.sum((prod(x.reshape(depth, n, n), 0, depth) @ X - M) ** 2) / (2 * N) - level  # noqa: E731
         ev.terminal = level == levels[-1]
         return ev
 
-    sol = solve_ivp(rhs, (0, 50 / sigma ** (depth - 2)), (sigma * G).ravel(), method="LSODA", rtol=1e-10,
-                    atol=1e-14 * sigma, events=[make(v) for v in levels])
+    end = 50 / sigma ** (depth - 2) if t_end is None else t_end
+    sol = solve_ivp(rhs, (0, end), (sigma * G).ravel(), method="LSODA", rtol=1e-10, atol=1e-14 * sigma,
+                    events=[make(v) for v in levels])
     return [float(e[0]) if len(e) else math.inf for e in sol.t_events]
 
 
@@ -161,6 +164,17 @@ def test_data_form_ties_follow_the_covariance():
     map even when its SVD is irrational (1, 2; 2, 4; 0, 0 = 5·uvᵀ with √5 in u, v)."""
     iso = limit_path(deep_linear(X="2,0;0,2", Y="1,0;0,1", widths=2))
     assert [x.rank for x in iso.saddles] == [0, 2] and not iso.notes
+    # independent flows (own LSODA on the data loss): the plateau at the rank-1 loss 1/4 between the levels 3/8 and 1/8
+    # shrinks like 1/log(1/σ) in accelerated time t/log(1/σ) when Σxx = 2I (one jump), and stays O(1) for
+    # X = diag(1, 2) (escape rates 1/2 and 1: the rank-1 saddle is visited)
+    def gap(Xf, sigma):
+        t1, t2 = _float_flow_crossings(np.eye(2), 2, sigma, 1, (0.375, 0.125), X=Xf, t_end=12 * math.log(1 / sigma))
+        return (t2 - t1) / math.log(1 / sigma)
+
+    g_iso = [gap(np.diag([2.0, 2.0]), sg) for sg in (1e-4, 1e-12)]
+    assert g_iso[1] < 0.5 * g_iso[0] and g_iso[1] < 0.1, g_iso
+    g_aniso = [gap(np.diag([1.0, 2.0]), sg) for sg in (1e-4, 1e-12)]
+    assert min(g_aniso) > 0.3 and g_aniso[1] > 0.7 * g_aniso[0], g_aniso
     # X = diag(1, 2), Y = I (N = 2): Σxx = diag(1, 4)/2, Σyx = diag(1, 2)/2, Σ = ΣyxΣxx⁻¹Σyxᵀ = I/2 (tied), while the
     # escape rates at 0, the singular values of Σyx, are 1/2 and 1
     Sxx, Syx = np.diag([1.0, 4.0]) / 2, np.diag([1.0, 2.0]) / 2
