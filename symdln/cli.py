@@ -212,7 +212,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: --rotation-seed's default (seed 0), told apart from a seed the user gave (refused with --target and --X)
-_SEED_DEFAULT = type("_SeedDefault", (), {"__repr__": lambda self: "0"})()  # not a str: argparse leaves it alone
+class _SeedDefault:
+    """--rotation-seed's default: not a str, so argparse does not pass it through the option's type."""
+
+    def __repr__(self) -> str:
+        return "0"
+
+
+_SEED_DEFAULT = _SeedDefault()
 
 
 def _dln_model(args):

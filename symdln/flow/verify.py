@@ -172,13 +172,11 @@ def _measure(sol: FlowSolution, at, levels, values_name: str, events=()):
 
     def crossing(lv):
         with p.flint():
-            # below the level at the initialization (a certified comparison of the loss ball at the exact θ0): the
-            # crossing is t = 0 itself, exact, not a located time whose digits two runs measure
-            if sol.ts[0] == 0 and sol.losses[0] < p.arb(lv):
-                return EXACT_ZERO
-            # at the level exactly (an exact initial loss equal to it: arb's == holds for equal exact balls only) and
-            # certified below it at the next stored time: the loss, non-increasing, falls below it from t = 0 on
-            if sol.ts[0] == 0 and len(sol.losses) > 1 and sol.losses[0] == p.arb(lv) and sol.losses[1] < p.arb(lv):
+            # below the level at the initialization (a certified comparison of the loss ball at the exact θ0), or at
+            # it exactly (arb's == holds for equal exact balls only) and certified below it at the next stored time
+            # (the loss never increases): the crossing is t = 0 itself, exact, not a located time two runs measure
+            level, lo = p.arb(lv), sol.losses
+            if sol.ts[0] == 0 and (lo[0] < level or (len(lo) > 1 and lo[0] == level and lo[1] < level)):
                 return EXACT_ZERO
         return crossing_time(sol, lv)
 

@@ -423,7 +423,7 @@ def _float_loop(model, max_jumps, progress) -> LimitPath:
     S = np.stack(sigs) if sigs else np.zeros((0, d), dtype=np.int8)
     S.flags.writeable = False
     saddles = tuple(LimitSaddle(k, FrozenVector._owning(d, *supports[k]), losses[k], starts[k], ends[k],
-                                FrozenVector._wrap(S[k])) for k in range(len(supports)))
+                                FrozenVector._owning(d, dense=S[k])) for k in range(len(supports)))
     jumps = tuple(LimitJump(t_new, hit_pairs, entered, left, not coupled,
                             "tied coordinates are coupled: general position fails" if coupled else "")
                   for t_new, hit_pairs, entered, left, coupled in jumps_raw)

@@ -67,17 +67,12 @@ class FrozenVector(Sequence):
         return cls._owning(int(length), idx, vals)
 
     @classmethod
-    def _owning(cls, length: int, idx: np.ndarray, vals: np.ndarray) -> FrozenVector:
-        """:meth:`sparse` on arrays the caller hands over (distinct ``intp`` positions, float64 values; unchecked)."""
+    def _owning(cls, length: int, idx: np.ndarray | None = None, vals: np.ndarray | None = None, *,
+                dense: np.ndarray | None = None) -> FrozenVector:
+        """A vector on arrays the caller hands over, unchecked: sparse (distinct ``intp`` positions ``idx``, float64
+        ``vals``) as :meth:`sparse`, or ``dense``, a read-only one-dimensional float64 or int array."""
         v = cls.__new__(cls)
-        v._a, v._sp = None, (length, idx, vals)
-        return v
-
-    @classmethod
-    def _wrap(cls, a: np.ndarray) -> FrozenVector:
-        """The vector of a read-only one-dimensional float64 or int array the caller hands over (unchecked)."""
-        v = cls.__new__(cls)
-        v._a, v._sp = a, None
+        v._a, v._sp = (dense, None) if dense is not None else (None, (length, idx, vals))
         return v
 
     @property
