@@ -1,6 +1,7 @@
 """Radau IIA: empirical order against a closed form, L-stability, and the deep-plateau oracles it was built for."""
 
 import functools
+from fractions import Fraction
 import math
 
 import flint
@@ -365,3 +366,27 @@ def test_jacobian_at_a_predicted_stage_on_the_approach_to_an_escape(monkeypatch)
     nfev = [s.stats.nfev for s in (predicted, at_y0)]
     assert nfev[0] < 0.95 * nfev[1], nfev  # measured: 8255 against 8984 (with the scaled-copy start in both)
     assert abs(float((predicted.t_final - at_y0.t_final).mid())) <= 1e-9 * float(at_y0.t_final.mid())
+
+
+def test_pair_corrections_keep_their_condition_bits_at_depth_4():
+    """The complex pairs' Newton corrections ``G⁻¹(K[r q] + b[−q r])`` must be formed at ``G``'s bits (its condition
+    number is about the square of the iteration matrix's): formed at the working precision, depth 4 from σ = 1e-30
+    lost the condition number's bits once ``H‖J‖`` grew after the first escape, and Newton failed on 134 of 1,000
+    steps before the loss reached 1e-3 (the run hit ``max_steps``).  At ``G``'s bits the one run (6 digits) reaches
+    it in ~680 steps with ~16 rejections; the bound below leaves room for neither regression."""
+    from dataclasses import replace
+
+    from symdln.flow.integrate import integrate_flow
+    from symdln.flow.plan import InitSpec, plan_run
+    from symdln.flow.resolution import digits_for_level
+
+    m = deep_linear(spectrum=[2, 1], depth=4, widths=2, rotation_seed=1)
+    init = InitSpec.gaussian("1e-30", 3)
+    plan = plan_run(m, init, digits=6)
+    plan = replace(plan, digits=max(plan.digits, digits_for_level(Fraction(1, 1000), plan.rtol)))
+    sol = integrate_flow(m, init.build(m), plan.horizon, precision=plan.precision, rtol=plan.rtol,
+                         solver=plan.solver, loss_below=Fraction(1, 1000), scale=init.layer_scale, floor=plan.floor,
+                         seed=init.seed, init=init.as_dict(), progress=False, max_steps=900, throw=False,
+                         stiffness_switch=plan.stiffness_switch, strict=plan.strict)
+    assert sol.status.name.lower() == "success", (sol.status, sol.stats.as_dict())
+    assert sol.stats.rejected_steps < 60, sol.stats.as_dict()

@@ -320,11 +320,7 @@ class RadauIIA(Solver):
         old = None
         nblocks = (s + 1) // 2
         field = self.flow.field
-        _, mats, J, pair_bits = inv
-        # the pairs' corrections G⁻¹(K[r q] + b[−q r]) at G's own bits at least: G⁻¹ is ~1/b² where the result is ~1/b,
-        # so a product at fewer bits loses the condition number's (measured: at the working precision, depth 4,
-        # σ = 1e-30, where those bits exceed it, Newton failed on 8,278 of 49,700 steps and the run hit max_time)
-        pair_prec = max(flint.ctx.prec, pair_bits)
+        mats = inv[1]
         for _ in range(self.max_newton):
             flat = []
             for i in range(s):
@@ -335,8 +331,7 @@ class RadauIIA(Solver):
             # (computing the corrections at the inverses' reduced bits took 60 % more iterations: depth 3, σ = 1e-10)
             out = (mats[0] * flint.arb_mat(P, 1, rhs[:P])).entries()
             if nblocks > 1:
-                with flint.ctx.workprec(pair_prec):
-                    out += self._pairs(rhs, mats, J, nblocks, P)
+                out += self._pairs(rhs, inv, nblocks, P)
             dW = flint.arb_mat(s, P, out).mid()
             dZ = (T * dW).mid()
             Wm = (Wm + dW).mid()
@@ -361,17 +356,25 @@ class RadauIIA(Solver):
         return None
 
     @staticmethod
-    def _pairs(rhs, mats, J, nblocks: int, P: int) -> list:
-        """The complex pairs' corrections, rows ``u`` then ``v`` of each pair (:meth:`_newton`)."""
+    def _pairs(rhs, inv, nblocks: int, P: int) -> list:
+        """The complex pairs' corrections, rows ``u`` then ``v`` of each pair (:meth:`_newton`), from the transformed
+        residual ``rhs`` (entries) and the inverses of :meth:`_inverses`.
+
+        Formed at ``G``'s own bits at least (``pair_bits``): ``G⁻¹`` is ``~1/b²`` where the result is ``~1/b``, so
+        products at fewer bits lose the condition number's (measured: at the working precision, depth 4, σ = 1e-30,
+        where those bits exceed it, Newton failed on 8,278 of 49,700 steps and the run hit max_time; the regression
+        test ``test_pair_corrections_keep_their_condition_bits_at_depth_4``)."""
+        _, mats, J, pair_bits = inv
         out = []
-        for k in range(1, nblocks):
-            i = (2 * k - 1) * P
-            # rows 2k − 1 and 2k of the transformed residual are r and q: Y = [r q] is the transpose of the 2 × P
-            # matrix of those adjacent entries (no interleaving), [−q r] = Y·[[0, 1], [−1, 0]], and [u v]ᵀ lists
-            # u then v, as the corrections are laid out
-            Y = flint.arb_mat(2, P, rhs[i:i + 2 * P]).transpose()
-            Ginv, ah, bh = mats[k]
-            out += (Ginv * (Y * ah - J * Y + (Y * _ROT) * bh)).transpose().entries()
+        with flint.ctx.workprec(max(flint.ctx.prec, pair_bits)):
+            for k in range(1, nblocks):
+                i = (2 * k - 1) * P
+                # rows 2k − 1 and 2k of the transformed residual are r and q: Y = [r q] is the transpose of the 2 × P
+                # matrix of those adjacent entries (no interleaving), [−q r] = Y·[[0, 1], [−1, 0]], and [u v]ᵀ lists
+                # u then v, as the corrections are laid out
+                Y = flint.arb_mat(2, P, rhs[i:i + 2 * P]).transpose()
+                Ginv, ah, bh = mats[k]
+                out += (Ginv * (Y * ah - J * Y + (Y * _ROT) * bh)).transpose().entries()
         return out
 
     def _factor(self, H, r):
