@@ -46,7 +46,8 @@ def parse_number(text: str, *, name: str = "value") -> Fraction:
     """Read one exact rational number from text.
 
     ``parse_number("1e-30") == Fraction(1, 10**30)``; accepted forms are an
-    integer, ``p/q`` and a decimal with optional exponent.
+    integer, ``p/q`` and a decimal with optional exponent; digits may be
+    grouped by underscores between two of them, as in Python (``1_000``).
 
     Examples
     --------
@@ -57,7 +58,12 @@ def parse_number(text: str, *, name: str = "value") -> Fraction:
     """
     if not isinstance(text, str):
         raise ParseError(f"`{name}` must be text, got {describe(text)}")
-    s = text.strip().replace("_", "")
+    s = text.strip()
+    if "_" in s:
+        if re.search(r"(?<!\d)_|_(?!\d)", s):
+            raise ParseError(f"`{name}` = {text!r}: an underscore may only group digits, between two of them "
+                             f"(1_000, as in Python)")
+        s = s.replace("_", "")
     m = _FRACTION.match(s)
     if m:
         num, den = int(m.group(1)), int(m.group(2))

@@ -31,13 +31,15 @@ from symdln.parse import (
         ("-2.5E+3", Fraction(-2500)),
         (" 7.25 ", Fraction(29, 4)),
         ("1_000", Fraction(1000)),
+        ("-1_000.000_5e1_0", Fraction(-10000005000000)),
     ],
 )
 def test_parse_number_is_exact(text, value):
     assert parse_number(text) == value
 
 
-@pytest.mark.parametrize("text", ["nan", "inf", "-inf", "1/0", "2**3", "__import__('os')", "1e", "", "1/2/3", "0x10", "sqrt(2)"])
+@pytest.mark.parametrize("text", ["nan", "inf", "-inf", "1/0", "2**3", "__import__('os')", "1e", "", "1/2/3", "0x10", "sqrt(2)",
+                                  "_1", "1_", "1__0", "1_/2", "1._5", "1e_5", "_"])
 def test_parse_number_refuses_non_numbers(text):
     with pytest.raises(ParseError, match="value"):
         parse_number(text)
