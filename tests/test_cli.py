@@ -102,6 +102,7 @@ def test_flow_diagonal_follows_the_published_saddles(capsys, tau, beta):
         (["explore", "--widths", "100000", "--out", "/nonexistent/never-written"], "the limit is 1000"),
         (["flow", "--widths", "30", "--depth", "3", "--at", "1"], "--max-time"),
         (["explore", "--depth", "4", "--sigma", "1e-40", "--out", "/nonexistent/never-written"], "--max-time"),
+        (["flow", "--depth", "500", "--sigma", "1e-3", "--at", "1"], "widths [3, 3, 3, …, 3, 3] (501 dimensions)"),
     ],
 )
 def test_bad_input_is_a_clear_error(capsys, argv, needle):

@@ -212,9 +212,16 @@ def check_layer_dims(model) -> list[int]:
     layer dimensions."""
     dims = [model.dim] if isinstance(model, DiagonalLinearModel) else list(model.widths)
     if max(dims) > MAX_LAYER_DIM:
-        raise OptionError(f"a layer of dimension {max(dims)} (widths {dims}): the flow's error norm builds n × n "
+        raise OptionError(f"a layer of dimension {max(dims)} ({_dims_text(dims)}): the flow's error norm builds n × n "
                           f"matrices in multiprecision (~{max(dims) ** 2:.1e} entries); the limit is {MAX_LAYER_DIM}")
     return dims
+
+
+def _dims_text(dims: list[int]) -> str:
+    """The layer dimensions for a message, elided past eight (``--depth 500`` printed 501 of them)."""
+    if len(dims) <= 8:
+        return f"widths {dims}"
+    return f"widths [{', '.join(map(str, dims[:3]))}, …, {', '.join(map(str, dims[-2:]))}] ({len(dims)} dimensions)"
 
 
 def check_feasible(model, init: InitSpec, max_time, solver: str = "auto", coordinates: str = "primal") -> None:
@@ -227,7 +234,7 @@ def check_feasible(model, init: InitSpec, max_time, solver: str = "auto", coordi
     if P > MAX_FLOW_PARAMS[chosen] and max_time is None:
         cost = ("field evaluations of ~P² operations" if chosen == "gbs"
                 else f"P × P inversions (~{P ** 3:.1e} operations each)")
-        raise OptionError(f"{P} parameters (widths {dims}): the {chosen} solver's steps cost {cost} at hundreds of "
+        raise OptionError(f"{P} parameters ({_dims_text(dims)}): the {chosen} solver's steps cost {cost} at hundreds of "
                           f"digits; runs with at most {MAX_FLOW_PARAMS[chosen]} parameters are started without a time "
                           f"limit; give `max_time` (`symdln flow --max-time`; `explore` has no time bound) to run "
                           f"with a wall-clock bound")
