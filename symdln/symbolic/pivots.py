@@ -101,7 +101,10 @@ def mode_values(model: DeepLinearModel) -> tuple:
 @lru_cache(maxsize=64)
 def _modes(model: DeepLinearModel):
     if model.form == "data" and model.sxx.det() == 0:
-        raise ModelError("`X` must have full row rank (XXᵀ invertible) for the pivot families")
+        n0, N = model.X.shape
+        raise ModelError(f"`X` ({n0} × {N}) has rank {model.sxx.rank()} < {n0} rows: XXᵀ is singular, and the critical "
+                         f"sets (pivot families) are built for full row rank only; the loss sees W_1 only through "
+                         f"W_1 X, so express the inputs in a basis of X's row space (fewer input rows)")
     lam = sp.Rational(model.weight_decay.numerator, model.weight_decay.denominator)
     if model.svd is not None and model.form == "teacher":
         s = [x for x in model.svd.s if x != 0]
