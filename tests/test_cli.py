@@ -6,6 +6,7 @@ import sys
 
 import mpmath
 import pytest
+import sympy as sp
 
 from symdln.cli import main
 
@@ -293,3 +294,36 @@ def test_closed_stdout_ends_quietly():
     p.stdout.close()  # before anything is written
     err = p.stderr.read().decode()
     assert p.wait(timeout=120) == 141 and "Traceback" not in err, err
+
+
+def test_analyze_takes_inputs_without_full_row_rank(tmp_path, capsys):
+    """``X = vvᵀ``, ``v = (1, 2)`` (rank 1 < 2 rows), ``Y = I``, ``N = 2``: ``analyze`` was refused (``XXᵀ``
+    singular).  Oracle, own SymPy loss ``‖W_2W_1X − Y‖²/2N``: its gradient and Hessian at each point; the best
+    rank-1 fit of ``Y`` by ``AX`` has loss ``(‖Y‖² − 1)/4 = 1/4``, attained by the least-norm map ``vvᵀ/25`` and by
+    it plus any ``Z`` with ``ZX = 0``, e.g. ``Z`` with rows along ``(2, −1)`` (global minima: loss 1/4, zero
+    gradient); at the origin the Hessian's signs are its own exact eigenvalues'."""
+    X, Y = sp.Matrix([[1, 2], [2, 4]]), sp.eye(2)
+    w = sp.symbols("w0:8")
+    W1, W2 = sp.Matrix(2, 2, w[:4]), sp.Matrix(2, 2, w[4:])
+    R = W2 * W1 * X - Y
+    loss = sum(x ** 2 for x in R) / 4
+    H = sp.hessian(loss, w)
+    points = {"least norm": ([["1/5", "2/5"], ["0", "0"]], [["1/5", "0"], ["2/5", "0"]]),
+              "translated": ([["11/5", "-3/5"], ["2", "-1"]], [["1/5", "0"], ["2/5", "0"]]),
+              "origin": ([["0", "0"], ["0", "0"]], [["0", "0"], ["0", "0"]])}
+    for name, (a, b) in points.items():
+        f = tmp_path / "p.json"
+        f.write_text(json.dumps([a, b]))
+        out = _run_json(capsys, ["analyze", "--X", "1,2;2,4", "--Y", "1,0;0,1", "--widths", "2", "--point-file", str(f),
+                                 "--json"])
+        sub = dict(zip(w, [sp.Rational(x) for M in (a, b) for row in M for x in row]))
+        assert all(sp.diff(loss, v).subs(sub) == 0 for v in w)
+        ev = H.subs(sub).eigenvals()
+        inertia = [sum(m for e, m in ev.items() if e < 0), sum(m for e, m in ev.items() if e == 0),
+                   sum(m for e, m in ev.items() if e > 0)]
+        assert out["inertia"] == inertia, (name, out["inertia"], inertia)
+        assert sp.Rational(out["loss"]) == loss.subs(sub)
+        if name == "origin":
+            assert out["kind"] == "strict saddle"
+        else:
+            assert loss.subs(sub) == sp.Rational(1, 4) and out["kind"] == "global minimum", (name, out["kind"])

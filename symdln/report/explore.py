@@ -149,8 +149,8 @@ def explore(
         interrupted = verification.get("status") == "interrupted"
     elif verify:
         verification = {"ok": False, "status": "skipped", "reason": f"the run ended with status {sol.status.name.lower()}"}
-    land = None
-    if model.n_params <= LANDSCAPE_PARAMS and model.weight_decay == 0:
+    land, land_note = None, _landscape_skipped(model)
+    if land_note is None:
         from ..symbolic.landscape import landscape
 
         land = landscape(model)  # exact kinds, inertia and escape rates of the graph's nodes
@@ -200,6 +200,7 @@ def explore(
                          "tau_run": r.tau_run, "tau_error": r.tau_error, "distance": r.distance}
                         for r in comparison.rows]},
         "verification": verification,
+        "landscape": "exact: every stratum's kind, inertia and escapes in the graph" if land is not None else land_note,
         "files": {k: str(v) for k, v in files.items()},
     }
     summary["seconds"] = round(time.perf_counter() - started, 3)
@@ -210,6 +211,17 @@ def explore(
     files["summary"] = path
     summary["files"]["summary"] = str(path)
     return ExploreResult(sol, visits, G, summary, files)
+
+
+def _landscape_skipped(model) -> str | None:
+    """Why the report's graph has no exact landscape (strata, kinds, escapes), or ``None`` when it has one."""
+    if model.n_params > LANDSCAPE_PARAMS:
+        return f"not computed: {model.n_params} parameters, more than {LANDSCAPE_PARAMS} (`symdln critical` lists it)"
+    if model.weight_decay != 0:
+        return "not computed with weight decay (`symdln critical --weight-decay` lists its minima)"
+    if model.form == "data" and model.sxx.det() == 0:
+        return "not computed: X lacks full row rank (the critical strata need XXᵀ invertible)"
+    return None
 
 
 def _unfinished(model, sol: FlowSolution, families) -> str | None:

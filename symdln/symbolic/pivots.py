@@ -7,7 +7,8 @@ teacher form).  For every ``S ⊆ {1 … rank Σ}`` with ``|S| ≤ r_max``::
     A_S = U_S U_Sᵀ Σyx Σxx⁻¹,      ℒ(A_S) = c − ½ Σ_{i∈S} μ_i
 
 (Baldi & Hornik 1989); ``S = {1 … min(rank, r_max)}`` are the global minima.  At depth 1 the loss
-is convex in ``A_θ = W_1`` and only that family is critical.
+is convex in ``A_θ = W_1`` and only that family is critical.  When ``X`` lacks full row rank, ``Σxx⁻¹`` is the
+pseudo-inverse ``Σxx⁺`` and ``A_S`` the least-norm map of each family (:func:`sxx_inverse`).
 
 Weight decay λ > 0, teacher form with a known SVD: each active mode sits at a critical
 point of ``f(a) = ½(a − s)² + (λL/2) a^{2/L}``; with ``a = b^L`` the positive critical
@@ -38,7 +39,8 @@ from ..matops import to_arb_mat
 from ..models.dln import DeepLinearModel
 from ..precision import Precision
 
-__all__ = ["PivotFamily", "pivot_families", "format_label", "mode_values", "tied_eigenvectors"]
+__all__ = ["PivotFamily", "pivot_families", "format_label", "mode_values", "tied_eigenvectors", "sxx_inverse",
+           "require_full_row_rank"]
 
 _MAX_FAMILIES = 4096
 
@@ -98,13 +100,40 @@ def mode_values(model: DeepLinearModel) -> tuple:
     return _modes(model)
 
 
-@lru_cache(maxsize=64)
-def _modes(model: DeepLinearModel):
-    if model.form == "data" and model.sxx.det() == 0:
+def require_full_row_rank(model) -> None:
+    """Refuse a data-form DLN whose ``X`` lacks full row rank (``Σxx`` singular) where every critical stratum is
+    asked for: their constructions invert ``Σxx`` (the pivot families, :func:`pivot_families`, and the loss at a
+    point, :mod:`.analysis`, do not: they use the pseudo-inverse)."""
+    if isinstance(model, DeepLinearModel) and model.form == "data" and model.sxx.det() == 0:
         n0, N = model.X.shape
         raise ModelError(f"`X` ({n0} × {N}) has rank {model.sxx.rank()} < {n0} rows: XXᵀ is singular, and the critical "
-                         f"sets (pivot families) are built for full row rank only; the loss sees W_1 only through "
-                         f"W_1 X, so express the inputs in a basis of X's row space (fewer input rows)")
+                         f"strata are built for full row rank only (`symdln limit`, `flow` and `analyze` take it); the "
+                         f"loss sees W_1 only through W_1 X, so express the inputs in a basis of X's row space (fewer "
+                         f"input rows)")
+
+
+@lru_cache(maxsize=64)
+def sxx_inverse(model: DeepLinearModel) -> sp.Matrix:
+    """``Σxx⁻¹``, or its Moore–Penrose pseudo-inverse ``Σxx⁺`` (exact) when ``X`` lacks full row rank.
+
+    With ``Σxx`` singular the least-squares maps are ``A Σxx = Σyx`` up to ``Z`` with ``Z X = 0``; ``Σyx Σxx⁺`` is
+    the one of least norm (``Σyx``'s rows lie in ``Σxx``'s range, so ``Σyx Σxx⁺ Σxx = Σyx``), the loss does not see
+    ``Z``, and ``Σ = Σyx Σxx⁺ Σyxᵀ`` gives the same ``μ_i`` and losses as in the invertible case.  It is also the map
+    gradient flow from a vanishing initialization reaches: ``W_1``'s component that ``X`` annihilates has zero
+    gradient, so it stays at the initialization's scale.
+
+    >>> from symdln.models import deep_linear
+    >>> sxx_inverse(deep_linear(X=[[1, 1], [1, 1]], Y=[[2, 2]], depth=2, widths=1))
+    Matrix([
+    [1/4, 1/4],
+    [1/4, 1/4]])
+    """
+    S = sp.Matrix(model.sxx)
+    return sp.ImmutableMatrix(S.inv() if S.det() != 0 else S.pinv())
+
+
+@lru_cache(maxsize=64)
+def _modes(model: DeepLinearModel):
     lam = sp.Rational(model.weight_decay.numerator, model.weight_decay.denominator)
     if model.svd is not None and model.form == "teacher":
         s = [x for x in model.svd.s if x != 0]
@@ -115,7 +144,7 @@ def _modes(model: DeepLinearModel):
                 "critical families with weight decay need a teacher target with a known SVD: "
                 "build the model with deep_linear(spectrum=...)"
             )
-        sigma = sp.Matrix(model.syx) * sp.Matrix(model.sxx).inv() * sp.Matrix(model.syx).T
+        sigma = sp.Matrix(model.syx) * sxx_inverse(model) * sp.Matrix(model.syx).T
         x = sp.Symbol("x")
         roots = sp.Poly(sigma.charpoly(x).as_expr(), x).all_roots()
         mu = sorted((r for r in roots if r != 0), key=lambda r: sp.N(r, 50), reverse=True)
@@ -184,7 +213,7 @@ def pivot_families(model: DeepLinearModel) -> list[PivotFamily]:
             if lam == 0:
                 if len(S) == len(mu) and not all(m.is_Rational for m in mu):
                     # every nonzero eigenvalue: their sum is the trace of Σ (exact, rational)
-                    sigma = sp.Matrix(model.syx) * sp.Matrix(model.sxx).inv() * sp.Matrix(model.syx).T
+                    sigma = sp.Matrix(model.syx) * sxx_inverse(model) * sp.Matrix(model.syx).T
                     loss = c - sigma.trace() / 2
                 else:
                     loss = c - sum((mu[i] for i in S), sp.Integer(0)) / 2
@@ -242,8 +271,8 @@ def _tied_end_to_end(model, S, group):
     mu, _ = _modes(model)
     if any(not mu[i].is_Rational for i in S):
         return None
-    sigma = sp.Matrix(model.syx) * sp.Matrix(model.sxx).inv() * sp.Matrix(model.syx).T
-    B = sp.Matrix(model.syx) * sp.Matrix(model.sxx).inv()
+    sigma = sp.Matrix(model.syx) * sxx_inverse(model) * sp.Matrix(model.syx).T
+    B = sp.Matrix(model.syx) * sxx_inverse(model)
     P = sp.zeros(sigma.rows, sigma.rows)
     used = {}
     for i in S:
@@ -268,7 +297,7 @@ def _numeric_map(model: DeepLinearModel, digits: int, guard: int, S: tuple) -> f
             a = mp.mpf(sp.N(active[i], p.digits + 20))
             A += a * U[:, i] * V[:, i].T
     else:
-        sxx_inv = mp.matrix(sp.Matrix(model.sxx).inv().tolist())
+        sxx_inv = mp.matrix(sxx_inverse(model).tolist())
         syx = mp.matrix(sp.Matrix(model.syx).tolist())
         sigma = syx * sxx_inv * syx.T
         E, Q = mp.eigsy(sigma)

@@ -11,6 +11,8 @@ import sympy as sp
 from symdln.errors import ModelError
 from symdln.limits import limit_path
 from symdln.models import deep_linear
+from symdln.precision import Precision
+from symdln.symbolic.pivots import pivot_families
 
 
 @pytest.mark.parametrize("depth, widths", [(2, 3), (2, 2), (3, 2), (4, 1)])
@@ -48,6 +50,63 @@ def test_data_form_saddles_are_reduced_rank_regressions():
         loss = np.sum((A @ X - Y) ** 2) / (2 * N)
         assert math.isclose(float(sp.N(x.loss, 30)), loss, rel_tol=1e-12, abs_tol=1e-14)
     assert all(t is None for t in p.jump_times)
+
+
+@pytest.mark.parametrize("Xs, Ys", [
+    ("1,0;0,1;1,1", "3,0;0,1;1,1"),  # N = 2 samples < n_0 = 3 inputs (rank 2)
+    ("1,2,0,1;2,4,0,2;0,1,1,0", "1,0,2,1;0,1,1,0;1,1,0,2"),  # dependent rows: rank 2 < 3 with N = 4
+])
+def test_rank_deficient_inputs_give_least_norm_reduced_rank_regressions(Xs, Ys):
+    """``X`` without full row rank (``XXᵀ`` singular, e.g. fewer samples than inputs): the loss sees ``A`` only through
+    ``AX``, so each saddle's loss is the best rank-``k`` fit of ``Y`` by ``AX`` (own oracle: ``X = U S Vᵀ`` thin of rank
+    ``r``, ``AX = (AUS)Vᵀ``, so the fit is the top-``k`` SVD of ``Y V``; it was refused before), and its end-to-end map
+    is the least-norm one, which a flow from a vanishing initialization reaches (own LSODA flow: ``W_1``'s component
+    annihilated by ``X`` has zero gradient and stays at the initialization's scale)."""
+    m = deep_linear(X=Xs, Y=Ys, widths=3)
+    X = np.array([[float(sp.Rational(v)) for v in r.split(",")] for r in Xs.split(";")])
+    Y = np.array([[float(sp.Rational(v)) for v in r.split(",")] for r in Ys.split(";")])
+    N, r = X.shape[1], np.linalg.matrix_rank(X)
+    assert r < X.shape[0]
+    Ux, Sx, Vxt = np.linalg.svd(X, full_matrices=False)
+    Ux, Sx, Vx = Ux[:, :r], Sx[:r], Vxt[:r].T
+    Uf, sf, Vft = np.linalg.svd(Y @ Vx)
+    p = limit_path(m)
+    assert [x.rank for x in p.saddles] == list(range(len(p.saddles))) and len(p.saddles) == min(r, 3) + 1
+    for x in p.saddles:
+        k = x.rank
+        loss = (np.sum(Y ** 2) - np.sum(sf[:k] ** 2)) / (2 * N)
+        assert math.isclose(float(sp.N(x.loss, 30)), loss, rel_tol=1e-12, abs_tol=1e-14)
+    # the last saddle's map (least norm) against the end of an own flow from sigma = 1e-6
+    k = p.saddles[-1].rank
+    A_star = (Uf[:, :k] * sf[:k]) @ Vft[:k] @ np.diag(1 / Sx) @ Ux.T
+    fam = next(f for f in pivot_families(m) if f.rank == k)
+    A_exact = np.array([[float(v.mid()) for v in row] for row in fam.numeric_end_to_end(m, Precision(30)).tolist()])
+    assert np.allclose(A_exact, A_star, rtol=0, atol=1e-12)
+    A_flow = _float_flow_final(Y, X, 2, 1e-6, seed=0)
+    assert np.allclose(A_flow, A_star, atol=1e-4), (A_flow, A_star)
+
+
+def _float_flow_final(M, X, depth, sigma, seed, t_end=400.0):
+    """The end-to-end map at ``t_end`` of the flow of ‖W_L⋯W_1 X − M‖²/2N (n × n weights: as many outputs as inputs,
+    W_l(0) = σ G_l) by SciPy's LSODA (float64, no symdln code)."""
+    from scipy.integrate import solve_ivp
+
+    n, N = M.shape[0], X.shape[1]
+    G = np.random.default_rng(seed).standard_normal((depth, n, n))
+
+    def prod(Ws, lo, hi):
+        P = np.eye(n)
+        for W in Ws[lo:hi]:
+            P = W @ P
+        return P
+
+    def rhs(_, x):
+        Ws = x.reshape(depth, n, n)
+        R = (prod(Ws, 0, depth) @ X - M) @ X.T / N
+        return -np.stack([prod(Ws, l + 1, depth).T @ R @ prod(Ws, 0, l).T for l in range(depth)]).ravel()
+
+    sol = solve_ivp(rhs, (0, t_end), (sigma * G).ravel(), method="LSODA", rtol=1e-11, atol=1e-16)
+    return prod(sol.y[:, -1].reshape(depth, n, n), 0, depth)
 
 
 def test_weight_decay_and_float_mode_are_refused():

@@ -89,6 +89,26 @@ def test_explore_other_model(tmp_path):
     res = explore(m, sigma="1e-10", seed=2, out=tmp_path, verify=False, progress=False)
     assert [v.name for v in res.visits] == ["{}", "{1}", "{1,2}"]
     assert res.summary["verification"] is None
+    assert res.summary["landscape"].startswith("exact")
+
+
+def test_inputs_without_full_row_rank_explore_without_the_landscape(tmp_path):
+    """``X`` (3 × 2) of rank 2 < 3 rows: explore used to run the flow and then fail building the landscape (the
+    critical strata need ``XXᵀ`` invertible).  Now the run, its visits and the limit path (least-norm reduced-rank
+    regressions, losses: own closed forms below) are reported, and the summary says why no landscape is there."""
+    m = deep_linear(X="1,0;0,1;1,1", Y="3,0;0,1;1,1", widths=2)
+    res = explore(m, sigma="1e-10", seed=2, out=tmp_path, verify=False, progress=False)
+    assert [v.name for v in res.visits] == ["{}", "{1}", "{1,2}"]
+    assert "X lacks full row rank" in res.summary["landscape"]
+    # each saddle's loss, own oracle: ½/N (‖Y‖² − Σ_{i≤k} σ_i²), σ_i the singular values of Y V (X = U S Vᵀ thin)
+    import numpy as np
+
+    X = np.array([[1.0, 0], [0, 1], [1, 1]])
+    Y = np.array([[3.0, 0], [0, 1], [1, 1]])
+    sv = np.linalg.svd(Y @ np.linalg.svd(X, full_matrices=False)[2].T, compute_uv=False)
+    want = [(np.sum(Y ** 2) - np.sum(sv[:k] ** 2)) / 4 for k in range(3)]
+    got = [r["loss_float"] for r in res.summary["visits"]]
+    assert all(abs(g - w) < 1e-9 for g, w in zip(got, want)), (got, want)
 
 
 def test_interrupted_verification_is_kept_and_marked(monkeypatch, tmp_path, capsys):
