@@ -190,7 +190,7 @@ def test_analyze_point_file(tmp_path, capsys):
 @pytest.mark.parametrize("argv, needle", [
     (["critical", "--count", "--widths", "2", "--input-dim", "2", "--output-dim", "2"], "--tikhonov"),
     (["critical", "--tikhonov"], "--count"),
-    (["critical", "--X", "1,1;1,1", "--Y", "1,0", "--widths", "1"], "full row rank"),
+    (["critical", "--X", "0,0;0,0", "--Y", "1,0", "--widths", "1"], "`X` is zero"),
 ])
 def test_critical_errors(capsys, argv, needle):
     assert main(argv) == 2

@@ -250,5 +250,8 @@ def deep_linear(
         raise ModelError(
             f"`X` has {Xm.shape[1]} columns (samples) but `Y` has {Ym.shape[1]}; both need N columns"
         )
+    if all(x == 0 for x in Xm):
+        raise ModelError("`X` is zero: the loss does not depend on the weights (every point is critical); give inputs "
+                         "with a nonzero entry")
     widths_all = (Xm.shape[0], *hidden, Ym.shape[0])
     return DeepLinearModel(widths_all, "data", None, Xm, Ym, lam, None)

@@ -219,8 +219,6 @@ def _landscape_skipped(model) -> str | None:
         return f"not computed: {model.n_params} parameters, more than {LANDSCAPE_PARAMS} (`symdln critical` lists it)"
     if model.weight_decay != 0:
         return "not computed with weight decay (`symdln critical --weight-decay` lists its minima)"
-    if model.form == "data" and model.sxx.det() == 0:
-        return "not computed: X lacks full row rank (the critical strata need XXᵀ invertible)"
     return None
 
 

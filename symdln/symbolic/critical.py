@@ -49,7 +49,7 @@ from .cuts import complement_strata, to_sympy_point
 from .analysis import PointAnalysis, _Loss, analyze_exact, analyze_point
 from .fields import FieldMatrix, NumberField, RationalField
 from .inertia import charpoly_inertia, symmetric_charpoly
-from .pivots import mode_values, pivot_families, require_full_row_rank, tied_eigenvectors
+from .pivots import mode_values, pivot_families, tied_eigenvectors
 
 __all__ = ["CriticalSet", "critical_sets", "pivot_family_dimension", "depth2_critical_set_dimension"]
 
@@ -355,7 +355,13 @@ def compute_critical_sets(model, *, seed: int = 0, max_params: int = MAX_PARAMS,
     """
     if not isinstance(model, (DiagonalLinearModel, DeepLinearModel)):
         raise ModelError(f"`model` must be a DeepLinearModel or DiagonalLinearModel, got {describe(model)}")
-    require_full_row_rank(model)
+    from .row_space import needs_row_space_reduction
+
+    if needs_row_space_reduction(model):  # X without full row rank: built on X's row space (landscape), then lifted
+        from .landscape import landscape
+
+        land = landscape(model, seed=seed, max_params=max_params, max_strata=max_strata, progress=progress)
+        return land.critical_sets(), land.complete
     check_landscape_size(model, max_params=max_params, max_strata=max_strata)
     from .._threads import single_blas_thread
 

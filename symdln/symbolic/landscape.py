@@ -199,12 +199,16 @@ class Landscape:
     ``landscape["{1}"]`` is the first stratum with that label (``landscape["{1}", "generic"]`` a given stratum).
     """
 
-    def __init__(self, model, strata, seed: int, complete: bool = True, not_listed: tuple = ()) -> None:
+    def __init__(self, model, strata, seed: int, complete: bool = True, not_listed: tuple = (),
+                 project=None) -> None:
         self.model = model
         self.strata = tuple(strata)
         self.seed = seed
         self.complete = complete  # False: interrupted (Ctrl-C), ``strata`` holds the finished ones
         self.not_listed = tuple(not_listed)  # kinds of critical points this listing does not construct
+        # X without full row rank: the projector B B⁺ onto X's column space, applied to W_1 before locating
+        # (:mod:`.row_space`: the loss and its derivatives are the same there)
+        self.project = project
 
     @property
     def exhaustive(self) -> bool:
@@ -276,6 +280,8 @@ class Landscape:
         >>> L.locate(L["{1}"].point).label
         '{1}'
         """
+        if self.project is not None:
+            theta = _project_first_layer(theta, self.project)
         mats = [_as_float_matrix(W) for W in theta]
         if len(mats) != len(self.model.shapes) or any(W.shape != s for W, s in zip(mats, self.model.shapes)):
             raise OptionError(f"`theta` must have the layer shapes {list(self.model.shapes)}, got "
@@ -387,10 +393,19 @@ def landscape(model, *, seed: int = 0, max_params: int | None = None, max_strata
     >>> [(str(s.label), s.kind) for s in L]
     [('{}', 'strict saddle'), ('{1}', 'strict saddle'), ('{2}', 'strict saddle'), ('{1,2}', 'global minimum')]
     """
-    from .critical import MAX_PARAMS, MAX_STRATA, compute_critical_sets
+    from .critical import MAX_PARAMS, MAX_STRATA, check_landscape_size, compute_critical_sets
+    from .row_space import lift_landscape, needs_row_space_reduction, row_space_reduction
 
     if not isinstance(model, (DeepLinearModel, DiagonalLinearModel)):
         raise ModelError(f"`model` must be a DeepLinearModel or DiagonalLinearModel, got {describe(model)}")
+    if needs_row_space_reduction(model):  # X without full row rank: the network on X's row space, lifted
+        max_params = MAX_PARAMS if max_params is None else max_params
+        max_strata = MAX_STRATA if max_strata is None else max_strata
+        check_landscape_size(model, max_params=max_params, max_strata=max_strata)
+        reduced, B, Bp = row_space_reduction(model)
+        inner = landscape(reduced, seed=seed, max_params=max_params, max_strata=max_strata, progress=progress)
+        return Landscape(model, lift_landscape(model, inner, Bp, seed), seed, inner.complete, inner.not_listed,
+                         project=sp.ImmutableMatrix(B * Bp))
     sets, complete = compute_critical_sets(model, seed=seed, max_params=MAX_PARAMS if max_params is None else max_params,
                                            max_strata=MAX_STRATA if max_strata is None else max_strata, progress=progress)
     diagonal = isinstance(model, DiagonalLinearModel)
@@ -434,6 +449,15 @@ def exact_signature(model, point) -> tuple:
         return FieldMatrix([[field.one if i == j else field.zero for j in range(k)] for i in range(k)], field)
 
     return _signature(fm, G, mul=lambda X, Y: X * Y, eye=eye, transpose=lambda X: X.transpose(), rank=rank)
+
+
+def _project_first_layer(theta, P):
+    """``theta`` with ``W_1`` replaced by ``W_1 P`` (exact when every entry is rational, else float64)."""
+    exact = _rational_layers(theta)
+    if exact is not None:
+        W1 = sp.Matrix(exact[0].nrows(), exact[0].ncols(), [sp.Rational(int(x.p), int(x.q)) for x in exact[0].entries()])
+        return (W1 * P,) + tuple(theta[1:])
+    return (_as_float_matrix(theta[0]) @ np.array(P.tolist(), dtype=float),) + tuple(theta[1:])
 
 
 @lru_cache(maxsize=32)

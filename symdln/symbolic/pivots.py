@@ -39,8 +39,7 @@ from ..matops import to_arb_mat
 from ..models.dln import DeepLinearModel
 from ..precision import Precision
 
-__all__ = ["PivotFamily", "pivot_families", "format_label", "mode_values", "tied_eigenvectors", "sxx_inverse",
-           "require_full_row_rank"]
+__all__ = ["PivotFamily", "pivot_families", "format_label", "mode_values", "tied_eigenvectors", "sxx_inverse"]
 
 _MAX_FAMILIES = 4096
 
@@ -98,18 +97,6 @@ def mode_values(model: DeepLinearModel) -> tuple:
     weight decay leaves the mode no positive critical point.
     """
     return _modes(model)
-
-
-def require_full_row_rank(model) -> None:
-    """Refuse a data-form DLN whose ``X`` lacks full row rank (``Σxx`` singular) where every critical stratum is
-    asked for: their constructions invert ``Σxx`` (the pivot families, :func:`pivot_families`, and the loss at a
-    point, :mod:`.analysis`, do not: they use the pseudo-inverse)."""
-    if isinstance(model, DeepLinearModel) and model.form == "data" and model.sxx.det() == 0:
-        n0, N = model.X.shape
-        raise ModelError(f"`X` ({n0} × {N}) has rank {model.sxx.rank()} < {n0} rows: XXᵀ is singular, and the critical "
-                         f"strata are built for full row rank only (`symdln limit`, `flow` and `analyze` take it); the "
-                         f"loss sees W_1 only through W_1 X, so express the inputs in a basis of X's row space (fewer "
-                         f"input rows)")
 
 
 @lru_cache(maxsize=64)
