@@ -243,10 +243,12 @@ def landscape_graph(landscape, *, eps: float = 3e-2, progress: bool | None = Non
                             if any(e is None or landscape.locate(_unflat(model, e)).stratum is not here for e in others):
                                 unresolved += 1
                                 continue
-                    if end is None:
+                    if end is None:  # no critical point reached: counted, not dropped silently (an audit found
+                        unresolved += 1  # saddles with no edge and 0 unresolved directions, 2026-12-07)
                         continue
                     loc = loc or landscape.locate(_unflat(model, end))  # the probe located it already
                     if loc.stratum is None or not float(sp.N(loc.stratum.loss, 30)) < loss0:
+                        unresolved += 1
                         continue
                     tail, head = keyof[id(st)], keyof[id(loc.stratum)]
                     edge = G.get_edge_data(tail, head, default={"source": "theory", "count": 0})

@@ -223,3 +223,101 @@ def test_depth3_slow_directions_within_budget_are_followed_in_high_precision_and
     assert checked >= 3
     G = landscape_graph(land, progress=False)
     assert any(e.get("followed") == "high precision" for _, _, e in G.edges(data=True))
+
+
+def _own_descent(M, shapes, x0, t_end=1e6):
+    """Own float64 gradient flow of ½‖W_L⋯W_1 − M‖² (numpy, SciPy's LSODA; no symdln code) from ``x0`` until the
+    gradient is below 1e-10: the end state and its loss."""
+    import numpy as np
+    from scipy.integrate import solve_ivp
+
+    sizes = [r * c for r, c in shapes]
+
+    def unpack(x):
+        out, k = [], 0
+        for (r, c), n in zip(shapes, sizes):
+            out.append(x[k:k + n].reshape(r, c))
+            k += n
+        return out
+
+    def grad(x):
+        Ws = unpack(x)
+        pre = [np.eye(Ws[0].shape[1])]
+        for W in Ws:
+            pre.append(W @ pre[-1])
+        B = pre[-1] - M
+        out = [None] * len(Ws)
+        for l in range(len(Ws), 0, -1):
+            out[l - 1] = B @ pre[l - 1].T
+            B = Ws[l - 1].T @ B
+        return np.concatenate([g.ravel() for g in out])
+
+    done = lambda t, x: np.linalg.norm(grad(x)) - 1e-10  # noqa: E731
+    done.terminal = True
+    sol = solve_ivp(lambda t, x: -grad(x), (0, t_end), x0, method="LSODA", rtol=1e-11, atol=1e-14, events=done)
+    Ws = unpack(sol.y[:, -1])
+    A = Ws[0]
+    for W in Ws[1:]:
+        A = W @ A
+    return sol.y[:, -1], 0.5 * float(np.sum((A - M) ** 2)), grad
+
+
+def test_escapes_past_near_misses_and_to_unbalanced_minima_get_their_edges():
+    """An audit (own flows, 50-digit Newton, 2026-12-07) found saddles without out-edges and ``unresolved_directions =
+    0``: at depth 3, widths (2, 1), ``Z{2}``'s fastest escape dips to ‖∇ℒ‖ = 0.059 (1 % of its largest value, taken
+    for a plateau) and goes on to a global minimum (loss 1/2), but the polish found no critical point there and the
+    direction was dropped silently.  Now the flow goes on past such dips, and a direction that ends nowhere is counted
+    unresolved.  Oracle: own LSODA flow along the most negative eigenvector of an own finite-difference Hessian."""
+    import numpy as np
+    import sympy as sp
+
+    m = deep_linear(spectrum=[2, 1], depth=3, widths=[2, 1])
+    land = landscape(m)
+    st = land["Z{2}"]
+    M = np.array(sp.Matrix(m.target).evalf(30).tolist(), dtype=float)
+    x0 = np.concatenate([np.array(sp.Matrix(W).evalf(30).tolist(), dtype=float).ravel() for W in st.point])
+    _, _, grad = _own_descent(M, m.shapes, x0, t_end=0)
+    h = 1e-6
+    H = np.array([(grad(x0 + h * e) - grad(x0 - h * e)) / (2 * h) for e in np.eye(x0.size)])
+    w, V = np.linalg.eigh((H + H.T) / 2)
+    ends = {round(_own_descent(M, m.shapes, x0 + s * 1e-3 * V[:, 0])[1], 9) for s in (1, -1)}
+    assert ends == {0.5}  # both ways to the global minimum ½·1² (rank 1 at the width-1 layer)
+    G = landscape_graph(land, progress=False)
+    heads = {v for _, v in G.out_edges("Z{2}")}
+    assert heads and all(G.nodes[v]["loss"] == "1/2" and G.nodes[v]["kind"] == "global minimum" for v in heads)
+    # accounting: every direction followed ends in an edge or in the unresolved count (none dropped silently)
+    followed = 0
+    for s in land.saddles:
+        x = np.concatenate([np.array(sp.Matrix(W).evalf(30).tolist(), dtype=float).ravel() for W in s.point])
+        from symdln.graph.escape import _escape_directions
+
+        followed += sum(2 if order % 2 == 0 else 1 for _, _, order, _, _ in _escape_directions(m, s, x, 3e-2))
+    assert sum(d["count"] for _, _, d in G.edges(data=True)) + G.graph["unresolved_directions"] == followed
+
+
+def test_unbalanced_global_minima_at_depth_4_are_polished():
+    """Depth 4, widths 2: the fastest escape of ``{} cut 2 (ranks 1,1, middle rank 1)`` ends at a global minimum with
+    layer norms ~27, 13, 11, 24, where float64 resolves ‖∇ℒ‖ only to ~1e-10; a fixed 1e-12·scale acceptance never
+    admitted it and the saddle had no edge (the audit's own flow reaches loss 0).  The acceptance is now relative to
+    the size of the gradient's terms there (own check: the end point's loss, own numpy)."""
+    import math
+
+    import numpy as np
+    import sympy as sp
+
+    from symdln.graph import escape as S
+    from symdln.symbolic.landscape import float_data
+
+    m = deep_linear(spectrum=[2, 1], depth=4, widths=2)
+    land = landscape(m)
+    st = land["{}", "cut 2 (ranks 1,1, middle rank 1)"]
+    data = float_data(m)
+    scale = max(1.0, float(np.abs(data[1]).max()))
+    x0 = S._flat_state(m, [np.array(sp.Matrix(W).evalf(30).tolist(), dtype=float) for W in st.point])
+    d = S._escape_directions(m, st, x0, 3e-2)[0][0]
+    end = S._follow(m, data, x0 + 3e-2 * math.sqrt(scale) * d, scale)
+    assert end is not None
+    M = np.array(sp.Matrix(m.target).evalf(30).tolist(), dtype=float)
+    Ws = S._unflat(m, end)
+    A = Ws[3] @ Ws[2] @ Ws[1] @ Ws[0]
+    assert 0.5 * np.sum((A - M) ** 2) < 1e-18 and max(np.linalg.norm(W) for W in Ws) > 10
