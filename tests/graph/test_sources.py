@@ -321,3 +321,32 @@ def test_unbalanced_global_minima_at_depth_4_are_polished():
     Ws = S._unflat(m, end)
     A = Ws[3] @ Ws[2] @ Ws[1] @ Ws[0]
     assert 0.5 * np.sum((A - M) ** 2) < 1e-18 and max(np.linalg.norm(W) for W in Ws) > 10
+
+
+def test_a_plateau_is_not_polished_uphill():
+    """Depth 3, widths 2, spectrum (3, 2, 1): from ``Z{2}:generic (ranks 1,2)`` along its rate-22.37 eigenvector the
+    gradient dips to 1 % at loss 2.456, 2 away (9 %) from a critical point of loss 5/2 in ``{1}:cut 2``, and the edge
+    went there; a gradient flow only loses loss, and its own continuation (LSODA, own numpy gradient) reaches loss 1/2.
+    The followed end must be where the own flow goes."""
+    import math
+
+    import numpy as np
+    import sympy as sp
+
+    from symdln.graph import escape as S
+    from symdln.symbolic.landscape import float_data
+
+    m = deep_linear(spectrum=[3, 2, 1], depth=3, widths=2)
+    land = landscape(m)
+    st = land["Z{2}", "generic (ranks 1,2)"]
+    data = float_data(m)
+    scale = max(1.0, float(np.abs(data[1]).max()))
+    x0 = S._flat_state(m, [np.array(sp.Matrix(W).evalf(30).tolist(), dtype=float) for W in st.point])
+    M = np.array(sp.Matrix(m.target).evalf(30).tolist(), dtype=float)
+    (d,) = [t[0] for t in S._escape_directions(m, st, x0, 3e-2) if abs(t[1] - 22.37) < 0.01]
+    start = x0 + 3e-2 * math.sqrt(scale) * d
+    _, own_loss, _ = _own_descent(M, m.shapes, start)
+    end = S._follow(m, data, start, scale)
+    assert end is not None
+    loc = land.locate(S._unflat(m, end))
+    assert abs(float(sp.N(loc.stratum.loss)) - own_loss) < 1e-8 and own_loss < 2.4, (loc.label, own_loss)
