@@ -11,8 +11,10 @@ Node key: the family label, e.g. ``"{1,2}"`` (``"{}"`` is the origin).  Node att
 ``rank`` (int)        rank of the end-to-end map (``|S|``)
 ``pivots`` (str)      comma list of the pivot indices
 ``kind`` (str)        ``"global minimum"``, ``"strict saddle"``, ``"non-strict saddle"`` or
-                      ``"saddle"`` (not classified here)
-``index``, ``nullity`` (int)   negative and zero eigenvalue counts of the Hessian (exact), when known
+                      ``"saddle"`` (not classified here); ``"unlisted"`` in theory graphs: a followed escape's end
+                      point at no listed stratum (node ``"{1}:unlisted 1"``, with ``reason``)
+``index``, ``nullity`` (int)   negative and zero eigenvalue counts of the Hessian (exact; float64 at the end point
+                      for ``"unlisted"`` nodes), when known
 ``order`` (int)       saddle order (MATH §2), when known
 ``dimension`` (int)   dimension of the pivot family, when known
 ``visits`` (int)      how many observed visits (0 for theory-only nodes)

@@ -150,6 +150,31 @@ def merge_graphs(*graphs) -> nx.DiGraph:
 
 
 # -- theory: follow escape directions ------------------------------------------------------------------------
+def _unlisted_node(G, model, loc, end, unlisted: dict) -> str:
+    """The node of a followed end point at no listed stratum (``loc.unlisted``): one per nearest family, rank signature
+    and float64 inertia there, named ``"{1}:unlisted 1"`` (``"unlisted 1"`` at another loss than the nearest
+    family's), with kind ``"unlisted"``, the float64 index and nullity at the end point, and the reason.  Before, such
+    edges went to the nearest listed node: an audit found 16 edges into ``{1}:balanced`` (a non-strict saddle) whose
+    end points are strict saddles of index 1 (data form, depth 3, 2026-12-07)."""
+    from ..symbolic.pointfloat import _float_inertia
+
+    near = loc.stratum
+    exact = float(sp.N(near.loss, 30))
+    same = abs(loc.loss - exact) <= 1e-9 * max(1.0, abs(exact))
+    neg, zero = _float_inertia(model, _unflat(model, end), 1e-8)
+    key = (near.label.text if same else None, loc.signature, neg, zero)
+    if key not in unlisted:
+        prefix = f"{near.label.text}:unlisted" if same else "unlisted"
+        unlisted[key] = f"{prefix} {1 + sum(1 for k in unlisted if k[0] == key[0])}"
+        attrs = {"loss": str(near.loss) if same else f"{loc.loss:.12g}", "loss_float": exact if same else loc.loss,
+                 "kind": "unlisted", "index": neg, "nullity": zero, "family": near.label.family if same else "unlisted",
+                 "stratum": "unlisted", "visits": 0, "reason": f"float64 inertia at a followed end point; {loc.reason}"}
+        if same:
+            attrs.update(rank=len(near.label.members), pivots=",".join(str(i) for i in near.label.members))
+        G.add_node(unlisted[key], **attrs)
+    return unlisted[key]
+
+
 def landscape_graph(landscape, *, eps: float = 3e-2, progress: bool | None = None) -> nx.DiGraph:
     """Every stratum of ``landscape`` a node; an edge from each saddle to each stratum reached by following one
     of its escape directions downhill (module docstring).
@@ -204,6 +229,7 @@ def landscape_graph(landscape, *, eps: float = 3e-2, progress: bool | None = Non
     saddles = [st for st in landscape if st.is_saddle]
     shallow = isinstance(model, DiagonalLinearModel) or model.depth == 2
     unresolved = 0
+    unlisted = {}  # (family, signature, float inertia) of end points at no listed stratum → their node
     from .._threads import single_blas_thread
 
     blas = single_blas_thread()
@@ -247,10 +273,12 @@ def landscape_graph(landscape, *, eps: float = 3e-2, progress: bool | None = Non
                         unresolved += 1  # saddles with no edge and 0 unresolved directions, 2026-12-07)
                         continue
                     loc = loc or landscape.locate(_unflat(model, end))  # the probe located it already
-                    if loc.stratum is None or not float(sp.N(loc.stratum.loss, 30)) < loss0:
+                    if loc.stratum is None or not (loc.loss if loc.unlisted else float(sp.N(loc.stratum.loss, 30))) \
+                            < loss0:
                         unresolved += 1
                         continue
-                    tail, head = keyof[id(st)], keyof[id(loc.stratum)]
+                    tail = keyof[id(st)]
+                    head = _unlisted_node(G, model, loc, end, unlisted) if loc.unlisted else keyof[id(loc.stratum)]
                     edge = G.get_edge_data(tail, head, default={"source": "theory", "count": 0})
                     edge["count"] += 1
                     if rate is not None:

@@ -176,7 +176,9 @@ class Location:
     ``stratum`` is the listed stratum (``None`` when the landscape is empty); ``exact_match`` says whether its rank
     signature equals the point's (otherwise it is only the nearest listed one and ``reason`` says so);
     ``distance`` is ``‖A_θ − A_stratum‖_F`` (``β`` for diagonal networks); ``gradient_norm`` and ``loss`` are the
-    point's, in float64 (for plots and tables).
+    point's, in float64 (for plots and tables).  ``unlisted``: the point is at no listed stratum (no listed end-to-end
+    map, rank signature, or inertia at its signature), as opposed to a point too near a smaller stratum for float64 to
+    tell or matching several (``exact_match=False`` for those too, ``unlisted=False``).
     """
 
     stratum: Stratum | None
@@ -186,6 +188,7 @@ class Location:
     loss: float
     signature: tuple
     reason: str
+    unlisted: bool = False
 
     @property
     def label(self) -> str | None:
@@ -323,7 +326,7 @@ class Landscape:
             s = near[0]
             return Location(s, False, best, grad, loss, sig,
                             f"no listed end-to-end map within {tol_a:.1e} of the point's (nearest: {s.label.text}, at "
-                            f"{best:.3g}): not at a listed critical set (its gradient norm: {grad:.3g})")
+                            f"{best:.3g}): not at a listed critical set (its gradient norm: {grad:.3g})", unlisted=True)
         same_map = "on the orbit of equal singular values of the listed map" if orbit else "same end-to-end map"
         if not sig:
             s = near[0]
@@ -369,12 +372,12 @@ class Landscape:
                                 f"{same_map} and rank signature as {s.label.text} ({s.label.stratum}), but the "
                                 f"point's Hessian ({how}) has {neg} negative and {zero} zero eigenvalues (the stratum's "
                                 f"representative: {s.inertia.negative}, {s.inertia.zero}): a special point of it, or of "
-                                f"a stratum not listed")
+                                f"a stratum not listed", unlisted=True)
             return Location(s, True, best, grad, loss, sig, f"{same_map}, rank signature and Hessian inertia")
         s = min(near, key=lambda c: sum(abs(a - b) for a, b in zip(c.rank_signature, sig)))
         return Location(s, False, best, grad, loss, sig,
                         f"no listed stratum has the rank signature {sig}; nearest listed: {s.label.text} "
-                        f"({s.label.stratum}, signature {s.rank_signature})")
+                        f"({s.label.stratum}, signature {s.rank_signature})", unlisted=True)
 
 
 def landscape(model, *, seed: int = 0, max_params: int | None = None, max_strata: int | None = None,

@@ -350,3 +350,72 @@ def test_a_plateau_is_not_polished_uphill():
     assert end is not None
     loc = land.locate(S._unflat(m, end))
     assert abs(float(sp.N(loc.stratum.loss)) - own_loss) < 1e-8 and own_loss < 2.4, (loc.label, own_loss)
+
+
+def test_end_points_at_no_listed_stratum_get_their_own_nodes():
+    """Data form, depth 3, widths 2: escapes from ``Z{1}`` (and four other saddles) end at points of the ``{1}`` loss
+    level whose rank signature no listed stratum has; their edges went to the nearest listed node, ``{1}:balanced``,
+    a non-strict saddle, while the points are strict saddles of index 1 (an audit, own flows, 2026-12-07).  Now they
+    go to ``{1}:unlisted k`` nodes with kind "unlisted" and the float64 index there.  Oracle: own LSODA flow of the
+    data loss from ``Z{1}`` along its rate-4.243 eigenvector (own numpy gradient and finite-difference Hessian)."""
+    import math
+
+    import numpy as np
+    import sympy as sp
+    from scipy.integrate import solve_ivp
+
+    from symdln.graph import escape as S
+    from symdln.symbolic.landscape import float_data
+
+    m = deep_linear(X="2,1,0;0,1,1", Y="1,0,2;1,1,0", depth=3, widths=2)
+    land = landscape(m)
+    G = landscape_graph(land, progress=False)
+    for u, v, d in G.edges(data=True):
+        if not d["located"] and "no listed stratum" in d.get("reason", ""):
+            assert G.nodes[v]["kind"] == "unlisted", (u, v)
+    heads = [v for _, v in G.out_edges("Z{1}")]
+    assert any(G.nodes[v]["kind"] == "unlisted" and G.nodes[v]["index"] == 1 for v in heads), heads
+    assert "{1}:balanced" not in heads
+    # own flow along Z{1}'s rate-4.243 direction: a critical point with one negative Hessian eigenvalue
+    X = np.array([[2.0, 1, 0], [0, 1, 1]])
+    Y = np.array([[1.0, 0, 2], [1, 1, 0]])
+    shapes = m.shapes
+    sizes = [r * c for r, c in shapes]
+
+    def unpack(x):
+        out, k = [], 0
+        for (r, c), n in zip(shapes, sizes):
+            out.append(x[k:k + n].reshape(r, c))
+            k += n
+        return out
+
+    def grad(x):
+        Ws = unpack(x)
+        pre = [np.eye(Ws[0].shape[1])]
+        for W in Ws:
+            pre.append(W @ pre[-1])
+        B = (pre[-1] @ X - Y) @ X.T / 3
+        out = [None] * len(Ws)
+        for l in range(len(Ws), 0, -1):
+            out[l - 1] = B @ pre[l - 1].T
+            B = Ws[l - 1].T @ B
+        return np.concatenate([g.ravel() for g in out])
+
+    st = land["Z{1}"]
+    data = float_data(m)
+    x0 = S._flat_state(m, [np.array(sp.Matrix(W).evalf(30).tolist(), dtype=float) for W in st.point])
+    (d,) = [t[0] for t in S._escape_directions(m, st, x0, 3e-2) if abs(t[1] - 4.243) < 0.01]
+    scale = max(1.0, float(np.abs(data[1]).max()))
+    sol = solve_ivp(lambda t, x: -grad(x), (0, 400), x0 + 3e-2 * math.sqrt(scale) * d, method="LSODA", rtol=1e-11,
+                    atol=1e-14, dense_output=True)
+    # the first plateau: the gradient's first deep dip (a strict saddle is passed near, not converged to)
+    ts = np.linspace(0, sol.t[-1], 8001)
+    gs = np.array([np.linalg.norm(grad(sol.sol(t))) for t in ts])
+    first = next(k for k in range(1, len(ts) - 1) if gs[k] < 1e-4 * gs[:k].max() and gs[k] <= gs[k + 1])
+    x = sol.sol(ts[first])
+    H = np.array([(grad(x + 1e-6 * e) - grad(x - 1e-6 * e)) / 2e-6 for e in np.eye(x.size)])
+    ev = np.linalg.eigvalsh((H + H.T) / 2)
+    W = unpack(x)
+    loss = 0.5 * np.sum((W[2] @ W[1] @ W[0] @ X - Y) ** 2) / 3
+    node = next(v for v in heads if G.nodes[v]["kind"] == "unlisted")
+    assert abs(loss - G.nodes[node]["loss_float"]) < 1e-6 and int((ev < -0.1).sum()) == 1, (loss, ev)
