@@ -313,6 +313,29 @@ def test_a_run_that_settles_at_a_local_minimum_says_so(capsys):
     assert "local minimum of loss 2.5" in out["message"] and "tighten" not in out["message"]
 
 
+def test_a_local_minimum_with_flat_symmetry_directions_is_recognised(capsys):
+    """Depth 3, weight decay 1/10, balanced init 1e-3, spectrum (3, 2, 1): modes 1 and 2 settle at their regularized
+    values and mode 3 decays to 0, a local minimum whose Hessian has zero eigenvalues along the hidden layers'
+    orthogonal symmetry orbit; the message advised a larger ``t_end`` for the level 1 below it (an audit, 2026-12-07).
+    Oracle for the loss there: own minimization of f(a) = ½(a − s)² + (3λ/2)a^{2/3} for s = 3, 2 (MATH §1.3, balanced
+    depth 3), plus ½·1² for the decayed mode."""
+    import json
+
+    from scipy.optimize import minimize_scalar
+
+    from symdln.cli import main
+
+    code = main(["flow", "--depth", "3", "--init", "balanced", "--scale", "1e-3", "--weight-decay", "1/10", "--cross",
+                 "1", "--json", "--no-progress"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 4 and out["status"] == "incomplete"
+    assert "local minimum of loss" in out["message"] and "larger `t_end` will not" in out["message"], out["message"]
+    own = 0.5 + sum(minimize_scalar(lambda a, s=s: 0.5 * (a - s) ** 2 + 0.15 * a ** (2 / 3), bounds=(0.5, s + 1),
+                                    method="bounded", options={"xatol": 1e-12}).fun for s in (3, 2))
+    said = float(out["message"].split("local minimum of loss ")[1].split(" ")[0])
+    assert abs(said - own) <= 1e-5 * own and own > 1, (said, own)
+
+
 def test_the_strict_run_at_a_modest_precision_runs_through():
     """Depth 3, target [[2, 1/3], [−1/2, 1]], an init of scale 1e-2 (entries k/500·1e-2): the strict verification run
     (44 digits, rtol 1e-18, 15 stages) ended in step underflow at t = 3e-7 and the whole run failed (exit 1) on an easy
