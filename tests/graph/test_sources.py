@@ -12,6 +12,8 @@ from symdln.limits import limit_path
 from symdln.models import deep_linear, diagonal_linear
 from symdln.symbolic.landscape import landscape
 
+from ..oracles import dln_gradient, fd_hessian
+
 
 def _label(S):
     return "{" + ",".join(map(str, sorted(S))) + "}"
@@ -226,40 +228,16 @@ def test_depth3_slow_directions_within_budget_are_followed_in_high_precision_and
 
 
 def _own_descent(M, shapes, x0, t_end=1e6):
-    """Own float64 gradient flow of ½‖W_L⋯W_1 − M‖² (numpy, SciPy's LSODA; no symdln code) from ``x0`` until the
-    gradient is below 1e-10: the end state and its loss."""
+    """Own float64 gradient flow of ½‖W_L⋯W_1 − M‖² (NumPy, SciPy's LSODA; no symdln code) from ``x0`` until the
+    gradient is below 1e-10: the end state, its loss and the gradient function."""
     import numpy as np
     from scipy.integrate import solve_ivp
 
-    sizes = [r * c for r, c in shapes]
-
-    def unpack(x):
-        out, k = [], 0
-        for (r, c), n in zip(shapes, sizes):
-            out.append(x[k:k + n].reshape(r, c))
-            k += n
-        return out
-
-    def grad(x):
-        Ws = unpack(x)
-        pre = [np.eye(Ws[0].shape[1])]
-        for W in Ws:
-            pre.append(W @ pre[-1])
-        B = pre[-1] - M
-        out = [None] * len(Ws)
-        for l in range(len(Ws), 0, -1):
-            out[l - 1] = B @ pre[l - 1].T
-            B = Ws[l - 1].T @ B
-        return np.concatenate([g.ravel() for g in out])
-
+    _, grad, loss = dln_gradient(shapes, M=M)
     done = lambda t, x: np.linalg.norm(grad(x)) - 1e-10  # noqa: E731
     done.terminal = True
     sol = solve_ivp(lambda t, x: -grad(x), (0, t_end), x0, method="LSODA", rtol=1e-11, atol=1e-14, events=done)
-    Ws = unpack(sol.y[:, -1])
-    A = Ws[0]
-    for W in Ws[1:]:
-        A = W @ A
-    return sol.y[:, -1], 0.5 * float(np.sum((A - M) ** 2)), grad
+    return sol.y[:, -1], loss(sol.y[:, -1]), grad
 
 
 def test_escapes_past_near_misses_and_to_unbalanced_minima_get_their_edges():
@@ -276,21 +254,19 @@ def test_escapes_past_near_misses_and_to_unbalanced_minima_get_their_edges():
     st = land["Z{2}"]
     M = np.array(sp.Matrix(m.target).evalf(30).tolist(), dtype=float)
     x0 = np.concatenate([np.array(sp.Matrix(W).evalf(30).tolist(), dtype=float).ravel() for W in st.point])
-    _, _, grad = _own_descent(M, m.shapes, x0, t_end=0)
-    h = 1e-6
-    H = np.array([(grad(x0 + h * e) - grad(x0 - h * e)) / (2 * h) for e in np.eye(x0.size)])
-    w, V = np.linalg.eigh((H + H.T) / 2)
+    _, grad, _ = dln_gradient(m.shapes, M=M)
+    w, V = np.linalg.eigh(fd_hessian(grad, x0))
     ends = {round(_own_descent(M, m.shapes, x0 + s * 1e-3 * V[:, 0])[1], 9) for s in (1, -1)}
     assert ends == {0.5}  # both ways to the global minimum ½·1² (rank 1 at the width-1 layer)
     G = landscape_graph(land, progress=False)
     heads = {v for _, v in G.out_edges("Z{2}")}
     assert heads and all(G.nodes[v]["loss"] == "1/2" and G.nodes[v]["kind"] == "global minimum" for v in heads)
     # accounting: every direction followed ends in an edge or in the unresolved count (none dropped silently)
+    from symdln.graph.escape import _escape_directions
+
     followed = 0
     for s in land.saddles:
         x = np.concatenate([np.array(sp.Matrix(W).evalf(30).tolist(), dtype=float).ravel() for W in s.point])
-        from symdln.graph.escape import _escape_directions
-
         followed += sum(2 if order % 2 == 0 else 1 for _, _, order, _, _ in _escape_directions(m, s, x, 3e-2))
     assert sum(d["count"] for _, _, d in G.edges(data=True)) + G.graph["unresolved_directions"] == followed
 
@@ -376,31 +352,10 @@ def test_end_points_at_no_listed_stratum_get_their_own_nodes():
     heads = [v for _, v in G.out_edges("Z{1}")]
     assert any(G.nodes[v]["kind"] == "unlisted" and G.nodes[v]["index"] == 1 for v in heads), heads
     assert "{1}:balanced" not in heads
-    # own flow along Z{1}'s rate-4.243 direction: a critical point with one negative Hessian eigenvalue
+    # own flow along Z{1}'s rate-4.243 direction: its first plateau, with one negative Hessian eigenvalue
     X = np.array([[2.0, 1, 0], [0, 1, 1]])
     Y = np.array([[1.0, 0, 2], [1, 1, 0]])
-    shapes = m.shapes
-    sizes = [r * c for r, c in shapes]
-
-    def unpack(x):
-        out, k = [], 0
-        for (r, c), n in zip(shapes, sizes):
-            out.append(x[k:k + n].reshape(r, c))
-            k += n
-        return out
-
-    def grad(x):
-        Ws = unpack(x)
-        pre = [np.eye(Ws[0].shape[1])]
-        for W in Ws:
-            pre.append(W @ pre[-1])
-        B = (pre[-1] @ X - Y) @ X.T / 3
-        out = [None] * len(Ws)
-        for l in range(len(Ws), 0, -1):
-            out[l - 1] = B @ pre[l - 1].T
-            B = Ws[l - 1].T @ B
-        return np.concatenate([g.ravel() for g in out])
-
+    _, grad, own_loss = dln_gradient(m.shapes, X=X, Y=Y)
     st = land["Z{1}"]
     data = float_data(m)
     x0 = S._flat_state(m, [np.array(sp.Matrix(W).evalf(30).tolist(), dtype=float) for W in st.point])
@@ -413,9 +368,7 @@ def test_end_points_at_no_listed_stratum_get_their_own_nodes():
     gs = np.array([np.linalg.norm(grad(sol.sol(t))) for t in ts])
     first = next(k for k in range(1, len(ts) - 1) if gs[k] < 1e-4 * gs[:k].max() and gs[k] <= gs[k + 1])
     x = sol.sol(ts[first])
-    H = np.array([(grad(x + 1e-6 * e) - grad(x - 1e-6 * e)) / 2e-6 for e in np.eye(x.size)])
-    ev = np.linalg.eigvalsh((H + H.T) / 2)
-    W = unpack(x)
-    loss = 0.5 * np.sum((W[2] @ W[1] @ W[0] @ X - Y) ** 2) / 3
+    ev = np.linalg.eigvalsh(fd_hessian(grad, x))
+    loss = own_loss(x)
     node = next(v for v in heads if G.nodes[v]["kind"] == "unlisted")
     assert abs(loss - G.nodes[node]["loss_float"]) < 1e-6 and int((ev < -0.1).sum()) == 1, (loss, ev)

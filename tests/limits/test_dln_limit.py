@@ -14,6 +14,8 @@ from symdln.models import deep_linear
 from symdln.precision import Precision
 from symdln.symbolic.pivots import pivot_families
 
+from ..oracles import dln_gradient
+
 
 @pytest.mark.parametrize("depth, widths", [(2, 3), (2, 2), (3, 2), (4, 1)])
 def test_teacher_saddles_are_best_rank_k_fits(depth, widths):
@@ -88,25 +90,17 @@ def test_rank_deficient_inputs_give_least_norm_reduced_rank_regressions(Xs, Ys):
 
 def _float_flow_final(M, X, depth, sigma, seed, t_end=400.0):
     """The end-to-end map at ``t_end`` of the flow of ‖W_L⋯W_1 X − M‖²/2N (n × n weights: as many outputs as inputs,
-    W_l(0) = σ G_l) by SciPy's LSODA (float64, no symdln code)."""
+    W_l(0) = σ G_l) by SciPy's LSODA (float64, no symdln code: :mod:`tests.oracles`)."""
     from scipy.integrate import solve_ivp
 
-    n, N = M.shape[0], X.shape[1]
+    n = M.shape[0]
     G = np.random.default_rng(seed).standard_normal((depth, n, n))
-
-    def prod(Ws, lo, hi):
-        P = np.eye(n)
-        for W in Ws[lo:hi]:
-            P = W @ P
-        return P
-
-    def rhs(_, x):
-        Ws = x.reshape(depth, n, n)
-        R = (prod(Ws, 0, depth) @ X - M) @ X.T / N
-        return -np.stack([prod(Ws, l + 1, depth).T @ R @ prod(Ws, 0, l).T for l in range(depth)]).ravel()
-
-    sol = solve_ivp(rhs, (0, t_end), (sigma * G).ravel(), method="LSODA", rtol=1e-11, atol=1e-16)
-    return prod(sol.y[:, -1].reshape(depth, n, n), 0, depth)
+    unpack, grad, _ = dln_gradient([(n, n)] * depth, X=X, Y=M)
+    sol = solve_ivp(lambda t, x: -grad(x), (0, t_end), (sigma * G).ravel(), method="LSODA", rtol=1e-11, atol=1e-16)
+    A = np.eye(n)
+    for W in unpack(sol.y[:, -1]):
+        A = W @ A
+    return A
 
 
 def test_weight_decay_and_float_mode_are_refused():

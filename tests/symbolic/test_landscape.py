@@ -14,6 +14,8 @@ from symdln.errors import OptionError
 from symdln.models import deep_linear, diagonal_linear
 from symdln.symbolic.landscape import StratumLabel, landscape
 
+from ..oracles import descartes_inertia, dln_gradient, fd_hessian
+
 
 def test_labels_are_typed_and_round_trip():
     for text, family, members in [("{}", "pivots", ()), ("{1,3}", "pivots", (1, 3)), ("Z{1,2}", "zero_layers", (1, 2)),
@@ -76,38 +78,9 @@ def test_locate_finds_each_stratum_along_its_symmetry_orbit(depth, widths, diag)
 
 def _numpy_flow(M, shapes):
     """Loss gradient of the teacher form ½‖W_L⋯W_1 − M‖² in numpy (independent of symdln), and its Hessian by
-    central differences."""
-    sizes = [r * c for r, c in shapes]
-
-    def unpack(x):
-        out, k = [], 0
-        for (r, c), n in zip(shapes, sizes):
-            out.append(x[k:k + n].reshape(r, c))
-            k += n
-        return out
-
-    def grad(x):
-        Ws = unpack(x)
-        pre = [np.eye(Ws[0].shape[1])]
-        for W in Ws:
-            pre.append(W @ pre[-1])
-        B = pre[-1] - M
-        out = [None] * len(Ws)
-        for l in range(len(Ws), 0, -1):
-            out[l - 1] = B @ pre[l - 1].T
-            B = Ws[l - 1].T @ B
-        return np.concatenate([g.ravel() for g in out])
-
-    def hess(x, h=1e-6):
-        n = x.size
-        H = np.empty((n, n))
-        for i in range(n):
-            e = np.zeros(n)
-            e[i] = h
-            H[:, i] = (grad(x + e) - grad(x - e)) / (2 * h)
-        return (H + H.T) / 2
-
-    return unpack, grad, hess
+    central differences (:mod:`tests.oracles`)."""
+    unpack, grad, _ = dln_gradient(shapes, M=M)
+    return unpack, grad, lambda x: fd_hessian(grad, x)
 
 
 def _random_critical_points(m, land, *, seed, starts, with_point=False):
@@ -328,15 +301,7 @@ def _sympy_inertia(loss, ws, pt):
 
     assert all(sp.diff(loss, w).subs(pt) == 0 for w in ws)
     x = sp.Symbol("x")
-    coeffs = sp.Poly(sp.hessian(loss, ws).subs(pt).charpoly(x).as_expr(), x).all_coeffs()
-    deg = len(coeffs) - 1
-    zero = deg - max(i for i, c in enumerate(coeffs) if c != 0)
-
-    def changes(cs):
-        nz = [c for c in cs if c != 0]
-        return sum(1 for a, b in zip(nz, nz[1:]) if a * b < 0)
-
-    return changes([c * (-1) ** (deg - i) for i, c in enumerate(coeffs)]), zero, changes(coeffs)
+    return descartes_inertia(sp.Poly(sp.hessian(loss, ws).subs(pt).charpoly(x).as_expr(), x).all_coeffs())
 
 
 @pytest.mark.parametrize("seed", range(3))

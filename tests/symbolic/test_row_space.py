@@ -12,6 +12,8 @@ from symdln.errors import ModelError
 from symdln.models import deep_linear
 from symdln.symbolic.landscape import landscape
 
+from ..oracles import descartes_inertia, dln_gradient, fd_hessian
+
 CASES = {  # rational representatives throughout (the irrational ones are analyzed in number fields: not checked here)
     "fewer samples": ("1,0;0,1;1,1", "3,0;0,1;0,0"),  # n_0 = 3 inputs, N = 2 samples
     "dependent rows": ("1,1,0,0;2,2,0,0;0,0,1,1", "2,2,0,0;0,0,1,1"),  # rank 2 < 3 rows, N = 4
@@ -42,15 +44,7 @@ def _inertia(H):
     import flint
 
     Hq = flint.fmpq_mat(H.rows, H.cols, [flint.fmpq(int(x.p), int(x.q)) for x in H])
-    coeffs = [sp.Rational(int(c.p), int(c.q)) for c in reversed(Hq.charpoly().coeffs())]
-    deg = len(coeffs) - 1
-    zero = deg - max(i for i, c in enumerate(coeffs) if c != 0)
-
-    def changes(cs):
-        nz = [c for c in cs if c != 0]
-        return sum(1 for a, b in zip(nz, nz[1:]) if a * b < 0)
-
-    return changes([c * (-1) ** (deg - i) for i, c in enumerate(coeffs)]), zero, changes(coeffs)
+    return descartes_inertia([sp.Rational(int(c.p), int(c.q)) for c in reversed(Hq.charpoly().coeffs())])
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -98,37 +92,8 @@ def test_strata_hold_at_their_representatives_and_translates(case, depth):
 def _numpy_grad(m):
     X = np.array(sp.Matrix(m.X).evalf(20).tolist(), dtype=float)
     Y = np.array(sp.Matrix(m.Y).evalf(20).tolist(), dtype=float)
-    shapes, N = m.shapes, X.shape[1]
-    sizes = [r * c for r, c in shapes]
-
-    def unpack(x):
-        out, k = [], 0
-        for (r, c), n in zip(shapes, sizes):
-            out.append(x[k:k + n].reshape(r, c))
-            k += n
-        return out
-
-    def grad(x):
-        Ws = unpack(x)
-        pre = [np.eye(Ws[0].shape[1])]
-        for W in Ws:
-            pre.append(W @ pre[-1])
-        B = (pre[-1] @ X - Y) @ X.T / N
-        out = [None] * len(Ws)
-        for l in range(len(Ws), 0, -1):
-            out[l - 1] = B @ pre[l - 1].T
-            B = Ws[l - 1].T @ B
-        return np.concatenate([g.ravel() for g in out])
-
-    def hess(x, h=1e-6):
-        H = np.empty((x.size, x.size))
-        for i in range(x.size):
-            e = np.zeros(x.size)
-            e[i] = h
-            H[:, i] = (grad(x + e) - grad(x - e)) / (2 * h)
-        return (H + H.T) / 2
-
-    return unpack, grad, hess
+    unpack, grad, _ = dln_gradient(m.shapes, X=X, Y=Y)
+    return unpack, grad, lambda x: fd_hessian(grad, x)
 
 
 @pytest.mark.parametrize("cases", [CASES, IRRATIONAL])
