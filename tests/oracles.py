@@ -59,3 +59,20 @@ def descartes_inertia(coeffs):
         return sum(1 for a, b in zip(nz, nz[1:]) if a * b < 0)
 
     return changes([c * (-1) ** (deg - i) for i, c in enumerate(coeffs)]), zero, changes(coeffs)
+
+
+def lm_critical_points(grad, hess, n, *, seed, starts):
+    """``(x, (index, nullity))`` for the critical points Levenberg–Marquardt on ``grad = 0`` (SciPy's MINPACK, float64)
+    reaches from ``starts`` random starts in ``ℝⁿ`` (those with ‖grad‖ ≤ 1e-9), the index and nullity from ``hess``
+    (eigenvalues within 1e-5 of the largest count as zero)."""
+    from scipy.optimize import least_squares
+
+    rng = np.random.default_rng(seed)
+    for _ in range(starts):
+        x0 = rng.normal(size=n) * rng.choice([0.3, 1.0])
+        r = least_squares(grad, x0, method="lm", xtol=1e-15, ftol=1e-15, gtol=1e-15, max_nfev=3000)
+        if np.linalg.norm(grad(r.x)) > 1e-9:
+            continue
+        ev = np.linalg.eigvalsh(hess(r.x))
+        tol = 1e-5 * max(1.0, np.abs(ev).max())
+        yield r.x, (int((ev < -tol).sum()), int((np.abs(ev) <= tol).sum()))

@@ -1,7 +1,7 @@
 """Critical sets of a model, each with an exact representative and its exact analysis (MATH §2).
 
 :func:`critical_sets` lists, for an unregularized deep linear network (teacher form, or data
-form with ``XXᵀ`` invertible):
+form with ``XXᵀ`` invertible; otherwise the network on ``X``'s row space, lifted: :mod:`.row_space`):
 
 * at depth 2, for every admissible pivot set ``S``, the whole critical set ``C_S`` with
   ``A_θ = A_S``, of dimension :func:`depth2_critical_set_dimension`, at its balanced point;
@@ -19,12 +19,7 @@ form with ``XXᵀ`` invertible):
 * for depth ``L ≥ 3``, the **zero-layer families** ``Z_{ij} = {W_i = W_j = 0}`` (a linear
   subspace of critical points with ``A = 0``), at a generic rational point.
 
-For a diagonal network, one set per distinct ``β_I``, ``I`` a support with ``X_I`` of full
-column rank: the restricted least-squares solution (MATH §2), representative ``u_i = 1``,
-``v_i = β_I[i]`` on the support.  With ``Z = {j : ∂_j L(β_I) = 0}`` (the support and any coordinate
-whose partial derivative vanishes too), the critical set through it is
-``{(u, v) : supp ⊆ Z, u_Z ⊙ v_Z ∈ argmin_{supp ⊆ Z} L}`` of dimension ``2|Z| − rank X_Z`` (``|Z|`` for
-the hyperbola fibres, ``|Z| − rank X_Z`` for the affine set of minimizers).
+For a diagonal network: :mod:`.diagonal_sets`.
 
 Representatives are rational when the pivot eigenvalues are; otherwise their coordinates lie in the
 number field ``ℚ(μ_i : i ∈ S)`` of the pivot eigenvalues and the analysis runs there
@@ -369,7 +364,9 @@ def compute_critical_sets(model, *, seed: int = 0, max_params: int = MAX_PARAMS,
     try:
         with single_blas_thread():  # small matrices: BLAS threads cost more than they save
             if isinstance(model, DiagonalLinearModel):
-                out.extend(_diagonal_sets(model, seed))
+                from .diagonal_sets import diagonal_sets
+
+                out.extend(diagonal_sets(model, seed))
             else:
                 _dln_sets(model, seed, out, progress)
     except KeyboardInterrupt:
@@ -532,36 +529,3 @@ def _depth2_null_strata(model, S: tuple, base, rng) -> list:
             dim = 2 * h * r - r * r + r1 * (k + q - r1) + r2 * (p + k - r1 - r2)
             out.append((f"null ranks {r1},{r2}", (sp.ImmutableMatrix(W1), sp.ImmutableMatrix(W2)), dim))
     return out
-
-
-def _diagonal_sets(model: DiagonalLinearModel, seed: int) -> list[CriticalSet]:
-    X, y = sp.Matrix(model.X), sp.Matrix(model.y)
-    d = model.dim
-    if d > 14:
-        raise ModelError(f"{2 ** d} supports to enumerate for d = {d}; the exact enumeration is limited to d ≤ 14")
-    seen = {}
-    for k in range(d + 1):
-        for I in itertools.combinations(range(d), k):
-            XI = X[:, list(I)] if I else sp.zeros(X.shape[0], 0)
-            if I and XI.rank() < len(I):
-                continue
-            beta = sp.zeros(d, 1)
-            if I:
-                sol = (XI.T * XI).inv() * XI.T * y
-                for t, i in enumerate(I):
-                    beta[i] = sol[t]
-            support = tuple(i for i in range(d) if beta[i] != 0)
-            key = tuple(beta)
-            if key in seen:
-                continue
-            grad = model.gradient_beta(beta)
-            # near the representative the critical set is ∪_J {u_J ⊙ v_J ∈ argmin_{supp ⊆ J} L} over J ⊆ Z,
-            # Z = {j : ∂_j L(β) = 0}; the largest piece, J = Z, has dimension 2|Z| − rank X_Z
-            Z = [i for i in range(d) if grad[i] == 0]
-            label = "{" + ",".join(("+" if beta[i] > 0 else "-") + str(i + 1) for i in support) + "}"
-            u = sp.ImmutableMatrix([[1 if beta[i] != 0 else 0] for i in range(d)])
-            v = sp.ImmutableMatrix([[beta[i]] for i in range(d)])
-            dim = 2 * len(Z) - (X[:, Z].rank() if Z else 0)
-            a = analyze_point(model, (u, v), family_dimension=dim, seed=seed)
-            seen[key] = CriticalSet(label, "all", (u, v), a.loss, sp.ImmutableMatrix(beta), dim, a)
-    return sorted(seen.values(), key=lambda c: (sum(1 for x in c.end_to_end if x != 0), -float(sp.N(c.loss, 30)), c.label))

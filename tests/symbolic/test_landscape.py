@@ -8,13 +8,12 @@ import flint
 import numpy as np
 import pytest
 import sympy as sp
-from scipy.optimize import least_squares
 
 from symdln.errors import OptionError
 from symdln.models import deep_linear, diagonal_linear
 from symdln.symbolic.landscape import StratumLabel, landscape
 
-from ..oracles import descartes_inertia, dln_gradient, fd_hessian
+from ..oracles import descartes_inertia, dln_gradient, fd_hessian, lm_critical_points
 
 
 def test_labels_are_typed_and_round_trip():
@@ -88,17 +87,9 @@ def _random_critical_points(m, land, *, seed, starts, with_point=False):
     random starts, the index and nullity from an independent finite-difference Hessian."""
     M = np.array(sp.Matrix(m.target).evalf(30).tolist(), dtype=float)
     unpack, grad, hess = _numpy_flow(M, m.shapes)
-    rng = np.random.default_rng(seed)
-    P = sum(r * c for r, c in m.shapes)
-    for _ in range(starts):
-        x0 = rng.normal(size=P) * rng.choice([0.3, 1.0])
-        r = least_squares(grad, x0, method="lm", xtol=1e-15, ftol=1e-15, gtol=1e-15, max_nfev=3000)
-        if np.linalg.norm(grad(r.x)) > 1e-9:
-            continue
-        ev = np.linalg.eigvalsh(hess(r.x))
-        tol = 1e-5 * max(1.0, np.abs(ev).max())
-        out = land.locate(unpack(r.x), rtol=1e-7), (int((ev < -tol).sum()), int((np.abs(ev) <= tol).sum()))
-        yield (*out, r.x) if with_point else out
+    for x, inertia in lm_critical_points(grad, hess, sum(r * c for r, c in m.shapes), seed=seed, starts=starts):
+        out = land.locate(unpack(x), rtol=1e-7), inertia
+        yield (*out, x) if with_point else out
 
 
 @pytest.mark.parametrize("depth,widths", [(2, 3), (3, 2)])
