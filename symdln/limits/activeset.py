@@ -134,7 +134,7 @@ class ActiveSet:
         k = self._k
         if k >= self._buf.shape[1]:
             return False
-        a = self.XF[:, j] * sign
+        a = np.multiply(self.XF[:, j], sign, out=self._buf[:, k])  # the signed column, in place (kept on success)
         aa = float(self._sq[j])
         c = sign * self.Xty[j]
         if k == 0:
@@ -157,7 +157,6 @@ class ActiveSet:
             self.R = R
             if self._fw_ok:  # the forward solve Rᵀf = c_P gains one entry
                 self._fw[k] = (c - float(r12 @ self._fw[:k])) / r22
-        self._buf[:, k] = a
         self._P[k], self._s[k], self._sn[k], self._c[k], self._z[k] = j, sign, sign * self.n, c, 0.0
         self._k = k + 1
         self._inP[j] = True
@@ -245,8 +244,9 @@ class ActiveSet:
         k = self._k
         if k:
             sP = at[self._P[:k]]
-            if not (sP == self._s[:k]).all():
-                if not sP.all():  # an active coordinate left the boundary
+            # (count_nonzero: a fifth of ndarray.all's cost on these short vectors, the hot path of every jump)
+            if np.count_nonzero(sP != self._s[:k]):
+                if np.count_nonzero(sP) < k:  # an active coordinate left the boundary
                     return False
                 if not self._refactor(at):
                     return False
@@ -300,9 +300,10 @@ class ActiveSet:
                         self._z[:k] = zeta
                         break
                 zP = self._z[:k]
-                den = zP[neg] - zeta[neg]
+                zn = zP[neg]
+                den = zn - zeta[neg]
                 pos = den > 0
-                alpha = min(float(np.min(zP[neg][pos] / den[pos])), 1.0) if pos.any() else 1.0
+                alpha = min(float((zn[pos] / den[pos]).min()), 1.0) if np.count_nonzero(pos) else 1.0
                 zP += alpha * (zeta - zP)
                 keep = zP > SMALL * max(float(zP[zP.argmax()]), 0.0)
                 if firm:
