@@ -114,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--out", default="symdln-explore", help="output folder (default ./symdln-explore/)")
     ex.add_argument("--tol", type=_number, default=Fraction(1, 1000), help="relative distance that counts as a visit")
     ex.add_argument("--no-verify", action="store_true", help="skip the second, tighter run")
+    ex.add_argument("--serial", action="store_true",
+                    help="make the verification run after the first one (default: beside it, in a second process, "
+                         "where two cores are available)")
 
     fl = sub.add_parser("flow", help="integrate the gradient flow; report verified loss, singular values, crossing times")
     _add_model_options(fl)
@@ -131,6 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     fl.add_argument("--retries", type=_nonneg_int, default=1, help="tighter runs allowed when digits fall short (default 1)")
     fl.add_argument("--max-steps", type=_positive_int, default=200_000, help="steps per run (default 200000)")
     fl.add_argument("--max-time", type=float, default=None, help="wall-clock seconds per run")
+    fl.add_argument("--serial", action="store_true",
+                    help="make the verification run after the first one (default: beside it, in a second process, "
+                         "where two cores are available)")
     fl.add_argument("--save", default=None, help="write the tighter run's trajectory as JSON (symdln.load_solution reads it)")
     fl.add_argument("--y", dest="y", default=None, help="diagonal model: targets y (n)")
     fl.add_argument("--alpha", type=_number, default=None, help="diagonal model: init scale α (u = √2α, v = 0)")
@@ -275,7 +281,7 @@ def _cmd_explore(args) -> int:
     res = explore(
         model, sigma=args.sigma, seed=args.seed, init=args.init,
         rtol=args.rtol if args.rtol is not None else Fraction(1, 10**12), digits=args.digits,
-        loss_below=args.loss_below, t_end=args.t_end, out=args.out, verify=not args.no_verify,
+        loss_below=args.loss_below, t_end=args.t_end, out=args.out, verify=not args.no_verify, parallel=not args.serial,
         tol=args.tol, progress=args.progress,
     )
     code = _explore_exit(res.summary)

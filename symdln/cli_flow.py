@@ -119,7 +119,7 @@ def cmd_flow(args) -> int:
         model, init, digits=args.digits, at=at, cross=cross, t_end=t_end, solver=args.solver, rtol=args.rtol,
         working_digits=args.working_digits, loss_below=args.loss_below, retries=args.retries,
         max_steps=args.max_steps, max_time=args.max_time, progress=args.progress,
-        coordinates="mirror" if args.mirror else "primal", events=events,
+        coordinates="mirror" if args.mirror else "primal", events=events, parallel=not args.serial,
     )
     out = {"symdln_version": __version__, "model": model.describe(), **res.as_dict()}
     if args.save is not None and res.solution is not None:

@@ -57,7 +57,7 @@ def rounding_safe_digits(a: flint.arb, b: flint.arb, k: int, printed: flint.arb 
 
 
 def tolerance_digits(rtol: Fraction) -> int:
-    """``⌊log10(1/rtol)⌋``: the most digits a verification by a run at ``rtol`` can give (:func:`~.verify._compare`).
+    """``⌊log10(1/rtol)⌋``: the most digits a verification by a run at ``rtol`` can give (:func:`~.measure.compare`).
 
     >>> tolerance_digits(Fraction(1, 10**16)), tolerance_digits(Fraction(3, 10**15))
     (16, 14)

@@ -186,6 +186,7 @@ def integrate_flow(
     progress: bool | None = None,
     throw: bool = True,
     stop_at_rest: bool = True,
+    on_step=None,
 ) -> FlowSolution:
     """Integrate the gradient flow ``θ' = −∇ℒ(θ)`` from ``θ(0) = theta0`` to ``t_end`` in arbitrary precision.
 
@@ -255,6 +256,9 @@ def integrate_flow(
         depth ≥ 3, so that the relaxation's errors are not shared by both runs.
     progress : bool, optional
         Show a tqdm bar (default: when stderr is a terminal).
+    on_step : callable, optional
+        Called with the time (a float) after every accepted step: the progress of a run in another process
+        (:mod:`~symdln.flow.background`).
     throw : bool
         Raise :class:`~symdln.errors.FlowError` (with the partial solution attached) when
         the run ends without reaching ``t_end`` or the event; ``False`` returns it instead.
@@ -406,6 +410,8 @@ def integrate_flow(
                     ts.append(t), states.append(y), losses.append(lo)
                     stepper.float_times.append(float(t.mid()))
                     bar.update(float(H.mid()))
+                    if on_step is not None:
+                        on_step(stepper.float_times[-1])
                     if steps % 25 == 0:
                         bar.set_postfix(loss=f"{float(lo.mid()):.3e}", refresh=False)
                     if status is None and last:

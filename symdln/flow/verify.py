@@ -24,14 +24,14 @@ import flint
 from ..errors import ModelError, OptionError, describe
 from ..models.diagonal import DiagonalLinearModel
 from ..parse import format_number, positive_number
+from .background import BackgroundRun, available as background_available
 from .integrate import integrate_flow
 from .plan import InitSpec, RunPlan, check_feasible, default_horizon, event_horizon, plan_run
-from .control import locate_crossing
-from .roots import time_resolution
-from .events import Event, event_times
+from .events import Event
 from .resolution import (at_local_minimum, digits_for_level, digits_for_residual, floor_text, levels_below_floor,
                          loss_floor)
-from .digits import agreeing_digits, rounding_safe_digits, tolerance_digits
+from .digits import agreeing_digits, rounding_safe_digits
+from .measure import compare, crossing_time, measure, min_digits, unverified
 from .solution import FlowSolution, Status
 
 __all__ = ["Verified", "VerifiedFlow", "verified_flow", "agreeing_digits", "rounding_safe_digits", "crossing_time"]
@@ -131,111 +131,14 @@ class VerifiedFlow:
         }
 
 
-def crossing_time(sol: FlowSolution, level) -> flint.arb | None:
-    """First time the loss of ``sol`` falls below ``level``, located on the dense output (``None``: never)."""
-    p = sol.precision
-    with p.flint():
-        thr = p.arb(level)
-        i = next((i for i, lo in enumerate(sol.losses) if lo < thr), None)
-        if i is None:
-            # a run stopped by its loss-below event at this very level ends with a loss ball touching it
-            if sol.t_event is not None and not sol.losses[-1] > thr:
-                return sol.t_event
-            return None
-        if i == 0:
-            return sol.ts[0]
-        resolution = time_resolution(p.bits, p.guard_bits, sol.rtol)
-        t, _ = locate_crossing(sol.dense, sol.ts[i - 1], sol.states[i - 1], sol.ts[i], thr, resolution)
-        return t
-
-
-def _measure(sol: FlowSolution, at, levels, values_name: str, events=()):
-    """Every reported number of one run, as arb (``None`` where the run did not reach)."""
-    from ..spectra import singular_values
-
-    p = sol.precision
-    points = []
-    for t in at:
-        with p.flint():
-            if p.arb(t) > sol.t_final:
-                points.append(None)
-                continue
-        A = sol.end_to_end(t)
-        lo = sol.loss(t)
-        with p.flint():
-            if values_name == "beta":
-                vals = [A[i, 0] for i in range(A.nrows())]
-            else:
-                vals = [flint.arb(p.mp.nstr(s, p.digits + 5, strip_zeros=False)) for s in singular_values(A, p)]
-                vals[sol.model.r_max:] = [EXACT_ZERO] * (len(vals) - sol.model.r_max)  # rank A_θ ≤ r_max at every θ
-        points.append((lo, vals))
-
-    def crossing(lv):
-        with p.flint():
-            # below the level at the initialization (a certified comparison of the loss ball at the exact θ0), or at
-            # it exactly (arb's == holds for equal exact balls only) and certified below it at the next stored time
-            # (the loss never increases): the crossing is t = 0 itself, exact, not a located time two runs measure
-            level, lo = p.arb(lv), sol.losses
-            if sol.ts[0] == 0 and (lo[0] < level or (len(lo) > 1 and lo[0] == level and lo[1] < level)):
-                return EXACT_ZERO
-        return crossing_time(sol, lv)
-
-    return points, [crossing(lv) for lv in levels], [list(event_times(sol, ev)) for ev in events]
-
-
-#: A singular value of ``A_θ`` that is zero at every ``θ`` (beyond the narrowest width), or the crossing time ``t = 0`` of
-#: a level the initial loss is already below: exact, not measured.
-EXACT_ZERO = "exact zero"
-
-
-def _compare(m1, m2, p_loose, p_tight, floor=None, rtol_tight=None):
-    """Pairs ``(value from the tighter run, verified digits)``; a loss below ``floor`` in both runs becomes
-    ``(floor, "bound")``.
-
-    The agreement of the two runs bounds the looser run's error only as far as the tighter run is more accurate, and
-    nothing makes it more accurate than its own tolerance: two runs whose errors at that level coincide agree to
-    more digits than either has (measured: a diagonal network in mirror coordinates, runs at rtol 1e-11 and 1e-14
-    agreeing to 17 digits on a β_i that was right to 15).  So no number gets more than ``log10(1/rtol_tight)``
-    digits."""
-    cap = p_loose.digits - 2
-    claim = cap if rtol_tight is None else min(cap, tolerance_digits(rtol_tight))
-    # the tighter run's own (global) error, charged beside the runs' difference: 44 times its rtol was seen
-    allowance = 0.0 if rtol_tight is None else 100 * float(rtol_tight)
-    with p_tight.flint():
-        def one(a, b):
-            if a is None or b is None:
-                return None
-            if a is EXACT_ZERO or b is EXACT_ZERO:
-                return b, "exact"
-            return b, rounding_safe_digits(a, b, min(agreeing_digits(a, b, cap), claim), rel_error=allowance)
-
-        points = []
-        for q1, q2 in zip(m1[0], m2[0]):
-            if q1 is None or q2 is None:
-                points.append(None)
-                continue
-            lo = one(q1[0], q2[0])
-            if floor is not None and q1[0] < floor and q2[0] < floor and agreeing_digits(q1[0], q2[0], cap) < cap:
-                lo = (floor, "bound")
-            points.append((lo, [one(a, b) for a, b in zip(q1[1], q2[1])]))
-        crossings = [one(a, b) for a, b in zip(m1[1], m2[1])]
-        events = []
-        for e1, e2 in zip(m1[2], m2[2]):
-            if len(e1) == len(e2):
-                events.append([one(a, b) for a, b in zip(e1, e2)])
-            else:  # the runs disagree on how often the event occurs: nothing about it is verified
-                events.append([(b, 0) for b in e2])
-    return points, crossings, events
-
-
 def _run(model, theta0, plan: RunPlan, init: InitSpec, loss_below, progress, max_steps, max_time, coordinates,
-         loss_below_after=None):
+         loss_below_after=None, on_step=None):
     return integrate_flow(
         model, theta0, plan.horizon, precision=plan.precision, rtol=plan.rtol, solver=plan.solver,
         loss_below=loss_below, loss_below_after=loss_below_after, scale=init.layer_scale, floor=plan.floor,
         seed=init.seed, init=init.as_dict(), progress=progress,
         max_steps=max_steps, max_time=max_time, throw=False, coordinates=coordinates,
-        stiffness_switch=plan.stiffness_switch, strict=plan.strict,
+        stiffness_switch=plan.stiffness_switch, strict=plan.strict, on_step=on_step,
     )
 
 
@@ -269,6 +172,7 @@ def verified_flow(
     coordinates: str = "primal",
     events=(),
     progress: bool | None = None,
+    parallel: bool = True,
 ) -> VerifiedFlow:
     """Integrate the gradient flow and report numbers with verified digits (module docstring).
 
@@ -294,6 +198,10 @@ def verified_flow(
     coordinates : {"primal", "mirror"}
         ``"mirror"``: a diagonal network from the Pesme–Flammarion init, integrated in its dual coordinates
         (:mod:`symdln.symbolic.mirror`); the reported ``β`` and loss are the same quantities.
+    parallel : bool
+        Make the verification run in a second process while the first one runs, where two cores and ``fork`` are
+        available (:mod:`~symdln.flow.background`: the same numbers, the wall time of the longer run); ``False``: one
+        after the other.
 
     Examples
     --------
@@ -315,6 +223,9 @@ def verified_flow(
         raise OptionError("nothing to report: give `at` times, `cross` levels or `events`")
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         raise OptionError(f"`retries` must be an int ≥ 0, got {describe(retries)}")
+    if not isinstance(parallel, bool):
+        raise OptionError(f"`parallel` must be True or False, got {describe(parallel)}")
+    parallel = parallel and background_available()
     check_feasible(model, init, max_time, solver, coordinates)
     horizon = t_end if t_end is not None else (max(at_q) if at_q and not levels else None)
     if horizon is None and levels and not at_q:
@@ -358,58 +269,70 @@ def verified_flow(
     tries = 0
     cmp, best = None, None  # the last completed comparison of two runs, and its tighter run
     underflow_retry = False  # a run that ends in step underflow is repeated once with more digits
-    while True:
-        pl = plans[len(sols)]
-        sol = _run(model, theta0, pl, init, loss_below, progress, max_steps, max_time, coordinates, stop_after)
-        runs.append(_run_record(pl, sol))
-        if sol.status is Status.STEP_UNDERFLOW and not underflow_retry:
-            # the error estimate drowned in rounding (measured: depth 3 from σ = 1e-2, the strict verification run at
-            # 44 digits stalled at t = 3e-7; at 64 digits it ran through): once more with 20 more digits
-            underflow_retry = True
-            plans[len(sols)] = replace(pl, digits=pl.digits + 20)
-            continue
-        if not sol.status.ok:
-            status = sol.status
-            if not sols and len(sol.ts) > 1:
-                # the first run failed or was interrupted: what it finished is kept and reported, unverified (Ctrl-C
-                # during the first run reported and saved nothing)
-                try:
-                    measures.append(_measure(sol, at_q, levels, values_name, events))
-                    sols.append(sol)
-                except KeyboardInterrupt:
-                    pass
-            break
-        try:
-            measures.append(_measure(sol, at_q, levels, values_name, events))
-        except KeyboardInterrupt:
-            status = Status.INTERRUPTED
-            break
-        sols.append(sol)
-        if len(sols) < base + 2:
-            continue
-        cmp = _compare(measures[-2], measures[-1], sols[-2].precision, sols[-1].precision, loss_floor(sols[-2]),
-                       sols[-1].rtol)
-        best = sols[-1]
-        worst = _min_digits(cmp)
-        if worst is None or worst >= digits or tries >= retries:
-            break
-        tries += 1
-        nxt = plans[-1].tighter(factor=10 ** max(3, digits - worst + 3))
-        # deep in convergence the loss is ½‖G‖² with G = A − M tiny: resolving G to rtol needs
-        # log10(1/G) + log10(1/rtol) working digits beyond the O(1) entries of A; a run short of them is no
-        # baseline, so a new pair of runs is made
-        need = digits_for_residual(measures[-1], nxt.rtol, loss_floor(sols[-1]))
-        if need > sols[-1].precision.digits:
-            first = replace(plans[-1], digits=need)
-            plans += [first, first.tighter()]
-            base = len(sols)
-        else:
-            plans.append(nxt)
-            base = len(sols) - 1
+    # the verification run's plan does not depend on the first run: with two cores it runs beside it
+    ahead = (plans[1], BackgroundRun(_run, model, theta0, plans[1], init, loss_below, False, max_steps, max_time,
+                                     coordinates, stop_after)) if parallel else None
+    try:
+        while True:
+            pl = plans[len(sols)]
+            sol = None
+            if ahead is not None and pl is ahead[0]:
+                sol = ahead[1].result(total=float(pl.horizon), progress=progress)  # None: the child died
+                ahead = None
+            if sol is None:
+                sol = _run(model, theta0, pl, init, loss_below, progress, max_steps, max_time, coordinates, stop_after)
+            runs.append(_run_record(pl, sol))
+            if sol.status is Status.STEP_UNDERFLOW and not underflow_retry:
+                # the error estimate drowned in rounding (measured: depth 3 from σ = 1e-2, the strict verification run
+                # at 44 digits stalled at t = 3e-7; at 64 digits it ran through): once more with 20 more digits
+                underflow_retry = True
+                plans[len(sols)] = replace(pl, digits=pl.digits + 20)
+                continue
+            if not sol.status.ok:
+                status = sol.status
+                if not sols and len(sol.ts) > 1:
+                    # the first run failed or was interrupted: what it finished is kept and reported, unverified (Ctrl-C
+                    # during the first run reported and saved nothing)
+                    try:
+                        measures.append(measure(sol, at_q, levels, values_name, events))
+                        sols.append(sol)
+                    except KeyboardInterrupt:
+                        pass
+                break
+            try:
+                measures.append(measure(sol, at_q, levels, values_name, events))
+            except KeyboardInterrupt:
+                status = Status.INTERRUPTED
+                break
+            sols.append(sol)
+            if len(sols) < base + 2:
+                continue
+            cmp = compare(measures[-2], measures[-1], sols[-2].precision, sols[-1].precision, loss_floor(sols[-2]),
+                           sols[-1].rtol)
+            best = sols[-1]
+            worst = min_digits(cmp)
+            if worst is None or worst >= digits or tries >= retries:
+                break
+            tries += 1
+            nxt = plans[-1].tighter(factor=10 ** max(3, digits - worst + 3))
+            # deep in convergence the loss is ½‖G‖² with G = A − M tiny: resolving G to rtol needs
+            # log10(1/G) + log10(1/rtol) working digits beyond the O(1) entries of A; a run short of them is no
+            # baseline, so a new pair of runs is made
+            need = digits_for_residual(measures[-1], nxt.rtol, loss_floor(sols[-1]))
+            if need > sols[-1].precision.digits:
+                first = replace(plans[-1], digits=need)
+                plans += [first, first.tighter()]
+                base = len(sols)
+            else:
+                plans.append(nxt)
+                base = len(sols) - 1
+    finally:
+        if ahead is not None:  # the first run failed or was interrupted: its verification is not wanted
+            ahead[1].cancel()
     compared = cmp is not None  # a retry that failed or was interrupted leaves the last comparison standing
     if not compared and sols:  # the verification run failed or was interrupted: the first run's numbers, unverified
-        cmp, best = _unverified(measures[-1]), sols[-1]
-    worst = _min_digits(cmp) if best is not None else None
+        cmp, best = unverified(measures[-1]), sols[-1]
+    worst = min_digits(cmp) if best is not None else None
     missed = [format_number(lv) for lv, c in zip(levels, cmp[1]) if c is None and lv not in never] if best is not None else []
     if status is None and missed:
         # a level not reached by the horizon is not "never": the run ended before it could tell
@@ -467,27 +390,6 @@ def _verifier(model, plan):
     elif plan.solver == "radau":
         nxt = replace(nxt, strict=True)
     return nxt
-
-
-def _unverified(measure):
-    """The shape of a comparison, with every digit count ``None`` (no second run to compare with)."""
-    points = [None if q is None else ((q[0], None), [(v, "exact" if v is EXACT_ZERO else None) for v in q[1]])
-              for q in measure[0]]
-    return (points, [None if c is None else (c, "exact" if c is EXACT_ZERO else None) for c in measure[1]],
-            [[(c, None) for c in e] for e in measure[2]])
-
-
-def _min_digits(cmp):
-    ks = []
-    for q in cmp[0]:
-        if q is None:
-            continue
-        ks += [q[0][1]] if q[0][1] != "bound" else []
-        ks += [v[1] for v in q[1]]
-    ks += [c[1] for c in cmp[1] if c is not None]
-    ks += [c[1] for e in cmp[2] for c in e]
-    ks = [k for k in ks if k is not None and k != "exact"]
-    return min(ks) if ks else None
 
 
 def _below_minimum(model, levels) -> dict:

@@ -21,6 +21,7 @@ import numpy as np
 
 from .. import __version__
 from ..errors import FlowError, ModelError, OptionError, describe
+from ..flow.background import BackgroundRun, available as background_available
 from ..flow.integrate import integrate_flow, tolerance
 from ..flow.plan import InitSpec, check_feasible, check_layer_dims, event_horizon
 from ..flow.solution import FlowSolution, Status
@@ -84,6 +85,7 @@ def explore(
     verify: bool = True,
     tol="1e-3",
     progress: bool | None = None,
+    parallel: bool = True,
 ) -> ExploreResult:
     """Run the main job on ``model`` (default :func:`default_model`) and write its report to ``out``.
 
@@ -109,6 +111,9 @@ def explore(
         arrival times agree.
     tol : exact number
         Relative distance to a critical family that counts as a visit.
+    parallel : bool
+        Make the verification run in a second process beside the first, where two cores and ``fork`` are available
+        (:mod:`symdln.flow.background`); ``False``: after it.
 
     Returns
     -------
@@ -122,6 +127,8 @@ def explore(
     rtol_q = tolerance(rtol, name="rtol")
     if init not in ("gaussian", "balanced"):
         raise OptionError(f"`init` must be 'gaussian' or 'balanced', got {init!r}")
+    if not isinstance(parallel, bool):
+        raise OptionError(f"`parallel` must be True or False, got {describe(parallel)}")
     spec = InitSpec.gaussian(sigma_q, seed) if init == "gaussian" else InitSpec.balanced(sigma_q, model.depth)
     # sizes and the output folder before any computation (building θ0 for a layer of width 100000 took 25 s)
     if t_end is None:  # a given horizon bounds the run; the default one at depth ≥ 3 may be out of reach
@@ -136,19 +143,28 @@ def explore(
         digits = digits_for_flow(per_layer, rtol_q, depth=model.depth)
     precision = Precision(digits)
     families = pivot_families(model)
-    sol = integrate_flow(
-        model, theta0, horizon, precision=precision, rtol=rtol_q, loss_below=loss_below,
-        scale=per_layer, seed=seed, progress=progress, throw=False,
-    )
-    interrupted = sol.status is Status.INTERRUPTED
-    visits = detect_visits(sol, families, tol=tol)
-    verification = None
-    if verify and sol.status.ok:
-        verification = _verify(model, theta0, horizon, precision, rtol_q, loss_below, per_layer, seed, families, tol, visits,
-                               sol)
-        interrupted = verification.get("status") == "interrupted"
-    elif verify:
-        verification = {"ok": False, "status": "skipped", "reason": f"the run ended with status {sol.status.name.lower()}"}
+    # the verification run does not depend on the first one: with two cores it runs beside it (flow.background)
+    ahead = BackgroundRun(_second_run, model, theta0, horizon, precision, rtol_q, loss_below, per_layer, seed) \
+        if verify and parallel and background_available() else None
+    try:
+        sol = integrate_flow(
+            model, theta0, horizon, precision=precision, rtol=rtol_q, loss_below=loss_below,
+            scale=per_layer, seed=seed, progress=progress, throw=False,
+        )
+        interrupted = sol.status is Status.INTERRUPTED
+        visits = detect_visits(sol, families, tol=tol)
+        verification = None
+        if verify and sol.status.ok:
+            verification = _verify(model, theta0, horizon, precision, rtol_q, loss_below, per_layer, seed, families, tol,
+                                   visits, sol, ahead, progress)
+            ahead = None
+            interrupted = verification.get("status") == "interrupted"
+        elif verify:
+            verification = {"ok": False, "status": "skipped",
+                            "reason": f"the run ended with status {sol.status.name.lower()}"}
+    finally:
+        if ahead is not None:  # the first run failed or was interrupted: its verification is not wanted
+            ahead.cancel()
     land, land_note = None, _landscape_skipped(model)
     if land_note is None:
         from ..symbolic.landscape import landscape
@@ -313,15 +329,25 @@ def _visit_json(v: SaddleVisit, k: int, verification: dict | None) -> dict:
     return out
 
 
-def _verify(model, theta0, horizon, precision, rtol_q, loss_below, scale, seed, families, tol, visits, sol) -> dict:
-    """Second run at ``rtol/1000`` and 10 more digits, Radau IIA held strictly to its tolerance where it is used
-    (:func:`~symdln.flow.verify.verified_flow`'s rule: the first run's tolerance relaxation is not shared); digits of
-    agreement of the visits' times and of the final loss (when both runs ended the same way)."""
+def _second_run(model, theta0, horizon, precision, rtol_q, loss_below, scale, seed, on_step=None):
+    """The verification run: ``rtol/1000`` and 10 more digits, Radau IIA held strictly to its tolerance where it is
+    used (:func:`~symdln.flow.verify.verified_flow`'s rule: the first run's tolerance relaxation is not shared)."""
+    return integrate_flow(model, theta0, horizon, precision=Precision(precision.digits + 10), rtol=rtol_q / 1000,
+                          loss_below=loss_below, scale=scale, seed=seed, progress=False, throw=False, strict=True,
+                          on_step=on_step)
+
+
+def _verify(model, theta0, horizon, precision, rtol_q, loss_below, scale, seed, families, tol, visits, sol,
+            ahead=None, progress=None) -> dict:
+    """The second run (:func:`_second_run`; from ``ahead``, a :class:`~symdln.flow.background.BackgroundRun` of it,
+    when one was started) and the digits of agreement of the visits' times and of the final loss (when both runs
+    ended the same way)."""
     p2 = Precision(precision.digits + 10)
     rtol2 = rtol_q / 1000
     try:
-        sol2 = integrate_flow(model, theta0, horizon, precision=p2, rtol=rtol2, loss_below=loss_below,
-                              scale=scale, seed=seed, progress=False, throw=False, strict=True)
+        sol2 = ahead.result(total=float(horizon), progress=progress) if ahead is not None else None
+        if sol2 is None:  # no second process (or it died): the run here
+            sol2 = _second_run(model, theta0, horizon, precision, rtol_q, loss_below, scale, seed)
         if sol2.status is Status.INTERRUPTED:
             return {"ok": False, "status": "interrupted", "reason": "the verification run was interrupted"}
         visits2 = detect_visits(sol2, families, tol=tol)

@@ -98,31 +98,32 @@ def test_unverified_is_reported_and_exits_nonzero(capsys):
     assert "unverified" in capsys.readouterr().out
 
 
-def test_interrupt_keeps_the_first_run_and_exits_130(monkeypatch, capsys):
-    """Ctrl-C during the verification run: the first run's numbers are kept, marked unverified; exit status 130."""
+@pytest.mark.parametrize("parallel", [False, True])
+def test_interrupt_keeps_the_first_run_and_exits_130(monkeypatch, capsys, parallel):
+    """Ctrl-C during the verification run: the first run's numbers are kept, marked unverified; exit status 130.
+    Also with the verification run beside the first one (``parallel``, symdln.flow.background): the child's
+    interrupted run comes back."""
+    from dataclasses import replace
+
     import symdln.flow.verify as verify
+    from symdln.flow.background import available
+    from symdln.flow.solution import Status
 
+    if parallel and not available():
+        pytest.skip("needs Linux (fork) and two cores")
     real = verify.integrate_flow
-    calls = []
 
-    def flaky(*args, **kwargs):
-        calls.append(1)
+    def flaky(*args, **kwargs):  # the verification run (the first run's rtol/1000) returns what it completed
         sol = real(*args, **kwargs)
-        if len(calls) == 2:  # the verification run is interrupted: it returns what it completed
-            from dataclasses import replace
-
-            from symdln.flow.solution import Status
-
-            return replace(sol, status=Status.INTERRUPTED)
-        return sol
+        return replace(sol, status=Status.INTERRUPTED) if kwargs["rtol"] < Fraction(1, 10**14) else sol
 
     monkeypatch.setattr(verify, "integrate_flow", flaky)
     m = deep_linear(spectrum=[1], depth=2, widths=1)
-    r = verified_flow(m, InitSpec.balanced("1/100", 2), digits=10, at=["5"], t_end=5)
+    r = verified_flow(m, InitSpec.balanced("1/100", 2), digits=10, at=["5"], t_end=5, parallel=parallel)
     assert r.status == "interrupted" and r.points[0]["values"][0].digits is None
-    assert r.points[0]["values"][0].text.startswith("0.99")
-    calls.clear()
-    assert main(["flow", "--target", "1", "--widths", "1", "--init", "balanced", "--scale", "1/100", "--at", "5"]) == 130
+    assert r.points[0]["values"][0].text.startswith("0.99") and len(r.runs) == 2
+    argv = ["flow", "--target", "1", "--widths", "1", "--init", "balanced", "--scale", "1/100", "--at", "5"]
+    assert main(argv + ([] if parallel else ["--serial"])) == 130
 
 
 def test_interrupt_during_the_first_run_keeps_what_it_finished(monkeypatch):
@@ -374,7 +375,8 @@ def test_a_run_ending_in_step_underflow_is_repeated_once_with_more_digits(monkey
 
     monkeypatch.setattr(verify, "_run", run)
     m = deep_linear(spectrum=[1], depth=2, widths=1)
-    r = verified_flow(m, InitSpec.balanced("1/100", 2), digits=12, at=["5"], t_end=5, progress=False)
+    r = verified_flow(m, InitSpec.balanced("1/100", 2), digits=12, at=["5"], t_end=5, progress=False,
+                      parallel=False)  # the calls counted in this process, in order
     assert r.status == "success" and len(calls) == 3 and calls[2] == calls[1] + 20, (r.status, calls)
     assert [run["status"] for run in r.runs] == ["success", "step_underflow", "success"]
     v = r.points[0]["values"][0]

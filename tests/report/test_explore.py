@@ -122,14 +122,14 @@ def test_interrupted_verification_is_kept_and_marked(monkeypatch, tmp_path, caps
     from symdln.flow.solution import Status
 
     real = ex.integrate_flow
-    calls = []
 
-    def flaky(*args, **kwargs):
-        calls.append(1)
+    def flaky(*args, **kwargs):  # the verification run (held strictly to its tolerance) is interrupted
         sol = real(*args, **kwargs)
-        return replace(sol, status=Status.INTERRUPTED) if len(calls) == 2 else sol
+        return replace(sol, status=Status.INTERRUPTED) if kwargs.get("strict") else sol
 
     monkeypatch.setattr(ex, "integrate_flow", flaky)
+    # in this process after the first run (--serial), and in a second process beside it (the default with two cores)
+    assert main(["explore", "--out", str(tmp_path / "serial"), "--sigma", "1e-10", "--serial"]) == 130
     assert main(["explore", "--out", str(tmp_path), "--sigma", "1e-10"]) == 130
     import json
 
