@@ -9,8 +9,8 @@ inputs.
 
 :class:`BackgroundRun` starts the child; :meth:`BackgroundRun.result` waits for it, with a tqdm bar fed by the
 child's current time; :meth:`BackgroundRun.cancel` stops it.  Ctrl-C reaches both processes (one process group):
-the child's run stops as any interrupted run does and its partial solution comes back; a parent interrupted while
-waiting passes the interrupt on to the child and collects that partial solution.  Only where ``fork`` is the
+the child's run stops as any interrupted run does and its partial solution comes back; a Ctrl-C that reached only
+the waiting parent is passed on to the child (:meth:`BackgroundRun.result`).  Only where ``fork`` is the
 platform's safe default (Linux) and at least two cores are available; elsewhere :func:`available` is False and the
 runs are made one after the other.
 """
@@ -59,6 +59,7 @@ def _child(conn, fn, args, kwargs, clock) -> None:
         out = ("ok", fn(*args, on_step=on_step, **kwargs))
     except BaseException as exc:  # noqa: BLE001 - sent to the parent, which raises it
         out = ("error", exc)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the run is over: a late Ctrl-C must not cut the message short
     try:
         conn.send(out)
     except Exception as exc:  # e.g. an exception that cannot be pickled: its text instead
@@ -102,52 +103,58 @@ class BackgroundRun:
     def result(self, *, total: float | None = None, progress: bool | None = None, desc: str = "symdln verify"):
         """Wait for the child's result; a tqdm bar (``total``: the run's end time) shows its time meanwhile.
 
-        Ctrl-C while waiting interrupts the child too, whose interrupted run is returned (it reports itself as such);
-        an exception raised in the child is raised here; a child that died returns ``None``."""
+        An exception raised in the child is raised here; a child that died returns ``None`` (the caller makes the run
+        itself).  Ctrl-C while waiting: a terminal's Ctrl-C reaches the child too, whose run stops and comes back
+        (returned here: it reports itself as interrupted); when nothing comes within a second the interrupt is
+        passed on to the child.  A second Ctrl-C, or no answer 30 s after the first, stops the child and raises
+        ``KeyboardInterrupt``.  While waiting, Ctrl-C only sets a flag (a ``KeyboardInterrupt`` inside ``recv``
+        would lose the message half read)."""
         from tqdm.auto import tqdm
 
+        hits = []  # times of the Ctrl-Cs received while waiting
+
+        def on_sigint(signum, frame):
+            hits.append(time.monotonic())
+
+        try:
+            previous = signal.signal(signal.SIGINT, on_sigint)
+        except ValueError:  # not the main thread: Ctrl-C cannot reach this wait
+            previous = None
         bar = tqdm(total=total, unit="t", disable=(not progress) if progress is not None else None, desc=desc,
                    leave=False)
-        msg, shown = None, 0.0
+        msg, shown, passed_on = None, 0.0, False
         try:
             while msg is None:
-                try:
-                    msg = self._receive(0.2)
-                except KeyboardInterrupt:
-                    msg = self._interrupt()
-                    break
+                msg = self._receive(0.2)
                 if msg is None and not self._proc.is_alive() and not self._conn.poll(0):
                     msg = ("died", None)
+                if msg is None and hits:
+                    if len(hits) > 1 or time.monotonic() - hits[0] > 30:
+                        break  # a second Ctrl-C, or the child does not answer: stop it
+                    if not passed_on and time.monotonic() - hits[0] > 1:
+                        passed_on = True  # the interrupt did not reach the child (sent to this process only)
+                        try:
+                            os.kill(self._proc.pid, signal.SIGINT)
+                        except OSError:
+                            pass
                 t = self._clock.value
                 if math.isfinite(t) and t > shown:
                     bar.update(t - shown)
                     shown = t
         finally:
             bar.close()
-            self._finish()
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
+            if msg is None:
+                self.cancel()
+            else:
+                self._finish()
+        if msg is None or (msg[0] == "died" and hits):
+            raise KeyboardInterrupt
         kind, value = msg
         if kind == "error":
             raise value
         return value if kind == "ok" else None
-
-    def _interrupt(self):
-        """Ctrl-C reached this process while waiting: the child's run is interrupted (SIGINT, as a terminal's Ctrl-C
-        would have sent it) and what it finished is collected (within 30 s, else it is stopped)."""
-        try:
-            os.kill(self._proc.pid, signal.SIGINT)
-        except OSError:
-            pass
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                msg = self._receive(0.5)
-            except KeyboardInterrupt:  # a second Ctrl-C: stop waiting
-                break
-            if msg is not None:
-                return msg
-            if not self._proc.is_alive() and not self._conn.poll(0):
-                break
-        return ("died", None)
 
     def cancel(self) -> None:
         """Stop the child (its result is not wanted)."""

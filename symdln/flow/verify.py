@@ -277,8 +277,12 @@ def verified_flow(
             pl = plans[len(sols)]
             sol = None
             if ahead is not None and pl is ahead[0]:
-                sol = ahead[1].result(total=float(pl.horizon), progress=progress)  # None: the child died
-                ahead = None
+                waiting, ahead = ahead[1], None
+                try:
+                    sol = waiting.result(total=float(pl.horizon), progress=progress)  # None: the child died
+                except KeyboardInterrupt:  # Ctrl-C twice while waiting: the first run's numbers, unverified
+                    status = Status.INTERRUPTED
+                    break
             if sol is None:
                 sol = _run(model, theta0, pl, init, loss_below, progress, max_steps, max_time, coordinates, stop_after)
             runs.append(_run_record(pl, sol))

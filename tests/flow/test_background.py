@@ -57,6 +57,22 @@ def test_ctrl_c_while_waiting_collects_the_childs_partial_result():
     assert not multiprocessing.active_children()
 
 
+def _deaf(on_step=None):
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while True:
+        time.sleep(0.01)
+
+
+def test_a_second_ctrl_c_stops_a_child_that_does_not_answer():
+    run = BackgroundRun(_deaf)
+    time.sleep(0.3)
+    for delay in (0.2, 1.8):  # the first one is passed on after a second and ignored; the second one ends the wait
+        threading.Timer(delay, os.kill, (os.getpid(), signal.SIGINT)).start()
+    with pytest.raises(KeyboardInterrupt):
+        run.result(progress=False)
+    assert not multiprocessing.active_children()
+
+
 def test_cancel_stops_the_child():
     run = BackgroundRun(_until_interrupted)
     run.cancel()
