@@ -68,6 +68,12 @@ def _child(conn, fn, args, kwargs, clock) -> None:
         conn.close()
 
 
+def _interrupted(msg) -> bool:
+    """Whether the child's message is a run that stopped on Ctrl-C (its status says so)."""
+    status = getattr(msg[1], "status", None) if msg[0] == "ok" else None
+    return getattr(status, "name", None) == "INTERRUPTED"
+
+
 class BackgroundRun:
     """``fn(*args, **kwargs)`` in a forked child process; ``fn`` takes an ``on_step(t)`` keyword (the current time,
     for the progress bar) and returns a picklable result (a :class:`~symdln.flow.solution.FlowSolution`).
@@ -106,9 +112,10 @@ class BackgroundRun:
         An exception raised in the child is raised here; a child that died returns ``None`` (the caller makes the run
         itself).  Ctrl-C while waiting: a terminal's Ctrl-C reaches the child too, whose run stops and comes back
         (returned here: it reports itself as interrupted); when nothing comes within a second the interrupt is
-        passed on to the child.  A second Ctrl-C, or no answer 30 s after the first, stops the child and raises
-        ``KeyboardInterrupt``.  While waiting, Ctrl-C only sets a flag (a ``KeyboardInterrupt`` inside ``recv``
-        would lose the message half read)."""
+        passed on to the child.  A second Ctrl-C, no answer 30 s after the first, or an answer that is not an
+        interrupted run (the child finished before the interrupt reached it) raises ``KeyboardInterrupt``.  While
+        waiting, Ctrl-C only sets a flag (a ``KeyboardInterrupt`` inside ``recv`` would lose the message half
+        read)."""
         from tqdm.auto import tqdm
 
         hits = []  # times of the Ctrl-Cs received while waiting
@@ -149,7 +156,9 @@ class BackgroundRun:
                 self.cancel()
             else:
                 self._finish()
-        if msg is None or (msg[0] == "died" and hits):
+        if msg is None or (hits and not _interrupted(msg)):
+            # a Ctrl-C while waiting ends as interrupted, also when the child finished before it could see it (its
+            # last second, or the message already on its way): as the run made here would have
             raise KeyboardInterrupt
         kind, value = msg
         if kind == "error":

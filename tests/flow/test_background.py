@@ -9,11 +9,14 @@ import signal
 import threading
 import time
 
+from types import SimpleNamespace
+
 import pytest
 
 from symdln.errors import OptionError
 from symdln.flow.background import BackgroundRun, available
 from symdln.flow.plan import InitSpec
+from symdln.flow.solution import Status
 from symdln.flow.verify import verified_flow
 from symdln.models import deep_linear
 
@@ -37,8 +40,14 @@ def _until_interrupted(on_step=None):
     try:
         while True:
             time.sleep(0.01)
-    except KeyboardInterrupt:
-        return "interrupted, partial result kept"
+    except KeyboardInterrupt:  # as integrate_flow: the run stops and says so
+        return SimpleNamespace(status=Status.INTERRUPTED, steps=7)
+
+
+def _finishes_regardless(on_step=None):  # a run in its last second: done before an interrupt could reach it
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    time.sleep(0.6)
+    return SimpleNamespace(status=Status.SUCCESS, steps=9)
 
 
 def test_result_exception_and_death_of_the_child():
@@ -53,7 +62,17 @@ def test_ctrl_c_while_waiting_collects_the_childs_partial_result():
     run = BackgroundRun(_until_interrupted)
     time.sleep(0.3)
     threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()  # Ctrl-C reaching this process only
-    assert run.result(progress=False) == "interrupted, partial result kept"
+    assert run.result(progress=False).steps == 7
+    assert not multiprocessing.active_children()
+
+
+def test_ctrl_c_while_waiting_is_not_lost_when_the_child_finishes_first():
+    # found by an independent audit: a Ctrl-C in the verification run's last second was dropped and the CLI printed
+    # success with exit status 0 (one after the other, the run here would have stopped)
+    run = BackgroundRun(_finishes_regardless)
+    threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT)).start()
+    with pytest.raises(KeyboardInterrupt):
+        run.result(progress=False)
     assert not multiprocessing.active_children()
 
 

@@ -10,6 +10,8 @@ from functools import lru_cache
 
 import flint
 
+from ..._interrupts import interrupts_deferred
+
 __all__ = ["radau_tableau"]
 
 
@@ -31,7 +33,8 @@ def radau_tableau(s: int, prec: int):
     extra = 64
     while True:
         try:
-            out = _tableau(s, prec + extra)
+            with interrupts_deferred():  # flint's eig can lose a Ctrl-C raised inside it (symdln._interrupts)
+                out = _tableau(s, prec + extra)
         except ValueError:  # the eigenvalues were not isolated at these bits
             out = None
         if out is not None and _tableau_defect(out, prec) <= 2.0 ** -(prec + 4):
