@@ -184,6 +184,10 @@ def explore(
     from ..graph.sources import merge_graphs
 
     G = merge_graphs(*graphs)
+    # Ctrl-C during the landscape or the theory graph stops them, keeping what finished (complete = False): the report
+    # is then interrupted, not a success (an independent audit saw exit status 0 after a Ctrl-C there)
+    if (land is not None and not land.complete) or any(g.graph.get("complete") is False for g in graphs):
+        interrupted = True
     comparison = None
     if limit is not None:
         from ..limits.compare import compare

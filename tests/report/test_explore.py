@@ -192,3 +192,22 @@ def test_sizes_and_the_output_folder_are_refused_before_the_initialization_is_bu
     with pytest.raises(OptionError, match="is not a writable folder"):
         explore(deep_linear(spectrum=[2, 1], widths=2), out=blocker / "r")
     assert list(tmp_path.iterdir()) == [blocker]
+
+
+def test_ctrl_c_in_the_theory_graph_makes_the_report_interrupted(tmp_path, monkeypatch):
+    """landscape_graph stops on Ctrl-C keeping what finished (graph attribute complete = False); explore reported
+    success and exit status 0 over it (an independent audit, 2026-12-07).  Now: interrupted, exit 130."""
+    import symdln.graph.sources as sources
+    from symdln.cli import _explore_exit
+
+    real = sources.landscape_graph
+
+    def cut_short(*args, **kwargs):
+        G = real(*args, **kwargs)
+        G.graph["complete"] = False  # as after a Ctrl-C inside it
+        return G
+
+    monkeypatch.setattr(sources, "landscape_graph", cut_short)
+    m = deep_linear(spectrum=[2, 1], widths=2, depth=2, rotation_seed=3)
+    res = explore(m, sigma="1e-8", out=tmp_path, verify=False, progress=False)
+    assert res.summary["status"] == "interrupted" and _explore_exit(res.summary) == 130
