@@ -21,6 +21,7 @@ import math
 import os
 import signal
 import sys
+import threading
 import time
 
 __all__ = ["BackgroundRun", "available"]
@@ -45,8 +46,6 @@ def available() -> bool:
 
 def _child(conn, fn, args, kwargs, clock) -> None:
     """The child's body: ``fn(*args, **kwargs, on_step=…)``, its result (or exception) sent back once."""
-    import threading
-
     from tqdm import tqdm
 
     # a lock held by another of the parent's threads at the fork (tqdm's monitor) would never be released here
@@ -123,9 +122,10 @@ class BackgroundRun:
         def on_sigint(signum, frame):
             hits.append(time.monotonic())
 
-        try:
-            previous = signal.signal(signal.SIGINT, on_sigint)
-        except ValueError:  # not the main thread: Ctrl-C cannot reach this wait
+        previous = signal.getsignal(signal.SIGINT)
+        if callable(previous) and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, on_sigint)
+        else:  # Ctrl-C ignored (or not this thread's): left as it is
             previous = None
         bar = tqdm(total=total, unit="t", disable=(not progress) if progress is not None else None, desc=desc,
                    leave=False)
