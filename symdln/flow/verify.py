@@ -10,7 +10,9 @@ from the tighter run, rounded to ``k`` significant digits.  When some number has
 ``N`` digits, one more run (tighter by ``10^{N−k+3}``) replaces the looser one; if that still falls
 short the status is ``"unverified"`` with the figures, never ``"success"``.
 
-Ctrl-C during any run stops it; what finished is kept and the status is ``"interrupted"``.
+The second run's plan does not depend on the first run, so where two cores are available it runs beside the first in
+a forked process (:mod:`.background`; ``parallel=False`` makes it after the first): the same numbers, the wall time
+of the longer run.  Ctrl-C during any run stops it; what finished is kept and the status is ``"interrupted"``.
 """
 
 from __future__ import annotations
