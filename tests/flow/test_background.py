@@ -46,7 +46,7 @@ def _until_interrupted(on_step=None):
 
 def _finishes_regardless(on_step=None):  # a run in its last second: done before an interrupt could reach it
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    time.sleep(0.6)
+    time.sleep(2.0)  # well after the Ctrl-C below (a stray SIGINT after result() would stop pytest itself)
     return SimpleNamespace(status=Status.SUCCESS, steps=9)
 
 
@@ -61,7 +61,7 @@ def test_result_exception_and_death_of_the_child():
 def test_ctrl_c_while_waiting_collects_the_childs_partial_result():
     run = BackgroundRun(_until_interrupted)
     time.sleep(0.3)
-    threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()  # Ctrl-C reaching this process only
+    threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()  # Ctrl-C reaching this process only
     assert run.result(progress=False).steps == 7
     assert not multiprocessing.active_children()
 
@@ -85,7 +85,7 @@ def _deaf(on_step=None):
 def test_a_second_ctrl_c_stops_a_child_that_does_not_answer():
     run = BackgroundRun(_deaf)
     time.sleep(0.3)
-    for delay in (0.2, 1.8):  # the first one is passed on after a second and ignored; the second one ends the wait
+    for delay in (0.5, 2.1):  # the first one is passed on after a second and ignored; the second one ends the wait
         threading.Timer(delay, os.kill, (os.getpid(), signal.SIGINT)).start()
     with pytest.raises(KeyboardInterrupt):
         run.result(progress=False)
