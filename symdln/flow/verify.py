@@ -203,7 +203,8 @@ def verified_flow(
     parallel : bool
         Make the verification run in a second process while the first one runs, where two cores and ``fork`` are
         available (:mod:`~symdln.flow.background`: the same numbers, the wall time of the longer run); ``False``: one
-        after the other.
+        after the other (for callers that already keep every core busy, e.g. many runs in a process pool; in
+        daemonic pool workers, which cannot have children, the runs are one after the other anyway).
 
     Examples
     --------
