@@ -169,3 +169,9 @@ def test_explore_verification_beside_the_first_run_reports_the_same(tmp_path):
         outs.append((v, [(x["label"], x["t_arrive"]) for x in r.summary["visits"]]))
     assert outs[0] == outs[1] and outs[0][0]["status"] == "verified"
     assert not multiprocessing.active_children()
+
+
+def test_no_second_process_from_a_daemonic_pool_worker():
+    # multiprocessing.Pool's workers are daemonic and cannot have children: the runs are then one after the other
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.apply(available) is False
