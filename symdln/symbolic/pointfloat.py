@@ -14,7 +14,7 @@ import sympy as sp
 from ..errors import OptionError
 from ..models.diagonal import DiagonalLinearModel
 
-__all__ = ["flat_gradient", "float_data", "float_gradient", "float_hessian", "float_hessian_closed"]
+__all__ = ["flat_gradient", "float_data", "float_gradient", "float_hessian", "float_hessian_closed", "float_loss"]
 
 
 def float_hessian(model, mats) -> np.ndarray:
@@ -235,10 +235,23 @@ def _grad_and_loss(model, mats) -> tuple[float, float]:
     """``(‖∇ℒ‖, ℒ)`` at a float point, float64."""
     data = float_data(model)
     gnorm = math.sqrt(sum(float(np.sum(g * g)) for g in float_gradient(model, mats, data)))
+    return gnorm, float_loss(model, mats, data)
+
+
+def float_loss(model, mats, data=None) -> float:
+    """``ℒ`` at a float point, float64: ``(1/2n)‖X(u ⊙ v) − y‖²`` (diagonal) or
+    ``½tr(AΣxxAᵀ) − ⟨A, Σyx⟩ + c + (λ/2)Σ‖W_l‖²``; ``data`` is :func:`float_data` (pass it when calling often).
+
+    >>> from symdln.models import deep_linear
+    >>> float_loss(deep_linear(spectrum=[2, 1], depth=2, widths=1), [np.zeros((1, 2)), np.zeros((2, 1))])
+    2.5
+    """
+    if data is None:
+        data = float_data(model)
     if isinstance(model, DiagonalLinearModel):
         X, y = data
         r = X @ (mats[0] * mats[1]) - y
-        return gnorm, float(0.5 * np.sum(r * r) / model.n_samples)
+        return float(0.5 * np.sum(r * r) / model.n_samples)
     sxx, syx = data
     lam = float(model.weight_decay)
     A = mats[0]
@@ -246,8 +259,7 @@ def _grad_and_loss(model, mats) -> tuple[float, float]:
         A = W @ A
     c = float(sp.N(model.loss_constant, 30))
     loss = 0.5 * float(np.trace(A @ sxx @ A.T)) - float(np.sum(A * syx)) + c
-    loss += 0.5 * lam * sum(float(np.sum(W * W)) for W in mats)
-    return gnorm, loss
+    return loss + 0.5 * lam * sum(float(np.sum(W * W)) for W in mats)
 
 
 def _shape(M) -> tuple[int, int]:

@@ -189,3 +189,20 @@ def test_flat_float_gradient_of_a_diagonal_network_matches_sympy_diff():
     exact = np.array([float(sp.diff(L, w).subs(point)) for w in flat])
     got = flat_gradient(model)(np.array([float(point[w]) for w in flat]))
     assert np.max(np.abs(got - exact)) <= 1e-14 * max(1.0, np.max(np.abs(exact)))
+
+
+@pytest.mark.parametrize("name", sorted(MORE))
+def test_float_loss_matches_the_independent_loss(name):
+    """The float64 loss the theory graph's follows compare plateaus with (symdln.symbolic.pointfloat.float_loss, from
+    Σxx, Σyx and the loss constant) against MATH §1.1's loss written directly, at a rational point."""
+    import numpy as np
+
+    from symdln.symbolic.pointfloat import float_loss
+
+    model = MORE[name]()
+    W = weight_symbols(model)
+    vals = itertools.cycle([sp.Rational(1, 3), sp.Rational(-2, 5), sp.Rational(3, 7), sp.Rational(1, 2), -1, sp.Rational(5, 4)])
+    subs = {w: next(vals) for Wl in W for w in Wl}
+    exact = float(_independent_loss(model, W).subs(subs))
+    mats = [np.array([[float(subs[w]) for w in Wl.row(i)] for i in range(Wl.rows)]) for Wl in W]
+    assert abs(float_loss(model, mats) - exact) <= 1e-13 * max(1.0, abs(exact))
