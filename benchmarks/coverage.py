@@ -16,32 +16,11 @@ import argparse
 import time
 
 import numpy as np
-import sympy as sp
 from scipy.optimize import least_squares
 
 from symdln.models import deep_linear
-from symdln.symbolic.calculus import dln_gradient
 from symdln.symbolic.landscape import landscape
-
-
-def _flow(M, shapes):
-    """Unpack a flat float64 vector into layers, and the teacher-form gradient by symdln's closed form
-    (:func:`symdln.symbolic.calculus.dln_gradient`, in NumPy matrices)."""
-    sizes = [r * c for r, c in shapes]
-    Mm = np.asmatrix(M)
-
-    def unpack(x):
-        out, k = [], 0
-        for (r, c), n in zip(shapes, sizes):
-            out.append(x[k:k + n].reshape(r, c))
-            k += n
-        return out
-
-    def grad(x):
-        grads, _ = dln_gradient([np.asmatrix(W) for W in unpack(x)], None, Mm)
-        return np.concatenate([np.asarray(g).ravel() for g in grads])
-
-    return unpack, grad
+from symdln.symbolic.pointfloat import flat_gradient
 
 
 def main() -> None:
@@ -55,8 +34,8 @@ def main() -> None:
         t = time.perf_counter()
         m = deep_linear(spectrum=[3, 2, 1], widths=widths, depth=depth, rotation_seed=1)
         L = landscape(m)
-        M = np.array(sp.Matrix(m.target).evalf(30).tolist(), dtype=float)
-        unpack, grad = _flow(M, m.shapes)
+        grad = flat_gradient(m)  # the closed-form gradient on flat states (layers row-major, one after the other)
+        cuts = np.cumsum([r * c for r, c in m.shapes])[:-1]
         rng = np.random.default_rng(args.seed)
         P = sum(r * c for r, c in m.shapes)
         stats = {"located": 0, "refused": 0, "unlisted": 0, "no conv": 0}
@@ -66,7 +45,7 @@ def main() -> None:
             if np.linalg.norm(grad(r.x)) > 1e-9:
                 stats["no conv"] += 1
                 continue
-            loc = L.locate(unpack(r.x), rtol=1e-7)
+            loc = L.locate([x.reshape(shape) for x, shape in zip(np.split(r.x, cuts), m.shapes)], rtol=1e-7)
             stats["located" if loc.exact_match else "unlisted" if "no listed stratum" in loc.reason else "refused"] += 1
         print(f"{depth:>5} {str(widths):>10} {len(L.strata):>6} {stats['located']:>8} {stats['refused']:>8} "
               f"{stats['unlisted']:>9} {stats['no conv']:>8} {time.perf_counter() - t:>8.1f}", flush=True)

@@ -148,12 +148,11 @@ def _gradient_size(model, data, x, scale: float) -> float:
     fixed ``1e-12·scale`` never admitted: the escape there had no edge (an audit, 2026-12-07)."""
     if isinstance(model, DiagonalLinearModel):
         return scale
+    from ..symbolic.pointfloat import _end_to_end
+
     Ws = _unflat(model, x)
     norms = [float(np.linalg.norm(W)) for W in Ws]
-    A = Ws[0]
-    for W in Ws[1:]:
-        A = W @ A
-    outer = max(scale, float(np.linalg.norm(A @ data[0])))
+    outer = max(scale, float(np.linalg.norm(_end_to_end(model, Ws) @ data[0])))
     prods = [math.prod(norms[:l] + norms[l + 1:]) for l in range(len(norms))]
     return max(scale, max(prods) * outer)
 
