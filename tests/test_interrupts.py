@@ -62,3 +62,55 @@ def test_ctrl_c_inside_the_radau_tableau_is_not_lost(monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         rt.radau_tableau.__wrapped__(5, 64)  # uncached
     assert len(calls) == 1
+
+
+def test_ctrl_c_while_the_command_line_module_loads(monkeypatch):
+    """A Ctrl-C while `symdln` imports SymPy and python-flint (about half a second) ends with status 130 and one
+    line, not a traceback (an audit, 2026-12-07, saw Python's default, -2)."""
+    import sys
+
+    import symdln.__main__ as entry
+
+    class Interrupting:
+        def find_spec(self, name, path=None, target=None):
+            if name == "symdln.cli":
+                raise KeyboardInterrupt
+            return None
+
+    monkeypatch.delitem(sys.modules, "symdln.cli", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [Interrupting(), *sys.meta_path])
+    assert entry.main(["--version"]) == 130
+
+
+def _run_symdln(code: str, *, sigint_after: float | None = None):
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if sigint_after is not None:
+        time.sleep(sigint_after)
+        proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    return proc.returncode, out, err
+
+
+def test_ctrl_c_after_the_answer_is_out_exits_130_without_a_traceback():
+    code = ("import os, signal, sys, time\n"
+            "sys.argv = ['symdln', 'limit', '--model', 'diagonal', '--X', '1', '--y', '1']\n"
+            "from symdln.__main__ import main\n"
+            "status = main()\n"
+            "os.kill(os.getpid(), signal.SIGINT)\n"
+            "time.sleep(30)\n"
+            "sys.exit(status)\n")
+    rc, out, err = _run_symdln(code)
+    assert "τ" in out or "tau" in out  # the answer was printed in full before the interrupt
+    assert rc == 130 and "Traceback" not in err and "symdln: interrupted" in err
+
+
+def test_ctrl_c_early_in_the_console_script():
+    """A real SIGINT 0.2 s after start: the process is still importing (or already running); either way 130."""
+    rc, out, err = _run_symdln("import sys; sys.argv = ['symdln', 'critical', '--depth', '3', '--widths', '2', "
+                               "'--spectrum', '3,2,1']\nfrom symdln.__main__ import main\nsys.exit(main())",
+                               sigint_after=0.2)
+    assert rc == 130, (rc, err[-2000:])
+    assert "Traceback" not in err
