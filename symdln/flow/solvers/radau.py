@@ -307,8 +307,10 @@ class RadauIIA(Solver):
 
     def _newton(self, y0l, shapes, inv, Lam, T, Tinv, Zm, measure, measured: bool = False):
         """Simplified Newton iterations on the stage equations from ``Zm``; ``(Z, y1)``, or ``None`` when they diverge
-        or do not converge in ``max_newton`` iterations.  Converged: ``η‖ΔZ_s‖ ≤ 0.03·rtol``, ``η = θ/(1 − θ)``
-        with ``θ`` the observed contraction (Hairer & Wanner IV.8); the first iteration borrows the last step's ``θ``,
+        or do not converge in ``max_newton`` iterations.  Converged: ``η‖ΔZ_i‖ ≤ 0.03·rtol`` at every stage ``i``,
+        ``η = θ/(1 − θ)`` with ``θ`` the observed contraction of the last stage ``Z_s = y1 − y0`` (Hairer & Wanner
+        IV.8; the other stages are measured once the last one passes, :func:`_stages_converged`: the dense output and
+        the error estimate are built from all of them); the first iteration borrows the last step's ``θ``,
         unless ``measured`` (an iteration matrix not built at ``y0``: a small first correction could then come from a
         matrix far off, which only the contraction of a second iteration tells).  The stage states ``y0 + Z_i`` are
         the rows of one ``s × P`` matrix; each row's layers are cut from its entries (no per-entry indexing)."""
@@ -348,7 +350,8 @@ class RadauIIA(Solver):
                 if theta >= 0.99 or (measured and theta > self.predicted_theta):
                     return None  # diverging (or, with matrices from a predicted stage, slow: the ones at y0 next)
                 eta = theta / (1 - theta)
-            if (eta * size <= 0.03 or size == 0) and not (measured and old is None and size != 0):
+            if (eta * size <= 0.03 or size == 0) and not (measured and old is None and size != 0) and \
+                    _stages_converged(measure, Yl, dZ.entries(), s, P, shapes, 0.03 / eta if eta > 0 else math.inf):
                 self._eta = eta
                 self._theta = 0.0 if old is None else size / old
                 return Zm, flint.arb_mat(P, 1, Yl[last:])
@@ -449,3 +452,18 @@ def _layers(entries, offset: int, shapes) -> tuple:
         out.append(flint.arb_mat(r, c, entries[offset:offset + r * c]))
         offset += r * c
     return tuple(out)
+
+
+def _stages_converged(measure, Yl, dZl, s: int, P: int, shapes, bound: float) -> bool:
+    """Whether the last Newton correction ``ΔZ_i`` of every stage but the last (measured by the caller) is within
+    ``bound`` in the step's error norm at its stage state ``y0 + Z_i``: ``max_i ‖ΔZ_i‖ ≤ 0.03/η``.
+
+    The last stage alone is ``y1``; the dense output and the error estimate ``Σ e_i Z_i`` are built from all stages,
+    and they converge at other rates.  Found by an independent check (2026-12-07): depth 5, balanced ``a0 = 1e-15``,
+    crossing times and losses from the dense output off by up to 1.5e-19 relative in strict runs at rtol 1e-24 (their
+    Newton matrices from a predicted stage's Jacobian), so that a strict verification run agreed with the first run
+    to 11 digits where both had 10; with every stage measured, 1.3e-16 (the truth, by quadrature of the closed form)."""
+    for i in range(s - 1):
+        if not measure(_layers(Yl, i * P, shapes), _layers(dZl, i * P, shapes)) <= bound:
+            return False
+    return True
