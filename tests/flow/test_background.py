@@ -175,3 +175,45 @@ def test_no_second_process_from_a_daemonic_pool_worker():
     # multiprocessing.Pool's workers are daemonic and cannot have children: the runs are then one after the other
     with multiprocessing.get_context("fork").Pool(1) as pool:
         assert pool.apply(available) is False
+
+
+def test_the_child_ends_when_its_parent_is_killed(tmp_path):
+    """SIGKILL of the parent (a caller's timeout) must not leave the child computing (an audit found orphans running
+    for 1.5 h)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    pidfile = tmp_path / "child"
+    code = ("import os, time\n"
+            "from symdln.flow.background import BackgroundRun\n"
+            "def work(path, on_step):\n"
+            "    open(path, 'w').write(str(os.getpid()))\n"
+            "    time.sleep(120)\n"
+            f"run = BackgroundRun(work, {str(pidfile)!r})\n"
+            "time.sleep(120)\n")
+    parent = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        for _ in range(300):
+            if pidfile.exists() and pidfile.read_text():
+                break
+            time.sleep(0.05)
+        child = int(pidfile.read_text())
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(timeout=30)
+        for _ in range(200):
+            try:
+                os.kill(child, 0)
+            except ProcessLookupError:
+                return
+            with open(f"/proc/{child}/stat") as f:  # a zombie waiting for init to reap it has ended too
+                if f.read().split(")")[-1].split()[0] == "Z":
+                    return
+            time.sleep(0.05)
+        os.kill(child, signal.SIGKILL)
+        raise AssertionError("the child outlived its killed parent by 10 s")
+    finally:
+        if parent.poll() is None:
+            parent.kill()
