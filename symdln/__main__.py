@@ -1,7 +1,8 @@
 """``python -m symdln`` and the ``symdln`` console script.
 
 The command-line module is imported inside :func:`main`, so that a Ctrl-C while SymPy and python-flint load (about
-half a second) ends the process as interrupted (exit status 130, one line on stderr) instead of with a traceback;
+half a second; held back until they have, as some of their imports swallow it) ends the process as interrupted (exit
+status 130, one line on stderr) instead of with a traceback or not at all;
 once the command has finished and its output is flushed, a Ctrl-C does the same.
 """
 
@@ -28,8 +29,12 @@ def _exit_interrupted(signum, frame) -> None:  # pragma: no cover - runs in a pr
 def main(argv: list[str] | None = None) -> int:
     """Run ``symdln`` with ``argv`` (default ``sys.argv[1:]``) and return its exit status."""
     try:
-        from .cli import main as run
+        from ._interrupts import interrupts_deferred
 
+        with interrupts_deferred():
+            # held back while the libraries load: mpmath imports gmpy2 under a bare `except:`, so a Ctrl-C there was
+            # swallowed and the command ran to the end with status 0 (measured: SIGINT 0.105 s after start)
+            from .cli import main as run
         code = run(argv)
     except KeyboardInterrupt:
         return _interrupted()

@@ -76,9 +76,15 @@ def measure(sol: FlowSolution, at, levels, values_name: str, events=()):
 EXACT_ZERO = "exact zero"
 
 
-def compare(m1, m2, p_loose, p_tight, floor=None, rtol_tight=None):
+def compare(m1, m2, p_loose, p_tight, floor=None, rtol_tight=None, ends=None):
     """Pairs ``(value from the tighter run, verified digits)``; a loss below ``floor`` in both runs becomes
     ``(floor, "bound")``.
+
+    A crossing one run found at ``t_c`` and the other did not, though it ran to ``t_c`` or beyond (``ends``: the two
+    runs' final times), is a disagreement: ``(t_c, 0)``, no digit verified, never "not reached" (found by an
+    independent check, 2026-12-08: a first run that stepped over an escape and a verification run that did not were
+    reported together as "did not fall below the level by the end of the run").  Without ``ends``, or when the run
+    without it ended first, the level counts as not reached (``None``).
 
     The agreement of the two runs bounds the looser run's error only as far as the tighter run is more accurate, and
     nothing makes it more accurate than its own tolerance: two runs whose errors at that level coincide agree to
@@ -97,6 +103,13 @@ def compare(m1, m2, p_loose, p_tight, floor=None, rtol_tight=None):
                 return b, "exact"
             return b, rounding_safe_digits(a, b, min(agreeing_digits(a, b, cap), claim), rel_error=allowance)
 
+        def crossing(a, b):
+            if (a is None) != (b is None) and ends is not None:
+                found, end = (b, ends[0]) if a is None else (a, ends[1])
+                if found is not EXACT_ZERO and not end < found:
+                    return found, 0  # the run that ran past it saw no crossing: the runs disagree
+            return one(a, b)
+
         points = []
         for q1, q2 in zip(m1[0], m2[0]):
             if q1 is None or q2 is None:
@@ -106,7 +119,7 @@ def compare(m1, m2, p_loose, p_tight, floor=None, rtol_tight=None):
             if floor is not None and q1[0] < floor and q2[0] < floor and agreeing_digits(q1[0], q2[0], cap) < cap:
                 lo = (floor, "bound")
             points.append((lo, [one(a, b) for a, b in zip(q1[1], q2[1])]))
-        crossings = [one(a, b) for a, b in zip(m1[1], m2[1])]
+        crossings = [crossing(a, b) for a, b in zip(m1[1], m2[1])]
         events = []
         for e1, e2 in zip(m1[2], m2[2]):
             if len(e1) == len(e2):

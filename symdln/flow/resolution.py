@@ -58,7 +58,11 @@ def at_local_minimum(sol: FlowSolution) -> str | None:
     flow = sol.dense.flow
     y = sol.states[-1]
     with sol.precision.flint():
-        g = sum((x * x for F in flow.field(y) for x in F.entries()), flint.arb(0)).sqrt().mid()  # arb: may be 1e-10⁹
+        # an upper bound (arb: may be 1e-10⁹); squares of the entries' bounds, as a ball around 0 squared by arb's
+        # product has a negative lower end, and the square root of a sum of them was NaN where the gradient had
+        # converged to its rounding (depth 3, weight decay 1/10: every entry [± 5e-48])
+        g = sum((u * u for F in flow.field(y) for u in (x.abs_upper() for x in F.entries())), flint.arb(0)).sqrt()
+        g = flint.arb(g.upper())
         size = sum((x * x for W in y for x in W.entries()), flint.arb(0)).sqrt().mid()
         J = flow.jacobian(y)
         H = -np.array([[float(J[i, j].mid()) for j in range(J.ncols())] for i in range(J.nrows())])
@@ -73,7 +77,7 @@ def at_local_minimum(sol: FlowSolution) -> str | None:
             return None  # zero eigenvalues not explained by a symmetry: a degenerate point, perhaps a plateau
         gtext = g.str(2, radius=False)
     why = ", the others along the hidden layers' symmetry orbit" if flat.any() else ""
-    return (f"the run ends at a local minimum of loss {float(sol.losses[-1].mid()):.6g} (measured there: ‖∇ℒ‖ = {gtext}, "
+    return (f"the run ends at a local minimum of loss {float(sol.losses[-1].mid()):.6g} (measured there: ‖∇ℒ‖ ≤ {gtext}, "
             f"smallest nonzero Hessian eigenvalue {mu:.3g} > 0{why}): the flow has converged")
 
 

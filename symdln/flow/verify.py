@@ -315,7 +315,7 @@ def verified_flow(
             if len(sols) < base + 2:
                 continue
             cmp = compare(measures[-2], measures[-1], sols[-2].precision, sols[-1].precision, loss_floor(sols[-2]),
-                           sols[-1].rtol)
+                           sols[-1].rtol, ends=(sols[-2].t_final, sols[-1].t_final))
             best = sols[-1]
             worst = min_digits(cmp)
             if worst is None or worst >= digits or tries >= retries:

@@ -96,7 +96,10 @@ def balanced_init(model: DeepLinearModel, scale) -> Point:
     a0 = _rational(positive_number(scale, name="scale"))
     L = model.depth
     U, V = model.svd.U, model.svd.V
-    r = min(sum(1 for x in model.svd.s if x != 0), model.r_max)
+    # every mode the network can carry, a target value of 0 included (its mode then decays from a0: at depth 2
+    # a(t) = a0/(1 + 2a0·t)); leaving it at 0 made a singular value that is 0 for ever, which two runs can only
+    # measure as rounding noise (an audit, 2026-12-07: `--spectrum 3,2,0 --init balanced`)
+    r = min(U.cols, V.cols, model.r_max)
     d = sp.root(a0, L) if L > 1 else a0
     ws = model.widths
     layers = []

@@ -1,5 +1,7 @@
 """The diagonal network's dual (mirror) form against its (u, v) form: the same numbers to the digits both verify."""
 
+from fractions import Fraction
+
 import mpmath
 import pytest
 
@@ -98,8 +100,6 @@ def test_strict_radau_meets_its_tolerance_on_the_mirror_form(tmp_path):
     """Radau IIA with its estimate held to rtol (``strict``, what verification runs use) reaches the closed form to
     about rtol on the mirror form, where RADAU5's relaxation left an error near 3e-22 at rtol 1e-25; the flag travels
     with a saved solution (its dense output is rebuilt with it)."""
-    from fractions import Fraction
-
     m = diagonal_linear("1,0;0,1", "1,-1/3")
     sol = integrate_flow(m, pf_init(m, "1e-40"), Fraction("184.2"), precision=Precision(80), rtol="1e-25",
                          solver="radau", coordinates="mirror", strict=True, progress=False)
@@ -127,3 +127,65 @@ def test_a_step_that_raises_the_loss_is_rejected():
         assert all(b <= a * (1 + 1e-8) for a, b in zip(losses, losses[1:]))
         assert losses[-1] < 1e-150
     assert runs[0].stats.switch_step is not None  # the Radau IIA part is exercised
+
+
+def _crossing_time(x, y, n, alpha2, level, dps=60):
+    """The first time the loss of a diagonal network with ``X = diag(x_1, x_2)`` from the Pesme–Flammarion init falls
+    below ``level``, once the first coordinate is fitted (its loss then ``e^{-O(t)}``, far below any level here): the
+    second coordinate alone, ``β' = (2x²/n)·√(α⁴ + β²)·(b − β)`` with ``b = y/x`` (``_beta_at``'s equation with ``n/x²``
+    samples), reaching ``|β − b| = √(2n·level)/x``, in closed form (by the symmetry ``β → −β`` for ``b < 0``)."""
+    ctx = mpmath.MPContext()
+    ctx.dps = dps
+    x, y, h, level = (ctx.mpf(q.numerator) / q.denominator for q in (x, y, alpha2, level))
+    b = abs(y / x)
+    ne = n / (x * x)
+    R = ctx.sqrt(b * b + h * h)
+    beta = b - ctx.sqrt(2 * n * level) / x
+
+    def F(v):
+        return (ne / (2 * R)) * ctx.log((h * h + b * v + R * ctx.sqrt(v * v + h * h)) / (b - v))
+
+    return ctx, F(beta) - F(0)
+
+
+CASES = [  # (X, y, α, level, the second coordinate's x, y): an independent check's case first (2026-12-08)
+    ("1,0;0,1/2", "1,-1/3", "1e-40", "0.02", "1/2", "-1/3"),
+    ("1,0;0,1/3", "1,1/4", "1e-30", "0.01", "1/3", "1/4"),
+]
+
+
+@pytest.mark.parametrize("X2, y2, alpha, level, x, y", CASES)
+def test_radau_does_not_step_over_an_escape_in_mirror_coordinates(X2, y2, alpha, level, x, y):
+    """A GBS run switched to Radau IIA in the last plateau took a step of H = 918 across the escape: its Newton
+    matrices, from a predicted stage past the escape (‖J‖ ~ 1e33), made corrections of −2.98e-35 in the escaping
+    coordinate at every iteration, the error norm (led by the other coordinate) called that converged, and the run
+    ended at its horizon on the plateau's loss, "success"; the verified run then said the level was not reached.
+    The run must cross the level where the closed form does, and the verified run must say so."""
+    m = diagonal_linear(X2, y2)
+    init = InitSpec.pf(alpha)
+    ctx, tc = _crossing_time(Fraction(x), Fraction(y), 2, Fraction(alpha) ** 2, Fraction(level))
+    sol = integrate_flow(m, init.build(m), int(tc * 1.7), precision=Precision(digits=101), rtol="1e-11",
+                         coordinates="mirror", scale=init.layer_scale, solver="gbs", stiffness_switch=True,
+                         loss_below=level, throw=False, progress=False)
+    assert sol.status.name == "EVENT", (sol.status, float(sol.losses[-1].mid()))
+    assert abs(ctx.mpf(sol.t_event.mid().str(30, radius=False)) - tc) <= tc * ctx.mpf("1e-8")
+    r = verified_flow(m, init, digits=8, cross=[level], coordinates="mirror")
+    got = r.crossings[0]["t"]
+    assert r.status == "success" and got.digits >= 8, r.message
+    assert abs(ctx.mpf(got.text) - tc) <= tc * ctx.mpf(10) ** (1 - got.digits), (got.text, tc)
+
+
+def test_runs_that_disagree_on_a_crossing_are_not_reported_as_not_reached(monkeypatch):
+    """With the Newton stagnation check taken out (the defect above put back), the first run steps over the escape
+    and sees no crossing by its horizon while the verification run crosses at t ≈ 1096.6: the crossing has no verified
+    digit (status "unverified", or a third run settles it), never "did not fall below 0.02 by the end of the run"."""
+    from symdln.flow.solvers import radau_newton
+
+    monkeypatch.setattr(radau_newton, "unresolved", lambda *a: False)
+    m = diagonal_linear("1,0;0,1/2", "1,-1/3")
+    r = verified_flow(m, InitSpec.pf("1e-40"), digits=8, cross=["0.02"], coordinates="mirror", retries=0)
+    assert r.status == "unverified" and r.crossings[0]["t"].digits == 0, r.message
+    r = verified_flow(m, InitSpec.pf("1e-40"), digits=8, cross=["0.02"], coordinates="mirror")
+    ctx, tc = _crossing_time(Fraction(1, 2), Fraction(-1, 3), 2, Fraction(1, 10**80), Fraction(1, 50))
+    got = r.crossings[0]["t"]
+    assert r.status == "success" and abs(ctx.mpf(got.text) - tc) <= tc * ctx.mpf(10) ** (1 - got.digits)

@@ -225,7 +225,9 @@ def test_one_step_needing_full_precision_does_not_make_the_rest_of_the_run_pay_f
     from symdln.flow.verify import verified_flow
 
     calls, dense, forced = [], [0], {"seen": 0, "step": None}
-    orig, advance, newton = RadauIIA._inverses, Stepper.advance, RadauIIA._newton
+    import symdln.flow.solvers.radau as radau_module
+
+    orig, advance, newton = RadauIIA._inverses, Stepper.advance, radau_module.newton
 
     def spy(self, J, H, blocks, range_bits, full):
         out = orig(self, J, H, blocks, range_bits, full)
@@ -249,7 +251,7 @@ def test_one_step_needing_full_precision_does_not_make_the_rest_of_the_run_pay_f
             dense[0] -= 1
 
     monkeypatch.setattr(RadauIIA, "_inverses", spy)
-    monkeypatch.setattr(RadauIIA, "_newton", spy_newton)
+    monkeypatch.setattr(radau_module, "newton", spy_newton)
     monkeypatch.setattr(Stepper, "advance", spy_advance)
     m = deep_linear(spectrum=[2, 1], depth=3, widths=2, rotation_seed=1)
     r = verified_flow(m, InitSpec.gaussian("1e-30", 0), digits=8, at=(), cross=("1",), progress=False)

@@ -49,6 +49,23 @@ def test_saxe_rotated_depth2_through_convergence():
     assert ctx.mpf(r.points[-1]["loss"].text.lstrip("<")) < ctx.mpf("1e-80")  # deep in convergence, still verified
 
 
+def test_a_zero_target_mode_decays_from_the_balanced_init():
+    """``--spectrum 3,2,0 --init balanced``: every mode starts at ``a0``, the one with target 0 too, and follows
+    ``a' = −2a²``, ``a(t) = a0/(1 + 2a0·t)`` (Saxe's logistic at s = 0); it was left at 0 for ever, a singular value
+    two runs could only measure as rounding noise ("4.92e-76? [0]", status unverified: an audit, 2026-12-07)."""
+    m = deep_linear(spectrum=[3, 2, 0], depth=2, widths=3, rotation_seed=2)
+    times = [5, 30]
+    r = verified_flow(m, InitSpec.balanced("1e-10", 2), digits=10, at=times)
+    assert r.status == "success", r.message
+    ctx = mpmath.MPContext()
+    ctx.dps = 60
+    a0 = ctx.mpf("1e-10")
+    for point, T in zip(r.points, times):
+        modes = [s / (1 + (s / a0 - 1) * ctx.exp(-2 * s * T)) for s in (3, 2)] + [a0 / (1 + 2 * a0 * T)]
+        for v, a in zip(point["values"], modes):
+            _holds(v, a, ctx)
+
+
 def _depth3_time_to_half(s, a0, ctx):
     """∫_{a0}^{s/2} da / (3 a^{4/3} (s − a)), with a = x³: ∫ dx / (x² (s − x³)) (MATH §3, depth-L balanced)."""
     lo, hi = ctx.cbrt(a0), ctx.cbrt(s / 2)

@@ -38,6 +38,14 @@ def test_balanced_init_is_balanced_and_aligned(depth, widths):
         assert sp.simplify(D) == sp.zeros(*D.shape)
 
 
+def test_balanced_init_gives_a_zero_target_mode_the_scale_too():
+    """Every mode's product is ``a0``, a target value of 0 included (docstring; it was left at 0)."""
+    m = deep_linear(spectrum=[2, 1, 0], depth=3, widths=3, rotation_seed=4)
+    a0 = sp.Rational(1, 10**6)
+    th = balanced_init(m, a0)
+    assert sp.simplify(th[2] * th[1] * th[0] - a0 * m.svd.U * m.svd.V.T) == sp.zeros(3, 3)
+
+
 def test_pf_init_conserved_quantity():
     m = diagonal_linear("1,0;0,1", "1,2")
     u, v = pf_init(m, "1e-10")

@@ -30,12 +30,12 @@ import flint
 
 from ...symbolic.compile import flatten, unflatten
 from .base import Solver
+from .radau_newton import layers as _layers, newton
 from .radau_tableau import radau_tableau
 
 __all__ = ["RadauIIA", "radau_tableau"]
 
 _SAFETY = 0.9
-_ROT = flint.arb_mat([[0, 1], [-1, 0]])  # [r q]·_ROT = [−q r]
 _TARGET = 0.65
 
 
@@ -123,7 +123,7 @@ class RadauIIA(Solver):
     def _inverses(self, J, H, blocks, range_bits: int, full: bool):
         """``(γ/H − J)⁻¹`` (``P × P``) and, per pair ``α ± iβ``, what solves ``((α − iβ)/H − J)(u + iv) = r + iq``:
         ``(G⁻¹, a, b)`` (midpoints; ``a = α/H``, ``b = β/H``), with ``[u v] = G⁻¹(K[r q] + b[−q r])``, ``K = a − J``
-        (``P × 2`` matrices, :meth:`_newton`).
+        (``P × 2`` matrices, :func:`.radau_newton.newton`).
 
         ``J = −∇²ℒ`` is symmetric, so with ``K = aI − J`` (``K`` commutes with itself and with ``G``)::
 
@@ -263,7 +263,7 @@ class RadauIIA(Solver):
                 if how == "reduced":
                     reduced_bits = inv[0]
             predicted = "at y0" in tries and how != "at y0"  # the matrices come from a predicted stage's Jacobian
-            out = self._newton(y0l, shapes, inv, Lam, T, Tinv, Z0, newton_measure or measure, predicted)
+            out = newton(self, y0l, shapes, inv, (Lam, A, H), T, Tinv, Z0, newton_measure or measure, predicted)
             if predicted:
                 tried = self._predicted
                 tried[0] += 1
@@ -275,7 +275,7 @@ class RadauIIA(Solver):
                 # the last step's polynomial, extrapolated, can start the iterations where the linearization at y0
                 # does not hold (near a blow-up it overshoots): from zero stages, as RADAU5's STARTN (measured:
                 # depth 3, σ = 1e-30, 3×3, strict: 12 of 24 Newton failures, each halving the step, went away)
-                out = self._newton(y0l, shapes, inv, Lam, T, Tinv, flint.arb_mat(s, P), newton_measure or measure,
+                out = newton(self, y0l, shapes, inv, (Lam, A, H), T, Tinv, flint.arb_mat(s, P), newton_measure or measure,
                                    predicted)
             if out is not None:
                 break
@@ -304,81 +304,6 @@ class RadauIIA(Solver):
         self._src = (y1t, H, Zm, c, None if before is None else (before[1], before[2], copy_next))
         r = measure(y1t, unflatten(err.mid(), shapes)) * self.relax
         return y1t, r, self._factor(H, r)
-
-    def _newton(self, y0l, shapes, inv, Lam, T, Tinv, Zm, measure, measured: bool = False):
-        """Simplified Newton iterations on the stage equations from ``Zm``; ``(Z, y1)``, or ``None`` when they diverge
-        or do not converge in ``max_newton`` iterations.  Converged: ``η‖ΔZ_i‖ ≤ 0.03·rtol`` at every stage ``i``,
-        ``η = θ/(1 − θ)`` with ``θ`` the observed contraction of the last stage ``Z_s = y1 − y0`` (Hairer & Wanner
-        IV.8; the other stages are measured once the last one passes, :func:`_stages_converged`: the dense output and
-        the error estimate are built from all of them); the first iteration borrows the last step's ``θ``,
-        unless ``measured`` (an iteration matrix not built at ``y0``: a small first correction could then come from a
-        matrix far off, which only the contraction of a second iteration tells).  The stage states ``y0 + Z_i`` are
-        the rows of one ``s × P`` matrix; each row's layers are cut from its entries (no per-entry indexing)."""
-        s, P = Zm.nrows(), len(y0l)
-        Y0 = flint.arb_mat(s, P, y0l * s)
-        Wm = (Tinv * Zm).mid()
-        Yl = (Zm + Y0).entries()
-        eta = max(self._eta, 1e-16) ** 0.8
-        old = None
-        nblocks = (s + 1) // 2
-        field = self.flow.field
-        mats = inv[1]
-        for _ in range(self.max_newton):
-            flat = []
-            for i in range(s):
-                for F in field(_layers(Yl, i * P, shapes)):
-                    flat += F.entries()
-            self.nfev += s
-            rhs = (Tinv * flint.arb_mat(s, P, flat) - Lam * Wm).mid().entries()
-            # (computing the corrections at the inverses' reduced bits took 60 % more iterations: depth 3, σ = 1e-10)
-            out = (mats[0] * flint.arb_mat(P, 1, rhs[:P])).entries()
-            if nblocks > 1:
-                out += self._pairs(rhs, inv, nblocks, P)
-            dW = flint.arb_mat(s, P, out).mid()
-            dZ = (T * dW).mid()
-            Wm = (Wm + dW).mid()
-            Zm = (Zm + dZ).mid()
-            self.newton_iterations += 1
-            Yl = (Zm + Y0).entries()
-            last = (s - 1) * P
-            y1 = _layers(Yl, last, shapes)
-            size = measure(y1, _layers(dZ.entries(), last, shapes))
-            if not math.isfinite(size):
-                return None
-            if old is not None and old > 0:
-                theta = size / old
-                if theta >= 0.99 or (measured and theta > self.predicted_theta):
-                    return None  # diverging (or, with matrices from a predicted stage, slow: the ones at y0 next)
-                eta = theta / (1 - theta)
-            if (eta * size <= 0.03 or size == 0) and not (measured and old is None and size != 0) and \
-                    _stages_converged(measure, Yl, dZ.entries(), s, P, shapes, 0.03 / eta if eta > 0 else math.inf):
-                self._eta = eta
-                self._theta = 0.0 if old is None else size / old
-                return Zm, flint.arb_mat(P, 1, Yl[last:])
-            old = size
-        return None
-
-    @staticmethod
-    def _pairs(rhs, inv, nblocks: int, P: int) -> list:
-        """The complex pairs' corrections, rows ``u`` then ``v`` of each pair (:meth:`_newton`), from the transformed
-        residual ``rhs`` (entries) and the inverses of :meth:`_inverses`.
-
-        Formed at ``G``'s own bits at least (``pair_bits``): ``G⁻¹`` is ``~1/b²`` where the result is ``~1/b``, so
-        products at fewer bits lose the condition number's (measured: at the working precision, depth 4, σ = 1e-30,
-        where those bits exceed it, Newton failed on 8,278 of 49,700 steps and the run hit max_time; the regression
-        test ``test_pair_corrections_keep_their_condition_bits_at_depth_4``)."""
-        _, mats, J, pair_bits = inv
-        out = []
-        with flint.ctx.workprec(max(flint.ctx.prec, pair_bits)):
-            for k in range(1, nblocks):
-                i = (2 * k - 1) * P
-                # rows 2k − 1 and 2k of the transformed residual are r and q: Y = [r q] is the transpose of the 2 × P
-                # matrix of those adjacent entries (no interleaving), [−q r] = Y·[[0, 1], [−1, 0]], and [u v]ᵀ lists
-                # u then v, as the corrections are laid out
-                Y = flint.arb_mat(2, P, rhs[i:i + 2 * P]).transpose()
-                Ginv, ah, bh = mats[k]
-                out += (Ginv * (Y * ah - J * Y + (Y * _ROT) * bh)).transpose().entries()
-        return out
 
     def _factor(self, H, r):
         """The controller's factor, made predictive after Gustafsson (as RADAU5): after an accepted step the smaller of
@@ -443,29 +368,3 @@ def _extrapolation(c: tuple, r: float) -> tuple:
             row.append(v - (1.0 if j == s else 0.0))
         rows.append(tuple(row))
     return tuple(rows)
-
-
-def _layers(entries, offset: int, shapes) -> tuple:
-    """The layers of the state whose flattened entries start at ``entries[offset]``."""
-    out = []
-    for r, c in shapes:
-        out.append(flint.arb_mat(r, c, entries[offset:offset + r * c]))
-        offset += r * c
-    return tuple(out)
-
-
-def _stages_converged(measure, Yl, dZl, s: int, P: int, shapes, bound: float) -> bool:
-    """Whether the last Newton correction ``ΔZ_i`` of every stage but the last (measured by the caller) is within
-    ``bound`` in the step's error norm at its stage state ``y0 + Z_i``: ``max_i ‖ΔZ_i‖ ≤ 0.03/η``, one ``η`` for all
-    stages as RADAU5's norm over the whole stage vector (a floor ``η ≥ 0.01`` measured 14 % more f-evaluations in a strict
-    run at depth 5 and no accuracy that the tolerance asked for).
-
-    The last stage alone is ``y1``; the dense output and the error estimate ``Σ e_i Z_i`` are built from all stages,
-    and they converge at other rates.  Found by an independent check (2026-12-07): depth 5, balanced ``a0 = 1e-15``,
-    crossing times and losses from the dense output off by up to 1.5e-19 relative in strict runs at rtol 1e-24 (their
-    Newton matrices from a predicted stage's Jacobian), so that a strict verification run agreed with the first run
-    to 11 digits where both had 10; with every stage measured, 1.3e-16 (the truth, by quadrature of the closed form)."""
-    for i in range(s - 1):
-        if not measure(_layers(Yl, i * P, shapes), _layers(dZl, i * P, shapes)) <= bound:
-            return False
-    return True
