@@ -26,6 +26,12 @@ def _holds(v, exact, ctx):
     assert abs(ctx.mpf(v.text) - exact) <= half, (v.text, k, ctx.nstr(exact, k + 5))
 
 
+def _saxe(s, a0, T, ctx):
+    """Saxe's logistic ``a(t) = s/(1 + (s/a0 − 1)e^{−2st})`` of a depth-2 balanced mode; at ``s = 0`` its limit
+    ``a0/(1 + 2a0·t)`` (the solution of ``a' = −2a²``)."""
+    return s / (1 + (s / a0 - 1) * ctx.exp(-2 * s * T)) if s else a0 / (1 + 2 * a0 * T)
+
+
 def test_saxe_rotated_depth2_through_convergence():
     """Balanced aligned init, rotated 3×3 target: each mode follows Saxe's logistic a(t) = s / (1 + (s/a0 − 1)e^{−2st});
     the loss ½Σ(s_i − a_i)² falls to 1e-80 and below; every verified digit must match the closed form."""
@@ -37,7 +43,7 @@ def test_saxe_rotated_depth2_through_convergence():
     ctx.dps = 120
     a0 = ctx.mpf("1e-60")
     for point, T in zip(r.points, times):
-        modes = [s / (1 + (s / a0 - 1) * ctx.exp(-2 * s * T)) for s in (3, 2, 1)]
+        modes = [_saxe(s, a0, T, ctx) for s in (3, 2, 1)]
         loss = sum((s - a) ** 2 for s, a in zip((3, 2, 1), modes)) / 2
         for v, a in zip(point["values"], sorted(modes, reverse=True)):
             _holds(v, a, ctx)
@@ -59,11 +65,9 @@ def test_a_zero_target_mode_decays_from_the_balanced_init():
     assert r.status == "success", r.message
     ctx = mpmath.MPContext()
     ctx.dps = 60
-    a0 = ctx.mpf("1e-10")
     for point, T in zip(r.points, times):
-        modes = [s / (1 + (s / a0 - 1) * ctx.exp(-2 * s * T)) for s in (3, 2)] + [a0 / (1 + 2 * a0 * T)]
-        for v, a in zip(point["values"], modes):
-            _holds(v, a, ctx)
+        for v, s in zip(point["values"], (3, 2, 0)):
+            _holds(v, _saxe(s, ctx.mpf("1e-10"), T, ctx), ctx)
 
 
 def _depth3_time_to_half(s, a0, ctx):
