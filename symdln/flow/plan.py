@@ -11,8 +11,7 @@ Rules (NUMERICS.md, MATH §3), with ``σ`` the per-layer size of the initializat
 * **working digits**: :func:`symdln.precision.digits_for_flow` (``2·log10(1/σ) + log10(1/rtol) + 10 +
   (L−2)·log10(1/σ)``);
 * **horizon**: depth ≤ 2: ``3(log(1/σ) + 50)/s_min``; depth ``L ≥ 3``: ``10σ^{−(L−2)}/s_min + 100``;
-  diagonal: ``log(1/α)`` times the larger of ten first jump times ``1/‖∇L(0)‖_∞`` and twice the last jump time
-  ``τ_K`` of the α → 0 limit path (MATH §4.1);
+  diagonal: ten times the first jump time ``log(1/α)/‖∇L(0)‖_∞`` of the α → 0 limit (MATH §4.1);
 * **horizon of a run that stops at an event** (a loss level, the last ``--cross`` level): at depth ``L ≥ 3``
   ``EVENT_HORIZON_FACTOR`` times the above (:func:`event_horizon`): accelerated escape times ``σ^{L−2}·t_k``
   depend on the initialization's small singular values and can exceed ``10/s_min`` (depth 4, σ = 1e-15, seed 3:
@@ -149,7 +148,7 @@ def default_horizon(model, sigma: Fraction) -> Fraction:
         if gmax == 0:
             raise OptionError("∇L(0) = 0: the origin is a global minimum of this diagonal network; nothing to integrate")
         log_inv = -_log10(sigma) * math.log(10)
-        return Fraction(math.ceil(max(10 / float(gmax), 2 * _last_jump(model)) * log_inv))
+        return Fraction(math.ceil(10 * log_inv / float(gmax)))
     from ..symbolic.pivots import mode_values
 
     try:
@@ -163,19 +162,6 @@ def default_horizon(model, sigma: Fraction) -> Fraction:
         return Fraction(math.ceil(3 * (log_inv + 50) / s_min))
     s_q = Fraction(s_min).limit_denominator(10**9)
     return Fraction(math.ceil(Fraction(10) / sigma ** (model.depth - 2) / s_q + 100))
-
-
-def _last_jump(model) -> float:
-    """The last jump time ``τ_K`` of the α → 0 limit path of a diagonal network (accelerated time, MATH §4.1): later
-    coordinates can escape long after ten first jump times (``X = diag(1, 1/3)``, ``y = (1, 1/4)``: ``τ_1 = 2``,
-    ``τ_2 = 24``); 0 when the path cannot be had (float64 path, a tie, an interruption: the first-jump rule stands)."""
-    from ..limits.diagonal import diagonal_limit_path
-
-    try:
-        path = diagonal_limit_path(model, exact=model.dim <= 16, progress=False)  # float64 beyond: milliseconds
-    except (ModelError, ArithmeticError, ValueError):
-        return 0.0
-    return max((float(t) for t in path.jump_times), default=0.0)
 
 
 def _float_mode_values(model) -> list[float]:
