@@ -328,6 +328,7 @@ def test_a_plateau_is_not_polished_uphill():
     assert abs(float(sp.N(loc.stratum.loss)) - own_loss) < 1e-8 and own_loss < 2.4, (loc.label, own_loss)
 
 
+@pytest.mark.slow  # 17 s (measured 2026-12-08): the default run stays under 10 minutes
 def test_end_points_at_no_listed_stratum_get_their_own_nodes():
     """Data form, depth 3, widths 2: escapes from ``Z{1}`` (and four other saddles) end at points of the ``{1}`` loss
     level whose rank signature no listed stratum has; their edges went to the nearest listed node, ``{1}:balanced``,
