@@ -263,7 +263,7 @@ class RadauIIA(Solver):
                 if how == "reduced":
                     reduced_bits = inv[0]
             predicted = "at y0" in tries and how != "at y0"  # the matrices come from a predicted stage's Jacobian
-            out = newton(self, y0l, shapes, inv, (Lam, A, H), T, Tinv, Z0, newton_measure or measure, predicted)
+            out = newton(self, y0l, shapes, inv, Lam, A, H, T, Tinv, Z0, newton_measure or measure, predicted)
             if predicted:
                 tried = self._predicted
                 tried[0] += 1
@@ -275,7 +275,7 @@ class RadauIIA(Solver):
                 # the last step's polynomial, extrapolated, can start the iterations where the linearization at y0
                 # does not hold (near a blow-up it overshoots): from zero stages, as RADAU5's STARTN (measured:
                 # depth 3, σ = 1e-30, 3×3, strict: 12 of 24 Newton failures, each halving the step, went away)
-                out = newton(self, y0l, shapes, inv, (Lam, A, H), T, Tinv, flint.arb_mat(s, P), newton_measure or measure,
+                out = newton(self, y0l, shapes, inv, Lam, A, H, T, Tinv, flint.arb_mat(s, P), newton_measure or measure,
                                    predicted)
             if out is not None:
                 break

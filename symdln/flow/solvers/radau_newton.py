@@ -19,19 +19,18 @@ __all__ = ["layers", "newton", "pair_corrections", "stages_converged", "stagnant
 _ROT = flint.arb_mat([[0, 1], [-1, 0]])  # [r q]·_ROT = [−q r]
 
 
-def newton(solver, y0l, shapes, inv, LAH, T, Tinv, Zm, measure, measured: bool = False):
+def newton(solver, y0l, shapes, inv, Lam, A, H, T, Tinv, Zm, measure, measured: bool = False):
     """Simplified Newton iterations on the stage equations from ``Zm``; ``(Z, y1)``, or ``None`` when they diverge
     or do not converge in ``max_newton`` iterations.  Converged: ``η‖ΔZ_i‖ ≤ 0.03·rtol`` at every stage ``i``,
     ``η = θ/(1 − θ)`` with ``θ`` the observed contraction of the last stage ``Z_s = y1 − y0`` (Hairer & Wanner
     IV.8; the other stages are measured once the last one passes, :func:`stages_converged`: the dense output and
     the error estimate are built from all of them), and no entry whose correction stagnates from one iteration to the
     next has a stage equation off by more than the tolerance (:func:`stagnant`, :func:`unresolved`: the norm is a
-    maximum and shows the largest entries' contraction only); the first iteration
-    borrows the last step's ``θ``,
+    maximum and shows the largest entries' contraction only); the first iteration borrows the last step's ``θ``,
     unless ``measured`` (an iteration matrix not built at ``y0``: a small first correction could then come from a
-    matrix far off, which only the contraction of a second iteration tells).  The stage states ``y0 + Z_i`` are
-    the rows of one ``s × P`` matrix; each row's layers are cut from its entries (no per-entry indexing)."""
-    Lam, A, H = LAH  # Λ/h (block diagonal T⁻¹A⁻¹T/h), the collocation matrix A and the step h
+    matrix far off, which only the contraction of a second iteration tells).  ``Lam`` is ``Λ/h`` (block diagonal
+    ``T⁻¹A⁻¹T/h``), ``A`` the collocation matrix and ``H`` the step, for the stage equations' defect.  The stage
+    states ``y0 + Z_i`` are the rows of one ``s × P`` matrix; each row's layers are cut from its entries."""
     s, P = Zm.nrows(), len(y0l)
     Y0 = flint.arb_mat(s, P, y0l * s)
     Wm = (Tinv * Zm).mid()
